@@ -1,0 +1,77 @@
+/* common/dw.h — status codes, error messages, checks and small file utilities shared by
+ * every dwplan module (prefix dw_).
+ *
+ * Error reporting: library code never prints to stdout and never exits. A failing function
+ * returns a negative DW_E* code and records a human-readable message (naming the file, line
+ * and field where there is one) with dw_error_set(); the CLI prints dw_error_get(). The
+ * message buffer is thread-local, like errno.
+ */
+#ifndef DW_H
+#define DW_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define DWPLAN_VERSION "0.1.0"
+
+enum {
+    DW_OK = 0,
+    DW_EINVAL = -1,      /* bad argument or impossible request */
+    DW_EIO = -2,         /* file system or process error */
+    DW_EPARSE = -3,      /* malformed input data */
+    DW_ENOMEM = -4,      /* allocation failed */
+    DW_ERANGE = -5,      /* value out of its valid range */
+    DW_ENOCONV = -6,     /* an optimiser did not converge */
+    DW_EDEVICE = -7,     /* accelerator / runtime failure */
+    DW_ENOTFOUND = -8,   /* unknown name (preset, form, GPU, column) */
+    DW_EINFEASIBLE = -9, /* no feasible point (e.g. budget below one layer) */
+};
+
+/* Text for a status code. Never NULL. */
+const char *dw_strerror(int code);
+
+/* Records the message for the current failure (printf-style), replacing any earlier one.
+ * Always returns `code` so callers can write `return dw_error_set(DW_EPARSE, ...)`. */
+int dw_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prefixes the current message with "<prefix>: " (adds context on the way up). */
+int dw_error_prefix(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The last message recorded on this thread, or dw_strerror of nothing ("") if none. */
+const char *dw_error_get(void);
+void dw_error_clear(void);
+
+/* Logs "file:line: expr: msg" to stderr (for device/runtime failures). */
+void dw_log_error(const char *file, int line, const char *expr, const char *msg);
+
+/* Programmer errors: stays on in release builds, aborts with file, line and expression. */
+#define DW_ASSERT(x)                                                                          \
+    do {                                                                                      \
+        if (!(x)) dw_assert_fail_(__FILE__, __LINE__, #x);                                    \
+    } while (0)
+void dw_assert_fail_(const char *file, int line, const char *expr) __attribute__((noreturn));
+
+/* Reads a whole file into a NUL-terminated heap buffer (caller frees); *len gets the size
+ * without the NUL when len is non-NULL. NULL on failure, with the message set. */
+char *dw_read_file(const char *path, size_t *len);
+
+/* Writes `len` bytes to `path` atomically: a temporary file in the same directory, fsync,
+ * rename. Readers see the old file or the new one, never a part. DW_OK or DW_EIO. */
+int dw_write_file_atomic(const char *path, const void *data, size_t len);
+
+/* Appends one line (a trailing '\n' is added when missing) with a single O_APPEND write and
+ * fsync, so concurrent writers and a killed process never leave a torn line. */
+int dw_append_line(const char *path, const char *line);
+
+/* SHA-256 of a file as 64 lowercase hex digits in out[65]. DW_OK or DW_EIO. */
+int dw_sha256_file(const char *path, char out[65]);
+void dw_sha256(const void *data, size_t len, char out[65]);
+
+/* Strict number parsing: the whole string must be a finite number (accepts 1e22, 6.4B-style
+ * suffixes k/M/B/G/T when `suffixes` is set). DW_OK, or DW_EINVAL with the message set
+ * naming `what`. */
+int dw_parse_double(const char *s, const char *what, int suffixes, double *out);
+int dw_parse_int(const char *s, const char *what, long lo, long hi, long *out);
+
+/* Current UTC time as ISO-8601 ("2026-11-23T16:48:49Z") in out[32]. */
+void dw_utc_now(char out[32]);
+
+#endif

@@ -1,0 +1,62 @@
+/* planner/count.h — parameter and training-FLOP accounting for a transformer shape
+ * (DESIGN §4.1).
+ *
+ * Counts are doubles so the planner can count continuous (D, W) during optimisation; for
+ * integer shapes they are exact integers (well below 2^53).
+ */
+#ifndef PLAN_COUNT_H
+#define PLAN_COUNT_H
+
+#include "../fit/law.h"
+
+typedef struct {
+    double depth;     /* D, number of blocks (>= 1) */
+    double width;     /* W, residual width (> 0) */
+    double heads;     /* H; 0 → width / head_dim */
+    double kv_heads;  /* KV heads (GQA/MQA); 0 → heads */
+    double head_dim;  /* 0 → width / heads when heads > 0, else 64 */
+    double ffn_dim;   /* MLP inner width; 0 → mlp_ratio · width */
+    double mlp_ratio; /* used when ffn_dim == 0 */
+    int swiglu;       /* 1: gate, up, down matrices (Llama); 0: up, down with GELU */
+    int vocab;        /* V */
+    int tied;         /* 1: output head shares the input embedding */
+    int biases;       /* 1: biases on q/k/v/o and MLP linears (GPT-2, GPT-NeoX) */
+    int rmsnorm;      /* 1: norms have a gain only; 0: LayerNorm gain + bias */
+    int seq_len;      /* context length (attention FLOPs, learned positions) */
+    int learned_pos;  /* 1: learned absolute position embeddings (GPT-2), seq_len × W */
+} PlanShape;
+
+typedef struct {
+    double attn;      /* per block: q, k, v, o (+ biases) */
+    double mlp;       /* per block */
+    double norms;     /* per block: two norms */
+    double per_block; /* attn + mlp + norms */
+    double blocks;    /* depth × per_block */
+    double embed;     /* input token embedding V·W */
+    double pos;       /* learned position embedding */
+    double head;      /* output head V·W (0 when tied) */
+    double final_norm;
+    double nonembed;  /* blocks (Kaplan's non-embedding count; no final norm) */
+    double total;     /* everything */
+} PlanCount;
+
+/* Fills the GPT-NeoX / paper defaults: V = 50257, ctx 1024, r = 4, GELU, biases, LayerNorm,
+ * untied, head_dim 64, RoPE (no learned positions). depth and width are left 0. */
+void plan_shape_default(PlanShape *s);
+
+/* A shape with the block layout of a law's conventions at (D, W). */
+void plan_shape_from_conventions(PlanShape *s, const LawConventions *c, double depth,
+                                 double width);
+
+/* Counts parameters. DW_OK, or DW_EINVAL (message set) for impossible shapes: depth < 1,
+ * width <= 0, heads not dividing width, kv_heads not dividing heads, vocab < 1. */
+int plan_count(const PlanShape *s, PlanCount *out);
+
+/* N for a law: the count selected by conv->params (nonembed, total or 12·D·W²). */
+double plan_law_params(const LawConventions *conv, const PlanShape *s);
+
+/* Training FLOPs per token under the law's FLOP convention: 6·N (6NT) or
+ * 6·N_nonembed + 6·V·W + 6·D·ctx·W (full). */
+double plan_flops_per_token(const LawConventions *conv, const PlanShape *s);
+
+#endif
