@@ -40,6 +40,11 @@ int dw_error_set(int code, const char *fmt, ...) {
     return code;
 }
 
+/* Messages longer than the buffer are cut: intended, so silence gcc's truncation warning. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 int dw_error_prefix(int code, const char *fmt, ...) {
     char head[512], old[sizeof dw_errbuf_];
     va_list ap;
@@ -53,6 +58,9 @@ int dw_error_prefix(int code, const char *fmt, ...) {
         snprintf(dw_errbuf_, sizeof dw_errbuf_, "%s: %s", head, dw_strerror(code));
     return code;
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 const char *dw_error_get(void) { return dw_errbuf_; }
 void dw_error_clear(void) { dw_errbuf_[0] = '\0'; }

@@ -1,5 +1,5 @@
 /* common/embedded.h — files compiled into the binary by cmake/embed.cmake: the law presets
- * (datasets/laws/*.json) and the shapes of well-known models (examples/models/*.json).
+ * (every JSON file in datasets/laws/) and the shapes of well-known models (examples/models/).
  * Each table ends with {NULL, NULL}; names are file stems. */
 #ifndef DW_EMBEDDED_H
 #define DW_EMBEDDED_H

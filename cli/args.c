@@ -1,0 +1,79 @@
+/* cli/args.c — option parsing and formatting helpers shared by the subcommands. */
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/dw.h"
+
+int cli_fail(const char *cmd, int status) {
+    const char *msg = dw_error_get();
+    fprintf(stderr, "dwplan %s: %s\n", cmd, msg && *msg ? msg : dw_strerror(status));
+    switch (status) {
+    case DW_EINVAL: case DW_ERANGE: case DW_ENOTFOUND: return EXIT_USAGE;
+    case DW_EPARSE: return EXIT_DATA;
+    case DW_EIO: case DW_ENOMEM: return EXIT_SYSTEM;
+    default: return EXIT_RESULT;
+    }
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "dwplan %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see dwplan %s --help)\n", cmd);
+    return EXIT_USAGE;
+}
+
+int cli_opt(int argc, char **argv, int *i, const char *name, const char **value,
+            const char *cmd) {
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0) return 0;
+    if (a[n] == '=') {
+        *value = a + n + 1;
+        return 1;
+    }
+    if (a[n] != '\0') return 0;
+    if (*i + 1 >= argc) {
+        cli_usage_error(cmd, "option %s needs a value", name);
+        return -1;
+    }
+    *value = argv[++*i];
+    return 1;
+}
+
+int cli_flag(const char *arg, const char *name) { return strcmp(arg, name) == 0; }
+
+void cli_fmt_sci(double v, char *buf, size_t n) {
+    if (!isfinite(v)) {
+        snprintf(buf, n, "%g", v);
+        return;
+    }
+    int e = v == 0 ? 0 : (int)floor(log10(fabs(v)));
+    double m = v / pow(10, e);
+    if (fabs(m) >= 9.995) m /= 10, e++;
+    snprintf(buf, n, "%.2fe%d", m, e);
+}
+
+void cli_fmt_count(double v, char *buf, size_t n) {
+    static const struct { double s; const char *u; } units[] = {
+        {1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "k"}};
+    for (size_t k = 0; k < 4; k++)
+        if (fabs(v) >= units[k].s) {
+            double m = v / units[k].s;
+            snprintf(buf, n, m >= 100 ? "%.0f%s" : m >= 10 ? "%.1f%s" : "%.2f%s", m, units[k].u);
+            return;
+        }
+    snprintf(buf, n, "%.0f", v);
+}
+
+int cli_close_stdout(int code) {
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "dwplan: error writing to standard output\n");
+        return code ? code : EXIT_SYSTEM;
+    }
+    return code;
+}

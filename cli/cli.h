@@ -1,0 +1,43 @@
+/* cli/cli.h — shared pieces of the dwplan program: exit codes, option parsing helpers,
+ * number formatting and the subcommand entry points. */
+#ifndef DW_CLI_H
+#define DW_CLI_H
+
+#include <stdio.h>
+
+/* Exit codes (documented in the README and every --help). */
+enum {
+    EXIT_OK_ = 0,     /* success */
+    EXIT_RESULT = 1,  /* the computation failed: no convergence, no feasible shape */
+    EXIT_USAGE = 2,   /* bad command line: unknown option, bad number, unknown preset */
+    EXIT_DATA = 3,    /* bad input data: malformed law file, CSV, config */
+    EXIT_SYSTEM = 4,  /* file system, memory */
+};
+
+/* Maps a DW_* status to an exit code and prints "dwplan CMD: message" to stderr. */
+int cli_fail(const char *cmd, int status);
+/* Prints a usage error ("dwplan CMD: msg (see dwplan CMD --help)") and returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Option matching: if argv[*i] is `--name VALUE` or `--name=VALUE`, sets *value, advances *i
+ * past it and returns 1; returns -1 (and prints a usage error) when the value is missing;
+ * 0 when argv[*i] is another option. */
+int cli_opt(int argc, char **argv, int *i, const char *name, const char **value,
+            const char *cmd);
+/* 1 when argv[i] is exactly the flag. */
+int cli_flag(const char *arg, const char *name);
+
+/* Human formats: 1.23e+22 → "1.23e22"; counts → "6.74B", "124M". */
+void cli_fmt_sci(double v, char *buf, size_t n);
+void cli_fmt_count(double v, char *buf, size_t n);
+
+/* Finishes stdout: flushes and checks for write errors (e.g. a closed pipe). */
+int cli_close_stdout(int code);
+
+int cmd_plan(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
+int cmd_count(int argc, char **argv);
+int cmd_law(int argc, char **argv);
+
+#endif

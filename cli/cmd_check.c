@@ -1,0 +1,161 @@
+/* cli/cmd_check.c — `dwplan check`: is a shape past its critical depth, and what does its
+ * shape cost against the law's optimum at the same compute? */
+#include <math.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/dw.h"
+#include "planner/hfconfig.h"
+#include "planner/plan.h"
+#include "report.h"
+
+static void help_(void) {
+    printf(
+        "usage: dwplan check (--depth D --width W [--heads H] | --hf-config FILE | --model NAME)\n"
+        "                    [--tokens T | --compute C] [--law FILE|PRESET] [--json]\n"
+        "\n"
+        "Evaluates an existing or proposed shape under a law: its critical depth D_crit(W),\n"
+        "D/D_crit, predicted loss, and the loss it gives up against the law's optimal shape at\n"
+        "the same training compute. Without --tokens or --compute the shape is assumed trained\n"
+        "on 20 tokens per parameter (Chinchilla's rule), and the output says so.\n"
+        "\n"
+        "  --hf-config FILE   a Hugging Face config.json (hidden_size, num_hidden_layers,\n"
+        "                     num_attention_heads, num_key_value_heads, intermediate_size,\n"
+        "                     vocab_size, tie_word_embeddings)\n"
+        "  --model NAME       a built-in shape: gpt2, pythia-1.4b, llama-2-7b, llama-3-8b,\n"
+        "                     llama-3-70b, mistral-7b (examples/models/)\n"
+        "  --depth/--width    a block shape in the law's conventions (heads default W/64)\n"
+        "\n"
+        "examples:\n"
+        "  dwplan check --depth 64 --width 2816 --tokens 140e9\n"
+        "  dwplan check --hf-config examples/models/llama-3-70b.json --tokens 15e12\n"
+        "\n"
+        "exit codes: 0 ok, 1 no optimum found, 2 usage, 3 bad config or law file, 4 system\n");
+}
+
+int cmd_check(int argc, char **argv) {
+    const char *law_name = LAW_DEFAULT_PRESET, *hf = NULL, *model = NULL, *v;
+    double depth = 0, width = 0, heads = 0, tokens = 0, compute = 0;
+    int json = 0, r, code = 0, rc;
+    Law *law = NULL;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_flag(a, "--help") || cli_flag(a, "-h")) {
+            help_();
+            return 0;
+        }
+        if (cli_flag(a, "--json")) { json = 1; continue; }
+        struct { const char *name; double *dst; int suffix; } nums[] = {
+            {"--depth", &depth, 0}, {"--width", &width, 0}, {"--heads", &heads, 0},
+            {"--tokens", &tokens, 1}, {"--compute", &compute, 1}};
+        int matched = 0;
+        for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+            if ((r = cli_opt(argc, argv, &i, nums[k].name, &v, "check")) == 0) continue;
+            if (r < 0) return EXIT_USAGE;
+            if (dw_parse_double(v, nums[k].name, nums[k].suffix, nums[k].dst))
+                return cli_fail("check", DW_EINVAL);
+            if (!(*nums[k].dst > 0))
+                return cli_usage_error("check", "%s must be positive (got %s)", nums[k].name, v);
+            matched = 1;
+            break;
+        }
+        if (matched) continue;
+        if ((r = cli_opt(argc, argv, &i, "--law", &law_name, "check")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
+        if ((r = cli_opt(argc, argv, &i, "--hf-config", &hf, "check")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
+        if ((r = cli_opt(argc, argv, &i, "--model", &model, "check")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
+        return cli_usage_error("check", "unknown option '%s'", a);
+    }
+    int sources = (hf != NULL) + (model != NULL) + (depth > 0 || width > 0);
+    if (sources != 1)
+        return cli_usage_error("check", "give exactly one of --depth/--width, --hf-config, --model");
+    if (!hf && !model && !(depth > 0 && width > 0))
+        return cli_usage_error("check", "--depth and --width go together");
+    if (!hf && !model && (depth != floor(depth) || width != floor(width)))
+        return cli_usage_error("check", "--depth and --width must be whole numbers");
+    if (tokens > 0 && compute > 0)
+        return cli_usage_error("check", "give --tokens or --compute, not both");
+
+    if ((rc = law_load(law_name, &law))) return cli_fail("check", rc);
+    PlanShape shape;
+    char name[128] = "";
+    if (hf || model) {
+        if ((rc = report_model_shape(hf ? hf : model, &shape, name, sizeof name))) {
+            code = cli_fail("check", rc);
+            goto out;
+        }
+    } else {
+        plan_shape_at(law, depth, width, 0, &shape);
+        if (heads > 0) {
+            shape.heads = heads;
+            shape.head_dim = 0;
+        } else {
+            shape.head_dim = width >= 2048 ? 128 : 64;
+            shape.heads = width / shape.head_dim;
+            if (shape.heads != floor(shape.heads)) shape.heads = 0, shape.head_dim = 0;
+        }
+        snprintf(name, sizeof name, "%gx%g", depth, width);
+    }
+    PlanCount cnt;
+    if ((rc = plan_count(&shape, &cnt))) {
+        code = cli_fail("check", rc);
+        goto out;
+    }
+    int assumed_tokens = 0;
+    if (!(tokens > 0) && !(compute > 0)) {
+        tokens = 20 * cnt.total;
+        assumed_tokens = 1;
+    }
+    PlanPoint pt;
+    if ((rc = plan_eval_shape(law, &shape, compute, tokens, &pt))) {
+        code = cli_fail("check", rc);
+        goto out;
+    }
+    PlanRequest req;
+    PlanResult opt;
+    plan_request_default(&req);
+    req.compute = pt.flops;
+    if ((rc = plan_solve(law, &req, &opt))) {
+        code = cli_fail("check", rc);
+        goto out;
+    }
+    double dloss = pt.loss - opt.real.loss;
+
+    if (json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "model", name);
+        cJSON_AddItemToObject(j, "law", report_law_json(law));
+        cJSON_AddItemToObject(j, "shape", report_point_json(&pt));
+        cJSON_AddBoolToObject(j, "tokens_assumed_20_per_param", assumed_tokens);
+        cJSON_AddItemToObject(j, "optimal_at_same_compute", report_point_json(&opt.real));
+        cJSON_AddNumberToObject(j, "loss_cost", dloss);
+        cJSON_AddBoolToObject(j, "past_critical_depth", pt.dcrit_kind == 0 && pt.depth > pt.dcrit);
+        code = report_print_json(j);
+        goto out;
+    }
+    char n1[32], n2[32], t[32], c[32];
+    cli_fmt_count(pt.params_nonembed, n1, sizeof n1);
+    cli_fmt_count(pt.params_total, n2, sizeof n2);
+    cli_fmt_count(pt.tokens, t, sizeof t);
+    cli_fmt_sci(pt.flops, c, sizeof c);
+    printf("dwplan check: %s — %.0f layers × width %.0f\n", name, pt.depth, pt.width);
+    report_law_line(stdout, law);
+    printf("\n  params        %s non-embedding, %s total\n", n1, n2);
+    printf("  tokens        %s%s;  compute %s FLOPs\n", t,
+           assumed_tokens ? " (assumed: 20 tokens per parameter; pass --tokens)" : "", c);
+    printf("  loss          %.4f nats/token (law's prediction)\n", pt.loss);
+    if (pt.dcrit_kind > 0)
+        printf("  D_crit(W)     none: under this law loss falls with depth at this width\n");
+    else {
+        printf("  D_crit(W)     %.1f layers;  D/D_crit = %.2f — %s\n", pt.dcrit,
+               pt.depth / pt.dcrit,
+               pt.depth > pt.dcrit ? "PAST the critical depth: layers beyond it add loss"
+                                   : "within the critical depth");
+    }
+    printf("\n  optimal at the same compute: %.0f layers × %.0f (%d heads), T %.3g, loss %.4f\n",
+           opt.real.depth, opt.real.width, opt.real.heads, opt.real.tokens, opt.real.loss);
+    printf("  loss cost of this shape: %+.4f nats/token\n", dloss);
+out:
+    law_free(law);
+    return code;
+}

@@ -1,0 +1,116 @@
+/* cli/cmd_count.c — `dwplan count`: parameters (both conventions) and training FLOPs of a
+ * shape (DESIGN §4.1). */
+#include <math.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/dw.h"
+#include "planner/count.h"
+#include "report.h"
+
+static void help_(void) {
+    printf("usage: dwplan count (--depth D --width W | --hf-config FILE | --model NAME)\n"
+           "                    [--heads H] [--kv-heads K] [--vocab V] [--ffn F] [--swiglu]\n"
+           "                    [--tied] [--no-biases] [--rmsnorm] [--seq-len S] [--tokens T] [--json]\n"
+           "\n"
+           "Counts parameters per part and in both conventions (non-embedding, total) and the\n"
+           "training FLOPs per token: 6·N_nonembed + 6·V·W + 6·D·ctx·W (and 6·N for comparison).\n"
+           "Defaults are the probe's GPT-NeoX block: V = 50257, r = 4, GELU, biases, LayerNorm,\n"
+           "untied, head_dim 64, ctx 1024.\n"
+           "\n"
+           "examples:\n"
+           "  dwplan count --depth 24 --width 512          # the paper's 127M model\n"
+           "  dwplan count --model llama-2-7b --json\n");
+}
+
+int cmd_count(int argc, char **argv) {
+    PlanShape s;
+    const char *hf = NULL, *v;
+    double tokens = 0;
+    int json = 0, r, rc;
+    char name[128] = "";
+    plan_shape_default(&s);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_flag(a, "--help") || cli_flag(a, "-h")) {
+            help_();
+            return 0;
+        }
+        if (cli_flag(a, "--json")) { json = 1; continue; }
+        if (cli_flag(a, "--swiglu")) { s.swiglu = 1; continue; }
+        if (cli_flag(a, "--tied")) { s.tied = 1; continue; }
+        if (cli_flag(a, "--no-biases")) { s.biases = 0; continue; }
+        if (cli_flag(a, "--rmsnorm")) { s.rmsnorm = 1; continue; }
+        if ((r = cli_opt(argc, argv, &i, "--hf-config", &hf, "count")) != 0 ||
+            (r = cli_opt(argc, argv, &i, "--model", &hf, "count")) != 0) {
+            if (r < 0) return EXIT_USAGE;
+            continue;
+        }
+        struct { const char *name; double *dst; } nums[] = {
+            {"--depth", &s.depth}, {"--width", &s.width}, {"--heads", &s.heads},
+            {"--kv-heads", &s.kv_heads}, {"--ffn", &s.ffn_dim}, {"--tokens", &tokens}};
+        int matched = 0;
+        for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+            if ((r = cli_opt(argc, argv, &i, nums[k].name, &v, "count")) == 0) continue;
+            if (r < 0) return EXIT_USAGE;
+            if (dw_parse_double(v, nums[k].name, 1, nums[k].dst)) return cli_fail("count", DW_EINVAL);
+            matched = 1;
+            break;
+        }
+        if (matched) continue;
+        long li;
+        if ((r = cli_opt(argc, argv, &i, "--vocab", &v, "count")) != 0) {
+            if (r < 0 || dw_parse_int(v, "--vocab", 1, 100000000, &li)) return r < 0 ? EXIT_USAGE : cli_fail("count", DW_EINVAL);
+            s.vocab = (int)li;
+            continue;
+        }
+        if ((r = cli_opt(argc, argv, &i, "--seq-len", &v, "count")) != 0) {
+            if (r < 0 || dw_parse_int(v, "--seq-len", 1, 100000000, &li)) return r < 0 ? EXIT_USAGE : cli_fail("count", DW_EINVAL);
+            s.seq_len = (int)li;
+            continue;
+        }
+        return cli_usage_error("count", "unknown option '%s'", a);
+    }
+    if (hf) {
+        if ((rc = report_model_shape(hf, &s, name, sizeof name))) return cli_fail("count", rc);
+    } else if (!(s.depth > 0 && s.width > 0)) {
+        return cli_usage_error("count", "give --depth and --width, or --hf-config/--model");
+    }
+    PlanCount c;
+    if ((rc = plan_count(&s, &c))) return cli_fail("count", rc);
+    LawConventions conv;
+    law_conventions_default(&conv);
+    conv.vocab = s.vocab;
+    conv.seq_len = s.seq_len;
+    double fpt_full = plan_flops_per_token(&conv, &s);
+    double fpt_6n = 6 * c.total;
+    if (json) {
+        cJSON *j = cJSON_CreateObject();
+        if (name[0]) cJSON_AddStringToObject(j, "model", name);
+        cJSON_AddNumberToObject(j, "depth", s.depth);
+        cJSON_AddNumberToObject(j, "width", s.width);
+        static const char *keys[] = {"attn_per_block", "mlp_per_block", "norms_per_block",
+                                     "per_block", "blocks", "embed", "pos", "head",
+                                     "final_norm", "params_nonembed", "params_total"};
+        double vals[] = {c.attn, c.mlp, c.norms, c.per_block, c.blocks, c.embed, c.pos,
+                         c.head, c.final_norm, c.nonembed, c.total};
+        for (size_t k = 0; k < sizeof vals / sizeof vals[0]; k++)
+            cJSON_AddNumberToObject(j, keys[k], vals[k]);
+        cJSON_AddNumberToObject(j, "flops_per_token", fpt_full);
+        cJSON_AddNumberToObject(j, "flops_per_token_6N", fpt_6n);
+        if (tokens > 0) cJSON_AddNumberToObject(j, "flops", fpt_full * tokens);
+        return report_print_json(j);
+    }
+    if (name[0]) printf("%s\n", name);
+    printf("shape: %g layers × width %g\n", s.depth, s.width);
+    printf("  per block      %.0f  (attention %.0f, MLP %.0f, norms %.0f)\n", c.per_block, c.attn,
+           c.mlp, c.norms);
+    printf("  blocks         %.0f  (= non-embedding N)\n", c.nonembed);
+    printf("  embeddings     %.0f input, %.0f output head, %.0f positions\n", c.embed, c.head,
+           c.pos);
+    printf("  total          %.0f\n", c.total);
+    printf("  FLOPs/token    %.4g  (6N_nonembed + 6VW + 6·D·ctx·W);  6·N_total = %.4g\n",
+           fpt_full, fpt_6n);
+    if (tokens > 0) printf("  training FLOPs %.4g for %.4g tokens\n", fpt_full * tokens, tokens);
+    return 0;
+}

@@ -1,0 +1,409 @@
+/* cli/cmd_plan.c — `dwplan plan` (also `dwplan --compute C`): the compute-optimal shape
+ * under a law, its reasoning, alternatives, budget sweeps and a Hugging Face config. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/dw.h"
+#include "planner/hardware.h"
+#include "planner/plan.h"
+#include "report.h"
+
+static void help_(void) {
+    printf(
+        "usage: dwplan plan BUDGET [options]     (\"plan\" may be omitted)\n"
+        "\n"
+        "Finds the depth, width and token count that minimise the predicted loss under a\n"
+        "scaling law at a fixed training compute, rounds it to a real shape and explains it.\n"
+        "\n"
+        "budget (one of):\n"
+        "  --compute C            training FLOPs, e.g. 1e22\n"
+        "  --gpu NAME --gpus N --days D [--mfu F]\n"
+        "                         C = dense bf16 peak × N × D × 86400 × F (F default 0.4)\n"
+        "  --params N             best shape with N parameters (law's convention) and its\n"
+        "                         compute-optimal tokens; add --compute to fix the budget too\n"
+        "  --tokens T             the compute-optimal plan that trains on T tokens; add\n"
+        "                         --compute to fix both (the model size follows)\n"
+        "options:\n"
+        "  --law FILE|PRESET      law file or embedded preset (default %s;\n"
+        "                         see dwplan law list)\n"
+        "  --sweep-compute LO:HI  solve across budgets; print exponents of D*, W*, N*, T* vs C\n"
+        "  --points N             budgets in the sweep (default 4 per decade, at least 33)\n"
+        "  --vs MODEL             compare with a model shape (built-in name or config.json);\n"
+        "                         default: the built-in model nearest in size\n"
+        "  --head-dim H           head width (default 32/64/128 by width); W is a multiple\n"
+        "  --max-depth D          depth search limit (default 1024)\n"
+        "  --emit hf-config       print a Hugging Face config.json of the recommended shape\n"
+        "  --json                 machine-readable output\n"
+        "  --list-gpus            the accelerator table with sources\n"
+        "\n"
+        "examples:\n"
+        "  dwplan --compute 1e22\n"
+        "  dwplan plan --gpu h100 --gpus 512 --days 30 --mfu 0.4 --json\n"
+        "  dwplan plan --compute 1e23 --emit hf-config > config.json\n"
+        "  dwplan plan --sweep-compute 1e18:1e25 --law chinchilla-epoch\n"
+        "\n"
+        "exit codes: 0 ok, 1 no feasible shape, 2 usage, 3 bad law file, 4 system error\n",
+        LAW_DEFAULT_PRESET);
+}
+
+static int list_gpus_(int json) {
+    int n;
+    const PlanGpu *g = plan_gpu_table(&n);
+    if (json) {
+        cJSON *a = cJSON_CreateArray();
+        for (int i = 0; i < n; i++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "name", g[i].name);
+            cJSON_AddNumberToObject(o, "bf16_flops", g[i].bf16_flops);
+            cJSON_AddStringToObject(o, "source", g[i].source);
+            if (g[i].note && g[i].note[0]) cJSON_AddStringToObject(o, "note", g[i].note);
+            cJSON_AddItemToArray(a, o);
+        }
+        return report_print_json(a);
+    }
+    printf("%-12s %14s  %s\n", "gpu", "dense bf16", "source");
+    for (int i = 0; i < n; i++)
+        printf("%-12s %9.0f TFLOP/s  %s%s%s\n", g[i].name, g[i].bf16_flops / 1e12, g[i].source,
+               g[i].note && g[i].note[0] ? "; " : "", g[i].note ? g[i].note : "");
+    return 0;
+}
+
+static void print_point_(const char *title, const PlanPoint *pt, int real) {
+    char n1[32], n2[32], t[32], c[32];
+    cli_fmt_count(pt->params_nonembed, n1, sizeof n1);
+    cli_fmt_count(pt->params_total, n2, sizeof n2);
+    cli_fmt_count(pt->tokens, t, sizeof t);
+    cli_fmt_sci(pt->flops, c, sizeof c);
+    printf("%s\n", title);
+    if (real)
+        printf("  depth D       %.0f layers\n  width W       %.0f  (%d heads × %d)\n", pt->depth,
+               pt->width, pt->heads, pt->head_dim);
+    else
+        printf("  depth D       %.2f layers\n  width W       %.1f\n", pt->depth, pt->width);
+    printf("  params N      %s non-embedding, %s total\n", n1, n2);
+    printf("  tokens T      %s  (%.1f tokens per parameter)\n", t, pt->tokens_per_param);
+    printf("  compute       %s FLOPs\n", c);
+}
+
+static void print_dcrit_(const Law *law, const PlanPoint *pt) {
+    if (pt->dcrit_kind > 0) {
+        printf("  D_crit(W)     none: under this law loss still falls with depth at W = %.0f\n",
+               pt->width);
+        return;
+    }
+    printf("  D_crit(W)     %.1f layers at W = %.0f;  D/D_crit = %.2f", pt->dcrit, pt->width,
+           pt->depth / pt->dcrit);
+    int k = law_form_param_index(&law->form, "kappa");
+    if (k >= 0 && (law->fixed >> k & 1))
+        printf("  (kappa = %.3g fixed from the paper: no interval)\n", law->p[k]);
+    else
+        printf("\n");
+}
+
+static void reasoning_(const Law *law, const PlanResult *r) {
+    const PlanPoint *o = &r->real;
+    printf("why:\n");
+    if (r->shape_free) {
+        printf("  This law (%s) has no depth or width term: it fixes N and T only, so the\n"
+               "  shape uses the aspect ratio W/D = %.0f (Kaplan et al. found loss flat over a\n"
+               "  wide range of aspect ratios). Use a law with a shape term to choose it.\n",
+               law->name, r->req.aspect);
+        return;
+    }
+    int g = law_form_param_index(&law->form, "gamma");
+    if (law->form.id == LAW_SHAPE && g >= 0)
+        printf("  At fixed parameter count the law's loss is lowest at D0(W) = D_crit(W)·e^(-1/2γ)\n"
+               "  = %.2f·D_crit (γ = %.3g); the budget then balances N against T, so the shape\n"
+               "  sits at D/D_crit ≈ %.2f and width carries the growth.\n",
+               exp(-1.0 / (2 * law->p[g])), law->p[g], o->depth / o->dcrit);
+    else if (o->dcrit_kind == 0)
+        printf("  The law's fixed-width loss minimum is D_crit(W) = %.1f; the compute-optimal\n"
+               "  depth is %.2f of it.\n", o->dcrit, o->depth / o->dcrit);
+    if (r->nalts > 0) {
+        const PlanAlt *worst = &r->alts[0];
+        for (int i = 1; i < r->nalts; i++)
+            if (r->alts[i].dloss > worst->dloss) worst = &r->alts[i];
+        printf("  The costliest alternative below (%s) loses %+.3f nats.\n", worst->label,
+               worst->dloss);
+    }
+}
+
+static int emit_hf_config_(const Law *law, const PlanResult *r) {
+    const PlanPoint *o = &r->real;
+    cJSON *j = cJSON_CreateObject();
+    int swiglu = law->conv.swiglu;
+    cJSON *arch = cJSON_AddArrayToObject(j, "architectures");
+    cJSON_AddItemToArray(arch, cJSON_CreateString(swiglu ? "LlamaForCausalLM" : "GPTNeoXForCausalLM"));
+    cJSON_AddStringToObject(j, "model_type", swiglu ? "llama" : "gpt_neox");
+    cJSON_AddNumberToObject(j, "hidden_size", o->width);
+    cJSON_AddNumberToObject(j, "num_hidden_layers", o->depth);
+    cJSON_AddNumberToObject(j, "num_attention_heads", o->heads);
+    cJSON_AddNumberToObject(j, "intermediate_size", round(law->conv.mlp_ratio * o->width));
+    cJSON_AddNumberToObject(j, "vocab_size", law->conv.vocab);
+    cJSON_AddNumberToObject(j, "max_position_embeddings", law->conv.seq_len);
+    cJSON_AddBoolToObject(j, "tie_word_embeddings", law->conv.tied);
+    if (swiglu) {
+        cJSON_AddNumberToObject(j, "num_key_value_heads", o->heads);
+        cJSON_AddStringToObject(j, "hidden_act", "silu");
+        cJSON_AddNumberToObject(j, "rms_norm_eps", 1e-5);
+    } else {
+        cJSON_AddStringToObject(j, "hidden_act", "gelu");
+        cJSON_AddNumberToObject(j, "rotary_pct", 1.0);
+        cJSON_AddNumberToObject(j, "rotary_emb_base", 10000);
+        cJSON_AddBoolToObject(j, "use_parallel_residual", 0);
+        cJSON_AddNumberToObject(j, "layer_norm_eps", 1e-5);
+    }
+    cJSON *d = cJSON_AddObjectToObject(j, "dwplan");
+    cJSON_AddNumberToObject(d, "compute", o->flops);
+    cJSON_AddNumberToObject(d, "tokens", round(o->tokens));
+    cJSON_AddNumberToObject(d, "predicted_loss", o->loss);
+    cJSON_AddStringToObject(d, "law", law->name);
+    cJSON_AddStringToObject(d, "version", DWPLAN_VERSION);
+    return report_print_json(j);
+}
+
+static int sweep_(const Law *law, const PlanRequest *req, const char *spec, int points, int json) {
+    char *colon = strchr(spec, ':');
+    double lo, hi;
+    if (!colon) return cli_usage_error("plan", "--sweep-compute wants LO:HI, e.g. 1e18:1e25");
+    char lo_s[64];
+    snprintf(lo_s, sizeof lo_s, "%.*s", (int)(colon - spec), spec);
+    if (dw_parse_double(lo_s, "--sweep-compute LO", 0, &lo) ||
+        dw_parse_double(colon + 1, "--sweep-compute HI", 0, &hi))
+        return cli_fail("plan", DW_EINVAL);
+    if (!(lo > 0) || !(hi > lo))
+        return cli_usage_error("plan", "--sweep-compute needs 0 < LO < HI (got %g:%g)", lo, hi);
+    if (lo < 1e10 || hi > 1e32)
+        return cli_usage_error("plan", "--sweep-compute budgets must lie in [1e10, 1e32] FLOPs");
+    int n = points > 0 ? points : (int)ceil(4 * log10(hi / lo)) + 1;
+    if (points <= 0 && n < 33) n = 33;
+    PlanPoint *pts = calloc((size_t)n, sizeof *pts);
+    double slope[4], se[4], r2[4];
+    if (!pts) return EXIT_SYSTEM;
+    int rc = plan_sweep(law, req, lo, hi, n, pts, slope, se, r2);
+    if (rc) {
+        free(pts);
+        return cli_fail("plan", rc);
+    }
+    static const char *names[4] = {"depth", "width", "params", "tokens"};
+    if (json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddItemToObject(j, "law", report_law_json(law));
+        cJSON *ex = cJSON_AddObjectToObject(j, "exponents");
+        for (int k = 0; k < 4; k++) {
+            cJSON *e = cJSON_AddObjectToObject(ex, names[k]);
+            cJSON_AddNumberToObject(e, "slope", slope[k]);
+            cJSON_AddNumberToObject(e, "se", isfinite(se[k]) ? se[k] : 0);
+            cJSON_AddNumberToObject(e, "r2", r2[k]);
+        }
+        cJSON *a = cJSON_AddArrayToObject(j, "optima");
+        for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, report_point_json(&pts[i]));
+        free(pts);
+        return report_print_json(j);
+    }
+    report_law_line(stdout, law);
+    printf("\n%10s %9s %10s %10s %10s %8s\n", "compute", "D*", "W*", "N*", "T*", "loss");
+    for (int i = 0; i < n; i++) {
+        char c[32], nn[32], t[32];
+        cli_fmt_sci(pts[i].flops, c, sizeof c);
+        cli_fmt_count(pts[i].params_law, nn, sizeof nn);
+        cli_fmt_count(pts[i].tokens, t, sizeof t);
+        printf("%10s %9.2f %10.1f %10s %10s %8.4f\n", c, pts[i].depth, pts[i].width, nn, t,
+               pts[i].loss);
+    }
+    printf("\nfitted exponents over %d budgets (log-log least squares on the continuous optima):\n", n);
+    for (int k = 0; k < 4; k++)
+        printf("  %-6s* ∝ C^%.4f  (SE %.1e, R² %.6f)\n", names[k], slope[k], se[k], r2[k]);
+    printf("  paper's claim: D* ∝ C^0.12, W* ∝ C^0.34 (see README: the claims disagree with\n"
+           "  the paper's own alpha and delta)\n");
+    free(pts);
+    return 0;
+}
+
+int cmd_plan(int argc, char **argv) {
+    const char *law_name = LAW_DEFAULT_PRESET, *gpu = NULL, *sweep = NULL, *emit = NULL,
+               *vs = NULL, *v;
+    double gpus = 0, days = 0, mfu = 0.4, x;
+    int json = 0, points = 0, have_mfu = 0, r;
+    long li;
+    PlanRequest req;
+    Law *law = NULL;
+    int code = 0;
+    plan_request_default(&req);
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_flag(a, "--help") || cli_flag(a, "-h")) {
+            help_();
+            return 0;
+        }
+        if (cli_flag(a, "--json")) { json = 1; continue; }
+        if (cli_flag(a, "--list-gpus")) return list_gpus_(json || (i + 1 < argc && !strcmp(argv[i + 1], "--json")));
+#define NUM_OPT(name, dst, suffix)                                                            \
+    if ((r = cli_opt(argc, argv, &i, name, &v, "plan")) != 0) {                                \
+        if (r < 0) return EXIT_USAGE;                                                          \
+        if (dw_parse_double(v, name, suffix, &x)) return cli_fail("plan", DW_EINVAL);          \
+        dst = x;                                                                               \
+        continue;                                                                              \
+    }
+        NUM_OPT("--compute", req.compute, 1)
+        NUM_OPT("--params", req.params, 1)
+        NUM_OPT("--tokens", req.tokens, 1)
+        NUM_OPT("--gpus", gpus, 0)
+        NUM_OPT("--days", days, 0)
+        NUM_OPT("--max-depth", req.d_max, 0)
+        if ((r = cli_opt(argc, argv, &i, "--mfu", &v, "plan")) != 0) {
+            if (r < 0 || dw_parse_double(v, "--mfu", 0, &mfu)) return r < 0 ? EXIT_USAGE : cli_fail("plan", DW_EINVAL);
+            have_mfu = 1;
+            continue;
+        }
+#undef NUM_OPT
+        if ((r = cli_opt(argc, argv, &i, "--head-dim", &v, "plan")) != 0) {
+            if (r < 0 || dw_parse_int(v, "--head-dim", 1, 1024, &li)) return r < 0 ? EXIT_USAGE : cli_fail("plan", DW_EINVAL);
+            req.head_dim = (int)li;
+            continue;
+        }
+        if ((r = cli_opt(argc, argv, &i, "--points", &v, "plan")) != 0) {
+            if (r < 0 || dw_parse_int(v, "--points", 3, 10000, &li)) return r < 0 ? EXIT_USAGE : cli_fail("plan", DW_EINVAL);
+            points = (int)li;
+            continue;
+        }
+        if ((r = cli_opt(argc, argv, &i, "--law", &law_name, "plan")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
+        if ((r = cli_opt(argc, argv, &i, "--gpu", &gpu, "plan")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
+        if ((r = cli_opt(argc, argv, &i, "--sweep-compute", &sweep, "plan")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
+        if ((r = cli_opt(argc, argv, &i, "--emit", &emit, "plan")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
+        if ((r = cli_opt(argc, argv, &i, "--vs", &vs, "plan")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
+        return cli_usage_error("plan", "unknown option '%s'", a);
+    }
+
+    /* budget checks: clear messages before any work */
+    if (gpu || gpus > 0 || days > 0) {
+        if (!gpu || !(gpus > 0) || !(days > 0))
+            return cli_usage_error("plan", "hardware budgets need --gpu NAME, --gpus N and --days D");
+        if (req.compute > 0)
+            return cli_usage_error("plan", "give either --compute or hardware (--gpu), not both");
+        int rc = plan_compute_from_hardware(gpu, gpus, days, mfu, &req.compute);
+        if (rc) return cli_fail("plan", rc);
+    } else if (have_mfu) {
+        return cli_usage_error("plan", "--mfu only makes sense with --gpu/--gpus/--days");
+    }
+    if (argc <= 1 || (req.compute == 0 && req.params == 0 && req.tokens == 0 && !sweep)) {
+        if (argc <= 1) {
+            help_();
+            return EXIT_USAGE;
+        }
+        return cli_usage_error("plan", "no budget: give --compute C (e.g. 1e22), --params, "
+                               "--tokens or --gpu/--gpus/--days");
+    }
+    static const struct { const char *name; double lo, hi; } lim[] = {
+        {"--compute", 1e10, 1e32}, {"--params", 1e4, 1e15}, {"--tokens", 1e5, 1e17}};
+    double vals[3] = {req.compute, req.params, req.tokens};
+    for (int k = 0; k < 3; k++)
+        if (vals[k] != 0 && !(vals[k] >= lim[k].lo && vals[k] <= lim[k].hi))
+            return cli_usage_error("plan", "%s %g is outside the plausible range [%g, %g]",
+                                   lim[k].name, vals[k], lim[k].lo, lim[k].hi);
+    if (emit && strcmp(emit, "hf-config"))
+        return cli_usage_error("plan", "--emit supports 'hf-config' only (got '%s')", emit);
+
+    int rc = law_load(law_name, &law);
+    if (rc) return cli_fail("plan", rc);
+    if (sweep) {
+        code = sweep_(law, &req, sweep, points, json);
+        goto out;
+    }
+
+    PlanResult res;
+    if ((rc = plan_solve(law, &req, &res))) {
+        code = cli_fail("plan", rc);
+        goto out;
+    }
+    PlanShape vshape;
+    char vname[128] = "";
+    if (vs) {
+        if ((rc = report_model_shape(vs, &vshape, vname, sizeof vname))) {
+            code = cli_fail("plan", rc);
+            goto out;
+        }
+    } else if (report_nearest_model(res.real.params_total, &vshape, vname, sizeof vname) != DW_OK) {
+        vname[0] = '\0';
+    }
+    plan_alternatives(law, &res, vname[0] ? &vshape : NULL, vname);
+
+    if (emit) {
+        code = emit_hf_config_(law, &res);
+        goto out;
+    }
+    if (json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "dwplan_version", DWPLAN_VERSION);
+        cJSON *b = cJSON_AddObjectToObject(j, "budget");
+        cJSON_AddNumberToObject(b, "compute", res.req.compute);
+        if (gpu) {
+            cJSON_AddStringToObject(b, "gpu", gpu);
+            cJSON_AddNumberToObject(b, "gpus", gpus);
+            cJSON_AddNumberToObject(b, "days", days);
+            cJSON_AddNumberToObject(b, "mfu", mfu);
+        }
+        if (req.params > 0) cJSON_AddNumberToObject(b, "params", req.params);
+        if (req.tokens > 0) cJSON_AddNumberToObject(b, "tokens", req.tokens);
+        cJSON_AddItemToObject(j, "law", report_law_json(law));
+        cJSON_AddItemToObject(j, "recommended", report_point_json(&res.real));
+        cJSON_AddItemToObject(j, "continuous_optimum", report_point_json(&res.cont));
+        cJSON *l = cJSON_AddObjectToObject(j, "predicted_loss");
+        cJSON_AddNumberToObject(l, "value", res.real.loss);
+        if (isfinite(res.loss_lo)) {
+            double ci[2] = {res.loss_lo, res.loss_hi};
+            cJSON_AddItemToObject(l, "ci95", cJSON_CreateDoubleArray(ci, 2));
+        } else {
+            cJSON_AddNullToObject(l, "ci95");
+        }
+        cJSON_AddStringToObject(l, "ci_method", res.loss_ci_method);
+        cJSON_AddBoolToObject(j, "on_bound", res.on_bound);
+        if (res.on_bound) cJSON_AddStringToObject(j, "bound_note", res.bound_note);
+        cJSON_AddBoolToObject(j, "shape_free_law", res.shape_free);
+        cJSON *a = cJSON_AddArrayToObject(j, "alternatives");
+        for (int i = 0; i < res.nalts; i++) {
+            cJSON *o = report_point_json(&res.alts[i].pt);
+            cJSON_AddStringToObject(o, "label", res.alts[i].label);
+            cJSON_AddNumberToObject(o, "delta_loss", res.alts[i].dloss);
+            cJSON_AddItemToArray(a, o);
+        }
+        code = report_print_json(j);
+        goto out;
+    }
+
+    char c[32];
+    cli_fmt_sci(res.req.compute, c, sizeof c);
+    printf("dwplan plan: compute-optimal shape for C = %s FLOPs", c);
+    if (gpu) printf(" (%g × %s for %g days at %.0f%% MFU)", gpus, gpu, days, 100 * mfu);
+    printf("\n");
+    report_law_line(stdout, law);
+    printf("\n");
+    print_point_("recommended shape", &res.real, 1);
+    printf("  loss          %.4f nats/token", res.real.loss);
+    if (isfinite(res.loss_lo))
+        printf("  [%.4f, %.4f] (%s)\n", res.loss_lo, res.loss_hi, res.loss_ci_method);
+    else
+        printf("  (no interval — %s)\n", res.loss_ci_method);
+    print_dcrit_(law, &res.real);
+    printf("  continuous optimum: D = %.2f, W = %.1f, T = %.3g, loss %.4f\n", res.cont.depth,
+           res.cont.width, res.cont.tokens, res.cont.loss);
+    if (res.on_bound) printf("  warning: %s\n", res.bound_note);
+    printf("\n");
+    reasoning_(law, &res);
+    if (res.nalts) {
+        printf("\nalternatives at the same compute (loss cost vs the recommendation):\n");
+        for (int i = 0; i < res.nalts; i++) {
+            char n1[32], t[32];
+            cli_fmt_count(res.alts[i].pt.params_total, n1, sizeof n1);
+            cli_fmt_count(res.alts[i].pt.tokens, t, sizeof t);
+            printf("  %-40s N %7s  T %7s  loss %.4f  %+.4f\n", res.alts[i].label, n1, t,
+                   res.alts[i].pt.loss, res.alts[i].dloss);
+        }
+    }
+out:
+    law_free(law);
+    return code;
+}

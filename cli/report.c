@@ -1,0 +1,134 @@
+/* cli/report.c — text and JSON rendering of laws and plan points. */
+#include "report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/dw.h"
+#include "common/embedded.h"
+#include "planner/hfconfig.h"
+
+static const char *provenance_field_(const Law *law, const char *key, char *buf, size_t n) {
+    buf[0] = '\0';
+    if (!law->provenance_json) return buf;
+    cJSON *p = cJSON_Parse(law->provenance_json);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, key);
+    if (cJSON_IsString(v)) snprintf(buf, n, "%s", v->valuestring);
+    cJSON_Delete(p);
+    return buf;
+}
+
+void report_law_line(FILE *f, const Law *law) {
+    char form[96], src[512];
+    law_form_text(&law->form, form, sizeof form);
+    fprintf(f, "law: %s (%s)", law->name[0] ? law->name : "unnamed", form);
+    if (law->fit.n > 0) fprintf(f, ", fitted to %d rows, R² %.3f", law->fit.n, law->fit.r2);
+    fprintf(f, "\n");
+    if (provenance_field_(law, "source", src, sizeof src)[0]) fprintf(f, "     source: %s\n", src);
+    fprintf(f, "     N = %s parameters; C = %s; V = %d, ctx = %d\n",
+            law->conv.params == LAW_PARAMS_TOTAL      ? "all"
+            : law->conv.params == LAW_PARAMS_NONEMBED ? "non-embedding"
+                                                      : "12·D·W²",
+            law->conv.flops == LAW_FLOPS_6NT ? "6·N·T" : "T·(6N + 6VW + 6·D·ctx·W)",
+            law->conv.vocab, law->conv.seq_len);
+}
+
+void report_law_params(FILE *f, const Law *law) {
+    const LawForm *fm = &law->form;
+    for (int i = 0; i < fm->np; i++) {
+        fprintf(f, "  %-8s %12.6g", fm->names[i], law->p[i]);
+        if (law->fixed >> i & 1)
+            fprintf(f, "   fixed\n");
+        else if (law->has_ci[i])
+            fprintf(f, "   95%% CI [%.6g, %.6g]\n", law->ci[i][0], law->ci[i][1]);
+        else if (law->has_se && law->se[i] > 0)
+            fprintf(f, "   ± %.3g (asymptotic SE)\n", law->se[i]);
+        else
+            fprintf(f, "   (no interval: the source publishes none)\n");
+    }
+}
+
+cJSON *report_law_json(const Law *law) {
+    char *text = NULL;
+    if (law_to_json(law, &text)) return NULL;
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    if (j) cJSON_DeleteItemFromObjectCaseSensitive(j, "draws"); /* bulky; in the file */
+    return j;
+}
+
+static void add_num_(cJSON *o, const char *k, double v) {
+    if (isfinite(v)) cJSON_AddNumberToObject(o, k, v);
+    else cJSON_AddNullToObject(o, k);
+}
+
+cJSON *report_point_json(const PlanPoint *pt) {
+    cJSON *o = cJSON_CreateObject();
+    add_num_(o, "depth", pt->depth);
+    add_num_(o, "width", pt->width);
+    if (pt->heads > 0) {
+        cJSON_AddNumberToObject(o, "heads", pt->heads);
+        cJSON_AddNumberToObject(o, "head_dim", pt->head_dim);
+    }
+    add_num_(o, "params_law", pt->params_law);
+    add_num_(o, "params_nonembed", pt->params_nonembed);
+    add_num_(o, "params_total", pt->params_total);
+    add_num_(o, "tokens", pt->tokens);
+    add_num_(o, "tokens_per_param", pt->tokens_per_param);
+    add_num_(o, "flops", pt->flops);
+    add_num_(o, "loss", pt->loss);
+    add_num_(o, "dcrit", pt->dcrit);
+    add_num_(o, "depth_over_dcrit", pt->depth / pt->dcrit);
+    cJSON_AddStringToObject(o, "dcrit_kind", pt->dcrit_kind == 0 ? "interior minimum"
+                                             : pt->dcrit_kind > 0 ? "none: loss falls with depth"
+                                                                  : "at or below one layer");
+    return o;
+}
+
+int report_print_json(cJSON *doc) {
+    char *s = doc ? cJSON_Print(doc) : NULL;
+    cJSON_Delete(doc);
+    if (!s) {
+        fprintf(stderr, "dwplan: out of memory formatting JSON\n");
+        return EXIT_SYSTEM;
+    }
+    puts(s);
+    free(s);
+    return 0;
+}
+
+int report_model_shape(const char *name_or_path, PlanShape *s, char *name, size_t n) {
+    for (const DwEmbedded *e = dw_model_shapes; e->name; e++)
+        if (!strcmp(e->name, name_or_path)) return plan_hfconfig_parse(e->text, e->name, s, name, n);
+    if (!strchr(name_or_path, '/') && !strstr(name_or_path, ".json")) {
+        char list[512] = "";
+        for (const DwEmbedded *e = dw_model_shapes; e->name; e++) {
+            strncat(list, list[0] ? ", " : "", sizeof list - strlen(list) - 1);
+            strncat(list, e->name, sizeof list - strlen(list) - 1);
+        }
+        return dw_error_set(DW_ENOTFOUND, "unknown model '%s': not a built-in shape (%s) nor a "
+                            "config.json path", name_or_path, list);
+    }
+    return plan_hfconfig_read(name_or_path, s, name, n);
+}
+
+int report_nearest_model(double total, PlanShape *s, char *name, size_t n) {
+    double best = HUGE_VAL;
+    int found = 0;
+    for (const DwEmbedded *e = dw_model_shapes; e->name; e++) {
+        PlanShape m;
+        PlanCount c;
+        char nm[128];
+        if (plan_hfconfig_parse(e->text, e->name, &m, nm, sizeof nm) || plan_count(&m, &c)) continue;
+        double d = fabs(log(c.total / total));
+        if (d < best) {
+            best = d;
+            *s = m;
+            snprintf(name, n, "%s", e->name);
+            found = 1;
+        }
+    }
+    return found ? DW_OK : DW_ENOTFOUND;
+}

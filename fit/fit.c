@@ -1,0 +1,572 @@
+/* fit/fit.c — grid-started, bounded fitting of law forms (see fit.h for the method).
+ *
+ * Free parameters live in an unconstrained vector z; p(z) applies the bound transform.
+ * Residuals r_i(p) are in the objective's space (L or ln L) times sqrt(w_i); the Jacobian
+ * comes from law_form_eval's analytic parameter gradient, chained through dp/dz.
+ */
+#include "fit.h"
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_multifit.h>
+#include <gsl/gsl_multifit_nlinear.h>
+#include <gsl/gsl_multimin.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dw.h"
+
+// ----------------------------------------------------------------------------
+// parameter roles
+
+typedef enum { ROLE_NONLINEAR, ROLE_LINEAR, ROLE_LOGLINEAR } Role;
+
+/* Which parameters enter L linearly (their gradient does not depend on their own value):
+ * scale factors E, A, B, P, R and F1's gamma; separable's e and c_X enter as exp(·). */
+static Role role_(const LawForm *f, int i) {
+    const char *n = f->names[i];
+    if (f->id == LAW_SEPARABLE) return (n[0] == 'e' || n[0] == 'c') ? ROLE_LOGLINEAR : ROLE_NONLINEAR;
+    if (!strcmp(n, "E") || !strcmp(n, "A") || !strcmp(n, "B") || !strcmp(n, "P") ||
+        !strcmp(n, "R"))
+        return ROLE_LINEAR;
+    if (f->id == LAW_LOGSQ && !strcmp(n, "gamma")) return ROLE_LINEAR;
+    return ROLE_NONLINEAR;
+}
+
+/* Start values tried for a nonlinear parameter. */
+static int grid_values_(const LawForm *f, int i, int g, double *v) {
+    const char *n = f->names[i];
+    double lo, hi;
+    int logspace = 1;
+    if (!strcmp(n, "beta")) lo = 0.0, hi = 1.0, logspace = 0;
+    else if (!strcmp(n, "gamma")) lo = 0.05, hi = 5.0;
+    else if (!strcmp(n, "kappa")) lo = 0.5, hi = 8.0;
+    else if (!strcmp(n, "c") && f->id == LAW_SHAPE) lo = 0.2, hi = 5.0;
+    else if (!strcmp(n, "d0") || !strcmp(n, "t0")) lo = 0.5, hi = 8.0;
+    else lo = 0.05, hi = 1.0; /* exponents: alpha, delta, a, c (F3), a_X */
+    if (g == 1) {
+        v[0] = logspace ? sqrt(lo * hi) : 0.5 * (lo + hi);
+        return 1;
+    }
+    for (int k = 0; k < g; k++) {
+        double t = (double)k / (g - 1);
+        v[k] = logspace ? lo * pow(hi / lo, t) : lo + (hi - lo) * t;
+    }
+    return g;
+}
+
+// ----------------------------------------------------------------------------
+// bound transforms
+
+static double to_p_(double z, double lo, double hi, double *dpdz) {
+    if (isfinite(lo) && isfinite(hi)) {
+        double s = 1.0 / (1.0 + exp(-z));
+        *dpdz = (hi - lo) * s * (1.0 - s);
+        return lo + (hi - lo) * s;
+    }
+    if (isfinite(lo)) {
+        double e = exp(z);
+        *dpdz = e;
+        return lo + e;
+    }
+    if (isfinite(hi)) {
+        double e = exp(z);
+        *dpdz = -e;
+        return hi - e;
+    }
+    *dpdz = 1.0;
+    return z;
+}
+
+static double to_z_(double p, double lo, double hi) {
+    double eps = 1e-12 * fmax(1.0, fabs(p));
+    if (isfinite(lo) && isfinite(hi)) {
+        double s = (p - lo) / (hi - lo);
+        s = fmin(fmax(s, 1e-9), 1.0 - 1e-9);
+        return log(s / (1.0 - s));
+    }
+    if (isfinite(lo)) return log(fmax(p - lo, eps));
+    if (isfinite(hi)) return log(fmax(hi - p, eps));
+    return p;
+}
+
+typedef struct {
+    const LawForm *f;
+    const FitData *d;
+    const FitOptions *o;
+    int nfree;
+    int idx[LAW_MAXP]; /* free slot k -> parameter index */
+    double base[LAW_MAXP];
+} Problem;
+
+static void unpack_(const Problem *pr, const double *z, double *p, double *dpdz) {
+    memcpy(p, pr->base, sizeof pr->base);
+    for (int k = 0; k < pr->nfree; k++) {
+        int i = pr->idx[k];
+        p[i] = to_p_(z[k], pr->o->lo[i], pr->o->hi[i], &dpdz[k]);
+    }
+}
+
+/* residual of row j in the objective's space (unweighted); NaN when undefined */
+static double resid_(const Problem *pr, const double *p, int j, double *grad) {
+    double lhat = law_form_eval(pr->f, p, &pr->d->x[j], grad, NULL);
+    double l = pr->d->loss[j];
+    if (pr->o->objective == FIT_LSQ) return lhat - l;
+    if (grad && lhat > 0)
+        for (int i = 0; i < pr->f->np; i++) grad[i] /= lhat;
+    return lhat > 0 ? log(lhat) - log(l) : NAN;
+}
+
+static double huber_(double r, double delta, double *psi) {
+    double a = fabs(r);
+    if (a <= delta) {
+        if (psi) *psi = r;
+        return 0.5 * r * r;
+    }
+    if (psi) *psi = r > 0 ? delta : -delta;
+    return delta * (a - 0.5 * delta);
+}
+
+static double weight_(const FitData *d, int j) { return d->weight ? d->weight[j] : 1.0; }
+
+double fit_objective(const LawForm *f, const double *p, const FitData *d, const FitOptions *o) {
+    Problem pr = {.f = f, .d = d, .o = o};
+    double s = 0;
+    for (int j = 0; j < d->n; j++) {
+        double r = resid_(&pr, p, j, NULL);
+        if (!isfinite(r)) return NAN;
+        s += weight_(d, j) *
+             (o->objective == FIT_HUBER_LOG ? huber_(r, o->huber_delta, NULL) : r * r);
+    }
+    return s;
+}
+
+double fit_huber_log(const LawForm *f, const double *p, const FitData *d, double delta) {
+    FitOptions o;
+    fit_options_default(&o, f);
+    o.objective = FIT_HUBER_LOG;
+    o.huber_delta = delta;
+    return fit_objective(f, p, d, &o);
+}
+
+// ----------------------------------------------------------------------------
+// GSL callbacks: least squares
+
+static int lsq_f_(const gsl_vector *z, void *arg, gsl_vector *fv) {
+    const Problem *pr = arg;
+    double p[LAW_MAXP], dpdz[LAW_MAXP];
+    unpack_(pr, z->data, p, dpdz);
+    for (int j = 0; j < pr->d->n; j++) {
+        double r = resid_(pr, p, j, NULL);
+        if (!isfinite(r)) return GSL_EDOM;
+        gsl_vector_set(fv, j, sqrt(weight_(pr->d, j)) * r);
+    }
+    return GSL_SUCCESS;
+}
+
+static int lsq_df_(const gsl_vector *z, void *arg, gsl_matrix *J) {
+    const Problem *pr = arg;
+    double p[LAW_MAXP], dpdz[LAW_MAXP], g[LAW_MAXP];
+    unpack_(pr, z->data, p, dpdz);
+    for (int j = 0; j < pr->d->n; j++) {
+        double sw = sqrt(weight_(pr->d, j));
+        double r = resid_(pr, p, j, g);
+        if (!isfinite(r)) return GSL_EDOM;
+        for (int k = 0; k < pr->nfree; k++)
+            gsl_matrix_set(J, j, k, sw * g[pr->idx[k]] * dpdz[k]);
+    }
+    return GSL_SUCCESS;
+}
+
+/* Refines z in place by trust-region least squares; returns the GSL status. */
+static int refine_lsq_(Problem *pr, double *z, int *iters) {
+    const gsl_multifit_nlinear_type *T = gsl_multifit_nlinear_trust;
+    gsl_multifit_nlinear_parameters params = gsl_multifit_nlinear_default_parameters();
+    gsl_multifit_nlinear_fdf fdf = {.f = lsq_f_, .df = lsq_df_, .n = pr->d->n,
+                                    .p = pr->nfree, .params = pr};
+    gsl_multifit_nlinear_workspace *w =
+        gsl_multifit_nlinear_alloc(T, &params, pr->d->n, pr->nfree);
+    if (!w) return GSL_ENOMEM;
+    gsl_vector_view zv = gsl_vector_view_array(z, pr->nfree);
+    int info = 0, status = gsl_multifit_nlinear_init(&zv.vector, &fdf, w);
+    if (status == GSL_SUCCESS)
+        status = gsl_multifit_nlinear_driver(pr->o->max_iter, 1e-12, 1e-12, 1e-14, NULL, NULL,
+                                             &info, w);
+    *iters = (int)gsl_multifit_nlinear_niter(w);
+    if (status == GSL_SUCCESS || status == GSL_EMAXITER) {
+        gsl_vector *x = gsl_multifit_nlinear_position(w);
+        memcpy(z, x->data, sizeof(double) * pr->nfree);
+    }
+    gsl_multifit_nlinear_free(w);
+    return status;
+}
+
+// ----------------------------------------------------------------------------
+// GSL callbacks: Huber
+
+static double hub_f_(const gsl_vector *z, void *arg) {
+    const Problem *pr = arg;
+    double p[LAW_MAXP], dpdz[LAW_MAXP];
+    unpack_(pr, z->data, p, dpdz);
+    double v = fit_objective(pr->f, p, pr->d, pr->o);
+    return isfinite(v) ? v : GSL_POSINF;
+}
+
+static void hub_fdf_(const gsl_vector *z, void *arg, double *fval, gsl_vector *grad) {
+    const Problem *pr = arg;
+    double p[LAW_MAXP], dpdz[LAW_MAXP], g[LAW_MAXP], s = 0;
+    unpack_(pr, z->data, p, dpdz);
+    gsl_vector_set_zero(grad);
+    for (int j = 0; j < pr->d->n; j++) {
+        double psi, r = resid_(pr, p, j, g);
+        if (!isfinite(r)) {
+            *fval = GSL_POSINF;
+            return;
+        }
+        double w = weight_(pr->d, j);
+        s += w * huber_(r, pr->o->huber_delta, &psi);
+        for (int k = 0; k < pr->nfree; k++)
+            grad->data[k] += w * psi * g[pr->idx[k]] * dpdz[k];
+    }
+    *fval = s;
+}
+
+static void hub_df_(const gsl_vector *z, void *arg, gsl_vector *grad) {
+    double f;
+    hub_fdf_(z, arg, &f, grad);
+}
+
+static int refine_huber_(Problem *pr, double *z, int *iters) {
+    gsl_multimin_function_fdf fn = {.f = hub_f_, .df = hub_df_, .fdf = hub_fdf_,
+                                    .n = pr->nfree, .params = pr};
+    gsl_multimin_fdfminimizer *m =
+        gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, pr->nfree);
+    if (!m) return GSL_ENOMEM;
+    gsl_vector_view zv = gsl_vector_view_array(z, pr->nfree);
+    int status = gsl_multimin_fdfminimizer_set(m, &fn, &zv.vector, 0.01, 0.1);
+    int it = 0;
+    while (status == GSL_SUCCESS && it < pr->o->max_iter) {
+        it++;
+        status = gsl_multimin_fdfminimizer_iterate(m);
+        if (status) break;
+        status = gsl_multimin_test_gradient(m->gradient, 1e-12);
+        if (status == GSL_SUCCESS) break;
+        if (status == GSL_CONTINUE) status = GSL_SUCCESS;
+    }
+    /* BFGS2 reports ENOPROG when the line search cannot improve: at a minimum to
+     * machine precision, which counts as converged if the gradient is small */
+    if (status == GSL_ENOPROG && gsl_blas_dnrm2(m->gradient) < 1e-6) status = GSL_SUCCESS;
+    if (it >= pr->o->max_iter && status == GSL_SUCCESS &&
+        gsl_multimin_test_gradient(m->gradient, 1e-12) != GSL_SUCCESS)
+        status = GSL_EMAXITER;
+    memcpy(z, m->x->data, sizeof(double) * pr->nfree);
+    *iters = it;
+    gsl_multimin_fdfminimizer_free(m);
+    return status;
+}
+
+// ----------------------------------------------------------------------------
+// starts: grid over nonlinear parameters, linear ones by least squares
+
+/* Given the nonlinear values in p, solves the free linear parameters by least squares
+ * on L (in log space the problem is not linear; L-space is a good start either way).
+ * Returns the start's objective, or NaN. */
+static double solve_linear_(Problem *pr, double *p, const int *lin, int nlin, gsl_matrix *X,
+                            gsl_vector *y, gsl_vector *c, gsl_matrix *cov, gsl_multifit_linear_workspace *ws) {
+    const LawForm *f = pr->f;
+    const FitData *d = pr->d;
+    double g[LAW_MAXP], q[LAW_MAXP];
+    if (nlin > 0) {
+        memcpy(q, p, sizeof q);
+        for (int k = 0; k < nlin; k++) q[lin[k]] = 0.0; /* LINEAR: term off; LOGLINEAR: exp(0) = 1 */
+        for (int j = 0; j < d->n; j++) {
+            double sw = sqrt(weight_(d, j));
+            double l0 = law_form_eval(f, q, &d->x[j], g, NULL);
+            if (!isfinite(l0)) return NAN;
+            /* l0 = value with the linear parameters at zero: for LINEAR ones that removes their
+             * terms; for LOGLINEAR ones exp(0) = 1 leaves each term with coefficient 1, so
+             * subtract those terms (their gradients) to get the offset */
+            double off = l0;
+            for (int k = 0; k < nlin; k++) {
+                double col = g[lin[k]];
+                if (role_(f, lin[k]) == ROLE_LOGLINEAR) off -= col;
+                gsl_matrix_set(X, j, k, sw * col);
+            }
+            gsl_vector_set(y, j, sw * (d->loss[j] - off));
+        }
+        double chisq;
+        size_t rank;
+        if (gsl_multifit_linear_tsvd(X, y, 1e-12, c, cov, &chisq, &rank, ws)) return NAN;
+        for (int k = 0; k < nlin; k++) {
+            int i = lin[k];
+            double v = gsl_vector_get(c, k);
+            if (role_(f, i) == ROLE_LOGLINEAR) {
+                p[i] = log(fmax(v, 1e-12 * fabs(d->loss[0])));
+            } else {
+                double lo = pr->o->lo[i], hi = pr->o->hi[i];
+                double span = isfinite(lo) && isfinite(hi) ? hi - lo : fmax(fabs(v), 1.0);
+                if (!(v > lo)) v = lo + 1e-3 * span;
+                if (!(v < hi)) v = hi - 1e-3 * span;
+                p[i] = v;
+            }
+        }
+    }
+    return fit_objective(f, p, d, pr->o);
+}
+
+// ----------------------------------------------------------------------------
+// covariance and statistics
+
+static void covariance_(const Problem *pr, const double *p, FitResult *r) {
+    const int n = pr->d->n, m = pr->nfree, np = pr->f->np;
+    double g[LAW_MAXP], ssr = 0;
+    memset(r->se, 0, sizeof r->se);
+    memset(r->cov, 0, sizeof r->cov);
+    r->has_cov = 0;
+    if (m == 0 || n <= m) return;
+    gsl_matrix *J = gsl_matrix_alloc(n, m), *V = gsl_matrix_alloc(m, m);
+    gsl_vector *S = gsl_vector_alloc(m), *work = gsl_vector_alloc(m);
+    if (!J || !V || !S || !work) goto out;
+    for (int j = 0; j < n; j++) {
+        double sw = sqrt(weight_(pr->d, j)), res = resid_(pr, p, j, g);
+        ssr += weight_(pr->d, j) * res * res;
+        for (int k = 0; k < m; k++) gsl_matrix_set(J, j, k, sw * g[pr->idx[k]]);
+    }
+    /* (JᵀJ)⁻¹ = V S⁻² Vᵀ from the SVD J = U S Vᵀ; refuse when rank-deficient */
+    if (gsl_linalg_SV_decomp(J, V, S, work)) goto out;
+    double smax = gsl_vector_get(S, 0);
+    for (int k = 0; k < m; k++)
+        if (!(gsl_vector_get(S, k) > 1e-12 * smax)) goto out;
+    double s2 = ssr / (n - m);
+    for (int a = 0; a < m; a++)
+        for (int b = 0; b < m; b++) {
+            double v = 0;
+            for (int k = 0; k < m; k++) {
+                double sk = gsl_vector_get(S, k);
+                v += gsl_matrix_get(V, a, k) * gsl_matrix_get(V, b, k) / (sk * sk);
+            }
+            r->cov[pr->idx[a] * np + pr->idx[b]] = s2 * v;
+        }
+    for (int k = 0; k < m; k++) r->se[pr->idx[k]] = sqrt(r->cov[pr->idx[k] * np + pr->idx[k]]);
+    r->has_cov = 1;
+out:
+    gsl_matrix_free(J);
+    gsl_matrix_free(V);
+    gsl_vector_free(S);
+    gsl_vector_free(work);
+}
+
+void fit_stats(const LawForm *f, const double *p, const FitData *d, FitObjective obj, int nfree,
+               LawFitInfo *info) {
+    double mean = 0, meanl = 0, ssr = 0, sst = 0, ssrl = 0, sstl = 0, maxe = 0;
+    for (int j = 0; j < d->n; j++) mean += d->loss[j], meanl += log(d->loss[j]);
+    mean /= d->n, meanl /= d->n;
+    for (int j = 0; j < d->n; j++) {
+        double lhat = law_form_eval(f, p, &d->x[j], NULL, NULL), l = d->loss[j];
+        double e = lhat - l, el = log(lhat) - log(l);
+        ssr += e * e, sst += (l - mean) * (l - mean);
+        ssrl += el * el, sstl += (log(l) - meanl) * (log(l) - meanl);
+        if (fabs(e) > maxe || !isfinite(e)) maxe = fabs(e);
+    }
+    info->n = d->n;
+    info->r2 = 1.0 - ssr / sst;
+    info->r2_log = 1.0 - ssrl / sstl;
+    info->rmse = sqrt(ssr / d->n);
+    info->max_abs_err = maxe;
+    double s = obj == FIT_LSQ ? ssr : ssrl;
+    /* Gaussian log-likelihood up to a constant; s can be 0 for an exact fit */
+    double ll = d->n * log(fmax(s, 1e-300) / d->n);
+    info->aic = ll + 2.0 * nfree;
+    info->bic = ll + nfree * log((double)d->n);
+}
+
+// ----------------------------------------------------------------------------
+// driver
+
+void fit_options_default(FitOptions *o, const LawForm *f) {
+    memset(o, 0, sizeof *o);
+    o->objective = FIT_LSQ;
+    o->huber_delta = 1e-3;
+    law_form_bounds(f, o->lo, o->hi);
+    o->grid = 6;
+    o->max_starts = 20000;
+    o->refine = 8;
+    o->max_iter = 500;
+}
+
+int fit_options_fix(FitOptions *o, const LawForm *f, const char *name, double value) {
+    int i = law_form_param_index(f, name);
+    if (i < 0) {
+        char list[256] = "";
+        for (int k = 0; k < f->np; k++) {
+            strncat(list, k ? ", " : "", sizeof list - strlen(list) - 1);
+            strncat(list, f->names[k], sizeof list - strlen(list) - 1);
+        }
+        return dw_error_set(DW_ENOTFOUND, "--fix %s: the form has no parameter '%s' (it has %s)",
+                            name, name, list);
+    }
+    o->fixed |= 1u << i;
+    o->value[i] = value;
+    return DW_OK;
+}
+
+typedef struct {
+    double obj;
+    double p[LAW_MAXP];
+    int edge;
+} Start;
+
+static int start_cmp_(const void *a, const void *b) {
+    double x = ((const Start *)a)->obj, y = ((const Start *)b)->obj;
+    if (!isfinite(x)) return isfinite(y) ? 1 : 0;
+    if (!isfinite(y)) return -1;
+    return (x > y) - (x < y);
+}
+
+int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *r) {
+    Problem pr = {.f = f, .d = d, .o = o};
+    int lin[LAW_MAXP], nlin = 0, nl[LAW_MAXP], nnl = 0, rc = DW_OK;
+    double gv[LAW_MAXP][16];
+    int gn[LAW_MAXP];
+    Start *starts = NULL;
+    gsl_matrix *X = NULL, *cov = NULL;
+    gsl_vector *y = NULL, *c = NULL;
+    gsl_multifit_linear_workspace *ws = NULL;
+
+    memset(r, 0, sizeof *r);
+    r->info.cv_rmse = NAN;
+    for (int i = 0; i < f->np; i++) {
+        if (o->fixed >> i & 1) {
+            pr.base[i] = o->value[i];
+            continue;
+        }
+        pr.idx[pr.nfree++] = i;
+        if (role_(f, i) == ROLE_NONLINEAR) nl[nnl++] = i;
+        else lin[nlin++] = i;
+    }
+    if (d->n < pr.nfree)
+        return dw_error_set(DW_EINVAL, "%d rows cannot determine %d free parameters", d->n,
+                            pr.nfree);
+    if (pr.nfree == 0) {
+        memcpy(r->p, pr.base, sizeof r->p);
+        r->info.objective = fit_objective(f, r->p, d, o);
+        fit_stats(f, r->p, d, o->objective, 0, &r->info);
+        snprintf(r->info.status, sizeof r->info.status, "all parameters fixed");
+        return DW_OK;
+    }
+
+    /* the grid: each free nonlinear parameter gets g values; cap the product */
+    int g = o->grid < 1 ? 1 : o->grid > 16 ? 16 : o->grid;
+    long total = 1;
+    for (int k = 0; k < nnl; k++) {
+        gn[k] = grid_values_(f, nl[k], g, gv[k]);
+        total *= gn[k];
+    }
+    while (total > o->max_starts && g > 2) {
+        g--;
+        total = 1;
+        for (int k = 0; k < nnl; k++) total *= (gn[k] = grid_values_(f, nl[k], g, gv[k]));
+    }
+    starts = calloc((size_t)total, sizeof *starts);
+    if (nlin) {
+        X = gsl_matrix_alloc(d->n, nlin);
+        y = gsl_vector_alloc(d->n);
+        c = gsl_vector_alloc(nlin);
+        cov = gsl_matrix_alloc(nlin, nlin);
+        ws = gsl_multifit_linear_alloc(d->n, nlin);
+    }
+    if (!starts || (nlin && (!X || !y || !c || !cov || !ws))) {
+        rc = dw_error_set(DW_ENOMEM, "out of memory for %ld fit starts", total);
+        goto out;
+    }
+    for (long s = 0; s < total; s++) {
+        Start *st = &starts[s];
+        long rem = s;
+        memcpy(st->p, pr.base, sizeof st->p);
+        for (int k = 0; k < nlin; k++) st->p[lin[k]] = 1.0;
+        for (int k = 0; k < nnl; k++) {
+            int gi = (int)(rem % gn[k]);
+            rem /= gn[k];
+            double v = gv[k][gi];
+            int i = nl[k];
+            v = fmin(fmax(v, o->lo[i] + 1e-9), o->hi[i] - 1e-9);
+            st->p[i] = v;
+            if (gn[k] > 1 && (gi == 0 || gi == gn[k] - 1)) st->edge = 1;
+        }
+        st->obj = solve_linear_(&pr, st->p, lin, nlin, X, y, c, cov, ws);
+    }
+    r->nstarts = (int)total;
+    qsort(starts, (size_t)total, sizeof *starts, start_cmp_);
+    if (!isfinite(starts[0].obj)) {
+        rc = dw_error_set(DW_ENOCONV, "no start gave a finite objective: the form cannot be "
+                          "evaluated on this data (check for non-positive inputs)");
+        goto out;
+    }
+
+    /* refine the best starts */
+    double best = INFINITY, zbest[LAW_MAXP] = {0};
+    int best_status = GSL_FAILURE, best_iters = 0, best_edge = 0;
+    int nref = o->refine < 1 ? 1 : o->refine;
+    for (int s = 0; s < nref && s < total && isfinite(starts[s].obj); s++) {
+        double z[LAW_MAXP], p[LAW_MAXP], dpdz[LAW_MAXP];
+        int iters = 0, status;
+        for (int k = 0; k < pr.nfree; k++) {
+            int i = pr.idx[k];
+            z[k] = to_z_(starts[s].p[i], o->lo[i], o->hi[i]);
+        }
+        status = o->objective == FIT_HUBER_LOG ? refine_huber_(&pr, z, &iters)
+                                               : refine_lsq_(&pr, z, &iters);
+        unpack_(&pr, z, p, dpdz);
+        double v = fit_objective(f, p, d, o);
+        if (isfinite(v) && v < best) {
+            best = v;
+            memcpy(zbest, z, sizeof zbest);
+            best_status = status;
+            best_iters = iters;
+            best_edge = starts[s].edge;
+        }
+    }
+    if (!isfinite(best)) {
+        rc = dw_error_set(DW_ENOCONV, "the optimiser failed from every start");
+        goto out;
+    }
+    double dpdz[LAW_MAXP];
+    unpack_(&pr, zbest, r->p, dpdz);
+    r->edge_of_grid = best_edge;
+    for (int k = 0; k < pr.nfree; k++) {
+        int i = pr.idx[k];
+        double tol = 1e-6 * fmax(1.0, fabs(r->p[i]));
+        if ((isfinite(o->lo[i]) && r->p[i] - o->lo[i] < tol) ||
+            (isfinite(o->hi[i]) && o->hi[i] - r->p[i] < tol))
+            r->on_bound |= 1u << i;
+    }
+    covariance_(&pr, r->p, r);
+    r->info.objective = best;
+    snprintf(r->info.objective_kind, sizeof r->info.objective_kind, "%s",
+             o->objective == FIT_LSQ ? "lsq" : o->objective == FIT_LSQ_LOG ? "lsq-log" : "huber-log");
+    if (o->objective == FIT_HUBER_LOG)
+        snprintf(r->info.objective_kind, sizeof r->info.objective_kind, "huber-log:%g",
+                 o->huber_delta);
+    fit_stats(f, r->p, d, o->objective, pr.nfree, &r->info);
+    {
+        char *s = r->info.status;
+        size_t n = sizeof r->info.status;
+        int len = snprintf(s, n, "%s after %d iterations",
+                           best_status == GSL_SUCCESS ? "converged"
+                           : best_status == GSL_EMAXITER ? "iteration limit"
+                                                         : gsl_strerror(best_status),
+                           best_iters);
+        if (r->on_bound && len < (int)n) len += snprintf(s + len, n - len, "; on a bound");
+        if (best_edge && len < (int)n) snprintf(s + len, n - len, "; start at the grid edge");
+    }
+out:
+    free(starts);
+    gsl_matrix_free(X);
+    gsl_matrix_free(cov);
+    gsl_vector_free(y);
+    gsl_vector_free(c);
+    gsl_multifit_linear_free(ws);
+    return rc;
+}

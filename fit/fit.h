@@ -1,0 +1,76 @@
+/* fit/fit.h — fitting a law form to rows of (D, W, N, T, L) (DESIGN §4.3).
+ *
+ * Method: a grid of starts over the parameters that enter nonlinearly (exponents, gamma,
+ * reference depths); at each grid point the parameters that enter linearly (E, A, B, P, R,
+ * F1's gamma; Gemstones' exp(e), exp(c_i)) are solved by linear least squares (variable
+ * projection for the starts), the best starts are refined by GSL — the trust-region
+ * nonlinear least-squares solver (gsl_multifit_nlinear) for least squares, BFGS2
+ * (gsl_multimin) for Huber — and the best refinement wins. Bounds are imposed by smooth
+ * reparameterisation (p = lo + e^z, or a logistic between lo and hi), so the optimisers
+ * run unconstrained. Asymptotic standard errors come from the Jacobian at the optimum.
+ */
+#ifndef FIT_FIT_H
+#define FIT_FIT_H
+
+#include "law.h"
+
+typedef struct {
+    int n;
+    LawX *x;        /* n inputs (N already in the law's convention) */
+    double *loss;   /* n observed losses (> 0) */
+    double *weight; /* n weights, or NULL for 1 */
+} FitData;
+
+typedef enum {
+    FIT_LSQ,       /* Σ w·(L̂ − L)² */
+    FIT_LSQ_LOG,   /* Σ w·(ln L̂ − ln L)² */
+    FIT_HUBER_LOG, /* Σ w·huber_δ(ln L̂ − ln L)  (Chinchilla / Epoch / Gemstones) */
+} FitObjective;
+
+typedef struct {
+    FitObjective objective;
+    double huber_delta;       /* default 1e-3 */
+    unsigned fixed;           /* bit i: p[i] held at value[i] */
+    double value[LAW_MAXP];   /* values of fixed parameters */
+    double lo[LAW_MAXP], hi[LAW_MAXP]; /* bounds (defaults: law_form_bounds) */
+    int grid;                 /* grid points per free nonlinear parameter (default 6) */
+    int max_starts;           /* cap on grid starts evaluated (default 20000) */
+    int refine;               /* best grid starts refined by the optimiser (default 8) */
+    int max_iter;             /* optimiser iterations per start (default 500) */
+} FitOptions;
+
+typedef struct {
+    double p[LAW_MAXP];
+    double se[LAW_MAXP];      /* 0 for fixed parameters */
+    double cov[LAW_MAXP * LAW_MAXP];
+    int has_cov;              /* 0 when the Jacobian is rank-deficient or dof <= 0 */
+    unsigned on_bound;        /* bit i: p[i] ended within 1e-6 (relative) of a bound */
+    int nstarts;              /* grid points evaluated */
+    int edge_of_grid;         /* the winning start lay on the edge of the start grid */
+    LawFitInfo info;          /* objective, R², RMSE, AIC, BIC, status text */
+} FitResult;
+
+/* Defaults for form f: least squares on L, bounds from law_form_bounds, nothing fixed. */
+void fit_options_default(FitOptions *o, const LawForm *f);
+
+/* Fixes parameter `name` at `value`. DW_ENOTFOUND (message lists the names) if unknown. */
+int fit_options_fix(FitOptions *o, const LawForm *f, const char *name, double value);
+
+/* Fits f to d.
+ * Return: DW_OK (r filled; r->info.status says how the optimiser stopped),
+ *         DW_EINVAL (fewer rows than free parameters, bad options),
+ *         DW_ENOCONV (no start produced a finite objective). */
+int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *r);
+
+/* Objective value of p on d under o (what fit_run minimises). */
+double fit_objective(const LawForm *f, const double *p, const FitData *d, const FitOptions *o);
+
+/* Σ w·huber_δ(ln L̂ − ln L): the Chinchilla/Epoch/Gemstones objective. */
+double fit_huber_log(const LawForm *f, const double *p, const FitData *d, double delta);
+
+/* Goodness of fit of p on d: R² on L and on ln L, RMSE, max |error|, AIC and BIC (Gaussian,
+ * on the residuals of the objective's space) for `nfree` free parameters. */
+void fit_stats(const LawForm *f, const double *p, const FitData *d, FitObjective obj, int nfree,
+               LawFitInfo *info);
+
+#endif

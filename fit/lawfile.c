@@ -1,0 +1,521 @@
+/* fit/lawfile.c — the law file (DESIGN §3): allocation, JSON reading with field-level
+ * validation, writing, and the embedded presets.
+ *
+ * Reading is strict: every parameter of the form must be present and finite, unknown
+ * parameter names are errors (a typo must not silently leave a parameter at zero), and
+ * every message names the file and the field. Writing is atomic (temp file + rename).
+ */
+#include "law.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dw.h"
+#include "common/embedded.h"
+
+void law_conventions_default(LawConventions *c) {
+    memset(c, 0, sizeof *c);
+    c->params = LAW_PARAMS_NONEMBED;
+    c->flops = LAW_FLOPS_FULL;
+    c->vocab = 50257;
+    c->seq_len = 1024;
+    c->mlp_ratio = 4.0;
+    c->swiglu = 0;
+    c->tied = 0;
+    c->biases = 1;
+    c->rmsnorm = 0;
+}
+
+Law *law_alloc(const LawForm *form) {
+    Law *law = calloc(1, sizeof *law);
+    if (!law) return NULL;
+    law->form = *form;
+    law_conventions_default(&law->conv);
+    law->fit.cv_rmse = NAN;
+    return law;
+}
+
+void law_free(Law *law) {
+    if (!law) return;
+    free(law->draws);
+    free(law->provenance_json);
+    free(law);
+}
+
+double law_eval(const Law *law, const LawX *x) {
+    return law_form_eval(&law->form, law->p, x, NULL, NULL);
+}
+
+// ----------------------------------------------------------------------------
+// enum <-> text
+
+static const char *params_conv_names_[] = {"nonembed", "total", "12DW2"};
+static const char *flops_conv_names_[] = {"6NT", "full"};
+
+static int lookup_(const char *const *names, int n, const char *s) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], s) == 0) return i;
+    return -1;
+}
+
+// ----------------------------------------------------------------------------
+// parsing
+
+/* Reads a required finite number member. */
+static int get_number_(const cJSON *obj, const char *key, const char *origin, const char *path,
+                       int required, double *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v) {
+        if (!required) return DW_OK;
+        return dw_error_set(DW_EPARSE, "%s: field '%s%s' is missing", origin, path, key);
+    }
+    if (cJSON_IsNull(v) && !required) {
+        *out = NAN;
+        return DW_OK;
+    }
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+        return dw_error_set(DW_EPARSE, "%s: field '%s%s' must be a finite number", origin, path,
+                            key);
+    *out = v->valuedouble;
+    return DW_OK;
+}
+
+static int get_int_(const cJSON *obj, const char *key, const char *origin, const char *path,
+                    int lo, int *out) {
+    double v = *out;
+    int rc = get_number_(obj, key, origin, path, 0, &v);
+    if (rc) return rc;
+    if (v != floor(v) || v < lo || v > 1e9)
+        return dw_error_set(DW_EPARSE, "%s: field '%s%s' must be an integer >= %d", origin, path,
+                            key, lo);
+    *out = (int)v;
+    return DW_OK;
+}
+
+static int get_bool_(const cJSON *obj, const char *key, const char *origin, const char *path,
+                     int *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v) return DW_OK;
+    if (!cJSON_IsBool(v))
+        return dw_error_set(DW_EPARSE, "%s: field '%s%s' must be true or false", origin, path,
+                            key);
+    *out = cJSON_IsTrue(v);
+    return DW_OK;
+}
+
+static int get_string_(const cJSON *obj, const char *key, const char *origin, const char *path,
+                       char *buf, size_t n) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v) return DW_OK;
+    if (!cJSON_IsString(v))
+        return dw_error_set(DW_EPARSE, "%s: field '%s%s' must be a string", origin, path, key);
+    snprintf(buf, n, "%s", v->valuestring);
+    return DW_OK;
+}
+
+static int parse_conventions_(const cJSON *c, const char *origin, LawConventions *conv) {
+    char buf[64] = "";
+    int rc, i;
+    if (!c) return DW_OK;
+    if (!cJSON_IsObject(c))
+        return dw_error_set(DW_EPARSE, "%s: field 'conventions' must be an object", origin);
+    if ((rc = get_string_(c, "params", origin, "conventions.", buf, sizeof buf))) return rc;
+    if (buf[0]) {
+        if ((i = lookup_(params_conv_names_, 3, buf)) < 0)
+            return dw_error_set(DW_EPARSE,
+                                "%s: field 'conventions.params' is '%s'; expected nonembed, "
+                                "total or 12DW2", origin, buf);
+        conv->params = (LawParamsConv)i;
+    }
+    buf[0] = '\0';
+    if ((rc = get_string_(c, "flops", origin, "conventions.", buf, sizeof buf))) return rc;
+    if (buf[0]) {
+        if ((i = lookup_(flops_conv_names_, 2, buf)) < 0)
+            return dw_error_set(DW_EPARSE,
+                                "%s: field 'conventions.flops' is '%s'; expected 6NT or full",
+                                origin, buf);
+        conv->flops = (LawFlopsConv)i;
+    }
+    buf[0] = '\0';
+    if ((rc = get_string_(c, "norm", origin, "conventions.", buf, sizeof buf))) return rc;
+    if (buf[0]) {
+        if (strcmp(buf, "layernorm") && strcmp(buf, "rmsnorm"))
+            return dw_error_set(DW_EPARSE,
+                                "%s: field 'conventions.norm' is '%s'; expected layernorm or "
+                                "rmsnorm", origin, buf);
+        conv->rmsnorm = strcmp(buf, "rmsnorm") == 0;
+    }
+    if ((rc = get_int_(c, "vocab", origin, "conventions.", 1, &conv->vocab))) return rc;
+    if ((rc = get_int_(c, "seq_len", origin, "conventions.", 1, &conv->seq_len))) return rc;
+    if ((rc = get_number_(c, "mlp_ratio", origin, "conventions.", 0, &conv->mlp_ratio))) return rc;
+    if (!(conv->mlp_ratio > 0))
+        return dw_error_set(DW_EPARSE, "%s: field 'conventions.mlp_ratio' must be positive",
+                            origin);
+    if ((rc = get_bool_(c, "swiglu", origin, "conventions.", &conv->swiglu))) return rc;
+    if ((rc = get_bool_(c, "tied", origin, "conventions.", &conv->tied))) return rc;
+    if ((rc = get_bool_(c, "biases", origin, "conventions.", &conv->biases))) return rc;
+    return get_string_(c, "note", origin, "conventions.", conv->note, sizeof conv->note);
+}
+
+static int parse_fit_info_(const cJSON *f, const char *origin, LawFitInfo *fi) {
+    int rc;
+    if (!f) return DW_OK;
+    if (!cJSON_IsObject(f))
+        return dw_error_set(DW_EPARSE, "%s: field 'fit' must be an object", origin);
+    if ((rc = get_int_(f, "n", origin, "fit.", 0, &fi->n))) return rc;
+    static const struct {
+        const char *key;
+        size_t off;
+    } nums[] = {
+        {"objective", offsetof(LawFitInfo, objective)}, {"r2", offsetof(LawFitInfo, r2)},
+        {"r2_log", offsetof(LawFitInfo, r2_log)},       {"rmse", offsetof(LawFitInfo, rmse)},
+        {"max_abs_err", offsetof(LawFitInfo, max_abs_err)}, {"aic", offsetof(LawFitInfo, aic)},
+        {"bic", offsetof(LawFitInfo, bic)},             {"cv_rmse", offsetof(LawFitInfo, cv_rmse)},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        if ((rc = get_number_(f, nums[i].key, origin, "fit.", 0,
+                              (double *)((char *)fi + nums[i].off))))
+            return rc;
+    if ((rc = get_string_(f, "objective_kind", origin, "fit.", fi->objective_kind,
+                          sizeof fi->objective_kind)))
+        return rc;
+    return get_string_(f, "status", origin, "fit.", fi->status, sizeof fi->status);
+}
+
+/* A [lo, hi] pair of finite numbers with lo <= hi. */
+static int parse_pair_(const cJSON *v, const char *origin, const char *field, const char *name,
+                       double out[2]) {
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2)
+        return dw_error_set(DW_EPARSE, "%s: field '%s.%s' must be [lo, hi]", origin, field, name);
+    for (int k = 0; k < 2; k++) {
+        const cJSON *e = cJSON_GetArrayItem(v, k);
+        if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble))
+            return dw_error_set(DW_EPARSE, "%s: field '%s.%s' must hold finite numbers", origin,
+                                field, name);
+        out[k] = e->valuedouble;
+    }
+    if (out[0] > out[1])
+        return dw_error_set(DW_EPARSE, "%s: field '%s.%s' has lo > hi", origin, field, name);
+    return DW_OK;
+}
+
+static int parse_matrix_(const cJSON *m, const char *origin, const char *field, int rows_max,
+                         int cols, double *out, int *nrows) {
+    int r = 0;
+    const cJSON *row;
+    if (!cJSON_IsArray(m))
+        return dw_error_set(DW_EPARSE, "%s: field '%s' must be an array of arrays", origin, field);
+    if (rows_max >= 0 && cJSON_GetArraySize(m) > rows_max)
+        return dw_error_set(DW_EPARSE, "%s: field '%s' has more than %d rows", origin, field,
+                            rows_max);
+    cJSON_ArrayForEach(row, m) {
+        if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != cols)
+            return dw_error_set(DW_EPARSE, "%s: field '%s' row %d must have %d numbers", origin,
+                                field, r, cols);
+        for (int k = 0; k < cols; k++) {
+            const cJSON *e = cJSON_GetArrayItem(row, k);
+            if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble))
+                return dw_error_set(DW_EPARSE, "%s: field '%s' row %d holds a non-number", origin,
+                                    field, r);
+            out[(size_t)r * cols + k] = e->valuedouble;
+        }
+        r++;
+    }
+    *nrows = r;
+    return DW_OK;
+}
+
+int law_parse(const char *text, const char *origin, Law **out) {
+    int rc = DW_EPARSE;
+    cJSON *root = NULL;
+    Law *law = NULL;
+    const cJSON *item, *v;
+    LawForm form;
+    *out = NULL;
+
+    if (!(root = cJSON_Parse(text))) {
+        /* cJSON gives the position of the first bad character */
+        const char *at = cJSON_GetErrorPtr();
+        int line = 1;
+        for (const char *p = text; at && p < at; p++) line += *p == '\n';
+        rc = dw_error_set(DW_EPARSE, "%s:%d: malformed JSON", origin, line);
+        goto out;
+    }
+    if (!cJSON_IsObject(root)) {
+        rc = dw_error_set(DW_EPARSE, "%s: a law file must be a JSON object", origin);
+        goto out;
+    }
+    item = cJSON_GetObjectItemCaseSensitive(root, "form");
+    if (!cJSON_IsString(item)) {
+        rc = dw_error_set(DW_EPARSE, "%s: field 'form' is missing or not a string", origin);
+        goto out;
+    }
+    if ((rc = law_form_parse(item->valuestring, &form))) {
+        rc = dw_error_prefix(DW_EPARSE, "%s: field 'form'", origin);
+        goto out;
+    }
+    if (!(law = law_alloc(&form))) {
+        rc = dw_error_set(DW_ENOMEM, "%s: out of memory", origin);
+        goto out;
+    }
+    rc = DW_EPARSE;
+    if ((rc = get_string_(root, "name", origin, "", law->name, sizeof law->name))) goto out;
+    if ((rc = get_string_(root, "description", origin, "", law->description,
+                          sizeof law->description)))
+        goto out;
+
+    /* params: exactly the form's names */
+    item = cJSON_GetObjectItemCaseSensitive(root, "params");
+    if (!cJSON_IsObject(item)) {
+        rc = dw_error_set(DW_EPARSE, "%s: field 'params' is missing or not an object", origin);
+        goto out;
+    }
+    cJSON_ArrayForEach(v, item) {
+        if (law_form_param_index(&form, v->string) < 0) {
+            char ftext[96];
+            law_form_text(&form, ftext, sizeof ftext);
+            rc = dw_error_set(DW_EPARSE, "%s: field 'params.%s' is not a parameter of form '%s'",
+                              origin, v->string, ftext);
+            goto out;
+        }
+    }
+    for (int i = 0; i < form.np; i++)
+        if ((rc = get_number_(item, form.names[i], origin, "params.", 1, &law->p[i]))) goto out;
+
+    /* fixed: list of names */
+    item = cJSON_GetObjectItemCaseSensitive(root, "fixed");
+    if (item) {
+        if (!cJSON_IsArray(item)) {
+            rc = dw_error_set(DW_EPARSE, "%s: field 'fixed' must be an array of names", origin);
+            goto out;
+        }
+        cJSON_ArrayForEach(v, item) {
+            int k = cJSON_IsString(v) ? law_form_param_index(&form, v->valuestring) : -1;
+            if (k < 0) {
+                rc = dw_error_set(DW_EPARSE, "%s: field 'fixed' names an unknown parameter",
+                                  origin);
+                goto out;
+            }
+            law->fixed |= 1u << k;
+        }
+    }
+
+    /* ci and se: optional, per name */
+    item = cJSON_GetObjectItemCaseSensitive(root, "ci");
+    if (item) {
+        if (!cJSON_IsObject(item)) {
+            rc = dw_error_set(DW_EPARSE, "%s: field 'ci' must be an object", origin);
+            goto out;
+        }
+        cJSON_ArrayForEach(v, item) {
+            int k = law_form_param_index(&form, v->string);
+            if (k < 0) {
+                rc = dw_error_set(DW_EPARSE, "%s: field 'ci.%s' is not a parameter", origin,
+                                  v->string);
+                goto out;
+            }
+            if ((rc = parse_pair_(v, origin, "ci", v->string, law->ci[k]))) goto out;
+            law->has_ci[k] = 1;
+        }
+    }
+    item = cJSON_GetObjectItemCaseSensitive(root, "se");
+    if (item) {
+        if (!cJSON_IsObject(item)) {
+            rc = dw_error_set(DW_EPARSE, "%s: field 'se' must be an object", origin);
+            goto out;
+        }
+        for (int i = 0; i < form.np; i++) {
+            law->se[i] = 0;
+            if ((rc = get_number_(item, form.names[i], origin, "se.", 0, &law->se[i]))) goto out;
+        }
+        law->has_se = 1;
+    }
+    item = cJSON_GetObjectItemCaseSensitive(root, "cov");
+    if (item) {
+        int nr = 0;
+        if ((rc = parse_matrix_(item, origin, "cov", form.np, form.np, law->cov, &nr))) goto out;
+        if (nr != form.np) {
+            rc = dw_error_set(DW_EPARSE, "%s: field 'cov' must be %d x %d", origin, form.np,
+                              form.np);
+            goto out;
+        }
+        law->has_cov = 1;
+    }
+    item = cJSON_GetObjectItemCaseSensitive(root, "draws");
+    if (item && cJSON_GetArraySize(item) > 0) {
+        int nd = cJSON_GetArraySize(item);
+        if (!(law->draws = malloc((size_t)nd * form.np * sizeof(double)))) {
+            rc = dw_error_set(DW_ENOMEM, "%s: out of memory for draws", origin);
+            goto out;
+        }
+        if ((rc = parse_matrix_(item, origin, "draws", -1, form.np, law->draws, &law->ndraws)))
+            goto out;
+    }
+
+    if ((rc = parse_conventions_(cJSON_GetObjectItemCaseSensitive(root, "conventions"), origin,
+                                 &law->conv)))
+        goto out;
+    if ((rc = parse_fit_info_(cJSON_GetObjectItemCaseSensitive(root, "fit"), origin, &law->fit)))
+        goto out;
+
+    item = cJSON_GetObjectItemCaseSensitive(root, "provenance");
+    if (item) {
+        if (!cJSON_IsObject(item)) {
+            rc = dw_error_set(DW_EPARSE, "%s: field 'provenance' must be an object", origin);
+            goto out;
+        }
+        if (!(law->provenance_json = cJSON_PrintUnformatted(item))) {
+            rc = dw_error_set(DW_ENOMEM, "%s: out of memory", origin);
+            goto out;
+        }
+    }
+
+    rc = DW_OK;
+    *out = law;
+    law = NULL;
+out:
+    law_free(law);
+    cJSON_Delete(root);
+    return rc;
+}
+
+// ----------------------------------------------------------------------------
+// presets and loading
+
+const char *const *law_preset_names(void) {
+    static const char *names[64];
+    static int done;
+    if (!done) {
+        int n = 0;
+        for (const DwEmbedded *e = dw_law_presets; e->name && n < 63; e++) names[n++] = e->name;
+        names[n] = NULL;
+        done = 1;
+    }
+    return names;
+}
+
+const char *law_preset_text(const char *name) {
+    for (const DwEmbedded *e = dw_law_presets; e->name; e++)
+        if (strcmp(e->name, name) == 0) return e->text;
+    return NULL;
+}
+
+int law_load(const char *name_or_path, Law **out) {
+    const char *text = law_preset_text(name_or_path);
+    *out = NULL;
+    if (text) {
+        char origin[128];
+        snprintf(origin, sizeof origin, "preset %s", name_or_path);
+        return law_parse(text, origin, out);
+    }
+    /* not a preset: a file. A bare word that is neither gets a helpful message. */
+    if (!strchr(name_or_path, '/') && !strchr(name_or_path, '.')) {
+        char list[512] = "";
+        for (const char *const *p = law_preset_names(); *p; p++) {
+            strncat(list, list[0] ? ", " : "", sizeof list - strlen(list) - 1);
+            strncat(list, *p, sizeof list - strlen(list) - 1);
+        }
+        return dw_error_set(DW_ENOTFOUND, "unknown law '%s': not a preset (%s) nor a file",
+                            name_or_path, list);
+    }
+    char *buf = dw_read_file(name_or_path, NULL);
+    if (!buf) return DW_EIO;
+    int rc = law_parse(buf, name_or_path, out);
+    free(buf);
+    return rc;
+}
+
+// ----------------------------------------------------------------------------
+// writing
+
+static cJSON *number_or_null_(double v) {
+    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+int law_to_json(const Law *law, char **text) {
+    const LawForm *f = &law->form;
+    char form[96];
+    cJSON *root = cJSON_CreateObject(), *o, *a;
+    *text = NULL;
+    if (!root) return dw_error_set(DW_ENOMEM, "out of memory");
+    law_form_text(f, form, sizeof form);
+    cJSON_AddNumberToObject(root, "dwplan_law", 1);
+    if (law->name[0]) cJSON_AddStringToObject(root, "name", law->name);
+    if (law->description[0]) cJSON_AddStringToObject(root, "description", law->description);
+    cJSON_AddStringToObject(root, "form", form);
+    o = cJSON_AddObjectToObject(root, "params");
+    for (int i = 0; i < f->np; i++) cJSON_AddItemToObject(o, f->names[i], number_or_null_(law->p[i]));
+    a = cJSON_AddArrayToObject(root, "fixed");
+    for (int i = 0; i < f->np; i++)
+        if (law->fixed >> i & 1) cJSON_AddItemToArray(a, cJSON_CreateString(f->names[i]));
+    o = cJSON_AddObjectToObject(root, "ci");
+    for (int i = 0; i < f->np; i++)
+        if (law->has_ci[i]) {
+            cJSON *pair = cJSON_CreateDoubleArray(law->ci[i], 2);
+            cJSON_AddItemToObject(o, f->names[i], pair);
+        }
+    if (law->has_se) {
+        o = cJSON_AddObjectToObject(root, "se");
+        for (int i = 0; i < f->np; i++) cJSON_AddItemToObject(o, f->names[i], number_or_null_(law->se[i]));
+    }
+    if (law->has_cov) {
+        a = cJSON_AddArrayToObject(root, "cov");
+        for (int i = 0; i < f->np; i++)
+            cJSON_AddItemToArray(a, cJSON_CreateDoubleArray(law->cov + (size_t)i * f->np, f->np));
+    }
+    if (law->ndraws > 0) {
+        a = cJSON_AddArrayToObject(root, "draws");
+        for (int d = 0; d < law->ndraws; d++)
+            cJSON_AddItemToArray(a, cJSON_CreateDoubleArray(law->draws + (size_t)d * f->np, f->np));
+    }
+    o = cJSON_AddObjectToObject(root, "conventions");
+    cJSON_AddStringToObject(o, "params", params_conv_names_[law->conv.params]);
+    cJSON_AddStringToObject(o, "flops", flops_conv_names_[law->conv.flops]);
+    cJSON_AddNumberToObject(o, "vocab", law->conv.vocab);
+    cJSON_AddNumberToObject(o, "seq_len", law->conv.seq_len);
+    cJSON_AddNumberToObject(o, "mlp_ratio", law->conv.mlp_ratio);
+    cJSON_AddBoolToObject(o, "swiglu", law->conv.swiglu);
+    cJSON_AddBoolToObject(o, "tied", law->conv.tied);
+    cJSON_AddBoolToObject(o, "biases", law->conv.biases);
+    cJSON_AddStringToObject(o, "norm", law->conv.rmsnorm ? "rmsnorm" : "layernorm");
+    if (law->conv.note[0]) cJSON_AddStringToObject(o, "note", law->conv.note);
+    o = cJSON_AddObjectToObject(root, "fit");
+    cJSON_AddNumberToObject(o, "n", law->fit.n);
+    cJSON_AddItemToObject(o, "objective", number_or_null_(law->fit.objective));
+    cJSON_AddStringToObject(o, "objective_kind", law->fit.objective_kind);
+    cJSON_AddItemToObject(o, "r2", number_or_null_(law->fit.r2));
+    cJSON_AddItemToObject(o, "r2_log", number_or_null_(law->fit.r2_log));
+    cJSON_AddItemToObject(o, "rmse", number_or_null_(law->fit.rmse));
+    cJSON_AddItemToObject(o, "max_abs_err", number_or_null_(law->fit.max_abs_err));
+    cJSON_AddItemToObject(o, "aic", number_or_null_(law->fit.aic));
+    cJSON_AddItemToObject(o, "bic", number_or_null_(law->fit.bic));
+    cJSON_AddItemToObject(o, "cv_rmse", number_or_null_(law->fit.cv_rmse));
+    cJSON_AddStringToObject(o, "status", law->fit.status);
+    if (law->provenance_json) {
+        cJSON *p = cJSON_Parse(law->provenance_json);
+        if (p) cJSON_AddItemToObject(root, "provenance", p);
+    }
+    *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!*text) return dw_error_set(DW_ENOMEM, "out of memory");
+    return DW_OK;
+}
+
+int law_write(const Law *law, const char *path) {
+    char *text = NULL;
+    int rc = law_to_json(law, &text);
+    if (rc) return rc;
+    size_t n = strlen(text);
+    char *withnl = realloc(text, n + 2);
+    if (!withnl) {
+        free(text);
+        return dw_error_set(DW_ENOMEM, "out of memory");
+    }
+    withnl[n] = '\n';
+    withnl[n + 1] = '\0';
+    rc = dw_write_file_atomic(path, withnl, n + 1);
+    free(withnl);
+    return rc;
+}

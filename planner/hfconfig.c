@@ -1,0 +1,275 @@
+/* planner/hfconfig.c — Hugging Face config.json → PlanShape (see hfconfig.h for the fields
+ * and the block layouts).
+ *
+ * Design stance: strict about the numbers (a count is only as good as its inputs, so a
+ * missing, fractional or non-positive size is an error naming the field), lenient about the
+ * rest (unknown fields are ignored; JSON null means "absent", as transformers writes it).
+ */
+#include "hfconfig.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/dw.h"
+
+typedef enum { FAM_UNKNOWN, FAM_GATED, FAM_NEOX, FAM_GPT2 } Family;
+
+typedef struct {
+    const char *model_type;
+    Family fam;
+    int tied_default; /* the transformers config class default for tie_word_embeddings */
+} FamilyRow;
+
+/* model_type → layout. Gemma and GPT-2 configs default to tied embeddings; the others set
+ * tie_word_embeddings = False in their config classes. Gemma 2's extra post-norms (2·W per
+ * block) are not modelled. */
+static const FamilyRow families_[] = {
+    {"llama", FAM_GATED, 0},  {"mistral", FAM_GATED, 0}, {"qwen2", FAM_GATED, 0},
+    {"gemma", FAM_GATED, 1},  {"gemma2", FAM_GATED, 1},  {"phi3", FAM_GATED, 0},
+    {"gpt_neox", FAM_NEOX, 0}, {"gpt2", FAM_GPT2, 1},
+};
+
+/* architectures[0] prefix (lower case, no punctuation) → model_type, for configs without
+ * model_type. */
+static const struct {
+    const char *prefix;
+    const char *model_type;
+} arch_prefixes_[] = {
+    {"gptneox", "gpt_neox"}, {"gpt2", "gpt2"},   {"llama", "llama"}, {"mistral", "mistral"},
+    {"qwen2", "qwen2"},      {"gemma2", "gemma2"}, {"gemma", "gemma"}, {"phi3", "phi3"},
+};
+
+static const FamilyRow *family_find_(const char *model_type) {
+    if (!model_type) return NULL;
+    for (size_t i = 0; i < sizeof families_ / sizeof families_[0]; i++)
+        if (strcmp(families_[i].model_type, model_type) == 0) return &families_[i];
+    return NULL;
+}
+
+static void copy_str_(char *dst, size_t n, const char *src) {
+    if (!dst || n == 0) return;
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* The file stem of a path ("examples/models/llama-2-7b.json" → "llama-2-7b"). */
+static void path_stem_(const char *path, char *dst, size_t n) {
+    if (!dst || n == 0) return;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    if (len >= n) len = n - 1;
+    memcpy(dst, base, len);
+    dst[len] = '\0';
+}
+
+/* The item for the first of `names` present and not null, or NULL; *found names it. */
+static const cJSON *get_any_(const cJSON *obj, const char *const *names, const char **found) {
+    for (; *names; names++) {
+        const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, *names);
+        if (it && !cJSON_IsNull(it)) {
+            *found = *names;
+            return it;
+        }
+    }
+    return NULL;
+}
+
+static const char *json_type_name_(const cJSON *it) {
+    if (cJSON_IsString(it)) return "a string";
+    if (cJSON_IsBool(it)) return "a boolean";
+    if (cJSON_IsArray(it)) return "an array";
+    if (cJSON_IsObject(it)) return "an object";
+    return "not a number";
+}
+
+/* Reads a positive integer from the first present of `names` (names[0] is the canonical name
+ * used in messages). *out is left as is when absent and not required. */
+static int get_pos_int_(const cJSON *obj, const char *origin, const char *const *names,
+                        int required, double *out) {
+    const char *name = names[0];
+    const cJSON *it = get_any_(obj, names, &name);
+    if (!it) {
+        if (!required) return DW_OK;
+        if (names[1])
+            return dw_error_set(DW_EPARSE, "%s: field '%s' is missing (also looked for '%s')",
+                                origin, names[0], names[1]);
+        return dw_error_set(DW_EPARSE, "%s: field '%s' is missing", origin, names[0]);
+    }
+    if (!cJSON_IsNumber(it)) {
+        if (cJSON_IsString(it))
+            return dw_error_set(DW_EPARSE,
+                                "%s: field '%s' must be a positive integer (got \"%.40s\")",
+                                origin, name, it->valuestring);
+        return dw_error_set(DW_EPARSE, "%s: field '%s' must be a positive integer (got %s)",
+                            origin, name, json_type_name_(it));
+    }
+    double v = it->valuedouble;
+    /* 2^31 - 1 bounds every size a PlanShape holds in an int (vocab, seq_len). */
+    if (!isfinite(v) || v != floor(v) || v <= 0 || v > 2147483647.0)
+        return dw_error_set(DW_EPARSE, "%s: field '%s' must be a positive integer (got %.17g)",
+                            origin, name, v);
+    *out = v;
+    return DW_OK;
+}
+
+static int get_bool_(const cJSON *obj, const char *origin, const char *name, int *out) {
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
+    if (!it || cJSON_IsNull(it)) return DW_OK;
+    if (!cJSON_IsBool(it))
+        return dw_error_set(DW_EPARSE, "%s: field '%s' must be true or false (got %s)", origin,
+                            name, cJSON_IsNumber(it) ? "a number" : json_type_name_(it));
+    *out = cJSON_IsTrue(it) ? 1 : 0;
+    return DW_OK;
+}
+
+static const char *get_str_(const cJSON *obj, const char *name) {
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsString(it) && it->valuestring[0] ? it->valuestring : NULL;
+}
+
+/* model_type from architectures[0] ("LlamaForCausalLM" → "llama"), or NULL. */
+static const char *model_type_from_arch_(const cJSON *obj) {
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, "architectures");
+    const cJSON *first = cJSON_IsArray(arr) ? cJSON_GetArrayItem(arr, 0) : NULL;
+    if (!cJSON_IsString(first)) return NULL;
+    char low[64];
+    size_t k = 0;
+    for (const char *p = first->valuestring; *p && k + 1 < sizeof low; p++)
+        if (isalnum((unsigned char)*p)) low[k++] = (char)tolower((unsigned char)*p);
+    low[k] = '\0';
+    for (size_t i = 0; i < sizeof arch_prefixes_ / sizeof arch_prefixes_[0]; i++)
+        if (strncmp(low, arch_prefixes_[i].prefix, strlen(arch_prefixes_[i].prefix)) == 0)
+            return arch_prefixes_[i].model_type;
+    return NULL;
+}
+
+/* 1-based line of `pos` in `text`. */
+static int line_of_(const char *text, const char *pos) {
+    int line = 1;
+    for (const char *p = text; p < pos && *p; p++)
+        if (*p == '\n') line++;
+    return line;
+}
+
+// ----------------------------------------------------------------------------
+
+static const char *const k_width_[] = {"hidden_size", "n_embd", NULL};
+static const char *const k_depth_[] = {"num_hidden_layers", "n_layer", NULL};
+static const char *const k_heads_[] = {"num_attention_heads", "n_head", NULL};
+static const char *const k_kv_[] = {"num_key_value_heads", NULL};
+static const char *const k_hd_[] = {"head_dim", NULL};
+static const char *const k_ffn_[] = {"intermediate_size", "n_inner", NULL};
+static const char *const k_vocab_[] = {"vocab_size", NULL};
+static const char *const k_ctx_[] = {"max_position_embeddings", "n_positions", "n_ctx", NULL};
+static const char *const k_experts_[] = {"num_local_experts", "num_experts", NULL};
+
+static int shape_from_json_(const cJSON *root, const char *origin, PlanShape *out,
+                            char *model_name, size_t n) {
+    int rc;
+    const cJSON *cfg = root;
+    const cJSON *text_cfg = cJSON_GetObjectItemCaseSensitive(root, "text_config");
+    if (!cJSON_GetObjectItemCaseSensitive(root, "hidden_size") &&
+        !cJSON_GetObjectItemCaseSensitive(root, "n_embd") && cJSON_IsObject(text_cfg))
+        cfg = text_cfg;
+
+    // layout
+    const char *model_type = get_str_(cfg, "model_type");
+    const FamilyRow *row = family_find_(model_type);
+    if (!row) row = family_find_(model_type_from_arch_(cfg));
+    if (!row && cfg != root) row = family_find_(get_str_(root, "model_type"));
+    Family fam = row ? row->fam : FAM_UNKNOWN;
+    int tied = row ? row->tied_default : 0;
+    if (fam == FAM_UNKNOWN) {
+        const char *act = get_str_(cfg, "hidden_act");
+        if (!act) act = get_str_(cfg, "activation_function");
+        if (act && (strcmp(act, "silu") == 0 || strcmp(act, "swish") == 0 ||
+                    strcmp(act, "swiglu") == 0))
+            fam = FAM_GATED;
+        else if (act && (strncmp(act, "gelu", 4) == 0 || strcmp(act, "relu") == 0))
+            fam = FAM_NEOX;
+        else
+            return dw_error_set(DW_EPARSE,
+                                "%s: field 'model_type': cannot tell the block layout of '%s' "
+                                "(known: llama, mistral, qwen2, gemma, gemma2, phi3, gpt_neox, "
+                                "gpt2; or give hidden_act)",
+                                origin, model_type ? model_type : "(missing)");
+    }
+
+    /* Some dense configs carry num_experts = 0 or 1; only more than one is an MoE. */
+    const char *ename = k_experts_[0];
+    const cJSON *experts = get_any_(cfg, k_experts_, &ename);
+    if (cJSON_IsNumber(experts) && experts->valuedouble > 1)
+        return dw_error_set(DW_EPARSE,
+                            "%s: field '%s' = %g: mixture-of-experts models are not supported",
+                            origin, ename, experts->valuedouble);
+
+    // sizes
+    PlanShape s;
+    plan_shape_default(&s);
+    double vocab = 0, ctx = 1024;
+    if ((rc = get_pos_int_(cfg, origin, k_width_, 1, &s.width))) return rc;
+    if ((rc = get_pos_int_(cfg, origin, k_depth_, 1, &s.depth))) return rc;
+    if ((rc = get_pos_int_(cfg, origin, k_heads_, 1, &s.heads))) return rc;
+    s.kv_heads = s.heads;
+    if ((rc = get_pos_int_(cfg, origin, k_kv_, 0, &s.kv_heads))) return rc;
+    s.head_dim = 0; /* derived W / H unless given */
+    if ((rc = get_pos_int_(cfg, origin, k_hd_, 0, &s.head_dim))) return rc;
+    s.ffn_dim = 0;
+    if ((rc = get_pos_int_(cfg, origin, k_ffn_, fam == FAM_GATED, &s.ffn_dim))) return rc;
+    if (s.ffn_dim == 0) s.ffn_dim = 4 * s.width; /* GPT-2's n_inner = null */
+    if ((rc = get_pos_int_(cfg, origin, k_vocab_, 1, &vocab))) return rc;
+    if ((rc = get_pos_int_(cfg, origin, k_ctx_, 0, &ctx))) return rc;
+    if ((rc = get_bool_(cfg, origin, "tie_word_embeddings", &tied))) return rc;
+    s.vocab = (int)vocab;
+    s.seq_len = (int)ctx;
+    s.tied = tied;
+    s.swiglu = fam == FAM_GATED;
+    s.rmsnorm = fam == FAM_GATED;
+    s.biases = fam != FAM_GATED;
+    s.learned_pos = fam == FAM_GPT2;
+
+    PlanCount c;
+    if ((rc = plan_count(&s, &c))) return dw_error_prefix(DW_EPARSE, "%s", origin);
+
+    *out = s;
+    const char *name = get_str_(root, "_name_or_path");
+    if (!name) name = get_str_(cfg, "_name_or_path");
+    if (!name) name = model_type;
+    if (name)
+        copy_str_(model_name, n, name);
+    else
+        path_stem_(origin, model_name, n);
+    return DW_OK;
+}
+
+int plan_hfconfig_parse(const char *json_text, const char *origin, PlanShape *out,
+                        char *model_name, size_t n) {
+    DW_ASSERT(json_text && out);
+    if (!origin) origin = "config.json";
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(json_text, &end, 1);
+    if (!root) {
+        int line = end ? line_of_(json_text, end) : 0;
+        return dw_error_set(DW_EPARSE, "%s:%d: malformed JSON", origin, line);
+    }
+    int rc;
+    if (!cJSON_IsObject(root))
+        rc = dw_error_set(DW_EPARSE, "%s: a config must be a JSON object", origin);
+    else
+        rc = shape_from_json_(root, origin, out, model_name, n);
+    cJSON_Delete(root);
+    return rc;
+}
+
+int plan_hfconfig_read(const char *path, PlanShape *out, char *model_name, size_t n) {
+    DW_ASSERT(path && out);
+    char *text = dw_read_file(path, NULL);
+    if (!text) return DW_EIO; /* message set by dw_read_file */
+    int rc = plan_hfconfig_parse(text, path, out, model_name, n);
+    free(text);
+    return rc;
+}

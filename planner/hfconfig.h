@@ -1,0 +1,51 @@
+/* planner/hfconfig.h — reads a Hugging Face config.json into a PlanShape (DESIGN §4.4:
+ * `dwplan check --hf-config`, the planner's "named existing model" comparison).
+ *
+ * Fields read (first name found wins; GPT-2 aliases after the slash):
+ *   hidden_size / n_embd                       W          required
+ *   num_hidden_layers / n_layer                D          required
+ *   num_attention_heads / n_head               H          required
+ *   num_key_value_heads                        KV         default H
+ *   head_dim                                   hd         default W / H
+ *   intermediate_size / n_inner                F          default 4·W (GELU families only)
+ *   vocab_size                                 V          required
+ *   max_position_embeddings / n_positions / n_ctx  seq_len  default 1024
+ *   tie_word_embeddings                        tied       default false; true for gpt2, gemma
+ * When the root has no hidden_size but a "text_config" object (multimodal wrappers), that
+ * object is read instead.
+ *
+ * Block layout from model_type (then architectures[0], then hidden_act/activation_function):
+ *   llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, olmo, ... → SwiGLU (gated MLP),
+ *       RMSNorm, no biases, RoPE. Qwen2's q/k/v biases are NOT counted (PlanShape's `biases`
+ *       is all-or-nothing): Qwen2-7B is undercounted by D·(Q + 2K) = 28·4608 ≈ 0.13M.
+ *   gpt_neox → GELU, LayerNorm, biases, untied, RoPE.
+ *   gpt2     → GELU, LayerNorm, biases, tied, learned positions (seq_len × W).
+ *   unknown model_type: hidden_act (or activation_function) silu or swish → the llama
+ *       layout; gelu, gelu_new, ... or relu → the gpt_neox layout.
+ * Mixture-of-experts configs (num_local_experts / num_experts > 1) are refused.
+ */
+#ifndef PLAN_HFCONFIG_H
+#define PLAN_HFCONFIG_H
+
+#include <stddef.h>
+
+#include "count.h"
+
+/* Parses config.json text.
+ * Inputs:  json_text   NUL-terminated JSON (borrowed)
+ *          origin      names the source in messages ("llama.json"); its stem is the model
+ *                      name of last resort; may be NULL ("config.json")
+ *          out         receives the shape (written only on DW_OK)
+ *          model_name  when non-NULL, receives _name_or_path, else model_type, else the stem
+ *                      of origin, truncated to n bytes including the NUL
+ * Return:  DW_OK; DW_EPARSE with a message naming origin and the field for malformed JSON,
+ *          a missing required field, a non-integer or non-positive value, a wrong type, an
+ *          undecidable block layout or a mixture-of-experts model. */
+int plan_hfconfig_parse(const char *json_text, const char *origin, PlanShape *out,
+                        char *model_name, size_t n);
+
+/* Reads and parses the file at `path` (used as origin). DW_EIO when it cannot be read,
+ * otherwise as plan_hfconfig_parse. */
+int plan_hfconfig_read(const char *path, PlanShape *out, char *model_name, size_t n);
+
+#endif

@@ -1,0 +1,598 @@
+/* planner/plan.c — compute-constrained optimum over (D, W), rounding to real shapes,
+ * critical depth, alternatives and budget sweeps (DESIGN §4.4; method in plan.h). */
+#include "plan.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_min.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dw.h"
+
+#define GRID 48
+
+void plan_request_default(PlanRequest *r) {
+    memset(r, 0, sizeof *r);
+    r->d_min = 1.0;
+    r->d_max = 1024.0;
+    r->w_min = 16.0;
+    r->w_max = 131072.0;
+    r->aspect = 128.0;
+}
+
+static int auto_head_dim_(double width) { return width < 256 ? 32 : width < 2048 ? 64 : 128; }
+
+void plan_shape_at(const Law *law, double depth, double width, int head_dim, PlanShape *s) {
+    plan_shape_from_conventions(s, &law->conv, depth, width);
+    if (head_dim > 0) {
+        s->head_dim = head_dim;
+        s->heads = width / head_dim;
+    }
+}
+
+// ----------------------------------------------------------------------------
+// one evaluation
+
+typedef struct {
+    const Law *law;
+    const Law *eval_law; /* law whose parameters are evaluated (a draw), usually == law */
+    double C;            /* budget, or 0 when T is fixed alone */
+    double N;            /* fixed N or 0 */
+    double T;            /* fixed T or 0 */
+    double aspect;       /* > 0: W = aspect·D (shape-free law) */
+    double lw_lo, lw_hi, ld_lo, ld_hi;
+    /* scratch: the inner solution of the last profile evaluation */
+    double last_lw;
+    int inner_edge;
+} Ctx;
+
+/* L at (D, W) under the context's constraint; T and N out (may be NULL). */
+static double loss_at_(const Ctx *c, double D, double W, double *T_out, double *N_out) {
+    PlanShape s;
+    plan_shape_at(c->law, D, W, 0, &s);
+    double N = plan_law_params(&c->law->conv, &s);
+    double fpt = plan_flops_per_token(&c->law->conv, &s);
+    double T = c->T > 0 ? c->T : c->C / fpt;
+    if (T_out) *T_out = T;
+    if (N_out) *N_out = N;
+    LawX x = {D, W, N, T};
+    double L = law_eval(c->eval_law, &x);
+    return isfinite(L) ? L : HUGE_VAL;
+}
+
+/* Monotone root in ln W of g(W) = target: bisection (count and FLOPs rise with W). */
+static double solve_width_(const Ctx *c, double D, int by_params, double target, int *ok) {
+    double lo = c->lw_lo, hi = c->lw_hi;
+    PlanShape s;
+    for (int side = 0; side < 2; side++) {
+        double lw = side ? hi : lo;
+        plan_shape_at(c->law, D, exp(lw), 0, &s);
+        double v = by_params ? plan_law_params(&c->law->conv, &s)
+                             : plan_flops_per_token(&c->law->conv, &s);
+        if ((side == 0 && v > target) || (side == 1 && v < target)) {
+            *ok = 0;
+            return side ? hi : lo;
+        }
+    }
+    for (int it = 0; it < 200 && hi - lo > 1e-13; it++) {
+        double mid = 0.5 * (lo + hi);
+        plan_shape_at(c->law, D, exp(mid), 0, &s);
+        double v = by_params ? plan_law_params(&c->law->conv, &s)
+                             : plan_flops_per_token(&c->law->conv, &s);
+        if (v < target) lo = mid;
+        else hi = mid;
+    }
+    *ok = 1;
+    return 0.5 * (lo + hi);
+}
+
+// ----------------------------------------------------------------------------
+// 1-D minimisation: grid scan, then Brent inside the best bracket
+
+typedef double (*Fn1)(double x, void *arg);
+
+static double gsl_fn_(double x, void *arg) {
+    void **pa = arg;
+    return ((Fn1)pa[0])(x, pa[1]);
+}
+
+/* Minimises fn over [lo, hi]. *edge = -1/+1 when the minimum is at the low/high end. */
+static double minimize_1d_(Fn1 fn, void *arg, double lo, double hi, double *fbest, int *edge) {
+    double xs[GRID], fs[GRID];
+    int ib = 0;
+    for (int i = 0; i < GRID; i++) {
+        xs[i] = lo + (hi - lo) * i / (GRID - 1);
+        fs[i] = fn(xs[i], arg);
+        if (fs[i] < fs[ib]) ib = i;
+    }
+    *edge = 0;
+    if (ib == 0 || ib == GRID - 1) {
+        *edge = ib == 0 ? -1 : 1;
+        *fbest = fs[ib];
+        return xs[ib];
+    }
+    double a = xs[ib - 1], b = xs[ib + 1], m = xs[ib], fm = fs[ib];
+    void *pa[2] = {(void *)fn, arg};
+    gsl_function F = {.function = gsl_fn_, .params = pa};
+    gsl_min_fminimizer *s = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
+    if (!s) {
+        *fbest = fm;
+        return m;
+    }
+    if (fs[ib - 1] > fm && fs[ib + 1] > fm &&
+        gsl_min_fminimizer_set_with_values(s, &F, m, fm, a, fs[ib - 1], b, fs[ib + 1]) ==
+            GSL_SUCCESS) {
+        for (int it = 0; it < 200; it++) {
+            if (gsl_min_fminimizer_iterate(s) != GSL_SUCCESS) break;
+            double xl = gsl_min_fminimizer_x_lower(s), xu = gsl_min_fminimizer_x_upper(s);
+            if (gsl_min_test_interval(xl, xu, 1e-11, 0.0) == GSL_SUCCESS) break;
+        }
+        double xm = gsl_min_fminimizer_x_minimum(s), fxm = gsl_min_fminimizer_f_minimum(s);
+        if (fxm <= fm) m = xm, fm = fxm;
+    }
+    gsl_min_fminimizer_free(s);
+    *fbest = fm;
+    return m;
+}
+
+/* inner: ln W at fixed D (compute-constrained, shape law) */
+static double inner_fn_(double lw, void *arg) {
+    Ctx *c = ((void **)arg)[0];
+    double D = *(double *)((void **)arg)[1];
+    return loss_at_(c, D, exp(lw), NULL, NULL);
+}
+
+/* best ln W for depth D under the context's constraint; returns L */
+static double profile_(Ctx *c, double D, double *lw_out) {
+    int ok = 1, edge = 0;
+    double L, lw;
+    if (c->aspect > 0) {
+        lw = log(c->aspect * D);
+        L = loss_at_(c, D, exp(lw), NULL, NULL);
+    } else if (c->N > 0) {
+        lw = solve_width_(c, D, 1, c->N, &ok);
+        L = ok ? loss_at_(c, D, exp(lw), NULL, NULL) : HUGE_VAL;
+    } else if (c->T > 0 && c->C > 0) {
+        lw = solve_width_(c, D, 0, c->C / c->T, &ok);
+        L = ok ? loss_at_(c, D, exp(lw), NULL, NULL) : HUGE_VAL;
+    } else {
+        void *arg[2] = {c, &D};
+        lw = minimize_1d_(inner_fn_, arg, c->lw_lo, c->lw_hi, &L, &edge);
+    }
+    c->inner_edge = edge;
+    c->last_lw = lw;
+    if (lw_out) *lw_out = lw;
+    return L;
+}
+
+static double outer_fn_(double ld, void *arg) { return profile_(arg, exp(ld), NULL); }
+
+/* Root in ln D for shape-free laws with N or (C, T) fixed: W = aspect·D. */
+static double solve_depth_shape_free_(Ctx *c, int *ok) {
+    double lo = c->ld_lo, hi = c->ld_hi;
+    int by_params = c->N > 0;
+    double target = by_params ? c->N : c->C / c->T;
+    PlanShape s;
+    for (int it = 0; it < 200 && hi - lo > 1e-13; it++) {
+        double mid = 0.5 * (lo + hi);
+        plan_shape_at(c->law, exp(mid), c->aspect * exp(mid), 0, &s);
+        double v = by_params ? plan_law_params(&c->law->conv, &s)
+                             : plan_flops_per_token(&c->law->conv, &s);
+        if (v < target) lo = mid;
+        else hi = mid;
+    }
+    *ok = hi - lo <= 1e-12 && lo > c->ld_lo && hi < c->ld_hi;
+    return 0.5 * (lo + hi);
+}
+
+// ----------------------------------------------------------------------------
+// points
+
+static void fill_point_(const Law *law, const PlanShape *s, double T, PlanPoint *pt) {
+    PlanCount cnt;
+    memset(pt, 0, sizeof *pt);
+    pt->depth = s->depth;
+    pt->width = s->width;
+    pt->head_dim = (int)(s->head_dim > 0 ? s->head_dim : 0);
+    pt->heads = (int)(s->heads > 0 ? s->heads : 0);
+    if (plan_count(s, &cnt) == DW_OK) {
+        pt->params_nonembed = cnt.nonembed;
+        pt->params_total = cnt.total;
+    }
+    pt->params_law = plan_law_params(&law->conv, s);
+    pt->tokens = T;
+    pt->flops = T * plan_flops_per_token(&law->conv, s);
+    pt->tokens_per_param = T / pt->params_total;
+    LawX x = {s->depth, s->width, pt->params_law, T};
+    pt->loss = law_eval(law, &x);
+    pt->dcrit = plan_dcrit(law, s->width, T, &pt->dcrit_kind);
+}
+
+typedef struct {
+    const Law *law;
+    double W, T;
+} DcritArg;
+
+static double dcrit_fn_(double ld, void *arg) {
+    const DcritArg *a = arg;
+    PlanShape s;
+    double D = exp(ld);
+    plan_shape_at(a->law, D, a->W, 0, &s);
+    LawX x = {D, a->W, plan_law_params(&a->law->conv, &s), a->T};
+    double L = law_eval(a->law, &x);
+    return isfinite(L) ? L : HUGE_VAL;
+}
+
+double plan_dcrit(const Law *law, double width, double tokens, int *kind) {
+    DcritArg a = {law, width, tokens};
+    double f;
+    int edge;
+    if (!law_form_has_shape(&law->form)) {
+        *kind = 1;
+        return NAN;
+    }
+    double ld = minimize_1d_(dcrit_fn_, &a, 0.0, log(1e4), &f, &edge);
+    *kind = edge > 0 ? 1 : edge < 0 ? -1 : 0;
+    return edge > 0 ? NAN : exp(ld);
+}
+
+int plan_eval_shape(const Law *law, const PlanShape *shape, double compute, double tokens,
+                    PlanPoint *pt) {
+    PlanCount cnt;
+    int rc = plan_count(shape, &cnt);
+    if (rc) return rc;
+    double fpt = plan_flops_per_token(&law->conv, shape);
+    double T = tokens > 0 ? tokens : compute / fpt;
+    if (!(T > 0) || !isfinite(T))
+        return dw_error_set(DW_EINVAL, "need a positive token count or compute budget");
+    fill_point_(law, shape, T, pt);
+    return DW_OK;
+}
+
+// ----------------------------------------------------------------------------
+// the solve
+
+static int solve_cont_(Ctx *c, double *D_out, double *W_out, int *edge_d, int *edge_w) {
+    double ld, L;
+    *edge_d = *edge_w = 0;
+    if (c->aspect > 0 && (c->N > 0 || c->T > 0)) {
+        int ok;
+        ld = solve_depth_shape_free_(c, &ok);
+        if (!ok) return DW_EINFEASIBLE;
+    } else {
+        ld = minimize_1d_(outer_fn_, c, c->ld_lo, c->ld_hi, &L, edge_d);
+        if (!isfinite(L) || L >= HUGE_VAL) return DW_EINFEASIBLE;
+    }
+    double lw;
+    profile_(c, exp(ld), &lw);
+    *edge_w = c->inner_edge;
+    *D_out = exp(ld);
+    *W_out = exp(lw);
+    return DW_OK;
+}
+
+static void ctx_init_(Ctx *c, const Law *law, const PlanRequest *r) {
+    memset(c, 0, sizeof *c);
+    c->law = c->eval_law = law;
+    c->C = r->compute;
+    c->N = r->params;
+    c->T = r->tokens;
+    c->aspect = law_form_has_shape(&law->form) ? 0.0 : r->aspect;
+    c->lw_lo = log(r->w_min);
+    c->lw_hi = log(r->w_max);
+    c->ld_lo = log(r->d_min);
+    c->ld_hi = log(r->d_max);
+}
+
+/* Continuous optimum of the request (compute known). */
+static int solve_with_compute_(const Law *law, const PlanRequest *r, double *D, double *W,
+                               double *T, int *edge_d, int *edge_w) {
+    Ctx c;
+    ctx_init_(&c, law, r);
+    int rc = solve_cont_(&c, D, W, edge_d, edge_w);
+    if (rc) return rc;
+    loss_at_(&c, *D, *W, T, NULL);
+    return DW_OK;
+}
+
+/* No budget: find C whose unconstrained optimum has N* = N (or T* = T) by bisection. */
+static int derive_compute_(const Law *law, PlanRequest *r) {
+    double lo = log(1e6), hi = log(1e36);
+    int want_n = r->params > 0;
+    double target = want_n ? r->params : r->tokens;
+    PlanRequest q = *r;
+    q.params = q.tokens = 0;
+    for (int it = 0; it < 100 && hi - lo > 1e-12; it++) {
+        double D, W, T, mid = 0.5 * (lo + hi);
+        int ed, ew;
+        q.compute = exp(mid);
+        if (solve_with_compute_(law, &q, &D, &W, &T, &ed, &ew)) {
+            lo = mid; /* infeasible budgets are too small */
+            continue;
+        }
+        double v = T;
+        if (want_n) {
+            PlanShape s;
+            plan_shape_at(law, D, W, 0, &s);
+            v = plan_law_params(&law->conv, &s);
+        }
+        if (v < target) lo = mid;
+        else hi = mid;
+    }
+    if (hi - lo > 1e-6 || lo <= log(1e6) + 1e-9 || hi >= log(1e36) - 1e-9)
+        return dw_error_set(DW_EINFEASIBLE, "no compute budget in [1e6, 1e36] FLOPs has a "
+                            "compute-optimal %s of %g under this law",
+                            want_n ? "parameter count" : "token count", target);
+    r->compute = exp(0.5 * (lo + hi));
+    return DW_OK;
+}
+
+static int round_shape_(const Law *law, const PlanRequest *r, double D, double W, double C,
+                        PlanShape *best_shape, double *best_T) {
+    int hd = r->head_dim > 0 ? r->head_dim : auto_head_dim_(W);
+    double bestL = HUGE_VAL;
+    int d0 = (int)floor(D), found = 0;
+    long m0 = (long)floor(W / hd);
+    for (int d = d0 - 2; d <= d0 + 3; d++) {
+        if (d < 1 || d < r->d_min - 1e-9 || d > r->d_max + 1e-9) continue;
+        for (long m = m0 - 3; m <= m0 + 4; m++) {
+            if (m < 1) continue;
+            double w = (double)m * hd;
+            PlanShape s;
+            plan_shape_at(law, d, w, hd, &s);
+            double fpt = plan_flops_per_token(&law->conv, &s);
+            double T = C / fpt;
+            LawX x = {d, w, plan_law_params(&law->conv, &s), T};
+            double L = law_eval(law, &x);
+            if (isfinite(L) && L < bestL) {
+                bestL = L;
+                *best_shape = s;
+                *best_T = T;
+                found = 1;
+            }
+        }
+    }
+    return found ? DW_OK : dw_error_set(DW_EINFEASIBLE, "no real shape near D = %.3g, W = %.4g", D, W);
+}
+
+static int cmp_double_(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double percentile_(double *v, int n, double q) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double_);
+    double pos = q * (n - 1);
+    int i = (int)floor(pos);
+    if (i >= n - 1) return v[n - 1];
+    return v[i] + (pos - i) * (v[i + 1] - v[i]);
+}
+
+/* Predicted-loss interval at the real shape: bootstrap draws, else the delta method. */
+static void loss_interval_(const Law *law, const PlanPoint *pt, PlanResult *res) {
+    const LawForm *f = &law->form;
+    LawX x = {pt->depth, pt->width, pt->params_law, pt->tokens};
+    res->loss_lo = res->loss_hi = NAN;
+    if (law->ndraws >= 20) {
+        double *v = malloc(sizeof(double) * law->ndraws);
+        int n = 0;
+        if (v) {
+            for (int d = 0; d < law->ndraws; d++) {
+                double L = law_form_eval(f, law->draws + (size_t)d * f->np, &x, NULL, NULL);
+                if (isfinite(L)) v[n++] = L;
+            }
+            if (n >= 20) {
+                res->loss_lo = percentile_(v, n, 0.025);
+                res->loss_hi = percentile_(v, n, 0.975);
+                snprintf(res->loss_ci_method, sizeof res->loss_ci_method,
+                         "95%% percentile over %d bootstrap draws", n);
+            }
+            free(v);
+            if (n >= 20) return;
+        }
+    }
+    if (law->has_cov) {
+        double g[LAW_MAXP], var = 0;
+        law_form_eval(f, law->p, &x, g, NULL);
+        for (int i = 0; i < f->np; i++)
+            for (int j = 0; j < f->np; j++) var += g[i] * law->cov[i * f->np + j] * g[j];
+        if (var >= 0 && isfinite(var)) {
+            res->loss_lo = pt->loss - 1.96 * sqrt(var);
+            res->loss_hi = pt->loss + 1.96 * sqrt(var);
+            snprintf(res->loss_ci_method, sizeof res->loss_ci_method,
+                     "95%% delta method from the fit's asymptotic covariance");
+            return;
+        }
+    }
+    snprintf(res->loss_ci_method, sizeof res->loss_ci_method,
+             "none: the law file has no covariance or bootstrap draws");
+}
+
+int plan_solve(const Law *law, const PlanRequest *req, PlanResult *res) {
+    PlanRequest r = *req;
+    double D, W, T;
+    int ed, ew, rc;
+    memset(res, 0, sizeof *res);
+    res->depth_lo = res->depth_hi = res->width_lo = res->width_hi = NAN;
+    if (r.compute < 0 || r.params < 0 || r.tokens < 0 || !isfinite(r.compute) ||
+        !isfinite(r.params) || !isfinite(r.tokens))
+        return dw_error_set(DW_EINVAL, "budgets must be positive and finite");
+    if (r.compute > 0 && r.params > 0 && r.tokens > 0)
+        return dw_error_set(DW_EINVAL, "compute, params and tokens cannot all be fixed: "
+                            "nothing would be left to choose");
+    if (r.compute == 0 && r.params == 0 && r.tokens == 0)
+        return dw_error_set(DW_EINVAL, "give a budget: --compute, --params, --tokens or "
+                            "hardware (--gpu --gpus --days)");
+    if (!(r.d_min >= 1 && r.d_max > r.d_min && r.w_min > 0 && r.w_max > r.w_min))
+        return dw_error_set(DW_EINVAL, "bad search box: depth [%g, %g], width [%g, %g]",
+                            r.d_min, r.d_max, r.w_min, r.w_max);
+    if (r.compute == 0 && !(r.params > 0 && r.tokens > 0)) {
+        /* only N or only T: the compute-optimal plan with that N* or T* */
+        if ((rc = derive_compute_(law, &r))) return rc;
+        r.params = r.tokens = 0;
+    }
+    res->req = r;
+    res->shape_free = !law_form_has_shape(&law->form);
+
+    /* with N and T both fixed the compute follows from the shape; C stays 0 */
+    Ctx c;
+    ctx_init_(&c, law, &r);
+    if ((rc = solve_cont_(&c, &D, &W, &ed, &ew)))
+        return dw_error_set(rc, "no shape in depth [%g, %g] x width [%g, %g] meets this budget",
+                            r.d_min, r.d_max, r.w_min, r.w_max);
+    loss_at_(&c, D, W, &T, NULL);
+    if (ed || ew) {
+        res->on_bound = 1;
+        snprintf(res->bound_note, sizeof res->bound_note,
+                 "the optimum sits on the search bound (%s = %g): the law keeps improving "
+                 "toward %s",
+                 ed ? "depth" : "width", ed ? exp(ed < 0 ? c.ld_lo : c.ld_hi) : exp(ew < 0 ? c.lw_lo : c.lw_hi),
+                 ed < 0 ? "shallower models" : ed > 0 ? "deeper models"
+                 : ew < 0 ? "narrower models" : "wider models");
+    }
+    PlanShape s;
+    plan_shape_at(law, D, W, 0, &s);
+    fill_point_(law, &s, T, &res->cont);
+    double C = res->cont.flops;
+    if (r.compute == 0) res->req.compute = C;
+
+    PlanShape rs;
+    double rT = 0;
+    if ((rc = round_shape_(law, &res->req, D, W, C, &rs, &rT))) return rc;
+    if (r.tokens > 0) {
+        /* T was the user's constraint: keep it, let compute follow the real shape */
+        rT = r.tokens;
+    }
+    fill_point_(law, &rs, rT, &res->real);
+    loss_interval_(law, &res->real, res);
+    return DW_OK;
+}
+
+// ----------------------------------------------------------------------------
+// alternatives
+
+static void add_alt_(PlanResult *res, const char *label, const PlanPoint *pt) {
+    if (res->nalts >= (int)(sizeof res->alts / sizeof res->alts[0])) return;
+    PlanAlt *a = &res->alts[res->nalts++];
+    snprintf(a->label, sizeof a->label, "%s", label);
+    a->pt = *pt;
+    a->dloss = pt->loss - res->real.loss;
+}
+
+/* Real shape at depth d with about N parameters (law convention), at compute C. */
+static int shape_with_params_(const Law *law, double d, double N, double C, int head_dim,
+                              PlanPoint *pt) {
+    Ctx c;
+    PlanRequest r;
+    plan_request_default(&r);
+    ctx_init_(&c, law, &r);
+    int ok;
+    double W = exp(solve_width_(&c, d, 1, N, &ok));
+    if (!ok) return DW_EINFEASIBLE;
+    int hd = head_dim > 0 ? head_dim : auto_head_dim_(W);
+    double w = fmax(1.0, round(W / hd)) * hd;
+    PlanShape s;
+    plan_shape_at(law, d, w, hd, &s);
+    fill_point_(law, &s, C / plan_flops_per_token(&law->conv, &s), pt);
+    return DW_OK;
+}
+
+int plan_alternatives(const Law *law, PlanResult *res, const PlanShape *vs, const char *vs_name) {
+    const PlanPoint *o = &res->real;
+    double C = o->flops;
+    PlanPoint pt;
+    char label[96];
+    res->nalts = 0;
+    double d2 = 2 * o->depth, dh = fmax(1.0, round(o->depth / 2));
+    if (shape_with_params_(law, d2, o->params_law, C, res->req.head_dim, &pt) == DW_OK) {
+        snprintf(label, sizeof label, "same N, 2x depth (%gx%g)", pt.depth, pt.width);
+        add_alt_(res, label, &pt);
+    }
+    if (dh != o->depth &&
+        shape_with_params_(law, dh, o->params_law, C, res->req.head_dim, &pt) == DW_OK) {
+        snprintf(label, sizeof label, "same N, 1/2 depth (%gx%g)", pt.depth, pt.width);
+        add_alt_(res, label, &pt);
+    }
+    /* Chinchilla's rule: T = 20·N_total at the same compute, shape chosen by the law */
+    {
+        double lo = log(1e3), hi = log(1e15);
+        PlanResult tmp;
+        int ok = 0;
+        for (int it = 0; it < 80; it++) {
+            PlanRequest q = res->req;
+            double mid = 0.5 * (lo + hi);
+            q.compute = C;
+            q.params = exp(mid);
+            q.tokens = 0;
+            if (plan_solve(law, &q, &tmp) != DW_OK) {
+                hi = mid;
+                continue;
+            }
+            ok = 1;
+            if (tmp.real.tokens / tmp.real.params_total > 20) lo = mid;
+            else hi = mid;
+        }
+        if (ok) {
+            snprintf(label, sizeof label, "Chinchilla 20 tokens/param (%gx%g)", tmp.real.depth,
+                     tmp.real.width);
+            add_alt_(res, label, &tmp.real);
+        }
+    }
+    if (vs) {
+        if (plan_eval_shape(law, vs, C, 0, &pt) == DW_OK) {
+            snprintf(label, sizeof label, "%s shape (%gx%g)", vs_name ? vs_name : "given",
+                     pt.depth, pt.width);
+            add_alt_(res, label, &pt);
+        }
+    }
+    return DW_OK;
+}
+
+// ----------------------------------------------------------------------------
+// sweep
+
+static void ols_(const double *x, const double *y, int n, double *slope, double *se, double *r2) {
+    double mx = 0, my = 0, sxx = 0, sxy = 0, syy = 0;
+    for (int i = 0; i < n; i++) mx += x[i], my += y[i];
+    mx /= n, my /= n;
+    for (int i = 0; i < n; i++) {
+        sxx += (x[i] - mx) * (x[i] - mx);
+        sxy += (x[i] - mx) * (y[i] - my);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    *slope = sxy / sxx;
+    double ssr = syy - *slope * sxy;
+    *r2 = syy > 0 ? 1.0 - ssr / syy : 1.0;
+    *se = n > 2 ? sqrt(fmax(ssr, 0) / (n - 2) / sxx) : NAN;
+}
+
+int plan_sweep(const Law *law, const PlanRequest *base, double c_lo, double c_hi, int n,
+               PlanPoint *pts, double slope[4], double slope_se[4], double r2[4]) {
+    if (!(c_lo > 0) || !(c_hi > c_lo) || !isfinite(c_hi) || n < 3)
+        return dw_error_set(DW_EINVAL, "sweep needs 0 < LO < HI and at least 3 budgets");
+    double *lx = malloc(sizeof(double) * 5 * n);
+    if (!lx) return dw_error_set(DW_ENOMEM, "out of memory");
+    double *ly[4] = {lx + n, lx + 2 * n, lx + 3 * n, lx + 4 * n};
+    int rc = DW_OK;
+    for (int i = 0; i < n; i++) {
+        PlanRequest q = *base;
+        PlanResult r;
+        q.compute = exp(log(c_lo) + (log(c_hi) - log(c_lo)) * i / (n - 1));
+        q.params = q.tokens = 0;
+        if ((rc = plan_solve(law, &q, &r))) {
+            dw_error_prefix(rc, "budget %.3g", q.compute);
+            goto out;
+        }
+        pts[i] = r.cont;
+        lx[i] = log(q.compute);
+        ly[0][i] = log(r.cont.depth);
+        ly[1][i] = log(r.cont.width);
+        ly[2][i] = log(r.cont.params_law);
+        ly[3][i] = log(r.cont.tokens);
+    }
+    for (int k = 0; k < 4; k++) ols_(lx, ly[k], n, &slope[k], &slope_se[k], &r2[k]);
+out:
+    free(lx);
+    return rc;
+}

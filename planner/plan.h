@@ -1,0 +1,95 @@
+/* planner/plan.h — the compute-constrained optimum and its report (DESIGN §4.4).
+ *
+ * Given a law and a budget, minimise L(D, W, N(D, W), T) subject to the law's FLOP
+ * convention C = T · flops_per_token(D, W), over continuous (D, W), then search the integer
+ * neighbourhood for real shapes (D integer >= 1, W a multiple of the head width, heads =
+ * W / head_dim). The optimiser is a profile search: for each ln D the best ln W (grid scan
+ * then Brent), and Brent over ln D on the profile, so a bound-seeking law is detected
+ * rather than silently clipped.
+ */
+#ifndef PLAN_PLAN_H
+#define PLAN_PLAN_H
+
+#include "../fit/law.h"
+#include "count.h"
+
+typedef struct {
+    double compute;  /* C in FLOPs; 0 → derived from params or tokens */
+    double params;   /* fixed N (law convention); 0 → free */
+    double tokens;   /* fixed T; 0 → free */
+    double d_min, d_max; /* depth search range (default 1 .. 1024) */
+    double w_min, w_max; /* width search range (default 16 .. 131072) */
+    int head_dim;    /* 0 → 32 below W = 256, 64 below 2048, else 128 */
+    double aspect;   /* W/D used when the law has no shape term (default 128) */
+} PlanRequest;
+
+/* One shape with everything the report shows. */
+typedef struct {
+    double depth, width;
+    int heads, head_dim;
+    double params_law;      /* N in the law's convention */
+    double params_nonembed;
+    double params_total;
+    double tokens;
+    double flops;           /* T × flops per token */
+    double tokens_per_param; /* T / N_total */
+    double loss;
+    double dcrit;           /* D_crit(W) at this T: argmin over D of L; NaN when none */
+    int dcrit_kind;         /* 0 interior minimum, 1 none (loss falls up to the search cap), -1 D_crit <= 1 */
+} PlanPoint;
+
+typedef struct {
+    char label[96];
+    PlanPoint pt;
+    double dloss;           /* pt.loss − optimum loss */
+} PlanAlt;
+
+typedef struct {
+    PlanRequest req;        /* as solved (defaults filled, compute derived) */
+    PlanPoint cont;         /* continuous optimum */
+    PlanPoint real;         /* best real shape */
+    int on_bound;           /* 1 when the continuous optimum sits on the search box */
+    char bound_note[160];
+    int shape_free;         /* the law has no shape term: aspect ratio W/D was imposed */
+    /* predicted-loss interval of the real shape */
+    double loss_lo, loss_hi;
+    char loss_ci_method[96]; /* "bootstrap draws (200)", "delta method (asymptotic cov)", or why none */
+    /* shape uncertainty from draws (NaN when no draws) */
+    double depth_lo, depth_hi, width_lo, width_hi;
+    PlanAlt alts[8];
+    int nalts;
+} PlanResult;
+
+void plan_request_default(PlanRequest *r);
+
+/* Solves the continuous optimum and the best real shape, fills the predicted-loss interval
+ * and D_crit. Does not fill alternatives (plan_alternatives).
+ * Return: DW_OK; DW_EINVAL for an impossible request (non-positive or non-finite budget,
+ * params and tokens and compute all fixed); DW_EINFEASIBLE when no shape in the search box
+ * meets the budget (e.g. below one token of the smallest model). */
+int plan_solve(const Law *law, const PlanRequest *req, PlanResult *res);
+
+/* Adds the alternatives at the same compute: the same N at 2× and ½× depth, the Chinchilla
+ * 20-tokens-per-parameter shape, and `vs` (a shape, may be NULL) labelled `vs_name`. */
+int plan_alternatives(const Law *law, PlanResult *res, const PlanShape *vs, const char *vs_name);
+
+/* Evaluates a given shape at compute C (tokens = C / flops per token) or, when tokens > 0,
+ * at those tokens. Fills pt (including D_crit). */
+int plan_eval_shape(const Law *law, const PlanShape *shape, double compute, double tokens,
+                    PlanPoint *pt);
+
+/* D_crit(W) at tokens T: the depth minimising L at fixed W and T. *kind as in PlanPoint. */
+double plan_dcrit(const Law *law, double width, double tokens, int *kind);
+
+/* Sweep: solves the continuous optimum at n budgets log-spaced in [c_lo, c_hi] and fits
+ * the exponents of D*, W*, N*, T* against C by least squares on logs.
+ * Inputs:  pts[n] receive the continuous optima (caller-allocated)
+ *          slope[4], slope_se[4], r2[4]: D, W, N, T
+ * Return:  DW_OK, or the first failing plan_solve's status. */
+int plan_sweep(const Law *law, const PlanRequest *base, double c_lo, double c_hi, int n,
+               PlanPoint *pts, double slope[4], double slope_se[4], double r2[4]);
+
+/* The shape a law's conventions give at (D, W) with heads = W / head_dim. */
+void plan_shape_at(const Law *law, double depth, double width, int head_dim, PlanShape *s);
+
+#endif
