@@ -27,6 +27,7 @@ static void help_(void) {
         "       (val_loss preferred over a train loss), flops\n"
         "options:\n"
         "  --fix NAME=V[,NAME=V]   hold parameters fixed (e.g. alpha=0.076,delta=0.095)\n"
+        "  --bound NAME=LO:HI[,...] bounds (defaults keep scales >= 0, exponents > 0)\n"
         "  --objective lsq|lsq-log|huber   least squares on L (default), on ln L, or Huber on\n"
         "                          ln L (Chinchilla's objective; --delta, default 1e-3)\n"
         "  --where EXPR            keep rows matching col=v, col!=v, col<v, col<=v, col>v, col>=v\n"
@@ -38,6 +39,9 @@ static void help_(void) {
         "    --mlp-ratio R   --swiglu   --tied   --no-biases   --rmsnorm\n"
         "  --name NAME --description TEXT --source TEXT   recorded in the law file\n"
         "  --grid G                grid points per nonlinear parameter (default 6)\n"
+        "  --optimal-at D:W:C      tie B to A so that shape DxW at compute C is compute-optimal\n"
+        "                          (for data with too few token counts to split a budget;\n"
+        "                          needs alpha and delta fixed)\n"
         "  -o FILE                 write the law file (atomically)\n"
         "  --json                  print the law as JSON\n"
         "\n"
@@ -67,6 +71,23 @@ static int parse_fix_(const char *spec, FitOptions *o, const LawForm *f) {
     return DW_OK;
 }
 
+/* "E=-10:10,gamma=0:5" → bounds; an empty side keeps the default. */
+static int parse_bounds_(const char *spec, FitOptions *o, const LawForm *f) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '='), *colon = eq ? strchr(eq, ':') : NULL;
+        if (!eq || !colon) return dw_error_set(DW_EINVAL, "--bound '%s': expected NAME=LO:HI", tok);
+        *eq = *colon = '\0';
+        int i = law_form_param_index(f, tok);
+        if (i < 0) return dw_error_set(DW_ENOTFOUND, "--bound: the form has no parameter '%s'", tok);
+        if (eq[1] && dw_parse_double(eq + 1, "--bound LO", 0, &o->lo[i])) return DW_EINVAL;
+        if (colon[1] && dw_parse_double(colon + 1, "--bound HI", 0, &o->hi[i])) return DW_EINVAL;
+        if (!(o->lo[i] < o->hi[i])) return dw_error_set(DW_EINVAL, "--bound %s: LO must be < HI", tok);
+    }
+    return DW_OK;
+}
+
 static int add_json_escaped_cmdline_(cJSON *prov, int argc, char **argv) {
     size_t n = 16;
     for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
@@ -81,7 +102,7 @@ static int add_json_escaped_cmdline_(cJSON *prov, int argc, char **argv) {
 
 int cmd_fit(int argc, char **argv) {
     const char *form_s = NULL, *fix = NULL, *obj_s = "lsq", *map = NULL, *nsrc = NULL,
-               *out_path = NULL, *name = NULL, *desc = NULL, *source = NULL, *v;
+               *out_path = NULL, *name = NULL, *desc = NULL, *source = NULL, *anchor = NULL, *bounds = NULL, *v;
     const char *wheres[32], *files[16];
     int nwhere = 0, nfiles = 0, json = 0, r, rc, code = 0;
     double delta = 1e-3;
@@ -104,7 +125,8 @@ int cmd_fit(int argc, char **argv) {
         struct { const char *opt; const char **dst; } strs[] = {
             {"--form", &form_s}, {"--fix", &fix}, {"--objective", &obj_s}, {"--map", &map},
             {"--n-source", &nsrc}, {"-o", &out_path}, {"--name", &name},
-            {"--description", &desc}, {"--source", &source}};
+            {"--description", &desc}, {"--source", &source}, {"--optimal-at", &anchor},
+            {"--bound", &bounds}};
         int matched = 0;
         for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++) {
             if ((r = cli_opt(argc, argv, &i, strs[k].opt, strs[k].dst, "fit")) == 0) continue;
@@ -177,6 +199,20 @@ int cmd_fit(int argc, char **argv) {
     else return cli_usage_error("fit", "--objective: lsq, lsq-log or huber (got '%s')", obj_s);
     opt.huber_delta = delta;
     if (fix && (rc = parse_fix_(fix, &opt, &form))) return cli_fail("fit", rc);
+    if (bounds && (rc = parse_bounds_(bounds, &opt, &form))) return cli_fail("fit", rc);
+    double anchor_dwc[3] = {0, 0, 0};
+    if (anchor) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s", anchor);
+        char *save = NULL, *tok = strtok_r(buf, ":", &save);
+        for (int k = 0; k < 3; k++, tok = strtok_r(NULL, ":", &save))
+            if (!tok || dw_parse_double(tok, "--optimal-at", 1, &anchor_dwc[k]) || !(anchor_dwc[k] > 0))
+                return cli_usage_error("fit", "--optimal-at wants DEPTH:WIDTH:COMPUTE, e.g. 32:4096:5.89e21");
+        PlanShape as;
+        plan_shape_from_conventions(&as, &conv, anchor_dwc[0], anchor_dwc[1]);
+        opt.anchor_n = plan_law_params(&conv, &as);
+        opt.anchor_t = anchor_dwc[2] / plan_flops_per_token(&conv, &as);
+    }
 
     DsTable *t = NULL;
     FitData d = {0};
@@ -209,8 +245,7 @@ int cmd_fit(int argc, char **argv) {
         code = cli_usage_error("fit", "--n-source: column or shape");
         goto out;
     }
-    int need_dw = (need & (LAW_BIT(LAW_D) | LAW_BIT(LAW_W))) || use_shape ||
-                  (col[3] < 0 && col[5] >= 0);
+    int need_dw = (need & (LAW_BIT(LAW_D) | LAW_BIT(LAW_W))) || use_shape || col[5] >= 0;
     const char *missing = col[4] < 0 ? "loss"
                           : need_dw && col[0] < 0 ? "depth"
                           : need_dw && col[1] < 0 ? "width"
@@ -238,17 +273,34 @@ int cmd_fit(int argc, char **argv) {
         (need_dw && ((rc = ds_table_numeric(t, col[0], 1, dep)) ||
                      (rc = ds_table_numeric(t, col[1], 1, wid)))) ||
         (!use_shape && col[2] >= 0 && (rc = ds_table_numeric(t, col[2], 1, par))) ||
-        (col[3] >= 0 && (rc = ds_table_numeric(t, col[3], 1, tok))) ||
+        (col[3] >= 0 && col[5] < 0 && (rc = ds_table_numeric(t, col[3], 1, tok))) ||
         (col[3] < 0 && col[5] >= 0 && (rc = ds_table_numeric(t, col[5], 1, flo)))) {
         code = cli_fail("fit", rc);
         goto out;
+    }
+    if (col[3] >= 0 && col[5] >= 0) {
+        /* both columns: a row may give tokens, or only FLOPs (tokens derived below) */
+        for (int j = 0; j < n; j++) {
+            double tv = ds_table_num(t, j, col[3]), fv = ds_table_num(t, j, col[5]);
+            int has_t = ds_table_cell(t, j, col[3]) != NULL;
+            if (has_t ? !(tv > 0 && isfinite(tv)) : !(fv > 0 && isfinite(fv))) {
+                dw_error_set(DW_EPARSE, "%s:%d: column '%s': %s", files[0], t->line[j],
+                             t->colnames[has_t ? col[3] : col[5]],
+                             has_t ? "tokens must be a positive number"
+                                   : "no tokens and no positive flops to derive them from");
+                code = cli_fail("fit", DW_EPARSE);
+                goto out;
+            }
+            tok[j] = has_t ? tv : 0;
+            flo[j] = has_t ? 0 : fv;
+        }
     }
     for (int j = 0; j < n; j++) {
         PlanShape s;
         if (need_dw) {
             plan_shape_from_conventions(&s, &conv, dep[j], wid[j]);
             if (use_shape) par[j] = plan_law_params(&conv, &s);
-            if (col[3] < 0) tok[j] = flo[j] / plan_flops_per_token(&conv, &s);
+            if (!(tok[j] > 0)) tok[j] = flo[j] / plan_flops_per_token(&conv, &s);
         }
         if (!(par[j] > 0) && (need & LAW_BIT(LAW_N))) {
             dw_error_set(DW_EPARSE, "%s:%d: cannot count parameters of depth %g width %g",
@@ -304,6 +356,16 @@ int cmd_fit(int argc, char **argv) {
         dw_utc_now(now);
         cJSON_AddStringToObject(prov, "date", now);
         cJSON_AddStringToObject(prov, "dwplan_version", DWPLAN_VERSION);
+        if (anchor) {
+            cJSON *an = cJSON_AddObjectToObject(prov, "optimal_at");
+            cJSON_AddNumberToObject(an, "depth", anchor_dwc[0]);
+            cJSON_AddNumberToObject(an, "width", anchor_dwc[1]);
+            cJSON_AddNumberToObject(an, "compute", anchor_dwc[2]);
+            cJSON_AddNumberToObject(an, "params", opt.anchor_n);
+            cJSON_AddNumberToObject(an, "tokens", opt.anchor_t);
+            cJSON_AddStringToObject(an, "meaning", "B tied to A so that this shape and budget "
+                                    "is the compute-optimal N/T split under C = 6NT");
+        }
         cJSON_AddStringToObject(prov, "ci_method", res.has_cov
                                 ? "asymptotic: estimate ± 1.96 SE from the Jacobian at the optimum"
                                 : "none: the Jacobian is rank-deficient or there are no spare rows");
@@ -324,8 +386,11 @@ int cmd_fit(int argc, char **argv) {
                res.info.bic);
         printf("optimizer: %s\n", res.info.status);
         if (!res.has_cov)
-            printf("no intervals: %s\n", n <= form.np ? "no spare rows (n <= parameters)"
-                                                      : "the Jacobian is rank-deficient");
+            printf("no intervals: the Jacobian is rank-deficient or no rows are left over\n");
+        if (anchor) {
+            int ib = law_form_param_index(&form, "B");
+            printf("B is tied to A by --optimal-at (B = %.6g)\n", res.p[ib]);
+        }
     }
     if (!converged) {
         fprintf(stderr, "dwplan fit: the optimizer did not converge (%s)%s\n", res.info.status,

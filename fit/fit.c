@@ -99,6 +99,8 @@ typedef struct {
     int nfree;
     int idx[LAW_MAXP]; /* free slot k -> parameter index */
     double base[LAW_MAXP];
+    int tie_b, tie_a;  /* p[tie_b] = tie_k · p[tie_a] (the anchor); tie_b < 0: none */
+    double tie_k;
 } Problem;
 
 static void unpack_(const Problem *pr, const double *z, double *p, double *dpdz) {
@@ -107,12 +109,19 @@ static void unpack_(const Problem *pr, const double *z, double *p, double *dpdz)
         int i = pr->idx[k];
         p[i] = to_p_(z[k], pr->o->lo[i], pr->o->hi[i], &dpdz[k]);
     }
+    if (pr->tie_b >= 0) p[pr->tie_b] = pr->tie_k * p[pr->tie_a];
+}
+
+/* Folds the gradient of a tied parameter into its source (chain rule through the tie). */
+static void fold_tie_(const Problem *pr, double *grad) {
+    if (pr->tie_b >= 0) grad[pr->tie_a] += pr->tie_k * grad[pr->tie_b];
 }
 
 /* residual of row j in the objective's space (unweighted); NaN when undefined */
 static double resid_(const Problem *pr, const double *p, int j, double *grad) {
     double lhat = law_form_eval(pr->f, p, &pr->d->x[j], grad, NULL);
     double l = pr->d->loss[j];
+    if (grad) fold_tie_(pr, grad);
     if (pr->o->objective == FIT_LSQ) return lhat - l;
     if (grad && lhat > 0)
         for (int i = 0; i < pr->f->np; i++) grad[i] /= lhat;
@@ -132,7 +141,7 @@ static double huber_(double r, double delta, double *psi) {
 static double weight_(const FitData *d, int j) { return d->weight ? d->weight[j] : 1.0; }
 
 double fit_objective(const LawForm *f, const double *p, const FitData *d, const FitOptions *o) {
-    Problem pr = {.f = f, .d = d, .o = o};
+    Problem pr = {.f = f, .d = d, .o = o, .tie_b = -1};
     double s = 0;
     for (int j = 0; j < d->n; j++) {
         double r = resid_(&pr, p, j, NULL);
@@ -281,6 +290,7 @@ static double solve_linear_(Problem *pr, double *p, const int *lin, int nlin, gs
     if (nlin > 0) {
         memcpy(q, p, sizeof q);
         for (int k = 0; k < nlin; k++) q[lin[k]] = 0.0; /* LINEAR: term off; LOGLINEAR: exp(0) = 1 */
+        if (pr->tie_b >= 0) q[pr->tie_b] = 0.0;
         for (int j = 0; j < d->n; j++) {
             double sw = sqrt(weight_(d, j));
             double l0 = law_form_eval(f, q, &d->x[j], g, NULL);
@@ -289,6 +299,7 @@ static double solve_linear_(Problem *pr, double *p, const int *lin, int nlin, gs
              * terms; for LOGLINEAR ones exp(0) = 1 leaves each term with coefficient 1, so
              * subtract those terms (their gradients) to get the offset */
             double off = l0;
+            fold_tie_(pr, g);
             for (int k = 0; k < nlin; k++) {
                 double col = g[lin[k]];
                 if (role_(f, lin[k]) == ROLE_LOGLINEAR) off -= col;
@@ -312,6 +323,7 @@ static double solve_linear_(Problem *pr, double *p, const int *lin, int nlin, gs
                 p[i] = v;
             }
         }
+        if (pr->tie_b >= 0) p[pr->tie_b] = pr->tie_k * p[pr->tie_a];
     }
     return fit_objective(f, p, d, pr->o);
 }
@@ -349,6 +361,16 @@ static void covariance_(const Problem *pr, const double *p, FitResult *r) {
             }
             r->cov[pr->idx[a] * np + pr->idx[b]] = s2 * v;
         }
+    if (pr->tie_b >= 0) {
+        /* B = k·A: its row and column are k times A's */
+        int a = pr->tie_a, b = pr->tie_b;
+        for (int i = 0; i < np; i++) {
+            r->cov[b * np + i] = pr->tie_k * r->cov[a * np + i];
+            r->cov[i * np + b] = pr->tie_k * r->cov[i * np + a];
+        }
+        r->cov[b * np + b] = pr->tie_k * pr->tie_k * r->cov[a * np + a];
+        r->se[b] = sqrt(r->cov[b * np + b]);
+    }
     for (int k = 0; k < m; k++) r->se[pr->idx[k]] = sqrt(r->cov[pr->idx[k] * np + pr->idx[k]]);
     r->has_cov = 1;
 out:
@@ -426,7 +448,7 @@ static int start_cmp_(const void *a, const void *b) {
 }
 
 int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *r) {
-    Problem pr = {.f = f, .d = d, .o = o};
+    Problem pr = {.f = f, .d = d, .o = o, .tie_b = -1};
     int lin[LAW_MAXP], nlin = 0, nl[LAW_MAXP], nnl = 0, rc = DW_OK;
     double gv[LAW_MAXP][16];
     int gn[LAW_MAXP];
@@ -437,7 +459,22 @@ int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *
 
     memset(r, 0, sizeof *r);
     r->info.cv_rmse = NAN;
+    if (o->anchor_n > 0 || o->anchor_t > 0) {
+        int ia = law_form_param_index(f, "A"), ib = law_form_param_index(f, "B");
+        int ial = law_form_param_index(f, "alpha"), ide = law_form_param_index(f, "delta");
+        if (ia < 0 || ib < 0 || ial < 0 || ide < 0 || !(o->anchor_n > 0 && o->anchor_t > 0))
+            return dw_error_set(DW_EINVAL, "an optimum anchor needs a form with A, alpha, B, "
+                                "delta and positive N0 and T0");
+        if (!(o->fixed >> ial & 1) || !(o->fixed >> ide & 1) || (o->fixed >> ib & 1))
+            return dw_error_set(DW_EINVAL, "an optimum anchor needs alpha and delta fixed and "
+                                "B free (B is derived from A)");
+        double al = o->value[ial], de = o->value[ide];
+        pr.tie_a = ia;
+        pr.tie_b = ib;
+        pr.tie_k = al / de * exp(-al * log(o->anchor_n) + de * log(o->anchor_t));
+    }
     for (int i = 0; i < f->np; i++) {
+        if (i == pr.tie_b) continue;
         if (o->fixed >> i & 1) {
             pr.base[i] = o->value[i];
             continue;
@@ -507,7 +544,8 @@ int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *
 
     /* refine the best starts */
     double best = INFINITY, zbest[LAW_MAXP] = {0};
-    int best_status = GSL_FAILURE, best_iters = 0, best_edge = 0;
+    int best_status = GSL_FAILURE, best_iters = 0;
+    int best_edge = starts[0].edge; /* the best grid point lies on the grid's edge */
     int nref = o->refine < 1 ? 1 : o->refine;
     for (int s = 0; s < nref && s < total && isfinite(starts[s].obj); s++) {
         double z[LAW_MAXP], p[LAW_MAXP], dpdz[LAW_MAXP];
@@ -525,7 +563,6 @@ int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *
             memcpy(zbest, z, sizeof zbest);
             best_status = status;
             best_iters = iters;
-            best_edge = starts[s].edge;
         }
     }
     if (!isfinite(best)) {

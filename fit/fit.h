@@ -37,6 +37,12 @@ typedef struct {
     int max_starts;           /* cap on grid starts evaluated (default 20000) */
     int refine;               /* best grid starts refined by the optimiser (default 8) */
     int max_iter;             /* optimiser iterations per start (default 500) */
+    /* Optional compute-optimal anchor: when anchor_n, anchor_t > 0, B is not free but tied
+     * to A so that (anchor_n, anchor_t) is the compute-optimal split under C = 6NT:
+     * alpha·A·N0^-alpha = delta·B·T0^-delta, i.e. B = (alpha/delta)·A·N0^-alpha·T0^delta.
+     * Needs alpha and delta fixed. Used when the data span too few token counts to say how
+     * a budget splits between N and T (the depth-delusion preset). */
+    double anchor_n, anchor_t;
 } FitOptions;
 
 typedef struct {
