@@ -215,7 +215,8 @@ static int sweep_(const Law *law, const PlanRequest *req, const char *spec, int 
     }
     printf("\nfitted exponents over %d budgets (log-log least squares on the continuous optima):\n", n);
     for (int k = 0; k < 4; k++)
-        printf("  %-6s* ∝ C^%.4f  (SE %.1e, R² %.6f)\n", names[k], slope[k], se[k], r2[k]);
+        printf("  %-7s ∝ C^%.4f  (SE %.1e, R² %.6f)\n", k == 0 ? "D*" : k == 1 ? "W*" : k == 2 ? "N*" : "T*",
+               slope[k], se[k], r2[k]);
     printf("  paper's claim: D* ∝ C^0.12, W* ∝ C^0.34 (see README: the claims disagree with\n"
            "  the paper's own alpha and delta)\n");
     free(pts);

@@ -519,7 +519,7 @@ int plan_alternatives(const Law *law, PlanResult *res, const PlanShape *vs, cons
         double lo = log(1e3), hi = log(1e15);
         PlanResult tmp;
         int ok = 0;
-        for (int it = 0; it < 80; it++) {
+        for (int it = 0; it < 80 && hi - lo > 1e-4; it++) {
             PlanRequest q = res->req;
             double mid = 0.5 * (lo + hi);
             q.compute = C;
