@@ -30,6 +30,8 @@ static void help_(void) {
         "                         see dwplan law list)\n"
         "  --sweep-compute LO:HI  solve across budgets; print exponents of D*, W*, N*, T* vs C\n"
         "  --points N             budgets in the sweep (default 4 per decade, at least 33)\n"
+        "  --draws N              parameter draws for the intervals of D*, W*, N*, T* when the\n"
+        "                         law has no bootstrap draws (default 200; 0 turns them off)\n"
         "  --vs MODEL             compare with a model shape (built-in name or config.json);\n"
         "                         default: the built-in model nearest in size\n"
         "  --head-dim H           head width (default 32/64/128 by width); W is a multiple\n"
@@ -70,24 +72,45 @@ static int list_gpus_(int json) {
     return 0;
 }
 
-static void print_point_(const char *title, const PlanPoint *pt, int real) {
-    char n1[32], n2[32], t[32], c[32];
+static void fmt_range_(const double ci[2], int count, char *buf, size_t n) {
+    char a[24], b[24];
+    if (!isfinite(ci[0])) {
+        snprintf(buf, n, "%s", "");
+        return;
+    }
+    if (count) {
+        cli_fmt_count(ci[0], a, sizeof a);
+        cli_fmt_count(ci[1], b, sizeof b);
+    } else {
+        snprintf(a, sizeof a, "%.4g", ci[0]);
+        snprintf(b, sizeof b, "%.4g", ci[1]);
+    }
+    snprintf(buf, n, "[%s, %s]", a, b);
+}
+
+static void print_point_(const char *title, const PlanPoint *pt, const PlanResult *r) {
+    char n1[32], n2[32], t[32], c[32], ci[80], line[96];
     cli_fmt_count(pt->params_nonembed, n1, sizeof n1);
     cli_fmt_count(pt->params_total, n2, sizeof n2);
     cli_fmt_count(pt->tokens, t, sizeof t);
     cli_fmt_sci(pt->flops, c, sizeof c);
-    printf("%s\n", title);
-    if (real)
-        printf("  depth D       %.0f layers\n  width W       %.0f  (%d heads × %d)\n", pt->depth,
-               pt->width, pt->heads, pt->head_dim);
-    else
-        printf("  depth D       %.2f layers\n  width W       %.1f\n", pt->depth, pt->width);
-    printf("  params N      %s non-embedding, %s total\n", n1, n2);
-    printf("  tokens T      %s  (%.1f tokens per parameter)\n", t, pt->tokens_per_param);
+    printf("%s%s\n", title, r ? "                                  95% interval of the optimum" : "");
+    snprintf(line, sizeof line, "%.0f layers", pt->depth);
+    fmt_range_(r ? r->depth_ci : (double[2]){NAN, NAN}, 0, ci, sizeof ci);
+    printf("  depth D       %-36s %s\n", line, ci);
+    snprintf(line, sizeof line, "%.0f  (%d heads × %d)", pt->width, pt->heads, pt->head_dim);
+    fmt_range_(r ? r->width_ci : (double[2]){NAN, NAN}, 0, ci, sizeof ci);
+    printf("  width W       %-36s %s\n", line, ci);
+    snprintf(line, sizeof line, "%s non-embedding, %s total", n1, n2);
+    fmt_range_(r ? r->params_ci : (double[2]){NAN, NAN}, 1, ci, sizeof ci);
+    printf("  params N      %-36s %s\n", line, ci);
+    snprintf(line, sizeof line, "%s  (%.1f per parameter)", t, pt->tokens_per_param);
+    fmt_range_(r ? r->tokens_ci : (double[2]){NAN, NAN}, 1, ci, sizeof ci);
+    printf("  tokens T      %-36s %s\n", line, ci);
     printf("  compute       %s FLOPs\n", c);
 }
 
-static void print_dcrit_(const Law *law, const PlanPoint *pt) {
+static void print_dcrit_(const Law *law, const PlanPoint *pt, const double ci[2]) {
     if (pt->dcrit_kind > 0) {
         printf("  D_crit(W)     none: under this law loss still falls with depth at W = %.0f\n",
                pt->width);
@@ -97,9 +120,11 @@ static void print_dcrit_(const Law *law, const PlanPoint *pt) {
            pt->depth / pt->dcrit);
     int k = law_form_param_index(&law->form, "kappa");
     if (k >= 0 && (law->fixed >> k & 1))
-        printf("  (kappa = %.3g fixed from the paper: no interval)\n", law->p[k]);
+        printf("  (kappa = %.3g held fixed in the fit: no interval)\n", law->p[k]);
+    else if (ci && isfinite(ci[0]))
+        printf("  95%% [%.1f, %.1f]\n", ci[0], ci[1]);
     else
-        printf("\n");
+        printf("  (no interval)\n");
 }
 
 static void reasoning_(const Law *law, const PlanResult *r) {
@@ -227,7 +252,7 @@ int cmd_plan(int argc, char **argv) {
     const char *law_name = LAW_DEFAULT_PRESET, *gpu = NULL, *sweep = NULL, *emit = NULL,
                *vs = NULL, *v;
     double gpus = 0, days = 0, mfu = 0.4, x;
-    int json = 0, points = 0, have_mfu = 0, r;
+    int json = 0, points = 0, have_mfu = 0, r, ndraws = 200;
     long li;
     PlanRequest req;
     Law *law = NULL;
@@ -264,6 +289,11 @@ int cmd_plan(int argc, char **argv) {
         if ((r = cli_opt(argc, argv, &i, "--head-dim", &v, "plan")) != 0) {
             if (r < 0 || dw_parse_int(v, "--head-dim", 1, 1024, &li)) return r < 0 ? EXIT_USAGE : cli_fail("plan", DW_EINVAL);
             req.head_dim = (int)li;
+            continue;
+        }
+        if ((r = cli_opt(argc, argv, &i, "--draws", &v, "plan")) != 0) {
+            if (r < 0 || dw_parse_int(v, "--draws", 0, 100000, &li)) return r < 0 ? EXIT_USAGE : cli_fail("plan", DW_EINVAL);
+            ndraws = (int)li;
             continue;
         }
         if ((r = cli_opt(argc, argv, &i, "--points", &v, "plan")) != 0) {
@@ -320,6 +350,10 @@ int cmd_plan(int argc, char **argv) {
         code = cli_fail("plan", rc);
         goto out;
     }
+    if ((rc = plan_intervals(law, &res, ndraws))) {
+        code = cli_fail("plan", rc);
+        goto out;
+    }
     PlanShape vshape;
     char vname[128] = "";
     if (vs) {
@@ -361,6 +395,18 @@ int cmd_plan(int argc, char **argv) {
             cJSON_AddNullToObject(l, "ci95");
         }
         cJSON_AddStringToObject(l, "ci_method", res.loss_ci_method);
+        cJSON *iv = cJSON_AddObjectToObject(j, "optimum_intervals");
+        cJSON_AddStringToObject(iv, "method", res.ci_method);
+        cJSON_AddNumberToObject(iv, "draws", res.ci_draws);
+        {
+            const char *keys[5] = {"depth", "width", "params", "tokens", "dcrit"};
+            const double *civ[5] = {res.depth_ci, res.width_ci, res.params_ci, res.tokens_ci,
+                                     res.dcrit_ci};
+            for (int k = 0; k < 5; k++) {
+                if (isfinite(civ[k][0])) cJSON_AddItemToObject(iv, keys[k], cJSON_CreateDoubleArray(civ[k], 2));
+                else cJSON_AddNullToObject(iv, keys[k]);
+            }
+        }
         cJSON_AddBoolToObject(j, "on_bound", res.on_bound);
         if (res.on_bound) cJSON_AddStringToObject(j, "bound_note", res.bound_note);
         cJSON_AddBoolToObject(j, "shape_free_law", res.shape_free);
@@ -382,15 +428,16 @@ int cmd_plan(int argc, char **argv) {
     printf("\n");
     report_law_line(stdout, law);
     printf("\n");
-    print_point_("recommended shape", &res.real, 1);
+    print_point_("recommended shape", &res.real, &res);
     printf("  loss          %.4f nats/token", res.real.loss);
     if (isfinite(res.loss_lo))
         printf("  [%.4f, %.4f] (%s)\n", res.loss_lo, res.loss_hi, res.loss_ci_method);
     else
         printf("  (no interval — %s)\n", res.loss_ci_method);
-    print_dcrit_(law, &res.real);
+    print_dcrit_(law, &res.real, res.dcrit_ci);
     printf("  continuous optimum: D = %.2f, W = %.1f, T = %.3g, loss %.4f\n", res.cont.depth,
            res.cont.width, res.cont.tokens, res.cont.loss);
+    printf("  intervals: %s\n", res.ci_method);
     if (res.on_bound) printf("  warning: %s\n", res.bound_note);
     printf("\n");
     reasoning_(law, &res);

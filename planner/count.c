@@ -176,3 +176,20 @@ double plan_flops_per_token(const LawConventions *conv, const PlanShape *s) {
     double D = s->depth, W = s->width, V = s->vocab, T = s->seq_len;
     return 6 * c.nonembed + 6 * V * W + 6 * D * T * W;
 }
+
+void plan_law_counts(const LawConventions *conv, const PlanShape *s, double *params,
+                     double *flops_per_token) {
+    PlanCount c;
+    DW_ASSERT(conv && s && params && flops_per_token);
+    if (plan_count(s, &c)) {
+        *params = *flops_per_token = NAN;
+        return;
+    }
+    double D = s->depth, W = s->width;
+    *params = conv->params == LAW_PARAMS_12DW2 ? 12 * D * W * W
+              : conv->params == LAW_PARAMS_TOTAL ? c.total
+                                                 : c.nonembed;
+    *flops_per_token = conv->flops == LAW_FLOPS_6NT
+                           ? 6 * *params
+                           : 6 * c.nonembed + 6.0 * s->vocab * W + 6 * D * (double)s->seq_len * W;
+}

@@ -59,4 +59,8 @@ double plan_law_params(const LawConventions *conv, const PlanShape *s);
  * 6·N_nonembed + 6·V·W + 6·D·ctx·W (full). */
 double plan_flops_per_token(const LawConventions *conv, const PlanShape *s);
 
+/* Both of the above from one count (the planner's hot path). NaN for impossible shapes. */
+void plan_law_counts(const LawConventions *conv, const PlanShape *s, double *params,
+                     double *flops_per_token);
+
 #endif

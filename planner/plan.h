@@ -54,8 +54,10 @@ typedef struct {
     /* predicted-loss interval of the real shape */
     double loss_lo, loss_hi;
     char loss_ci_method[96]; /* "bootstrap draws (200)", "delta method (asymptotic cov)", or why none */
-    /* shape uncertainty from draws (NaN when no draws) */
-    double depth_lo, depth_hi, width_lo, width_hi;
+    /* uncertainty of the continuous optimum (plan_intervals; NaN when not computed) */
+    int ci_draws;            /* parameter draws whose optimum was found */
+    char ci_method[128];     /* how the draws were made, or why there are none */
+    double depth_ci[2], width_ci[2], params_ci[2], tokens_ci[2], dcrit_ci[2];
     PlanAlt alts[8];
     int nalts;
 } PlanResult;
@@ -68,6 +70,12 @@ void plan_request_default(PlanRequest *r);
  * params and tokens and compute all fixed); DW_EINFEASIBLE when no shape in the search box
  * meets the budget (e.g. below one token of the smallest model). */
 int plan_solve(const Law *law, const PlanRequest *req, PlanResult *res);
+
+/* 95% percentile intervals of D*, W*, N*, T* and of D_crit(W*) over parameter draws: the
+ * law's bootstrap draws when it has at least 20, else `ndraws` draws from N(θ, cov) (fixed
+ * seed, so output is reproducible). Each draw's optimum is re-solved under the same budget.
+ * Without draws or covariance the intervals stay NaN and ci_method says why. */
+int plan_intervals(const Law *law, PlanResult *res, int ndraws);
 
 /* Adds the alternatives at the same compute: the same N at 2× and ½× depth, the Chinchilla
  * 20-tokens-per-parameter shape, and `vs` (a shape, may be NULL) labelled `vs_name`. */

@@ -13,7 +13,9 @@
  *   5. D_crit:       F2 shape:log has its fixed-width minimum exactly at κ·ln W;
  *   6. bad requests: rejected with a status and a message;
  *   7. --params / --tokens modes reproduce the asked N* / T*;
- *   8. alternatives: same compute, none better than the recommendation.
+ *   8. alternatives: same compute, none better than the recommendation;
+ *   9. evaluated shapes: a shape given by its head count (head width derived, as a
+ *                    Hugging Face config gives it) reports heads × head_dim = W.
  */
 #include <gsl/gsl_errno.h>
 #include <math.h>
@@ -411,6 +413,29 @@ static void test_alternatives(void) {
     law_free(law);
 }
 
+// ----------------------------------------------------------------------------
+// 9. plan_eval_shape on a shape given by heads (head_dim derived as W / heads)
+
+static void test_eval_shape_heads(void) {
+    Law *law = NULL;
+    int rc = law_load(LAW_DEFAULT_PRESET, &law);
+    CHECK_STATUS(rc);
+    if (rc) return;
+    PlanShape s;
+    PlanPoint pt;
+    /* Llama-2-7B's block count, width and heads; head width 128 left for the counter to derive */
+    plan_shape_at(law, 32, 4096, 0, &s);
+    s.heads = 32;
+    s.head_dim = 0;
+    CHECK_STATUS(plan_eval_shape(law, &s, 0, 1e12, &pt));
+    CHECK(pt.heads == 32);
+    if (pt.head_dim * pt.heads != 4096)
+        fprintf(stderr, "plan_eval_shape: 32 heads at W = 4096 reported head_dim %d (want 128)\n",
+                pt.head_dim);
+    CHECK(pt.head_dim * pt.heads == 4096);
+    law_free(law);
+}
+
 int main(void) {
     gsl_set_error_handler_off();
     test_budget();
@@ -421,5 +446,6 @@ int main(void) {
     test_bad_requests();
     test_fixed_modes();
     test_alternatives();
+    test_eval_shape_heads();
     return check_done("test_plan");
 }
