@@ -82,8 +82,8 @@ static void fmt_range_(const double ci[2], int count, char *buf, size_t n) {
         cli_fmt_count(ci[0], a, sizeof a);
         cli_fmt_count(ci[1], b, sizeof b);
     } else {
-        snprintf(a, sizeof a, "%.4g", ci[0]);
-        snprintf(b, sizeof b, "%.4g", ci[1]);
+        snprintf(a, sizeof a, "%.1f", ci[0]);
+        snprintf(b, sizeof b, "%.1f", ci[1]);
     }
     snprintf(buf, n, "[%s, %s]", a, b);
 }
@@ -99,7 +99,7 @@ static void print_point_(const char *title, const PlanPoint *pt, const PlanResul
     fmt_range_(r ? r->depth_ci : (double[2]){NAN, NAN}, 0, ci, sizeof ci);
     printf("  depth D       %-36s %s\n", line, ci);
     snprintf(line, sizeof line, "%.0f  (%d heads × %d)", pt->width, pt->heads, pt->head_dim);
-    fmt_range_(r ? r->width_ci : (double[2]){NAN, NAN}, 0, ci, sizeof ci);
+    fmt_range_(r ? r->width_ci : (double[2]){NAN, NAN}, 1, ci, sizeof ci);
     printf("  width W       %-36s %s\n", line, ci);
     snprintf(line, sizeof line, "%s non-embedding, %s total", n1, n2);
     fmt_range_(r ? r->params_ci : (double[2]){NAN, NAN}, 1, ci, sizeof ci);

@@ -203,8 +203,9 @@ static void fill_point_(const Law *law, const PlanShape *s, double T, PlanPoint 
     memset(pt, 0, sizeof *pt);
     pt->depth = s->depth;
     pt->width = s->width;
-    pt->head_dim = (int)(s->head_dim > 0 ? s->head_dim : 0);
     pt->heads = (int)(s->heads > 0 ? s->heads : 0);
+    /* a shape given by its head count has head_dim = W / heads (count.h) */
+    pt->head_dim = (int)(s->head_dim > 0 ? s->head_dim : pt->heads > 0 ? s->width / pt->heads : 0);
     if (plan_count(s, &cnt) == DW_OK) {
         pt->params_nonembed = cnt.nonembed;
         pt->params_total = cnt.total;

@@ -16,7 +16,9 @@
 #   take the paper's own 32x4096 run at 5.89e21 FLOPs as compute-optimal (--optimal-at),
 #   which ties B to A. 
 # - E is allowed below zero (--bound): with exponents this small the rows need E ≈ -1; the
-#   paper's ansatz has no E at all. Predicted losses stay positive for C up to ~1e27.
+#   paper's ansatz has no E at all. The law therefore has no loss floor: its predictions
+#   fall to ~1.0 nats at 1e26 FLOPs; past ~1e27 the optimum wants widths beyond the
+#   planner's search bound (131072), which the planner reports.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
