@@ -66,8 +66,8 @@ int dw_sha256_file(const char *path, char out[65]);
 void dw_sha256(const void *data, size_t len, char out[65]);
 
 /* Strict number parsing: the whole string must be a finite number (accepts 1e22, 6.4B-style
- * suffixes k/M/B/G/T when `suffixes` is set). DW_OK, or DW_EINVAL with the message set
- * naming `what`. */
+ * suffixes k/M/B/G/T when `suffixes` is set). DW_OK; DW_EINVAL when it is not a number;
+ * DW_ERANGE when it is infinite, NaN or outside [lo, hi] — the message names `what`. */
 int dw_parse_double(const char *s, const char *what, int suffixes, double *out);
 int dw_parse_int(const char *s, const char *what, long lo, long hi, long *out);
 

@@ -101,7 +101,13 @@ typedef struct {
     double base[LAW_MAXP];
     int tie_b, tie_a;  /* p[tie_b] = tie_k · p[tie_a] (the anchor); tie_b < 0: none */
     double tie_k;
+    const double *sw;  /* per-row sqrt weights for the least-squares callbacks (IRLS); NULL:
+                        * sqrt of the user's weights */
 } Problem;
+
+static double row_sw_(const Problem *pr, int j) {
+    return pr->sw ? pr->sw[j] : sqrt(pr->d->weight ? pr->d->weight[j] : 1.0);
+}
 
 static void unpack_(const Problem *pr, const double *z, double *p, double *dpdz) {
     memcpy(p, pr->base, sizeof pr->base);
@@ -170,7 +176,7 @@ static int lsq_f_(const gsl_vector *z, void *arg, gsl_vector *fv) {
     for (int j = 0; j < pr->d->n; j++) {
         double r = resid_(pr, p, j, NULL);
         if (!isfinite(r)) return GSL_EDOM;
-        gsl_vector_set(fv, j, sqrt(weight_(pr->d, j)) * r);
+        gsl_vector_set(fv, j, row_sw_(pr, j) * r);
     }
     return GSL_SUCCESS;
 }
@@ -180,7 +186,7 @@ static int lsq_df_(const gsl_vector *z, void *arg, gsl_matrix *J) {
     double p[LAW_MAXP], dpdz[LAW_MAXP], g[LAW_MAXP];
     unpack_(pr, z->data, p, dpdz);
     for (int j = 0; j < pr->d->n; j++) {
-        double sw = sqrt(weight_(pr->d, j));
+        double sw = row_sw_(pr, j);
         double r = resid_(pr, p, j, g);
         if (!isfinite(r)) return GSL_EDOM;
         for (int k = 0; k < pr->nfree; k++)
@@ -245,6 +251,59 @@ static void hub_fdf_(const gsl_vector *z, void *arg, double *fval, gsl_vector *g
 static void hub_df_(const gsl_vector *z, void *arg, gsl_vector *grad) {
     double f;
     hub_fdf_(z, arg, &f, grad);
+}
+
+/* Huber by iteratively reweighted least squares: at residuals r0 the quadratic
+ * (ψ(r0)/2r0)·r² majorises huber(r) (ψ(r0)/r0 = min(1, δ/|r0|)), so a few trust-region
+ * steps on the reweighted least-squares problem never raise the Huber objective (an MM
+ * algorithm). It gets close fast where BFGS on the kinked objective crawls; BFGS then
+ * polishes. Returns GSL_SUCCESS when the objective stopped moving. */
+static int refine_irls_(Problem *pr, double *z, int *iters) {
+    const int n = pr->d->n, m = pr->nfree;
+    gsl_multifit_nlinear_parameters params = gsl_multifit_nlinear_default_parameters();
+    gsl_multifit_nlinear_fdf fdf = {.f = lsq_f_, .df = lsq_df_, .n = n, .p = m, .params = pr};
+    gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust,
+                                                                   &params, n, m);
+    double *sw = malloc(sizeof(double) * n), p[LAW_MAXP], dpdz[LAW_MAXP];
+    int status = GSL_EMAXITER, it = 0;
+    if (!w || !sw) {
+        status = GSL_ENOMEM;
+        goto out;
+    }
+    unpack_(pr, z, p, dpdz);
+    double h = fit_objective(pr->f, p, pr->d, pr->o);
+    for (int outer = 0; outer < pr->o->max_iter && isfinite(h); outer++) {
+        for (int j = 0; j < n; j++) {
+            double r = resid_(pr, p, j, NULL), a = fabs(r);
+            double hw = a > pr->o->huber_delta ? pr->o->huber_delta / a : 1.0;
+            sw[j] = sqrt(weight_(pr->d, j) * hw);
+        }
+        pr->sw = sw;
+        gsl_vector_view zv = gsl_vector_view_array(z, m);
+        if (gsl_multifit_nlinear_init(&zv.vector, &fdf, w) != GSL_SUCCESS) break;
+        for (int k = 0; k < 5; k++, it++)
+            if (gsl_multifit_nlinear_iterate(w) != GSL_SUCCESS) break;
+        pr->sw = NULL;
+        double zn[LAW_MAXP], pn[LAW_MAXP];
+        memcpy(zn, gsl_multifit_nlinear_position(w)->data, sizeof(double) * m);
+        unpack_(pr, zn, pn, dpdz);
+        double hn = fit_objective(pr->f, pn, pr->d, pr->o);
+        if (!(hn <= h)) break; /* no progress: z stays at the best point */
+        memcpy(z, zn, sizeof(double) * m);
+        memcpy(p, pn, sizeof p);
+        int done = h - hn <= 1e-14 * h;
+        h = hn;
+        if (done) {
+            status = GSL_SUCCESS;
+            break;
+        }
+    }
+out:
+    pr->sw = NULL;
+    *iters = it;
+    free(sw);
+    gsl_multifit_nlinear_free(w);
+    return status;
 }
 
 static int refine_huber_(Problem *pr, double *z, int *iters) {
@@ -554,8 +613,17 @@ int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *
             int i = pr.idx[k];
             z[k] = to_z_(starts[s].p[i], o->lo[i], o->hi[i]);
         }
-        status = o->objective == FIT_HUBER_LOG ? refine_huber_(&pr, z, &iters)
-                                               : refine_lsq_(&pr, z, &iters);
+        if (o->objective == FIT_HUBER_LOG) {
+            int it2 = 0, s1 = refine_irls_(&pr, z, &iters);
+            status = refine_huber_(&pr, z, &it2);
+            /* converged if either finished: IRLS stalls exactly at a kink-free optimum and
+             * BFGS2 then reports no progress */
+            if (s1 == GSL_SUCCESS && status != GSL_SUCCESS && status != GSL_EMAXITER)
+                status = GSL_SUCCESS;
+            iters += it2;
+        } else {
+            status = refine_lsq_(&pr, z, &iters);
+        }
         unpack_(&pr, z, p, dpdz);
         double v = fit_objective(f, p, d, o);
         if (isfinite(v) && v < best) {

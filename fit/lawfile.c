@@ -344,6 +344,11 @@ int law_parse(const char *text, const char *origin, Law **out) {
         law->has_cov = 1;
     }
     item = cJSON_GetObjectItemCaseSensitive(root, "draws");
+    if (item && !cJSON_IsArray(item)) {
+        rc = dw_error_set(DW_EPARSE, "%s: field 'draws' must be an array of parameter vectors",
+                          origin);
+        goto out;
+    }
     if (item && cJSON_GetArraySize(item) > 0) {
         int nd = cJSON_GetArraySize(item);
         if (!(law->draws = malloc((size_t)nd * form.np * sizeof(double)))) {
@@ -430,8 +435,23 @@ int law_load(const char *name_or_path, Law **out) {
 // ----------------------------------------------------------------------------
 // writing
 
+/* A number that reads back to the identical double: the shortest of %.15g..%.17g that
+ * round-trips (cJSON's own printer stops at 15 digits when the value is within DBL_EPSILON,
+ * which loses the last bit of fitted parameters). NaN/inf become null. */
 static cJSON *number_or_null_(double v) {
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+    char buf[40];
+    if (!isfinite(v)) return cJSON_CreateNull();
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    return cJSON_CreateRaw(buf);
+}
+
+static cJSON *number_array_(const double *v, int n) {
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && i < n; i++) cJSON_AddItemToArray(a, number_or_null_(v[i]));
+    return a;
 }
 
 int law_to_json(const Law *law, char **text) {
@@ -453,7 +473,7 @@ int law_to_json(const Law *law, char **text) {
     o = cJSON_AddObjectToObject(root, "ci");
     for (int i = 0; i < f->np; i++)
         if (law->has_ci[i]) {
-            cJSON *pair = cJSON_CreateDoubleArray(law->ci[i], 2);
+            cJSON *pair = number_array_(law->ci[i], 2);
             cJSON_AddItemToObject(o, f->names[i], pair);
         }
     if (law->has_se) {
@@ -463,19 +483,19 @@ int law_to_json(const Law *law, char **text) {
     if (law->has_cov) {
         a = cJSON_AddArrayToObject(root, "cov");
         for (int i = 0; i < f->np; i++)
-            cJSON_AddItemToArray(a, cJSON_CreateDoubleArray(law->cov + (size_t)i * f->np, f->np));
+            cJSON_AddItemToArray(a, number_array_(law->cov + (size_t)i * f->np, f->np));
     }
     if (law->ndraws > 0) {
         a = cJSON_AddArrayToObject(root, "draws");
         for (int d = 0; d < law->ndraws; d++)
-            cJSON_AddItemToArray(a, cJSON_CreateDoubleArray(law->draws + (size_t)d * f->np, f->np));
+            cJSON_AddItemToArray(a, number_array_(law->draws + (size_t)d * f->np, f->np));
     }
     o = cJSON_AddObjectToObject(root, "conventions");
     cJSON_AddStringToObject(o, "params", params_conv_names_[law->conv.params]);
     cJSON_AddStringToObject(o, "flops", flops_conv_names_[law->conv.flops]);
     cJSON_AddNumberToObject(o, "vocab", law->conv.vocab);
     cJSON_AddNumberToObject(o, "seq_len", law->conv.seq_len);
-    cJSON_AddNumberToObject(o, "mlp_ratio", law->conv.mlp_ratio);
+    cJSON_AddItemToObject(o, "mlp_ratio", number_or_null_(law->conv.mlp_ratio));
     cJSON_AddBoolToObject(o, "swiglu", law->conv.swiglu);
     cJSON_AddBoolToObject(o, "tied", law->conv.tied);
     cJSON_AddBoolToObject(o, "biases", law->conv.biases);
