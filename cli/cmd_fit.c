@@ -245,7 +245,12 @@ int cmd_fit(int argc, char **argv) {
         code = cli_usage_error("fit", "--n-source: column or shape");
         goto out;
     }
-    int need_dw = (need & (LAW_BIT(LAW_D) | LAW_BIT(LAW_W))) || use_shape || col[5] >= 0;
+    /* tokens derived from FLOPs need the shape: only for rows that lack tokens */
+    int tokens_missing = 0;
+    for (int j = 0; col[3] >= 0 && j < t->nrows; j++)
+        tokens_missing |= ds_table_cell(t, j, col[3]) == NULL;
+    int derive_tokens = col[5] >= 0 && (col[3] < 0 || tokens_missing);
+    int need_dw = (need & (LAW_BIT(LAW_D) | LAW_BIT(LAW_W))) || use_shape || derive_tokens;
     const char *missing = col[4] < 0 ? "loss"
                           : need_dw && col[0] < 0 ? "depth"
                           : need_dw && col[1] < 0 ? "width"
@@ -273,12 +278,12 @@ int cmd_fit(int argc, char **argv) {
         (need_dw && ((rc = ds_table_numeric(t, col[0], 1, dep)) ||
                      (rc = ds_table_numeric(t, col[1], 1, wid)))) ||
         (!use_shape && col[2] >= 0 && (rc = ds_table_numeric(t, col[2], 1, par))) ||
-        (col[3] >= 0 && col[5] < 0 && (rc = ds_table_numeric(t, col[3], 1, tok))) ||
+        (col[3] >= 0 && !derive_tokens && (rc = ds_table_numeric(t, col[3], 1, tok))) ||
         (col[3] < 0 && col[5] >= 0 && (rc = ds_table_numeric(t, col[5], 1, flo)))) {
         code = cli_fail("fit", rc);
         goto out;
     }
-    if (col[3] >= 0 && col[5] >= 0) {
+    if (col[3] >= 0 && derive_tokens) {
         /* both columns: a row may give tokens, or only FLOPs (tokens derived below) */
         for (int j = 0; j < n; j++) {
             double tv = ds_table_num(t, j, col[3]), fv = ds_table_num(t, j, col[5]);
