@@ -127,11 +127,20 @@ static void fold_tie_(const Problem *pr, double *grad) {
 static double resid_(const Problem *pr, const double *p, int j, double *grad) {
     double lhat = law_form_eval(pr->f, p, &pr->d->x[j], grad, NULL);
     double l = pr->d->loss[j];
+    double r, scale = 1.0;
     if (grad) fold_tie_(pr, grad);
-    if (pr->o->objective == FIT_LSQ) return lhat - l;
-    if (grad && lhat > 0)
-        for (int i = 0; i < pr->f->np; i++) grad[i] /= lhat;
-    return lhat > 0 ? log(lhat) - log(l) : NAN;
+    if (pr->o->objective == FIT_LSQ) {
+        r = lhat - l;
+    } else {
+        if (grad && lhat > 0)
+            for (int i = 0; i < pr->f->np; i++) grad[i] /= lhat;
+        r = lhat > 0 ? log(lhat) - log(l) : NAN;
+    }
+    /* asymmetric penalty: over-predictions weigh (1 + asym) in squared objectives */
+    if (pr->o->asym > 0 && r > 0) scale = sqrt(1.0 + pr->o->asym);
+    if (scale != 1.0 && grad)
+        for (int i = 0; i < pr->f->np; i++) grad[i] *= scale;
+    return r * scale;
 }
 
 static double huber_(double r, double delta, double *psi) {
@@ -509,7 +518,8 @@ static int start_cmp_(const void *a, const void *b) {
 int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *r) {
     Problem pr = {.f = f, .d = d, .o = o, .tie_b = -1};
     int lin[LAW_MAXP], nlin = 0, nl[LAW_MAXP], nnl = 0, rc = DW_OK;
-    double gv[LAW_MAXP][16];
+    static const int gmax = 128;
+    double gv[LAW_MAXP][128];
     int gn[LAW_MAXP];
     Start *starts = NULL;
     gsl_matrix *X = NULL, *cov = NULL;
@@ -554,7 +564,7 @@ int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *
     }
 
     /* the grid: each free nonlinear parameter gets g values; cap the product */
-    int g = o->grid < 1 ? 1 : o->grid > 16 ? 16 : o->grid;
+    int g = o->grid < 1 ? 1 : o->grid > gmax ? gmax : o->grid;
     long total = 1;
     for (int k = 0; k < nnl; k++) {
         gn[k] = grid_values_(f, nl[k], g, gv[k]);
@@ -565,6 +575,7 @@ int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *
         total = 1;
         for (int k = 0; k < nnl; k++) total *= (gn[k] = grid_values_(f, nl[k], g, gv[k]));
     }
+    if (o->has_start) total = 1;
     starts = calloc((size_t)total, sizeof *starts);
     if (nlin) {
         X = gsl_matrix_alloc(d->n, nlin);
@@ -577,7 +588,15 @@ int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *
         rc = dw_error_set(DW_ENOMEM, "out of memory for %ld fit starts", total);
         goto out;
     }
-    for (long s = 0; s < total; s++) {
+    for (long s = 0; s < total && o->has_start; s++) {
+        /* a warm start: the caller's point, no grid */
+        memcpy(starts[0].p, o->start, sizeof starts[0].p);
+        for (int i = 0; i < f->np; i++)
+            if (o->fixed >> i & 1) starts[0].p[i] = o->value[i];
+        if (pr.tie_b >= 0) starts[0].p[pr.tie_b] = pr.tie_k * starts[0].p[pr.tie_a];
+        starts[0].obj = fit_objective(f, starts[0].p, d, o);
+    }
+    for (long s = 0; s < total && !o->has_start; s++) {
         Start *st = &starts[s];
         long rem = s;
         memcpy(st->p, pr.base, sizeof st->p);
@@ -605,7 +624,7 @@ int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *
     double best = INFINITY, zbest[LAW_MAXP] = {0};
     int best_status = GSL_FAILURE, best_iters = 0;
     int best_edge = starts[0].edge; /* the best grid point lies on the grid's edge */
-    int nref = o->refine < 1 ? 1 : o->refine;
+    int nref = o->refine < 0 ? (int)total : o->refine < 1 ? 1 : o->refine;
     for (int s = 0; s < nref && s < total && isfinite(starts[s].obj); s++) {
         double z[LAW_MAXP], p[LAW_MAXP], dpdz[LAW_MAXP];
         int iters = 0, status;

@@ -33,9 +33,14 @@ typedef struct {
     unsigned fixed;           /* bit i: p[i] held at value[i] */
     double value[LAW_MAXP];   /* values of fixed parameters */
     double lo[LAW_MAXP], hi[LAW_MAXP]; /* bounds (defaults: law_form_bounds) */
-    int grid;                 /* grid points per free nonlinear parameter (default 6) */
+    int grid;                 /* grid points per free nonlinear parameter (default 6, max 128) */
     int max_starts;           /* cap on grid starts evaluated (default 20000) */
-    int refine;               /* best grid starts refined by the optimiser (default 8) */
+    int refine;               /* best grid starts refined by the optimiser (default 8; -1: all) */
+    int has_start;            /* 1: no grid; refine from start[] only (warm starts, bootstrap) */
+    double start[LAW_MAXP];
+    double asym;              /* over-prediction penalty: residuals with L̂ > L are scaled by
+                               * sqrt(1 + asym), so they weigh (1 + asym) times as much in a
+                               * squared objective (0: symmetric) */
     int max_iter;             /* optimiser iterations per start (default 500) */
     /* Optional compute-optimal anchor: when anchor_n, anchor_t > 0, B is not free but tied
      * to A so that (anchor_n, anchor_t) is the compute-optimal split under C = 6NT:
@@ -67,6 +72,39 @@ int fit_options_fix(FitOptions *o, const LawForm *f, const char *name, double va
  *         DW_EINVAL (fewer rows than free parameters, bad options),
  *         DW_ENOCONV (no start produced a finite objective). */
 int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *r);
+
+// ----------------------------------------------------------------------------
+// Uncertainty, cross-validation, checks
+
+typedef struct {
+    int n;            /* resamples */
+    const int *group; /* row -> shape id when resampling whole shapes (--by-shape), else NULL */
+    unsigned long seed;
+    int threads;      /* worker threads (>= 1) */
+} FitBootOptions;
+
+/* Bootstrap: refits f on n resamples of d (rows with replacement, or whole groups), each
+ * warm-started from `full` (the fit on all rows). draws[n × np] receives the refitted
+ * parameters in order; *nok counts refits that converged (failed ones are left out and
+ * the rest packed first). Deterministic for a seed whatever the thread count.
+ * Return: DW_OK, DW_ENOMEM, DW_EINVAL (n < 1). */
+int fit_bootstrap(const LawForm *f, const FitData *d, const FitOptions *o, const FitResult *full,
+                  const FitBootOptions *b, double *draws, int *nok);
+
+/* 95% percentile intervals per parameter from draws[n × np] into ci[np][2]. */
+void fit_percentile_ci(const LawForm *f, const double *draws, int n, double (*ci)[2]);
+
+/* Leave-one-group-out cross-validation: refits without each group (warm-started from
+ * `full`) and predicts its rows. *rmse is the RMSE on L over all held-out rows, *rmse_log
+ * on ln L. Groups with every row held out are skipped when the rest cannot determine the
+ * free parameters. Return: DW_OK, DW_EINVAL (fewer than 2 groups). */
+int fit_cv_groups(const LawForm *f, const FitData *d, const FitOptions *o, const FitResult *full,
+                  const int *group, double *rmse, double *rmse_log, int *nfolds);
+
+/* Checks that the data can identify the form: each input the form reads must take at least
+ * two distinct values (e.g. a width term needs runs at two widths). DW_OK or DW_EINVAL with a
+ * message naming the input. */
+int fit_check_identifiable(const LawForm *f, const FitData *d);
 
 /* Objective value of p on d under o (what fit_run minimises). */
 double fit_objective(const LawForm *f, const double *p, const FitData *d, const FitOptions *o);

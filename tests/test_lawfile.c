@@ -580,7 +580,7 @@ static void test_parse_errors(void) {
     CHECK(has_(msg, "nosuch"));
     for (const char *const *p = law_preset_names(); *p; p++) {
         CHECK(has_(msg, *p));
-        if (!has_(msg, *p)) fprintf(stderr, "  '%s' does not list preset %s\n", msg, *p);
+        if (!has_(msg, *p)) fprintf(stderr, "  '%s' does not list preset %s\n", msg ? msg : "", *p ? *p : "");
     }
     /* a path that does not exist: DW_EIO naming it */
     dw_error_clear();

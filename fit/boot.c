@@ -1,0 +1,289 @@
+/* fit/boot.c — bootstrap intervals, leave-one-group-out cross-validation and
+ * identifiability checks for fits (DESIGN §4.3 "Uncertainty", "Report").
+ *
+ * Bootstrap refits are warm-started from the fit on all rows (no grid): a resample moves
+ * the optimum a little, and the grid already ruled out other basins on the full data.
+ * Resample r draws its rows from its own generator, seeded from (seed, r), so the draws do
+ * not depend on how resamples are spread over threads.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dw.h"
+#include "fit.h"
+
+// ----------------------------------------------------------------------------
+// bootstrap
+
+typedef struct {
+    const LawForm *f;
+    const FitData *d;
+    const FitOptions *o;
+    const FitResult *full;
+    const FitBootOptions *b;
+    int ngroups;
+    int *group_start, *group_rows; /* rows of group g: group_rows[group_start[g] ..] */
+    double *draws;
+    int *ok;                       /* per resample: 1 converged */
+    int next;                      /* next resample to take (under lock) */
+    pthread_mutex_t lock;
+} BootJob;
+
+/* Rows of one resample into x/loss/weight (n rows). */
+static void resample_(const BootJob *j, gsl_rng *rng, FitData *rs) {
+    const FitData *d = j->d;
+    int k = 0;
+    if (!j->b->group) {
+        for (int i = 0; i < d->n; i++) {
+            int r = (int)gsl_rng_uniform_int(rng, (unsigned long)d->n);
+            rs->x[i] = d->x[r], rs->loss[i] = d->loss[r];
+            if (rs->weight) rs->weight[i] = d->weight[r];
+        }
+        rs->n = d->n;
+        return;
+    }
+    /* whole groups: draw ngroups groups with replacement; the row count varies */
+    for (int g = 0; g < j->ngroups; g++) {
+        int pick = (int)gsl_rng_uniform_int(rng, (unsigned long)j->ngroups);
+        for (int q = j->group_start[pick]; q < j->group_start[pick + 1]; q++) {
+            int r = j->group_rows[q];
+            rs->x[k] = d->x[r], rs->loss[k] = d->loss[r];
+            if (rs->weight) rs->weight[k] = d->weight[r];
+            k++;
+        }
+    }
+    rs->n = k;
+}
+
+static void *boot_worker_(void *arg) {
+    BootJob *j = arg;
+    const FitData *d = j->d;
+    /* by-shape resamples can hold up to ngroups × the largest group */
+    int cap = d->n;
+    if (j->b->group) {
+        int big = 0;
+        for (int g = 0; g < j->ngroups; g++)
+            if (j->group_start[g + 1] - j->group_start[g] > big)
+                big = j->group_start[g + 1] - j->group_start[g];
+        cap = big * j->ngroups;
+    }
+    FitData rs = {0};
+    rs.x = malloc(sizeof *rs.x * cap);
+    rs.loss = malloc(sizeof *rs.loss * cap);
+    rs.weight = d->weight ? malloc(sizeof *rs.weight * cap) : NULL;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    FitOptions o = *j->o;
+    o.has_start = 1;
+    memcpy(o.start, j->full->p, sizeof o.start);
+    if (!rs.x || !rs.loss || (d->weight && !rs.weight) || !rng) goto out;
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        int r = j->next++;
+        pthread_mutex_unlock(&j->lock);
+        if (r >= j->b->n) break;
+        gsl_rng_set(rng, j->b->seed * 1000003UL + (unsigned long)r);
+        resample_(j, rng, &rs);
+        FitResult fr;
+        j->ok[r] = fit_run(j->f, &rs, &o, &fr) == DW_OK &&
+                   strncmp(fr.info.status, "converged", 9) == 0;
+        memcpy(j->draws + (size_t)r * j->f->np, fr.p, sizeof(double) * j->f->np);
+    }
+out:
+    free(rs.x);
+    free(rs.loss);
+    free(rs.weight);
+    gsl_rng_free(rng);
+    return NULL;
+}
+
+/* Groups as contiguous lists: group ids are arbitrary non-negative ints. */
+static int build_groups_(const int *group, int n, int **start, int **rows, int *ngroups) {
+    int maxg = -1;
+    for (int i = 0; i < n; i++) {
+        if (group[i] < 0) return dw_error_set(DW_EINVAL, "negative group id");
+        if (group[i] > maxg) maxg = group[i];
+    }
+    int *cnt = calloc((size_t)maxg + 2, sizeof *cnt), *map = malloc(sizeof *map * (maxg + 1));
+    *start = NULL, *rows = NULL;
+    if (!cnt || !map) goto fail;
+    for (int i = 0; i < n; i++) cnt[group[i]]++;
+    int g = 0;
+    for (int k = 0; k <= maxg; k++) map[k] = cnt[k] ? g++ : -1;
+    *ngroups = g;
+    *start = calloc((size_t)g + 1, sizeof **start);
+    *rows = malloc(sizeof **rows * n);
+    if (!*start || !*rows) goto fail;
+    for (int i = 0; i < n; i++) (*start)[map[group[i]] + 1]++;
+    for (int k = 0; k < g; k++) (*start)[k + 1] += (*start)[k];
+    int *fill = calloc((size_t)g, sizeof *fill);
+    if (!fill) goto fail;
+    for (int i = 0; i < n; i++) {
+        int k = map[group[i]];
+        (*rows)[(*start)[k] + fill[k]++] = i;
+    }
+    free(fill);
+    free(cnt);
+    free(map);
+    return DW_OK;
+fail:
+    free(cnt);
+    free(map);
+    free(*start);
+    free(*rows);
+    *start = *rows = NULL;
+    return dw_error_set(DW_ENOMEM, "out of memory grouping rows");
+}
+
+int fit_bootstrap(const LawForm *f, const FitData *d, const FitOptions *o, const FitResult *full,
+                  const FitBootOptions *b, double *draws, int *nok) {
+    BootJob j = {.f = f, .d = d, .o = o, .full = full, .b = b, .draws = draws};
+    int rc = DW_OK, nt = b->threads < 1 ? 1 : b->threads > 64 ? 64 : b->threads;
+    pthread_t th[64];
+    *nok = 0;
+    if (b->n < 1) return dw_error_set(DW_EINVAL, "--bootstrap needs at least 1 resample");
+    if (b->group && (rc = build_groups_(b->group, d->n, &j.group_start, &j.group_rows, &j.ngroups)))
+        return rc;
+    if (b->group && j.ngroups < 2) {
+        rc = dw_error_set(DW_EINVAL, "--by-shape needs rows from at least 2 shapes");
+        goto out;
+    }
+    if (!(j.ok = calloc((size_t)b->n, sizeof *j.ok))) {
+        rc = dw_error_set(DW_ENOMEM, "out of memory for %d resamples", b->n);
+        goto out;
+    }
+    pthread_mutex_init(&j.lock, NULL);
+    int started = 0;
+    for (int t = 0; t < nt; t++)
+        if (pthread_create(&th[t], NULL, boot_worker_, &j) == 0) started++;
+    if (started == 0) boot_worker_(&j); /* no threads available: run here */
+    for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
+    pthread_mutex_destroy(&j.lock);
+    /* pack the converged refits first, keeping their order */
+    int k = 0;
+    for (int r = 0; r < b->n; r++)
+        if (j.ok[r]) {
+            if (k != r) memmove(draws + (size_t)k * f->np, draws + (size_t)r * f->np,
+                                sizeof(double) * f->np);
+            k++;
+        }
+    *nok = k;
+out:
+    free(j.ok);
+    free(j.group_start);
+    free(j.group_rows);
+    return rc;
+}
+
+static int cmp_double_(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double percentile_(double *v, int n, double q) {
+    double pos = q * (n - 1);
+    int i = (int)floor(pos);
+    if (i >= n - 1) return v[n - 1];
+    return v[i] + (pos - i) * (v[i + 1] - v[i]);
+}
+
+void fit_percentile_ci(const LawForm *f, const double *draws, int n, double (*ci)[2]) {
+    double *v = malloc(sizeof(double) * (n > 0 ? n : 1));
+    for (int i = 0; i < f->np; i++) {
+        ci[i][0] = ci[i][1] = NAN;
+        if (!v || n < 2) continue;
+        for (int r = 0; r < n; r++) v[r] = draws[(size_t)r * f->np + i];
+        qsort(v, (size_t)n, sizeof *v, cmp_double_);
+        ci[i][0] = percentile_(v, n, 0.025);
+        ci[i][1] = percentile_(v, n, 0.975);
+    }
+    free(v);
+}
+
+// ----------------------------------------------------------------------------
+// cross-validation
+
+int fit_cv_groups(const LawForm *f, const FitData *d, const FitOptions *o, const FitResult *full,
+                  const int *group, double *rmse, double *rmse_log, int *nfolds) {
+    int *gs = NULL, *gr = NULL, ng = 0, rc;
+    *rmse = *rmse_log = NAN;
+    *nfolds = 0;
+    if ((rc = build_groups_(group, d->n, &gs, &gr, &ng))) return rc;
+    if (ng < 2) {
+        free(gs), free(gr);
+        return dw_error_set(DW_EINVAL, "cross-validation needs rows from at least 2 shapes");
+    }
+    FitData tr = {0};
+    tr.x = malloc(sizeof *tr.x * d->n);
+    tr.loss = malloc(sizeof *tr.loss * d->n);
+    tr.weight = d->weight ? malloc(sizeof *tr.weight * d->n) : NULL;
+    char *held = malloc((size_t)d->n);
+    if (!tr.x || !tr.loss || (d->weight && !tr.weight) || !held) {
+        rc = dw_error_set(DW_ENOMEM, "out of memory for cross-validation");
+        goto out;
+    }
+    FitOptions wo = *o;
+    wo.has_start = 1;
+    memcpy(wo.start, full->p, sizeof wo.start);
+    double ss = 0, ssl = 0;
+    int m = 0;
+    for (int g = 0; g < ng; g++) {
+        memset(held, 0, (size_t)d->n);
+        for (int q = gs[g]; q < gs[g + 1]; q++) held[gr[q]] = 1;
+        tr.n = 0;
+        for (int i = 0; i < d->n; i++)
+            if (!held[i]) {
+                tr.x[tr.n] = d->x[i], tr.loss[tr.n] = d->loss[i];
+                if (tr.weight) tr.weight[tr.n] = d->weight[i];
+                tr.n++;
+            }
+        FitResult fr;
+        if (fit_run(f, &tr, &wo, &fr) != DW_OK) continue;
+        for (int q = gs[g]; q < gs[g + 1]; q++) {
+            int i = gr[q];
+            double lhat = law_form_eval(f, fr.p, &d->x[i], NULL, NULL);
+            if (!isfinite(lhat) || lhat <= 0) continue;
+            ss += (lhat - d->loss[i]) * (lhat - d->loss[i]);
+            ssl += (log(lhat) - log(d->loss[i])) * (log(lhat) - log(d->loss[i]));
+            m++;
+        }
+        (*nfolds)++;
+    }
+    if (m > 0) {
+        *rmse = sqrt(ss / m);
+        *rmse_log = sqrt(ssl / m);
+    }
+    rc = DW_OK;
+out:
+    free(tr.x), free(tr.loss), free(tr.weight), free(held), free(gs), free(gr);
+    return rc;
+}
+
+// ----------------------------------------------------------------------------
+// identifiability
+
+static double input_(const LawX *x, int k) {
+    return k == LAW_D ? x->depth : k == LAW_W ? x->width : k == LAW_N ? x->params : x->tokens;
+}
+
+int fit_check_identifiable(const LawForm *f, const FitData *d) {
+    static const char *names[LAW_NX] = {"depth", "width", "params", "tokens"};
+    unsigned in = law_form_inputs(f);
+    char ftext[96];
+    law_form_text(f, ftext, sizeof ftext);
+    for (int k = 0; k < LAW_NX; k++) {
+        if (!(in & LAW_BIT(k)) || d->n == 0) continue;
+        double first = input_(&d->x[0], k);
+        int distinct = 0;
+        for (int i = 1; i < d->n && !distinct; i++) distinct = input_(&d->x[i], k) != first;
+        if (!distinct)
+            return dw_error_set(DW_EINVAL,
+                                "all %d rows have %s = %g, but form '%s' has a %s term: it "
+                                "needs rows at two or more %s values",
+                                d->n, names[k], first, ftext, names[k], names[k]);
+    }
+    return DW_OK;
+}
