@@ -117,10 +117,10 @@ typedef struct {
 
 /* Critical depth of one curve: rows (depth[i], loss[i]) at one width and one token count.
  * Losses at equal depths are averaged. The curve is taken in x = ln D; if the lowest mean
- * loss is at the smallest or the largest depth there is no interior minimum (kind says which
- * end; DW_OK). Otherwise the parabola through the lowest point and its two neighbours (in
- * depth order) gives D_crit = exp(vertex), which lies between the neighbours; when the three
- * losses are equal the parabola is flat and D_crit is the middle depth (why says so).
+ * loss (the shallowest one on a tie) is at the smallest or the largest depth there is no
+ * interior minimum (kind says which end; DW_OK). Otherwise the parabola through the lowest
+ * point and its two neighbours (in depth order) gives D_crit = exp(vertex), which lies
+ * between the neighbours (on a tie with the deeper neighbour, half-way between them in ln D).
  * Inputs:  depth  (n) depths, > 0 and finite
  *          loss   (n) losses, finite
  *          n      number of rows
@@ -132,9 +132,10 @@ typedef struct {
 int fit_dcrit_one(const double *depth, const double *loss, int n, FitDcrit *out);
 
 /* Critical depth for every width of a sweep. Rows are grouped by width (exact equality).
- * Only rows trained on the same number of tokens are comparable: within a width, token
- * counts within 1% of each other count as equal, the most common one is used (ties go to
- * the larger count) and the other rows are dropped and counted in ndropped.
+ * Only rows trained on the same number of tokens are comparable: within a width, the
+ * reference count is the one with the most rows within 1% of it (ties: more rows exactly
+ * equal, then the larger count); rows within 1% of it are used, the others are dropped and
+ * counted in ndropped, and `tokens` is the reference count.
  * Inputs:  depth, width, loss  (n) per row; depths and widths > 0, all finite
  *          tokens              (n) per row (> 0), or NULL when every row saw the same data
  *          n                   number of rows
@@ -158,19 +159,21 @@ typedef struct {
                                 the delta method; NaN when !has_power */
     double beta, beta_se;
     double r2_power;         /* on ln D_crit */
-    int nwidths;             /* points used (one per width) */
+    int n;                   /* points used */
+    int nwidths;             /* distinct widths among them */
     char why[96];            /* why has_power = 0, else "" */
 } FitKappa;
 
 /* Fits D_crit = κ·ln W and D_crit = c·W^β to the pairs (width[i], dcrit[i]) with a finite
  * dcrit > 0 (NaN entries — widths without an interior minimum — are skipped).
- * Inputs:  width  (n) widths > 1 (ln W must be positive), distinct
+ * Inputs:  width  (n) widths > 1 (ln W must be positive); one entry per width is usual,
+ *                 but repeated widths are all used
  *          dcrit  (n) critical depths, NaN when there is none
  *          n      number of entries
  *          out    receives the fits; with 2 widths the power fit is not run (has_power = 0,
  *                 why = "power fit needs >= 3 widths with an interior minimum, have 2")
  * Return:  DW_OK;
- *          DW_EINVAL  NULL argument, fewer than 2 usable points, or a width repeated;
+ *          DW_EINVAL  NULL argument, or fewer than 2 distinct widths with a usable D_crit;
  *          DW_ERANGE  a width <= 1, NaN or infinite;
  *          DW_ENOCONV a GSL regression failed. */
 int fit_kappa(const double *width, const double *dcrit, int n, FitKappa *out);
