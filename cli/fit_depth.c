@@ -379,8 +379,8 @@ int cli_fit_depth(const char *path, DsTable *t, const char *maps, int json) {
         printf("\ncolumns: depth '%s', width '%s', tokens %s%s%s, loss %s%s%s, gradients %s%s%s\n",
                t->colnames[cdep], t->colnames[cwid], cn_tok ? "'" : "", cn_tok ? cn_tok : "none",
                cn_tok ? "'" : "", clos >= 0 ? "'" : "", clos >= 0 ? t->colnames[clos] : "none",
-               clos >= 0 ? "'" : "", cgrad >= 0 ? "'" : "", cgrad >= 0 ? t->colnames[cgrad] : "none",
-               cgrad >= 0 ? "'" : "");
+               clos >= 0 ? "'" : "", cgrad >= 0 ? "'" : "",
+               cgrad >= 0 ? t->colnames[cgrad] : "none", cgrad >= 0 ? "'" : "");
 
         printf("\nGradient persistence per run: ln g_l = a + l/tau, layer l = 0 at the input "
                "(± 1 SE)\n");
@@ -416,7 +416,8 @@ int cli_fit_depth(const char *path, DsTable *t, const char *maps, int json) {
             printf("\n");
         }
         if (tw_rc == DW_OK) {
-            printf("  power  tau = t0·W^beta    t0 = %s   beta = %s   R² %s on ln tau (%s on tau)\n",
+            printf("  power  tau = t0·W^beta    t0 = %s   beta = %s   R² %s on ln tau "
+                   "(%s on tau)\n",
                    pm_(b1, sizeof b1, tw.t0, tw.t0_se), pm_(b2, sizeof b2, tw.beta, tw.beta_se),
                    r2s_(b3, sizeof b3, tw.r2_power), r2s_(b4, sizeof b4, tw.r2_power_tau));
             printf("  log    tau = a + b·ln W   a = %s   b = %s   R² %s on tau\n",
@@ -428,7 +429,8 @@ int cli_fit_depth(const char *path, DsTable *t, const char *maps, int json) {
         printf("  paper: beta ≈ %.2f, R² %.2f (power) vs %.2f (log)\n", PAPER_TAU_BETA,
                PAPER_TAU_R2_POWER, PAPER_TAU_R2_LOG);
 
-        printf("\nLoss vs depth per width (mean over runs at a depth; one token count per width)\n");
+        printf("\nLoss vs depth per width (mean over runs at a depth; one token count per "
+               "width)\n");
         if (clos < 0) printf("  no loss column (map one with --map loss=COLUMN)\n");
         for (int k = 0; k < nw; k++) {
             const FitDcrit *r = &dc[k];

@@ -78,6 +78,7 @@ static void *boot_worker_(void *arg) {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     FitOptions o = *j->o;
     o.has_start = 1;
+    o.ftol = 1e-10;
     memcpy(o.start, j->full->p, sizeof o.start);
     if (!rs.x || !rs.loss || (d->weight && !rs.weight) || !rng) goto out;
     for (;;) {
@@ -227,6 +228,7 @@ int fit_cv_groups(const LawForm *f, const FitData *d, const FitOptions *o, const
     }
     FitOptions wo = *o;
     wo.has_start = 1;
+    wo.ftol = 1e-10;
     memcpy(wo.start, full->p, sizeof wo.start);
     double ss = 0, ssl = 0;
     int m = 0;

@@ -270,6 +270,9 @@ static void hub_df_(const gsl_vector *z, void *arg, gsl_vector *grad) {
 static int refine_irls_(Problem *pr, double *z, int *iters) {
     const int n = pr->d->n, m = pr->nfree;
     gsl_multifit_nlinear_parameters params = gsl_multifit_nlinear_default_parameters();
+    /* n >> p: the normal equations (p × p Cholesky) cost far less than a QR of J; each
+     * round starts from the previous point, so their weaker conditioning does not matter */
+    params.solver = gsl_multifit_nlinear_solver_cholesky;
     gsl_multifit_nlinear_fdf fdf = {.f = lsq_f_, .df = lsq_df_, .n = n, .p = m, .params = pr};
     gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust,
                                                                    &params, n, m);
@@ -300,7 +303,7 @@ static int refine_irls_(Problem *pr, double *z, int *iters) {
         if (!(hn <= h)) break; /* no progress: z stays at the best point */
         memcpy(z, zn, sizeof(double) * m);
         memcpy(p, pn, sizeof p);
-        int done = h - hn <= 1e-14 * h;
+        int done = h - hn <= pr->o->ftol * h;
         h = hn;
         if (done) {
             status = GSL_SUCCESS;
@@ -484,6 +487,7 @@ void fit_options_default(FitOptions *o, const LawForm *f) {
     o->max_starts = 20000;
     o->refine = 8;
     o->max_iter = 500;
+    o->ftol = 1e-14;
 }
 
 int fit_options_fix(FitOptions *o, const LawForm *f, const char *name, double value) {

@@ -42,6 +42,9 @@ typedef struct {
                                * sqrt(1 + asym), so they weigh (1 + asym) times as much in a
                                * squared objective (0: symmetric) */
     int max_iter;             /* optimiser iterations per start (default 500) */
+    double ftol;              /* Huber: stop when a reweighting round lowers the objective
+                               * by less than ftol relative (default 1e-14; bootstrap and CV
+                               * refits use 1e-10) */
     /* Optional compute-optimal anchor: when anchor_n, anchor_t > 0, B is not free but tied
      * to A so that (anchor_n, anchor_t) is the compute-optimal split under C = 6NT:
      * alpha·A·N0^-alpha = delta·B·T0^-delta, i.e. B = (alpha/delta)·A·N0^-alpha·T0^delta.

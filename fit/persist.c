@@ -100,7 +100,8 @@ int fit_tau_run(const double *g, int L, FitTauRun *out) {
         if (!isfinite(g[l]))
             return fail_(out->why, DW_ERANGE, "layer %d: gradient norm %g is not finite", l, g[l]);
         if (g[l] <= 0)
-            return fail_(out->why, DW_ERANGE, "layer %d: gradient norm %g is not positive", l, g[l]);
+            return fail_(out->why, DW_ERANGE, "layer %d: gradient norm %g is not positive", l,
+                         g[l]);
     }
     if (!(x = malloc((size_t)L * sizeof *x)) || !(y = malloc((size_t)L * sizeof *y))) {
         fail_(out->why, rc, "out of memory");
@@ -390,7 +391,8 @@ int fit_kappa(const double *width, const double *dcrit, int n, FitKappa *out) {
     double cov11, ssr;
     if (gsl_fit_mul(lw, 1, dc, 1, (size_t)m, &out->kappa, &cov11, &ssr) != GSL_SUCCESS ||
         !isfinite(out->kappa)) {
-        rc = dw_error_set(DW_ENOCONV, "least-squares fit of D_crit = kappa ln W failed (gsl_fit_mul)");
+        rc = dw_error_set(DW_ENOCONV,
+                          "least-squares fit of D_crit = kappa ln W failed (gsl_fit_mul)");
         goto out;
     }
     out->kappa_se = sqrt(fmax(cov11, 0));

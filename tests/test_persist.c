@@ -171,7 +171,8 @@ static void test_tau_width(void) {
     double w[16], tau[16];
     int n = 0;
     for (int i = 0; i < 5; i++)
-        for (int rep = 0; rep < 2; rep++) w[n] = widths[i], tau[n] = 0.9 * pow(widths[i], 0.44), n++;
+        for (int rep = 0; rep < 2; rep++)
+            w[n] = widths[i], tau[n] = 0.9 * pow(widths[i], 0.44), n++;
     w[n] = 300, tau[n] = NAN, n++; /* a run without a valid τ */
     w[n] = 700, tau[n] = -1.0, n++;
     FitTauWidth f;
@@ -263,7 +264,8 @@ static void test_dcrit_one(void) {
 
     /* monotone losses: no interior minimum, at either end */
     double d[8], down[8], up[8];
-    for (int i = 0; i < 8; i++) d[i] = depths8[i], down[i] = 3.0 + 1.0 / d[i], up[i] = 3.0 + 0.01 * d[i];
+    for (int i = 0; i < 8; i++)
+        d[i] = depths8[i], down[i] = 3.0 + 1.0 / d[i], up[i] = 3.0 + 0.01 * d[i];
     FitDcrit r;
     CHECK(fit_dcrit_one(d, down, 8, &r) == DW_OK);
     CHECK(r.kind == FIT_DCRIT_AT_LARGEST && isnan(r.dcrit) && isnan(r.lo));
@@ -394,7 +396,8 @@ static void test_example(const char *src) {
         fprintf(stderr, "test_persist: %s not readable, example check skipped\n", path);
         return;
     }
-    int cd = ds_table_col(t, "depth"), cw = ds_table_col(t, "width"), cg = ds_table_col(t, "grad_norms");
+    int cd = ds_table_col(t, "depth"), cw = ds_table_col(t, "width");
+    int cg = ds_table_col(t, "grad_norms");
     int cl = ds_table_col(t, "val_loss"), ct = ds_table_col(t, "tokens");
     CHECK(cd >= 0 && cw >= 0 && cg >= 0 && cl >= 0 && ct >= 0);
     int n = t->nrows;
