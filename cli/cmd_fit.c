@@ -497,12 +497,31 @@ static int run_compare_(const FitArgs *a, FitInput *in) {
         if (!a->json) fprintf(stderr, "dwplan fit: %s done (objective %.10g)\n", c->form, c->r.info.objective);
     }
     qsort(rows, (size_t)nr, sizeof rows[0], cmp_rows_);
+    /* the question users ask: does a depth-width term help out of sample? */
+    const CompareRow *best_shape = NULL, *best_plain = NULL;
+    for (int k = 0; k < nr; k++) {
+        LawForm f;
+        if (!rows[k].ok || !isfinite(rows[k].cv) || law_form_parse(rows[k].form, &f)) continue;
+        const CompareRow **slot = law_form_has_shape(&f) ? &best_shape : &best_plain;
+        if (!*slot) *slot = &rows[k];
+    }
+    char verdict[320] = "";
+    if (best_shape && best_plain)
+        snprintf(verdict, sizeof verdict,
+                 "%s a depth-width term: %s (CV RMSE %.5f) vs the best form without one, %s "
+                 "(%.5f), out of sample",
+                 best_shape->cv < best_plain->cv ? "the data favour" : "the data do not favour",
+                 best_shape->form, best_shape->cv, best_plain->form, best_plain->cv);
     if (a->json) {
         cJSON *j = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(j, "forms");
         cJSON_AddStringToObject(j, "data", a->file);
         cJSON_AddNumberToObject(j, "rows", in->d.n);
         cJSON_AddNumberToObject(j, "shapes", in->ngroups);
         cJSON_AddStringToObject(j, "cv", "leave-one-shape-out");
+        if (verdict[0]) {
+            cJSON_AddStringToObject(j, "verdict", verdict);
+            cJSON_AddBoolToObject(j, "depth_width_term_wins", best_shape->cv < best_plain->cv);
+        }
         for (int k = 0; k < nr; k++) {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "form", rows[k].form);
@@ -540,6 +559,7 @@ static int run_compare_(const FitArgs *a, FitInput *in) {
                c->r.info.bic, c->cv, c->r.info.status);
     }
     printf("ranked by leave-one-shape-out CV RMSE on L (lower is better out of sample)\n");
+    if (verdict[0]) printf("%s\n", verdict);
     return 0;
 }
 
