@@ -47,6 +47,36 @@ int cli_opt(int argc, char **argv, int *i, const char *name, const char **value,
 
 int cli_flag(const char *arg, const char *name) { return strcmp(arg, name) == 0; }
 
+int cli_parse_opt(int argc, char **argv, int *i, const CliOpt *t, size_t n, const char *cmd) {
+    for (size_t k = 0; k < n; k++) {
+        const CliOpt *o = &t[k];
+        const char *v;
+        if (o->kind == CLI_FLAG) {
+            if (!cli_flag(argv[*i], o->name)) continue;
+            *(int *)o->dst = 1;
+            return 1;
+        }
+        int r = cli_opt(argc, argv, i, o->name, &v, cmd);
+        if (r == 0) continue;
+        if (r < 0) return -EXIT_USAGE;
+        if (o->kind == CLI_STR) {
+            *(const char **)o->dst = v;
+        } else if (o->kind == CLI_INT) {
+            long li;
+            if (dw_parse_int(v, o->name, (long)o->lo, (long)o->hi, &li)) return -cli_fail(cmd, DW_EINVAL);
+            *(int *)o->dst = (int)li;
+        } else {
+            double x;
+            if (dw_parse_double(v, o->name, o->suffix, &x)) return -cli_fail(cmd, DW_EINVAL);
+            if (o->lo != o->hi && !(x > o->lo))
+                return -cli_usage_error(cmd, "%s must be greater than %g (got %s)", o->name, o->lo, v);
+            *(double *)o->dst = x;
+        }
+        return 1;
+    }
+    return 0;
+}
+
 void cli_fmt_sci(double v, char *buf, size_t n) {
     if (!isfinite(v)) {
         snprintf(buf, n, "%g", v);

@@ -27,6 +27,26 @@ int cli_opt(int argc, char **argv, int *i, const char *name, const char **value,
 /* 1 when argv[i] is exactly the flag. */
 int cli_flag(const char *arg, const char *name);
 
+/* Table-driven options: each command lists its options once. */
+typedef enum { CLI_FLAG, CLI_STR, CLI_DOUBLE, CLI_INT } CliOptKind;
+typedef struct {
+    const char *name;
+    CliOptKind kind;
+    void *dst;      /* int* (CLI_FLAG sets 1; CLI_INT), const char ** (CLI_STR), double * */
+    double lo, hi;  /* CLI_INT: inclusive range; CLI_DOUBLE: must be > lo (unless lo == hi) */
+    int suffix;     /* CLI_DOUBLE: accept k/M/B/T suffixes (6.4B) */
+} CliOpt;
+
+#define CLI_OPT_FLAG(n, d) {.name = (n), .kind = CLI_FLAG, .dst = (d)}
+#define CLI_OPT_STR(n, d) {.name = (n), .kind = CLI_STR, .dst = (d)}
+#define CLI_OPT_INT(n, d, l, h) {.name = (n), .kind = CLI_INT, .dst = (d), .lo = (l), .hi = (h)}
+#define CLI_OPT_NUM(n, d, l, sfx)                                                             \
+    {.name = (n), .kind = CLI_DOUBLE, .dst = (d), .lo = (l), .hi = HUGE_VAL, .suffix = (sfx)}
+
+/* Matches argv[*i] against the table and stores its value. Returns 1 when consumed, 0 when
+ * argv[*i] is none of them, or a negative exit code after printing the usage error. */
+int cli_parse_opt(int argc, char **argv, int *i, const CliOpt *t, size_t n, const char *cmd);
+
 /* Human formats: 1.23e+22 → "1.23e22"; counts → "6.74B", "124M". */
 void cli_fmt_sci(double v, char *buf, size_t n);
 void cli_fmt_count(double v, char *buf, size_t n);

@@ -34,37 +34,25 @@ static void help_(void) {
 }
 
 int cmd_check(int argc, char **argv) {
-    const char *law_name = LAW_DEFAULT_PRESET, *hf = NULL, *model = NULL, *v;
+    const char *law_name = LAW_DEFAULT_PRESET, *hf = NULL, *model = NULL;
     double depth = 0, width = 0, heads = 0, tokens = 0, compute = 0;
-    int json = 0, r, code = 0, rc;
+    int json = 0, help = 0, code = 0, rc;
     Law *law = NULL;
-
+    const CliOpt opts[] = {
+        CLI_OPT_FLAG("--help", &help),      CLI_OPT_FLAG("-h", &help),
+        CLI_OPT_FLAG("--json", &json),      CLI_OPT_NUM("--depth", &depth, 0, 0),
+        CLI_OPT_NUM("--width", &width, 0, 0), CLI_OPT_NUM("--heads", &heads, 0, 0),
+        CLI_OPT_NUM("--tokens", &tokens, 0, 1), CLI_OPT_NUM("--compute", &compute, 0, 1),
+        CLI_OPT_STR("--law", &law_name),    CLI_OPT_STR("--hf-config", &hf),
+        CLI_OPT_STR("--model", &model)};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_flag(a, "--help") || cli_flag(a, "-h")) {
+        int r = cli_parse_opt(argc, argv, &i, opts, sizeof opts / sizeof opts[0], "check");
+        if (r < 0) return -r;
+        if (r == 0) return cli_usage_error("check", "unknown option '%s'", argv[i]);
+        if (help) {
             help_();
             return 0;
         }
-        if (cli_flag(a, "--json")) { json = 1; continue; }
-        struct { const char *name; double *dst; int suffix; } nums[] = {
-            {"--depth", &depth, 0}, {"--width", &width, 0}, {"--heads", &heads, 0},
-            {"--tokens", &tokens, 1}, {"--compute", &compute, 1}};
-        int matched = 0;
-        for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
-            if ((r = cli_opt(argc, argv, &i, nums[k].name, &v, "check")) == 0) continue;
-            if (r < 0) return EXIT_USAGE;
-            if (dw_parse_double(v, nums[k].name, nums[k].suffix, nums[k].dst))
-                return cli_fail("check", DW_EINVAL);
-            if (!(*nums[k].dst > 0))
-                return cli_usage_error("check", "%s must be positive (got %s)", nums[k].name, v);
-            matched = 1;
-            break;
-        }
-        if (matched) continue;
-        if ((r = cli_opt(argc, argv, &i, "--law", &law_name, "check")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
-        if ((r = cli_opt(argc, argv, &i, "--hf-config", &hf, "check")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
-        if ((r = cli_opt(argc, argv, &i, "--model", &model, "check")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
-        return cli_usage_error("check", "unknown option '%s'", a);
     }
     int sources = (hf != NULL) + (model != NULL) + (depth > 0 || width > 0);
     if (sources != 1)

@@ -25,51 +25,37 @@ static void help_(void) {
 
 int cmd_count(int argc, char **argv) {
     PlanShape s;
-    const char *hf = NULL, *v;
+    const char *hf = NULL, *model = NULL;
     double tokens = 0;
-    int json = 0, r, rc;
+    int json = 0, help = 0, rc;
     char name[128] = "";
     plan_shape_default(&s);
+    const CliOpt opts[] = {
+        CLI_OPT_FLAG("--help", &help),         CLI_OPT_FLAG("-h", &help),
+        CLI_OPT_FLAG("--json", &json),         CLI_OPT_FLAG("--swiglu", &s.swiglu),
+        CLI_OPT_FLAG("--tied", &s.tied),       CLI_OPT_FLAG("--rmsnorm", &s.rmsnorm),
+        CLI_OPT_STR("--hf-config", &hf),       CLI_OPT_STR("--model", &model),
+        CLI_OPT_NUM("--depth", &s.depth, 0, 0), CLI_OPT_NUM("--width", &s.width, 0, 0),
+        CLI_OPT_NUM("--heads", &s.heads, 0, 0), CLI_OPT_NUM("--kv-heads", &s.kv_heads, 0, 0),
+        CLI_OPT_NUM("--ffn", &s.ffn_dim, 0, 1), CLI_OPT_NUM("--tokens", &tokens, 0, 1),
+        CLI_OPT_INT("--vocab", &s.vocab, 1, 100000000),
+        CLI_OPT_INT("--seq-len", &s.seq_len, 1, 100000000)};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_flag(a, "--help") || cli_flag(a, "-h")) {
+        if (cli_flag(argv[i], "--no-biases")) {
+            s.biases = 0;
+            continue;
+        }
+        int r = cli_parse_opt(argc, argv, &i, opts, sizeof opts / sizeof opts[0], "count");
+        if (r < 0) return -r;
+        if (r == 0) return cli_usage_error("count", "unknown option '%s'", argv[i]);
+        if (help) {
             help_();
             return 0;
         }
-        if (cli_flag(a, "--json")) { json = 1; continue; }
-        if (cli_flag(a, "--swiglu")) { s.swiglu = 1; continue; }
-        if (cli_flag(a, "--tied")) { s.tied = 1; continue; }
-        if (cli_flag(a, "--no-biases")) { s.biases = 0; continue; }
-        if (cli_flag(a, "--rmsnorm")) { s.rmsnorm = 1; continue; }
-        if ((r = cli_opt(argc, argv, &i, "--hf-config", &hf, "count")) != 0 ||
-            (r = cli_opt(argc, argv, &i, "--model", &hf, "count")) != 0) {
-            if (r < 0) return EXIT_USAGE;
-            continue;
-        }
-        struct { const char *name; double *dst; } nums[] = {
-            {"--depth", &s.depth}, {"--width", &s.width}, {"--heads", &s.heads},
-            {"--kv-heads", &s.kv_heads}, {"--ffn", &s.ffn_dim}, {"--tokens", &tokens}};
-        int matched = 0;
-        for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
-            if ((r = cli_opt(argc, argv, &i, nums[k].name, &v, "count")) == 0) continue;
-            if (r < 0) return EXIT_USAGE;
-            if (dw_parse_double(v, nums[k].name, 1, nums[k].dst)) return cli_fail("count", DW_EINVAL);
-            matched = 1;
-            break;
-        }
-        if (matched) continue;
-        long li;
-        if ((r = cli_opt(argc, argv, &i, "--vocab", &v, "count")) != 0) {
-            if (r < 0 || dw_parse_int(v, "--vocab", 1, 100000000, &li)) return r < 0 ? EXIT_USAGE : cli_fail("count", DW_EINVAL);
-            s.vocab = (int)li;
-            continue;
-        }
-        if ((r = cli_opt(argc, argv, &i, "--seq-len", &v, "count")) != 0) {
-            if (r < 0 || dw_parse_int(v, "--seq-len", 1, 100000000, &li)) return r < 0 ? EXIT_USAGE : cli_fail("count", DW_EINVAL);
-            s.seq_len = (int)li;
-            continue;
-        }
-        return cli_usage_error("count", "unknown option '%s'", a);
+    }
+    if (model) {
+        if (hf) return cli_usage_error("count", "give --hf-config or --model, not both");
+        hf = model;
     }
     if (hf) {
         if ((rc = report_model_shape(hf, &s, name, sizeof name))) return cli_fail("count", rc);

@@ -89,9 +89,7 @@ typedef struct {
     const char *wheres[32];
     int nwhere;
     const char *file;
-    int json, cv, by_shape, critical, boot, threads;
-    long grid;
-    unsigned long seed;
+    int json, cv, by_shape, critical, boot, threads, grid, seed;
     double delta, asym;
     LawConventions conv;
 } FitArgs;
@@ -131,64 +129,38 @@ static int parse_bounds_(const char *spec, FitOptions *o, const LawForm *f) {
 
 /* Returns 1 when argv[*i] was consumed, 0 when unknown, or a negative exit code. */
 static int parse_arg_(int argc, char **argv, int *i, FitArgs *a) {
-    const char *s = argv[*i], *v;
-    long li;
+    const char *v;
     int r;
-    struct { const char *flag; int *dst; } flags[] = {
-        {"--json", &a->json}, {"--swiglu", &a->conv.swiglu}, {"--tied", &a->conv.tied},
-        {"--rmsnorm", &a->conv.rmsnorm}, {"--cv", &a->cv}, {"--by-shape", &a->by_shape},
-        {"--critical-depth", &a->critical}};
-    for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
-        if (cli_flag(s, flags[k].flag)) {
-            *flags[k].dst = 1;
-            return 1;
-        }
-    if (cli_flag(s, "--no-biases")) {
+    const CliOpt opts[] = {
+        CLI_OPT_FLAG("--json", &a->json),          CLI_OPT_FLAG("--swiglu", &a->conv.swiglu),
+        CLI_OPT_FLAG("--tied", &a->conv.tied),     CLI_OPT_FLAG("--rmsnorm", &a->conv.rmsnorm),
+        CLI_OPT_FLAG("--cv", &a->cv),              CLI_OPT_FLAG("--by-shape", &a->by_shape),
+        CLI_OPT_FLAG("--critical-depth", &a->critical),
+        CLI_OPT_STR("--form", &a->forms),          CLI_OPT_STR("--fix", &a->fix),
+        CLI_OPT_STR("--objective", &a->obj),       CLI_OPT_STR("--map", &a->map),
+        CLI_OPT_STR("--n-source", &a->nsrc),       CLI_OPT_STR("-o", &a->out),
+        CLI_OPT_STR("--name", &a->name),           CLI_OPT_STR("--description", &a->desc),
+        CLI_OPT_STR("--source", &a->source),       CLI_OPT_STR("--optimal-at", &a->anchor),
+        CLI_OPT_STR("--bound", &a->bounds),        CLI_OPT_STR("--compare", &a->compare),
+        CLI_OPT_STR("--predict", &a->predict),     CLI_OPT_STR("--weight", &a->weight),
+        CLI_OPT_STR("--refine", &a->refine),
+        CLI_OPT_NUM("--delta", &a->delta, 0, 0),   CLI_OPT_NUM("--asym", &a->asym, -1, 0),
+        CLI_OPT_NUM("--mlp-ratio", &a->conv.mlp_ratio, 0, 0),
+        CLI_OPT_INT("--grid", &a->grid, 1, 128),   CLI_OPT_INT("--vocab", &a->conv.vocab, 1, 100000000),
+        CLI_OPT_INT("--seq-len", &a->conv.seq_len, 1, 100000000),
+        CLI_OPT_INT("--bootstrap", &a->boot, 1, 1000000),
+        CLI_OPT_INT("--threads", &a->threads, 1, 64), CLI_OPT_INT("--seed", &a->seed, 0, 2147483647)};
+    if ((r = cli_parse_opt(argc, argv, i, opts, sizeof opts / sizeof opts[0], "fit")) != 0) return r;
+    if (cli_flag(argv[*i], "--no-biases")) {
         a->conv.biases = 0;
         return 1;
     }
-    struct { const char *opt; const char **dst; } strs[] = {
-        {"--form", &a->forms}, {"--fix", &a->fix}, {"--objective", &a->obj}, {"--map", &a->map},
-        {"--n-source", &a->nsrc}, {"-o", &a->out}, {"--name", &a->name},
-        {"--description", &a->desc}, {"--source", &a->source}, {"--optimal-at", &a->anchor},
-        {"--bound", &a->bounds}, {"--compare", &a->compare}, {"--predict", &a->predict},
-        {"--weight", &a->weight}, {"--refine", &a->refine}};
-    for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
-        if ((r = cli_opt(argc, argv, i, strs[k].opt, strs[k].dst, "fit")) != 0)
-            return r < 0 ? -EXIT_USAGE : 1;
     if ((r = cli_opt(argc, argv, i, "--where", &v, "fit")) != 0) {
         if (r < 0) return -EXIT_USAGE;
         if (a->nwhere == 32) return -cli_usage_error("fit", "at most 32 --where filters");
         a->wheres[a->nwhere++] = v;
         return 1;
     }
-    struct { const char *opt; double *dst; double lo; } nums[] = {
-        {"--delta", &a->delta, 0}, {"--asym", &a->asym, -1}, {"--mlp-ratio", &a->conv.mlp_ratio, 0}};
-    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
-        if ((r = cli_opt(argc, argv, i, nums[k].opt, &v, "fit")) != 0) {
-            if (r < 0) return -EXIT_USAGE;
-            if (dw_parse_double(v, nums[k].opt, 0, nums[k].dst)) return -cli_fail("fit", DW_EINVAL);
-            if (!(*nums[k].dst > nums[k].lo) || (nums[k].lo < 0 && *nums[k].dst < 0))
-                return -cli_usage_error("fit", "%s must be %s", nums[k].opt,
-                                        nums[k].lo < 0 ? "non-negative" : "positive");
-            return 1;
-        }
-    struct { const char *opt; long lo, hi; long *dst; } ints[] = {
-        {"--grid", 1, 128, &a->grid}, {"--vocab", 1, 100000000, NULL},
-        {"--seq-len", 1, 100000000, NULL}, {"--bootstrap", 1, 1000000, NULL},
-        {"--threads", 1, 64, NULL}, {"--seed", 0, 2147483647L, NULL}};
-    for (size_t k = 0; k < sizeof ints / sizeof ints[0]; k++)
-        if ((r = cli_opt(argc, argv, i, ints[k].opt, &v, "fit")) != 0) {
-            if (r < 0) return -EXIT_USAGE;
-            if (dw_parse_int(v, ints[k].opt, ints[k].lo, ints[k].hi, &li)) return -cli_fail("fit", DW_EINVAL);
-            if (k == 0) a->grid = li;
-            else if (k == 1) a->conv.vocab = (int)li;
-            else if (k == 2) a->conv.seq_len = (int)li;
-            else if (k == 3) a->boot = (int)li;
-            else if (k == 4) a->threads = (int)li;
-            else a->seed = (unsigned long)li;
-            return 1;
-        }
     if ((r = cli_opt(argc, argv, i, "--n-convention", &v, "fit")) != 0) {
         if (r < 0) return -EXIT_USAGE;
         if (!strcmp(v, "nonembed")) a->conv.params = LAW_PARAMS_NONEMBED;
@@ -634,6 +606,7 @@ int cmd_fit(int argc, char **argv) {
     if (modes != 1)
         return cli_usage_error("fit", "give exactly one of --form, --compare, --predict, --critical-depth");
     if (a.by_shape && !a.boot) return cli_usage_error("fit", "--by-shape goes with --bootstrap N");
+    if (a.asym < 0) return cli_usage_error("fit", "--asym must be >= 0");
 
     if (a.critical) {
         DsTable *t = NULL;
@@ -713,7 +686,8 @@ int cmd_fit(int argc, char **argv) {
                  "asymptotic: estimate ± 1.96 SE from the Jacobian at the optimum");
     }
     if (a.boot && converged) {
-        FitBootOptions bo = {.n = a.boot, .group = a.by_shape ? in.group : NULL, .seed = a.seed,
+        FitBootOptions bo = {.n = a.boot, .group = a.by_shape ? in.group : NULL,
+                             .seed = (unsigned long)a.seed,
                              .threads = threads_(&a)};
         int nok = 0;
         if (!(draws = malloc(sizeof(double) * form.np * a.boot))) {
@@ -741,7 +715,7 @@ int cmd_fit(int argc, char **argv) {
                 law->ndraws = keep;
             }
             snprintf(ci_method, sizeof ci_method,
-                     "bootstrap: 95%% percentile over %d of %d refits (%s, seed %lu)", nok, a.boot,
+                     "bootstrap: 95%% percentile over %d of %d refits (%s, seed %d)", nok, a.boot,
                      a.by_shape ? "whole shapes resampled" : "rows resampled", a.seed);
         } else {
             fprintf(stderr, "dwplan fit: only %d of %d bootstrap refits converged: keeping the "

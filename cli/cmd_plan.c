@@ -250,64 +250,37 @@ static int sweep_(const Law *law, const PlanRequest *req, const char *spec, int 
 
 int cmd_plan(int argc, char **argv) {
     const char *law_name = LAW_DEFAULT_PRESET, *gpu = NULL, *sweep = NULL, *emit = NULL,
-               *vs = NULL, *v;
-    double gpus = 0, days = 0, mfu = 0.4, x;
-    int json = 0, points = 0, have_mfu = 0, r, ndraws = 200;
-    long li;
+               *vs = NULL;
+    double gpus = 0, days = 0, mfu = NAN;
+    int json = 0, points = 0, ndraws = 200, list = 0, help = 0;
     PlanRequest req;
     Law *law = NULL;
     int code = 0;
     plan_request_default(&req);
-
+    const CliOpt opts[] = {
+        CLI_OPT_FLAG("--help", &help),         CLI_OPT_FLAG("-h", &help),
+        CLI_OPT_FLAG("--json", &json),         CLI_OPT_FLAG("--list-gpus", &list),
+        CLI_OPT_NUM("--compute", &req.compute, 0, 1), CLI_OPT_NUM("--params", &req.params, 0, 1),
+        CLI_OPT_NUM("--tokens", &req.tokens, 0, 1),   CLI_OPT_NUM("--gpus", &gpus, 0, 0),
+        CLI_OPT_NUM("--days", &days, 0, 0),    CLI_OPT_NUM("--mfu", &mfu, 0, 0),
+        CLI_OPT_NUM("--max-depth", &req.d_max, 1, 0),
+        CLI_OPT_INT("--head-dim", &req.head_dim, 1, 1024),
+        CLI_OPT_INT("--draws", &ndraws, 0, 100000), CLI_OPT_INT("--points", &points, 3, 10000),
+        CLI_OPT_STR("--law", &law_name),       CLI_OPT_STR("--gpu", &gpu),
+        CLI_OPT_STR("--sweep-compute", &sweep), CLI_OPT_STR("--emit", &emit),
+        CLI_OPT_STR("--vs", &vs)};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_flag(a, "--help") || cli_flag(a, "-h")) {
+        int r = cli_parse_opt(argc, argv, &i, opts, sizeof opts / sizeof opts[0], "plan");
+        if (r < 0) return -r;
+        if (r == 0) return cli_usage_error("plan", "unknown option '%s'", argv[i]);
+        if (help) {
             help_();
             return 0;
         }
-        if (cli_flag(a, "--json")) { json = 1; continue; }
-        if (cli_flag(a, "--list-gpus")) return list_gpus_(json || (i + 1 < argc && !strcmp(argv[i + 1], "--json")));
-#define NUM_OPT(name, dst, suffix)                                                            \
-    if ((r = cli_opt(argc, argv, &i, name, &v, "plan")) != 0) {                                \
-        if (r < 0) return EXIT_USAGE;                                                          \
-        if (dw_parse_double(v, name, suffix, &x)) return cli_fail("plan", DW_EINVAL);          \
-        dst = x;                                                                               \
-        continue;                                                                              \
     }
-        NUM_OPT("--compute", req.compute, 1)
-        NUM_OPT("--params", req.params, 1)
-        NUM_OPT("--tokens", req.tokens, 1)
-        NUM_OPT("--gpus", gpus, 0)
-        NUM_OPT("--days", days, 0)
-        NUM_OPT("--max-depth", req.d_max, 0)
-        if ((r = cli_opt(argc, argv, &i, "--mfu", &v, "plan")) != 0) {
-            if (r < 0 || dw_parse_double(v, "--mfu", 0, &mfu)) return r < 0 ? EXIT_USAGE : cli_fail("plan", DW_EINVAL);
-            have_mfu = 1;
-            continue;
-        }
-#undef NUM_OPT
-        if ((r = cli_opt(argc, argv, &i, "--head-dim", &v, "plan")) != 0) {
-            if (r < 0 || dw_parse_int(v, "--head-dim", 1, 1024, &li)) return r < 0 ? EXIT_USAGE : cli_fail("plan", DW_EINVAL);
-            req.head_dim = (int)li;
-            continue;
-        }
-        if ((r = cli_opt(argc, argv, &i, "--draws", &v, "plan")) != 0) {
-            if (r < 0 || dw_parse_int(v, "--draws", 0, 100000, &li)) return r < 0 ? EXIT_USAGE : cli_fail("plan", DW_EINVAL);
-            ndraws = (int)li;
-            continue;
-        }
-        if ((r = cli_opt(argc, argv, &i, "--points", &v, "plan")) != 0) {
-            if (r < 0 || dw_parse_int(v, "--points", 3, 10000, &li)) return r < 0 ? EXIT_USAGE : cli_fail("plan", DW_EINVAL);
-            points = (int)li;
-            continue;
-        }
-        if ((r = cli_opt(argc, argv, &i, "--law", &law_name, "plan")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
-        if ((r = cli_opt(argc, argv, &i, "--gpu", &gpu, "plan")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
-        if ((r = cli_opt(argc, argv, &i, "--sweep-compute", &sweep, "plan")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
-        if ((r = cli_opt(argc, argv, &i, "--emit", &emit, "plan")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
-        if ((r = cli_opt(argc, argv, &i, "--vs", &vs, "plan")) != 0) { if (r < 0) return EXIT_USAGE; continue; }
-        return cli_usage_error("plan", "unknown option '%s'", a);
-    }
+    if (list) return list_gpus_(json);
+    int have_mfu = !isnan(mfu);
+    if (!have_mfu) mfu = 0.4;
 
     /* budget checks: clear messages before any work */
     if (gpu || gpus > 0 || days > 0) {

@@ -25,23 +25,19 @@
 #include "../common/dw.h"
 
 void plan_shape_default(PlanShape *s) {
+    LawConventions c;
     DW_ASSERT(s);
-    *s = (PlanShape){0};
+    /* one source for the probe's architecture: the default law conventions */
+    law_conventions_default(&c);
+    plan_shape_from_conventions(s, &c, 0, 0);
     s->head_dim = 64;
-    s->mlp_ratio = 4;
-    s->swiglu = 0;
-    s->vocab = 50257;
-    s->tied = 0;
-    s->biases = 1;
-    s->rmsnorm = 0;
-    s->seq_len = 1024;
-    s->learned_pos = 0;
 }
 
 void plan_shape_from_conventions(PlanShape *s, const LawConventions *c, double depth,
                                  double width) {
     DW_ASSERT(s && c);
-    plan_shape_default(s);
+    *s = (PlanShape){0};
+    s->head_dim = 64;
     s->depth = depth;
     s->width = width;
     s->heads = 0; /* derived: query width = W, no rounding */
