@@ -77,7 +77,7 @@ run_dwplan() {
     done
     local secs starts obj
     secs=$(printf '%s\n' "${times[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-    starts=$(sed -n 's/.*, \([0-9]*\) grid starts.*/\1/p' "$tmp/out" | head -1)
+    starts=$(sed -n 's/.*[ (]\([0-9][0-9]*\) grid starts.*/\1/p' "$tmp/out" | head -1)
     obj=$("$py" -c 'import json, sys; print(repr(json.load(open(sys.argv[1]))["fit"]["objective"]))' "$tmp/law.json")
     rows+=("$label|${starts:-?}|$secs|$obj")
 }
