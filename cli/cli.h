@@ -59,5 +59,12 @@ int cmd_check(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_count(int argc, char **argv);
 int cmd_law(int argc, char **argv);
+/* Later stages: each cmd_X.c defines CMD_X_USAGE (the --help line) in its own header once
+ * the command works; until then the macro is NULL and the command is not offered. */
+int cmd_data(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+#include "cli_usage.h"
 
 #endif

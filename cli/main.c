@@ -1,5 +1,6 @@
 /* cli/main.c — the dwplan program: dispatches subcommands. `dwplan --compute 1e22` is
- * `dwplan plan --compute 1e22`. Only subcommands that work are listed. */
+ * `dwplan plan --compute 1e22`. --help lists only the subcommands that work (those whose
+ * `usage` line is set). */
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,16 +8,30 @@
 #include "cli.h"
 #include "common/dw.h"
 
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *usage; /* NULL: not listed (not built yet) */
+} Command;
+
+static const Command commands_[] = {
+    {"plan", cmd_plan, "[plan] --compute C [options]   compute-optimal depth, width, tokens"},
+    {"check", cmd_check, "check --hf-config config.json  is a shape past its critical depth?"},
+    {"fit", cmd_fit, "fit DATA --form F -o law.json  fit a scaling law to run data"},
+    {"count", cmd_count, "count --depth D --width W      parameters and FLOPs of a shape"},
+    {"law", cmd_law, "law list | show NAME           the embedded law presets"},
+    {"data", cmd_data, CMD_DATA_USAGE},
+    {"probe", cmd_probe, CMD_PROBE_USAGE},
+    {"plot", cmd_plot, CMD_PLOT_USAGE},
+    {"report", cmd_report, CMD_REPORT_USAGE},
+};
+
 static void usage_(FILE *f) {
+    fprintf(f, "dwplan %s — how deep and how wide for a compute budget\n\nusage:\n",
+            DWPLAN_VERSION);
+    for (size_t k = 0; k < sizeof commands_ / sizeof commands_[0]; k++)
+        if (commands_[k].usage) fprintf(f, "  dwplan %s\n", commands_[k].usage);
     fprintf(f,
-            "dwplan %s — how deep and how wide for a compute budget\n"
-            "\n"
-            "usage: dwplan [plan] --compute C [options]   compute-optimal depth, width, tokens\n"
-            "       dwplan check --depth D --width W      is a shape past its critical depth?\n"
-            "       dwplan check --hf-config config.json\n"
-            "       dwplan fit DATA --form F -o law.json  fit a scaling law to run data\n"
-            "       dwplan count --depth D --width W      parameters and FLOPs of a shape\n"
-            "       dwplan law list | show NAME           the embedded law presets\n"
             "\n"
             "examples:\n"
             "  dwplan --compute 1e22\n"
@@ -25,8 +40,7 @@ static void usage_(FILE *f) {
             "  dwplan check --hf-config examples/models/llama-2-7b.json\n"
             "\n"
             "Each command has --help. Exit codes: 0 ok, 1 no result (no convergence or no\n"
-            "feasible shape), 2 usage, 3 bad input data, 4 system error.\n",
-            DWPLAN_VERSION);
+            "feasible shape), 2 usage, 3 bad input data, 4 system error.\n");
 }
 
 int main(int argc, char **argv) {
@@ -42,11 +56,9 @@ int main(int argc, char **argv) {
         return cli_close_stdout(0);
     }
     if (c[0] == '-') return cli_close_stdout(cmd_plan(argc, argv));
-    if (!strcmp(c, "plan")) return cli_close_stdout(cmd_plan(argc - 1, argv + 1));
-    if (!strcmp(c, "check")) return cli_close_stdout(cmd_check(argc - 1, argv + 1));
-    if (!strcmp(c, "fit")) return cli_close_stdout(cmd_fit(argc - 1, argv + 1));
-    if (!strcmp(c, "count")) return cli_close_stdout(cmd_count(argc - 1, argv + 1));
-    if (!strcmp(c, "law")) return cli_close_stdout(cmd_law(argc - 1, argv + 1));
+    for (size_t k = 0; k < sizeof commands_ / sizeof commands_[0]; k++)
+        if (!strcmp(c, commands_[k].name) && commands_[k].usage)
+            return cli_close_stdout(commands_[k].run(argc - 1, argv + 1));
     fprintf(stderr, "dwplan: unknown command '%s' (see dwplan --help)\n", c);
     return EXIT_USAGE;
 }

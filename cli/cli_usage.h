@@ -1,0 +1,9 @@
+/* cli/cli_usage.h — the --help line of each later-stage command, NULL while the command is
+ * not built. Set a line when its command works. */
+#ifndef DW_CLI_USAGE_H
+#define DW_CLI_USAGE_H
+#define CMD_DATA_USAGE NULL
+#define CMD_PROBE_USAGE NULL
+#define CMD_PLOT_USAGE NULL
+#define CMD_REPORT_USAGE NULL
+#endif
