@@ -1,0 +1,94 @@
+/* probe/model.h — the probe's transformer (DESIGN §5): GPT-NeoX layout, Pre-LN, RoPE
+ * (θ = 10000, rotate-half, full head), causal multi-head attention, GELU MLP (W → r·W → W),
+ * LayerNorm with gain and bias, biases on linear layers (switchable), untied output head;
+ * AdamW. fp32 on the CPU. Memory is planned once: one block for parameters, one for their
+ * gradients, one for the AdamW moments, one for activations (llm.c's malloc_and_point).
+ *
+ * Letters: B batch, T sequence, C width, L depth, NH heads, HS = C/NH head size, V vocab.
+ * Every call is deterministic for a seed and a thread count.
+ */
+#ifndef PROBE_MODEL_H
+#define PROBE_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    int depth;       /* L >= 1 */
+    int width;       /* C >= 1 */
+    int heads;       /* NH, divides C */
+    int vocab;       /* V >= 2 */
+    int seq_len;     /* maximum T (RoPE tables) */
+    int mlp_ratio;   /* r (default 4) */
+    int biases;      /* 1: biases on q/k/v/o and MLP linears */
+    float init_std;  /* default 0.02; output projections get init_std / sqrt(2·L) */
+} ProbeModelConfig;
+
+/* Defaults above; depth/width/heads/vocab/seq_len must still be set. */
+void probe_model_config_default(ProbeModelConfig *c);
+
+/* DW_OK or DW_EINVAL with a message for impossible shapes (zero depth, heads not dividing
+ * width, odd head size for RoPE, ...). */
+int probe_model_config_check(const ProbeModelConfig *c);
+
+/* Parameter count (exact; matches planner/count.c's GPT-NeoX count for the same shape). */
+size_t probe_model_num_params(const ProbeModelConfig *c);
+
+/* Bytes a run at batch B, sequence T will allocate (parameters, gradients, AdamW moments,
+ * activations, scratch): estimated up front so the CLI can refuse an impossible plan. */
+size_t probe_model_memory_bytes(const ProbeModelConfig *c, int B, int T);
+
+/* Training FLOPs per token of a forward+backward pass as the model really computes them
+ * (matmuls only: 6·N_matmul + attention 6·L·T·C·(causal: counted in full)), for tokens/s
+ * → MFU. */
+double probe_model_flops_per_token(const ProbeModelConfig *c, int T);
+
+typedef struct ProbeModel ProbeModel;
+
+/* Allocates for batches up to B×T. threads: compute threads (>= 1). NULL on failure with
+ * the message set (DW_EINVAL config, DW_ENOMEM). */
+ProbeModel *probe_model_alloc(const ProbeModelConfig *c, int B, int T, int threads);
+void probe_model_free(ProbeModel *m);
+const ProbeModelConfig *probe_model_config(const ProbeModel *m);
+
+/* Initialises parameters from seed (N(0, init_std), scaled output projections, LayerNorm
+ * gain 1 and bias 0, biases 0) and zeroes gradients and moments. */
+void probe_model_init(ProbeModel *m, uint64_t seed);
+
+/* Forward pass on inputs (B, T) token ids. With targets (B, T) returns the mean
+ * cross-entropy (nats/token) and keeps what backward needs; with targets NULL returns NaN
+ * and leaves logits available via probe_model_logits. B <= allocated B, T <= allocated T. */
+float probe_model_forward(ProbeModel *m, const int32_t *inputs, const int32_t *targets, int B,
+                          int T);
+const float *probe_model_logits(const ProbeModel *m); /* (B, T, V) of the last forward */
+
+void probe_model_zero_grad(ProbeModel *m);
+/* Backward of the last forward with targets: accumulates d(mean loss)/dθ into the grads. */
+void probe_model_backward(ProbeModel *m);
+
+/* Per-layer gradient L2 norms, input side first: block[L] (all parameters of block l),
+ * attn[L] (ln1, qkv, attention output), mlp[L] (ln2, fc, proj). Any pointer may be NULL. */
+void probe_model_grad_norms(const ProbeModel *m, double *block, double *attn, double *mlp);
+
+/* Global L2 norm of all gradients; scales them to max_norm when above it (max_norm <= 0:
+ * no clipping). Returns the norm before clipping. */
+double probe_model_clip_grad(ProbeModel *m, double max_norm);
+
+/* One AdamW step (bias-corrected, step counts from 1). Weight decay applies to matrices
+ * (embeddings, linear weights, head), not to biases or LayerNorm parameters. */
+void probe_model_adamw(ProbeModel *m, float lr, float beta1, float beta2, float eps,
+                       float weight_decay, int step);
+
+/* Named tensors in GPT-NeoX / Hugging Face naming (gpt_neox.embed_in.weight,
+ * gpt_neox.layers.{l}.input_layernorm.weight, ....attention.query_key_value.weight,
+ * ....attention.dense.weight, ....post_attention_layernorm.weight,
+ * ....mlp.dense_h_to_4h.weight, ....mlp.dense_4h_to_h.weight,
+ * gpt_neox.final_layer_norm.weight, embed_out.weight, and their biases), shapes as in
+ * PyTorch (out_features, in_features). which: 0 parameters, 1 gradients, 2 AdamW first
+ * moment, 3 second moment. Returns the name (static storage owned by m) and fills data,
+ * shape[ndim]; NULL when i is out of range. The pointer aliases the model's memory. */
+int probe_model_ntensors(const ProbeModel *m);
+const char *probe_model_tensor(ProbeModel *m, int i, int which, float **data, int64_t shape[2],
+                               int *ndim);
+
+#endif
