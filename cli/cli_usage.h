@@ -2,7 +2,7 @@
  * not built. Set a line when its command works. */
 #ifndef DW_CLI_USAGE_H
 #define DW_CLI_USAGE_H
-#define CMD_DATA_USAGE NULL
+#define CMD_DATA_USAGE "data fetch|prepare|list|generate  corpora, tokenizers and token shards"
 #define CMD_PROBE_USAGE NULL
 #define CMD_PLOT_USAGE NULL
 #define CMD_REPORT_USAGE NULL
