@@ -307,8 +307,9 @@ static int input_load_(const FitArgs *a, FitInput *in) {
     return DW_OK;
 }
 
-/* Form needs vs what the file gave. */
-static int input_covers_(const FitInput *in, const LawForm *f, const char *file) {
+/* Form needs vs what the file gave (o: the fit's options, for fixed terms; may be NULL). */
+static int input_covers_(const FitInput *in, const LawForm *f, const FitOptions *o,
+                         const char *file) {
     unsigned need = law_form_inputs(f);
     char ft[96];
     law_form_text(f, ft, sizeof ft);
@@ -319,7 +320,7 @@ static int input_covers_(const FitInput *in, const LawForm *f, const char *file)
                             "with --n-source shape", file, ft);
     if ((need & LAW_BIT(LAW_T)) && !in->has_t)
         return dw_error_set(DW_EPARSE, "%s: form '%s' needs a tokens (or flops) column", file, ft);
-    return fit_check_identifiable(f, &in->d);
+    return fit_check_identifiable(f, &in->d, o);
 }
 
 // ----------------------------------------------------------------------------
@@ -374,7 +375,7 @@ static int run_predict_(const FitArgs *a, FitInput *in) {
     Law *law = NULL;
     int rc = law_load(a->predict, &law);
     if (rc) return cli_fail("fit", rc);
-    if ((rc = input_covers_(in, &law->form, a->file)) && rc != DW_EINVAL) {
+    if ((rc = input_covers_(in, &law->form, NULL, a->file)) && rc != DW_EINVAL) {
         law_free(law);
         return cli_fail("fit", rc);
     }
@@ -457,7 +458,7 @@ static int run_compare_(const FitArgs *a, FitInput *in) {
         c->ok = 0;
         c->cv = c->cv_log = NAN;
         if ((rc = law_form_parse(c->form, &f)) || (rc = options_for_(a, &f, &o)) ||
-            (rc = input_covers_(in, &f, a->file)) || (rc = fit_run(&f, &in->d, &o, &c->r))) {
+            (rc = input_covers_(in, &f, &o, a->file)) || (rc = fit_run(&f, &in->d, &o, &c->r))) {
             snprintf(c->why, sizeof c->why, "%s", dw_error_get());
             continue;
         }
@@ -642,7 +643,7 @@ int cmd_fit(int argc, char **argv) {
         code = run_compare_(&a, &in);
         goto out;
     }
-    if ((rc = input_covers_(&in, &form, a.file))) {
+    if ((rc = input_covers_(&in, &form, &opt, a.file))) {
         code = cli_fail("fit", rc == DW_EINVAL ? DW_EPARSE : rc);
         goto out;
     }

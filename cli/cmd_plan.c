@@ -138,7 +138,7 @@ static void reasoning_(const Law *law, const PlanResult *r) {
         return;
     }
     int g = law_form_param_index(&law->form, "gamma");
-    if (law->form.id == LAW_SHAPE && g >= 0)
+    if (law->form.id == LAW_SHAPE && g >= 0 && o->dcrit_kind == 0)
         printf("  At fixed parameter count the law's loss is lowest at D0(W) = D_crit(W)·e^(-1/2γ)\n"
                "  = %.2f·D_crit (γ = %.3g); the budget then balances N against T, so the shape\n"
                "  sits at D/D_crit ≈ %.2f and width carries the growth.\n",

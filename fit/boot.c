@@ -271,7 +271,26 @@ static double input_(const LawX *x, int k) {
     return k == LAW_D ? x->depth : k == LAW_W ? x->width : k == LAW_N ? x->params : x->tokens;
 }
 
-int fit_check_identifiable(const LawForm *f, const FitData *d) {
+/* Does any free parameter's gradient change when input k changes? Evaluated at the first
+ * row with the fixed values and generic values (0.5 scales, 0.3 exponents) for the rest;
+ * when the form is undefined there, assume it does. */
+static int input_matters_(const LawForm *f, const FitData *d, const FitOptions *o, int k) {
+    double p[LAW_MAXP], g0[LAW_MAXP], g1[LAW_MAXP], lo[LAW_MAXP], hi[LAW_MAXP];
+    if (!o || !o->fixed) return 1;
+    law_form_bounds(f, lo, hi);
+    for (int i = 0; i < f->np; i++)
+        p[i] = o->fixed >> i & 1 ? o->value[i] : fmin(fmax(0.3, lo[i]), hi[i]);
+    LawX x0 = d->x[0], x1 = x0;
+    double *v = k == LAW_D ? &x1.depth : k == LAW_W ? &x1.width : k == LAW_N ? &x1.params : &x1.tokens;
+    *v *= 2;
+    double l0 = law_form_eval(f, p, &x0, g0, NULL), l1 = law_form_eval(f, p, &x1, g1, NULL);
+    if (!isfinite(l0) || !isfinite(l1)) return 1;
+    for (int i = 0; i < f->np; i++)
+        if (!(o->fixed >> i & 1) && g0[i] != g1[i]) return 1;
+    return 0;
+}
+
+int fit_check_identifiable(const LawForm *f, const FitData *d, const FitOptions *o) {
     static const char *names[LAW_NX] = {"depth", "width", "params", "tokens"};
     unsigned in = law_form_inputs(f);
     char ftext[96];
@@ -281,10 +300,11 @@ int fit_check_identifiable(const LawForm *f, const FitData *d) {
         double first = input_(&d->x[0], k);
         int distinct = 0;
         for (int i = 1; i < d->n && !distinct; i++) distinct = input_(&d->x[i], k) != first;
-        if (!distinct)
+        if (!distinct && input_matters_(f, d, o, k))
             return dw_error_set(DW_EINVAL,
                                 "all %d rows have %s = %g, but form '%s' has a %s term: it "
-                                "needs rows at two or more %s values",
+                                "needs rows at two or more %s values (or fix that term's "
+                                "parameters with --fix)",
                                 d->n, names[k], first, ftext, names[k], names[k]);
     }
     return DW_OK;

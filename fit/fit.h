@@ -104,10 +104,11 @@ void fit_percentile_ci(const LawForm *f, const double *draws, int n, double (*ci
 int fit_cv_groups(const LawForm *f, const FitData *d, const FitOptions *o, const FitResult *full,
                   const int *group, double *rmse, double *rmse_log, int *nfolds);
 
-/* Checks that the data can identify the form: each input the form reads must take at least
- * two distinct values (e.g. a width term needs runs at two widths). DW_OK or DW_EINVAL with a
- * message naming the input. */
-int fit_check_identifiable(const LawForm *f, const FitData *d);
+/* Checks that the data can identify the form: each input that a free parameter depends on
+ * must take at least two distinct values (a width term needs runs at two widths; with B
+ * fixed at 0 the token term is gone and one token count is fine). o may be NULL (nothing
+ * fixed). DW_OK or DW_EINVAL with a message naming the input. */
+int fit_check_identifiable(const LawForm *f, const FitData *d, const FitOptions *o);
 
 /* Objective value of p on d under o (what fit_run minimises). */
 double fit_objective(const LawForm *f, const double *p, const FitData *d, const FitOptions *o);

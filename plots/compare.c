@@ -156,7 +156,7 @@ int plot_fit_forms(const PlotRuns *r, const char *forms, FitObjective obj, doubl
                      "every run has T = %s: B·T^-delta is a constant "
                      "absorbed into E (B = 0, delta fixed)",
                      tk);
-        } else if ((rc = fit_check_identifiable(&f, &d))) {
+        } else if ((rc = fit_check_identifiable(&f, &d, NULL))) {
             snprintf(c->why, sizeof c->why, "%s", dw_error_get());
             continue;
         }
