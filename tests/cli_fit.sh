@@ -68,6 +68,9 @@ printf 'depth,width,tokens,loss\n2,512,1e9,3.9\n4,512,1e9,3.7\n8,512,1e9,3.6\n16
 "$DWPLAN" fit "$tmp/onew.csv" --form shape:power --n-source shape >"$tmp/o" 2>"$tmp/e"
 check "one width exit 3" '[ $? -eq 3 ]'
 check "one width message" 'grep -q "width = 512" "$tmp/e"'
+# ... unless the token term is fixed away (a probe sweep at one token count)
+"$DWPLAN" fit "$tmp/onew.csv" --form chinchilla --n-source shape --fix B=0,delta=0.3 >"$tmp/o" 2>"$tmp/e"
+check "one token count with B fixed at 0 fits" '[ $? -eq 0 ] && grep -q "converged" "$tmp/o"'
 printf 'depth,width,params,tokens,loss\n2,512,6e6,1e9,nan\n' >"$tmp/nan.csv"
 "$DWPLAN" fit "$tmp/nan.csv" --form chinchilla >"$tmp/o" 2>"$tmp/e"
 check "nan loss exit 3" '[ $? -eq 3 ]'
