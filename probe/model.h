@@ -45,10 +45,20 @@ double probe_model_flops_per_token(const ProbeModelConfig *c, int T);
 
 typedef struct ProbeModel ProbeModel;
 
-/* Allocates for batches up to B×T. threads: compute threads (>= 1). NULL on failure with
- * the message set (DW_EINVAL config, DW_ENOMEM). */
+/* Allocates for batches up to B×T. threads: compute threads (>= 1; OpenMP threads, each
+ * running a single-threaded BLAS — keep jobs × threads <= cores, docs/probe-model.md). NULL
+ * on failure with the message set (DW_EINVAL config, DW_ENOMEM). */
 ProbeModel *probe_model_alloc(const ProbeModelConfig *c, int B, int T, int threads);
 void probe_model_free(ProbeModel *m);
+
+/* Precision of a model's blocks. PROBE_F32 is the run (probe_model_alloc). PROBE_F64 runs
+ * the same forward, backward and AdamW code in double, for the whole-model
+ * finite-difference test; for such a model probe_model_logits returns NULL and
+ * probe_model_tensor sets *data to NULL (use probe_model_block). */
+enum { PROBE_F32 = 0, PROBE_F64 = 1 };
+ProbeModel *probe_model_alloc_prec(const ProbeModelConfig *c, int B, int T, int threads,
+                                   int precision);
+int probe_model_precision(const ProbeModel *m);
 const ProbeModelConfig *probe_model_config(const ProbeModel *m);
 
 /* Initialises parameters from seed (N(0, init_std), scaled output projections, LayerNorm
@@ -61,6 +71,9 @@ void probe_model_init(ProbeModel *m, uint64_t seed);
 float probe_model_forward(ProbeModel *m, const int32_t *inputs, const int32_t *targets, int B,
                           int T);
 const float *probe_model_logits(const ProbeModel *m); /* (B, T, V) of the last forward */
+/* Mean loss of the last forward with targets, in the model's precision (NaN without
+ * targets). */
+double probe_model_loss(const ProbeModel *m);
 
 void probe_model_zero_grad(ProbeModel *m);
 /* Backward of the last forward with targets: accumulates d(mean loss)/dθ into the grads. */
@@ -88,6 +101,12 @@ void probe_model_adamw(ProbeModel *m, float lr, float beta1, float beta2, float 
  * moment, 3 second moment. Returns the name (static storage owned by m) and fills data,
  * shape[ndim]; NULL when i is out of range. The pointer aliases the model's memory. */
 int probe_model_ntensors(const ProbeModel *m);
+/* The whole block `which` (as above) as one flat vector of *n elements (float* or double*
+ * by the model's precision; zero padding between tensors). Borrowed, valid until
+ * probe_model_free. */
+void *probe_model_block(ProbeModel *m, int which, size_t *n);
+/* Element offset of tensor i (as probe_model_tensor numbers them) in every block. */
+size_t probe_model_tensor_offset(const ProbeModel *m, int i);
 const char *probe_model_tensor(ProbeModel *m, int i, int which, float **data, int64_t shape[2],
                                int *ndim);
 

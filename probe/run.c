@@ -1,0 +1,799 @@
+/* probe/run.c — one probe training run: plan and refuse early, train with AdamW (β 0.9/0.95,
+ * ε 1e-8, weight decay on matrices, global-norm clipping), constant or warm-up + cosine
+ * learning rate, measure, checkpoint, write the run record (DESIGN §3, §5).
+ *
+ * Learning rate at step s = 1..S (w warm-up steps, lr peak, f min_lr_frac):
+ *   s <= w:     lr · s / w
+ *   constant:   lr
+ *   cosine:     lr · (f + (1 − f) · ½ (1 + cos(π (s − w) / (S − w))))
+ *
+ * Design stance: the loop is plain and sequential; all the arithmetic is in the model.
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, strdup */
+#include "probe/run.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/dw.h"
+#include "datasets/shards.h"
+#include "planner/count.h"
+#include "probe/checkpoint.h"
+
+#define SYNTH_TRAIN_MIN ((size_t)8 << 20)
+#define SYNTH_TRAIN_MAX ((size_t)256 << 20)
+#define SYNTH_VAL ((size_t)1 << 20)
+#define LOSS_TAIL_MAX 100
+#define PI_ 3.14159265358979323846
+
+void probe_run_config_default(ProbeRunConfig *c) {
+    memset(c, 0, sizeof *c);
+    probe_model_config_default(&c->model);
+    c->batch = 8;
+    c->seq = 256;
+    c->lr = 3e-4;
+    c->schedule = PROBE_SCHED_CONSTANT;
+    c->min_lr_frac = 0.1;
+    c->beta1 = 0.9;
+    c->beta2 = 0.95;
+    c->eps = 1e-8;
+    c->weight_decay = 0.1;
+    c->clip = 1.0;
+    c->seed = 1;
+    c->val_batches = 16;
+    c->progress_s = 5;
+}
+
+void probe_run_result_free(ProbeRunResult *r) {
+    if (!r) return;
+    free(r->grad_norms);
+    free(r->grad_norms_attn);
+    free(r->grad_norms_mlp);
+    free(r->grad_norms_end);
+    free(r->record);
+    r->grad_norms = r->grad_norms_attn = r->grad_norms_mlp = r->grad_norms_end = NULL;
+    r->record = NULL;
+}
+
+int probe_default_heads(int width) {
+    if (width >= 64 && width % 64 == 0) return width / 64;
+    for (int h = width / 32; h > 1; h--)
+        if (width % h == 0 && (width / h) % 2 == 0) return h;
+    return 1;
+}
+
+size_t probe_mem_available(void) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    if (f) {
+        unsigned long long kb;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+                fclose(f);
+                return (size_t)kb * 1024;
+            }
+        fclose(f);
+    }
+#ifdef _SC_AVPHYS_PAGES
+    long pages = sysconf(_SC_AVPHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && psz > 0) return (size_t)pages * (size_t)psz;
+#endif
+    return 0;
+}
+
+static double now_s_(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void fmt_bytes_(double b, char *out, size_t n) {
+    if (b >= 1024.0 * 1024 * 1024) snprintf(out, n, "%.2f GiB", b / (1024.0 * 1024 * 1024));
+    else if (b >= 1024.0 * 1024) snprintf(out, n, "%.1f MiB", b / (1024.0 * 1024));
+    else snprintf(out, n, "%.0f KiB", b / 1024.0);
+}
+
+static void fmt_dur_(double s, char *out, size_t n) {
+    if (!(s >= 0) || s > 1e8) snprintf(out, n, "?");
+    else if (s < 60) snprintf(out, n, "%.0fs", s);
+    else if (s < 3600) snprintf(out, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else snprintf(out, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
+
+// ----------------------------------------------------------------------------
+// data
+
+static int is_synthetic_(const char *data, const char **spec) {
+    *spec = NULL;
+    if (!data || !strcmp(data, "synthetic")) return 1;
+    if (!strncmp(data, "synthetic:", 10)) {
+        *spec = data + 10;
+        return 1;
+    }
+    return 0;
+}
+
+static size_t synth_train_tokens_(size_t want, double tokens) {
+    if (want) return want;
+    size_t n = SYNTH_TRAIN_MIN;
+    while (n < SYNTH_TRAIN_MAX && (double)n < tokens) n *= 2;
+    return n;
+}
+
+int probe_run_open_data(const char *data, const char *split, size_t synth_tokens,
+                        DsLoader **out) {
+    const char *spec;
+    if (is_synthetic_(data, &spec)) {
+        size_t train = synth_tokens ? synth_tokens : SYNTH_TRAIN_MIN;
+        size_t n = !strcmp(split, "val") ? (train < SYNTH_VAL ? train : SYNTH_VAL) : train;
+        return ds_loader_open_synthetic(spec, n, split, out);
+    }
+    return ds_loader_open(data, split, out);
+}
+
+double probe_run_eval(ProbeModel *m, DsLoader *l, int B, int T, int n) {
+    int32_t *in = malloc(sizeof(int32_t) * (size_t)B * T);
+    int32_t *tg = malloc(sizeof(int32_t) * (size_t)B * T);
+    double sum = 0;
+    if (!in || !tg) {
+        dw_error_set(DW_ENOMEM, "out of memory for validation batches");
+        sum = NAN;
+    }
+    for (int k = 0; k < n && !isnan(sum); k++) {
+        if (ds_loader_batch(l, PROBE_VAL_SEED, (uint64_t)k, B, T, in, tg)) sum = NAN;
+        else sum += probe_model_forward(m, in, tg, B, T);
+    }
+    free(in);
+    free(tg);
+    return n > 0 ? sum / n : NAN;
+}
+
+// ----------------------------------------------------------------------------
+// planning
+
+static void counts_(const ProbeModelConfig *mc, int T, ProbeRunResult *p) {
+    PlanShape s;
+    PlanCount pc;
+    LawConventions conv;
+    plan_shape_default(&s);
+    s.depth = mc->depth;
+    s.width = mc->width;
+    s.heads = mc->heads;
+    s.head_dim = 0;
+    s.mlp_ratio = mc->mlp_ratio;
+    s.vocab = mc->vocab;
+    s.biases = mc->biases;
+    s.seq_len = T;
+    law_conventions_default(&conv);
+    conv.vocab = mc->vocab;
+    conv.seq_len = T;
+    conv.mlp_ratio = mc->mlp_ratio;
+    conv.biases = mc->biases;
+    conv.flops = LAW_FLOPS_FULL;
+    p->params = probe_model_num_params(mc);
+    p->params_nonembed = plan_count(&s, &pc) == DW_OK ? (size_t)pc.nonembed : 0;
+    double fpt = plan_flops_per_token(&conv, &s);
+    p->flops = fpt * p->tokens;
+    p->flops_6n = 6.0 * (double)p->params * p->tokens;
+    p->flops_model = probe_model_flops_per_token(mc, T) * p->tokens;
+}
+
+int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *p) {
+    int rc;
+    memset(p, 0, sizeof *p);
+    p->model = c->model;
+    ProbeModelConfig *mc = &p->model;
+    if (c->batch < 1 || c->seq < 1)
+        return dw_error_set(DW_EINVAL, "batch (%d) and sequence length (%d) must be >= 1",
+                            c->batch, c->seq);
+    if (mc->depth < 1) return dw_error_set(DW_EINVAL, "depth must be >= 1 (got %d)", mc->depth);
+    if (mc->width < 1) return dw_error_set(DW_EINVAL, "width must be >= 1 (got %d)", mc->width);
+    if (mc->heads == 0) mc->heads = probe_default_heads(mc->width);
+    if (mc->heads < 1 || mc->width % mc->heads)
+        return dw_error_set(DW_EINVAL, "%d heads do not divide width %d", mc->heads, mc->width);
+    if (mc->vocab == 0) mc->vocab = vocab;
+    if (vocab > 0 && mc->vocab < vocab)
+        return dw_error_set(DW_EINVAL, "model vocabulary %d is smaller than the data's %d",
+                            mc->vocab, vocab);
+    if (mc->seq_len == 0) mc->seq_len = c->seq;
+    if (c->seq > mc->seq_len)
+        return dw_error_set(DW_EINVAL, "sequence %d is longer than the model's %d positions",
+                            c->seq, mc->seq_len);
+    if ((rc = probe_model_config_check(mc))) return rc;
+    if (!(c->lr > 0 && isfinite(c->lr)))
+        return dw_error_set(DW_EINVAL, "learning rate must be > 0 (got %g)", c->lr);
+    if (c->val_batches < 1) return dw_error_set(DW_EINVAL, "validation batches must be >= 1");
+    double per_step = (double)c->batch * c->seq;
+    if (c->steps > 0) {
+        p->steps = c->steps;
+    } else {
+        if (!(c->tokens > 0))
+            return dw_error_set(DW_EINVAL, "give a token budget (--tokens) or a step count "
+                                "(--steps)");
+        if (c->tokens < per_step)
+            return dw_error_set(DW_EINVAL, "a budget of %.0f tokens is less than one step of "
+                                "%d×%d = %.0f tokens", c->tokens, c->batch, c->seq, per_step);
+        if (c->tokens / per_step > 1e12)
+            return dw_error_set(DW_EINVAL, "a budget of %.3g tokens is more than 10^12 steps",
+                                c->tokens);
+        p->steps = (long)floor(c->tokens / per_step);
+    }
+    if (c->warmup < 0 || (c->warmup >= p->steps && c->schedule == PROBE_SCHED_COSINE))
+        return dw_error_set(DW_EINVAL, "warm-up of %ld steps leaves no cosine decay in %ld "
+                            "steps", c->warmup, p->steps);
+    p->tokens = (double)p->steps * per_step;
+    p->grad_step = c->grad_step > 0 ? c->grad_step : (p->steps < 1000 ? p->steps : 1000);
+    if (p->grad_step > p->steps)
+        return dw_error_set(DW_EINVAL, "--grad-step %ld is after the last step %ld",
+                            p->grad_step, p->steps);
+    counts_(mc, c->seq, p);
+    /* memory: the model's plan, the batch buffers and (synthetic) the corpus in memory */
+    const char *spec;
+    double mem = (double)probe_model_memory_bytes(mc, c->batch, c->seq) +
+                 4.0 * sizeof(int32_t) * per_step;
+    if (is_synthetic_(c->data, &spec))
+        mem += 5.0 * (double)synth_train_tokens_(c->synth_tokens, p->tokens); /* + val */
+    p->memory_bytes = (size_t)mem;
+    size_t avail = c->mem_limit ? c->mem_limit : probe_mem_available();
+    if (avail && mem > (double)avail) {
+        char need[32], have[32];
+        fmt_bytes_(mem, need, sizeof need);
+        fmt_bytes_((double)avail, have, sizeof have);
+        return dw_error_set(DW_ENOMEM, "depth %d width %d at batch %d × seq %d needs about %s "
+                            "of memory; %s %s", mc->depth, mc->width, c->batch, c->seq, need,
+                            have, c->mem_limit ? "allowed (--max-memory)" : "available");
+    }
+    return DW_OK;
+}
+
+// ----------------------------------------------------------------------------
+// settings and state as JSON (checkpoints)
+
+/* A float as the shortest decimal that reads back to it (0.02f → 0.02, not 0.0199999995). */
+static double f32_(float x) {
+    char b[32];
+    snprintf(b, sizeof b, "%.9g", (double)x);
+    for (int prec = 6; prec < 9; prec++) {
+        char t[32];
+        snprintf(t, sizeof t, "%.*g", prec, (double)x);
+        if ((float)strtod(t, NULL) == x) return strtod(t, NULL);
+    }
+    return strtod(b, NULL);
+}
+
+static const char *sched_name_(ProbeSchedule s) {
+    return s == PROBE_SCHED_COSINE ? "cosine" : "constant";
+}
+
+static char *settings_json_(const ProbeRunConfig *c, const ProbeRunResult *p) {
+    cJSON *j = cJSON_CreateObject();
+    if (!j) return NULL;
+    const ProbeModelConfig *m = &p->model;
+    cJSON_AddNumberToObject(j, "depth", m->depth);
+    cJSON_AddNumberToObject(j, "width", m->width);
+    cJSON_AddNumberToObject(j, "heads", m->heads);
+    cJSON_AddNumberToObject(j, "vocab", m->vocab);
+    cJSON_AddNumberToObject(j, "seq_len", m->seq_len);
+    cJSON_AddNumberToObject(j, "mlp_ratio", m->mlp_ratio);
+    cJSON_AddBoolToObject(j, "biases", m->biases);
+    cJSON_AddNumberToObject(j, "init_std", f32_(m->init_std));
+    cJSON_AddNumberToObject(j, "batch", c->batch);
+    cJSON_AddNumberToObject(j, "seq", c->seq);
+    cJSON_AddNumberToObject(j, "steps", (double)p->steps);
+    cJSON_AddNumberToObject(j, "tokens", p->tokens);
+    cJSON_AddNumberToObject(j, "lr", c->lr);
+    cJSON_AddStringToObject(j, "schedule", sched_name_(c->schedule));
+    cJSON_AddNumberToObject(j, "warmup", (double)c->warmup);
+    cJSON_AddNumberToObject(j, "min_lr_frac", c->min_lr_frac);
+    cJSON_AddNumberToObject(j, "beta1", c->beta1);
+    cJSON_AddNumberToObject(j, "beta2", c->beta2);
+    cJSON_AddNumberToObject(j, "eps", c->eps);
+    cJSON_AddNumberToObject(j, "weight_decay", c->weight_decay);
+    cJSON_AddNumberToObject(j, "clip", c->clip);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+    cJSON_AddStringToObject(j, "seed", seed); /* exact beyond 2^53 */
+    cJSON_AddNumberToObject(j, "grad_step", (double)p->grad_step);
+    cJSON_AddNumberToObject(j, "val_batches", c->val_batches);
+    cJSON_AddStringToObject(j, "data", c->data ? c->data : "synthetic");
+    cJSON_AddNumberToObject(j, "synth_tokens", (double)c->synth_tokens);
+    cJSON_AddStringToObject(j, "dwplan_version", DWPLAN_VERSION);
+    char *s = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return s;
+}
+
+static int jnum_(const cJSON *j, const char *k, double *v) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, k);
+    if (!cJSON_IsNumber(x)) return dw_error_set(DW_EPARSE, "checkpoint settings: no '%s'", k);
+    *v = x->valuedouble;
+    return DW_OK;
+}
+
+/* Settings from a checkpoint's "dwplan" member into *c (shape already in c->model).
+ * data_buf receives the data string (c->data points into it). */
+static int settings_parse_(const char *json, ProbeRunConfig *c, char *data_buf, size_t n) {
+    cJSON *j = cJSON_Parse(json);
+    double v[16];
+    static const char *keys[] = {"batch", "seq", "steps", "lr", "warmup", "min_lr_frac",
+                                 "beta1", "beta2", "eps", "weight_decay", "clip", "grad_step",
+                                 "val_batches", "synth_tokens"};
+    int rc = DW_EPARSE;
+    if (!cJSON_IsObject(j)) {
+        dw_error_set(DW_EPARSE, "checkpoint settings are not a JSON object");
+        goto out;
+    }
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if ((rc = jnum_(j, keys[k], &v[k]))) goto out;
+    rc = DW_EPARSE;
+    const cJSON *sd = cJSON_GetObjectItemCaseSensitive(j, "seed");
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(j, "schedule");
+    const cJSON *da = cJSON_GetObjectItemCaseSensitive(j, "data");
+    if (!cJSON_IsString(sd) || !cJSON_IsString(sc) || !cJSON_IsString(da)) {
+        dw_error_set(DW_EPARSE, "checkpoint settings: seed, schedule or data missing");
+        goto out;
+    }
+    c->batch = (int)v[0];
+    c->seq = (int)v[1];
+    c->steps = (long)v[2];
+    c->tokens = 0;
+    c->lr = v[3];
+    c->warmup = (long)v[4];
+    c->min_lr_frac = v[5];
+    c->beta1 = v[6];
+    c->beta2 = v[7];
+    c->eps = v[8];
+    c->weight_decay = v[9];
+    c->clip = v[10];
+    c->grad_step = (long)v[11];
+    c->val_batches = (int)v[12];
+    c->synth_tokens = (size_t)v[13];
+    c->seed = strtoull(sd->valuestring, NULL, 10);
+    c->schedule = !strcmp(sc->valuestring, "cosine") ? PROBE_SCHED_COSINE : PROBE_SCHED_CONSTANT;
+    snprintf(data_buf, n, "%s", da->valuestring);
+    c->data = data_buf;
+    rc = DW_OK;
+out:
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* What a resumed run needs besides the model and moments. */
+typedef struct {
+    long step;                /* steps done */
+    double loss_initial, loss_last, tail_sum;
+    long tail_n;
+    int have_grad;
+    double grad_global;
+    double train_s;
+    int threads;
+} RunState;
+
+static cJSON *darray_(const double *x, int n) {
+    return x ? cJSON_CreateDoubleArray(x, n) : cJSON_CreateArray();
+}
+
+static char *state_json_(const RunState *s, const ProbeRunResult *r, int L) {
+    cJSON *j = cJSON_CreateObject();
+    if (!j) return NULL;
+    cJSON_AddNumberToObject(j, "step", (double)s->step);
+    cJSON_AddNumberToObject(j, "data_step", (double)s->step); /* next batch: (seed, step) */
+    cJSON_AddNumberToObject(j, "loss_initial", s->loss_initial);
+    cJSON_AddNumberToObject(j, "loss_last", s->loss_last);
+    cJSON_AddNumberToObject(j, "loss_tail_sum", s->tail_sum);
+    cJSON_AddNumberToObject(j, "loss_tail_n", (double)s->tail_n);
+    cJSON_AddBoolToObject(j, "have_grad", s->have_grad);
+    cJSON_AddNumberToObject(j, "grad_norm_global", s->have_grad ? s->grad_global : 0);
+    cJSON_AddItemToObject(j, "grad_norms", darray_(s->have_grad ? r->grad_norms : NULL, L));
+    cJSON_AddItemToObject(j, "grad_norms_attn",
+                          darray_(s->have_grad ? r->grad_norms_attn : NULL, L));
+    cJSON_AddItemToObject(j, "grad_norms_mlp", darray_(s->have_grad ? r->grad_norms_mlp : NULL, L));
+    cJSON_AddNumberToObject(j, "train_s", s->train_s);
+    cJSON_AddNumberToObject(j, "threads", s->threads);
+    char *t = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return t;
+}
+
+static int darray_parse_(const cJSON *j, const char *k, double *out, int L) {
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, k);
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != L)
+        return dw_error_set(DW_EPARSE, "checkpoint state: '%s' is not an array of %d", k, L);
+    for (int i = 0; i < L; i++) {
+        const cJSON *x = cJSON_GetArrayItem(a, i);
+        if (!cJSON_IsNumber(x)) return dw_error_set(DW_EPARSE, "checkpoint state: '%s'", k);
+        out[i] = x->valuedouble;
+    }
+    return DW_OK;
+}
+
+static int state_parse_(const char *json, RunState *s, ProbeRunResult *r, int L) {
+    cJSON *j = cJSON_Parse(json);
+    double v[8];
+    static const char *keys[] = {"step", "loss_initial", "loss_last", "loss_tail_sum",
+                                 "loss_tail_n", "grad_norm_global", "train_s", "threads"};
+    int rc = DW_EPARSE;
+    if (!cJSON_IsObject(j)) {
+        dw_error_set(DW_EPARSE, "checkpoint state is not a JSON object");
+        goto out;
+    }
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if ((rc = jnum_(j, keys[k], &v[k]))) goto out;
+    s->step = (long)v[0];
+    s->loss_initial = v[1];
+    s->loss_last = v[2];
+    s->tail_sum = v[3];
+    s->tail_n = (long)v[4];
+    s->grad_global = v[5];
+    s->train_s = v[6];
+    s->threads = (int)v[7];
+    s->have_grad = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "have_grad"));
+    rc = DW_OK;
+    if (s->have_grad &&
+        ((rc = darray_parse_(j, "grad_norms", r->grad_norms, L)) ||
+         (rc = darray_parse_(j, "grad_norms_attn", r->grad_norms_attn, L)) ||
+         (rc = darray_parse_(j, "grad_norms_mlp", r->grad_norms_mlp, L))))
+        goto out;
+out:
+    cJSON_Delete(j);
+    return rc;
+}
+
+// ----------------------------------------------------------------------------
+// the record
+
+static void add_num_(cJSON *j, const char *k, double v) {
+    if (isfinite(v)) cJSON_AddNumberToObject(j, k, v);
+    else cJSON_AddNullToObject(j, k);
+}
+
+static void add_arr_(cJSON *j, const char *k, const double *x, int n, int have) {
+    if (!have || !x) {
+        cJSON_AddNullToObject(j, k);
+        return;
+    }
+    cJSON *a = cJSON_AddArrayToObject(j, k);
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, isfinite(x[i]) ? cJSON_CreateNumber(x[i]) : cJSON_CreateNull());
+}
+
+static char *record_json_(const ProbeRunConfig *c, const ProbeRunResult *r, int have_grad,
+                          int have_end, int threads) {
+    cJSON *j = cJSON_CreateObject();
+    char now[32];
+    if (!j) return NULL;
+    const ProbeModelConfig *m = &r->model;
+    int L = m->depth;
+    cJSON_AddNumberToObject(j, "depth", L);
+    cJSON_AddNumberToObject(j, "width", m->width);
+    cJSON_AddNumberToObject(j, "heads", m->heads);
+    cJSON_AddNumberToObject(j, "mlp_ratio", m->mlp_ratio);
+    cJSON_AddNumberToObject(j, "vocab", m->vocab);
+    cJSON_AddNumberToObject(j, "seq_len", c->seq);
+    cJSON_AddNumberToObject(j, "params", (double)r->params);
+    cJSON_AddNumberToObject(j, "params_nonembed", (double)r->params_nonembed);
+    cJSON_AddNumberToObject(j, "tokens", r->tokens);
+    add_num_(j, "flops", r->flops);
+    add_num_(j, "loss", r->loss);
+    add_num_(j, "val_loss", r->val_loss);
+    add_arr_(j, "grad_norms", r->grad_norms, L, have_grad);
+    add_arr_(j, "grad_norms_attn", r->grad_norms_attn, L, have_grad);
+    add_arr_(j, "grad_norms_mlp", r->grad_norms_mlp, L, have_grad);
+    add_arr_(j, "grad_norms_end", r->grad_norms_end, L, have_end);
+    cJSON_AddNumberToObject(j, "grad_step", (double)r->grad_step);
+    cJSON_AddNumberToObject(j, "seed", (double)c->seed);
+    cJSON_AddStringToObject(j, "dataset", r->dataset);
+    cJSON_AddStringToObject(j, "backend", "cpu");
+    add_num_(j, "tokens_per_s", r->tokens_per_s);
+    cJSON_AddStringToObject(j, "status", r->status);
+    cJSON_AddStringToObject(j, "dwplan_version", DWPLAN_VERSION);
+    cJSON_AddNumberToObject(j, "lr", c->lr);
+    cJSON_AddStringToObject(j, "schedule", sched_name_(c->schedule));
+    cJSON_AddNumberToObject(j, "warmup", (double)c->warmup);
+    cJSON_AddNumberToObject(j, "batch", c->batch);
+    cJSON_AddNumberToObject(j, "steps", (double)r->steps);
+    cJSON_AddNumberToObject(j, "steps_done", (double)r->steps_done);
+    cJSON_AddNumberToObject(j, "tokens_trained", r->tokens_trained);
+    add_num_(j, "wall_s", r->wall_s);
+    add_num_(j, "loss_floor", r->loss_floor);
+    add_num_(j, "loss_initial", r->loss_initial);
+    add_num_(j, "loss_last", r->loss_last);
+    add_num_(j, "grad_norm_global", have_grad ? r->grad_norm_global : NAN);
+    add_num_(j, "flops_6n", r->flops_6n);
+    add_num_(j, "flops_model", r->flops_model);
+    cJSON_AddBoolToObject(j, "biases", m->biases);
+    cJSON_AddNumberToObject(j, "threads", threads);
+    cJSON_AddStringToObject(j, "dataset_desc", r->dataset_desc);
+    if (r->error[0]) cJSON_AddStringToObject(j, "error", r->error);
+    dw_utc_now(now);
+    cJSON_AddStringToObject(j, "time", now);
+    char *s = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return s;
+}
+
+// ----------------------------------------------------------------------------
+// the run
+
+static double lr_at_(const ProbeRunConfig *c, long s, long S) {
+    if (c->warmup > 0 && s <= c->warmup) return c->lr * (double)s / (double)c->warmup;
+    if (c->schedule == PROBE_SCHED_CONSTANT) return c->lr;
+    double x = (double)(s - c->warmup) / (double)(S - c->warmup);
+    return c->lr * (c->min_lr_frac + (1 - c->min_lr_frac) * 0.5 * (1 + cos(PI_ * x)));
+}
+
+static int alloc_arrays_(ProbeRunResult *r, int L) {
+    r->grad_norms = calloc((size_t)L, sizeof(double));
+    r->grad_norms_attn = calloc((size_t)L, sizeof(double));
+    r->grad_norms_mlp = calloc((size_t)L, sizeof(double));
+    r->grad_norms_end = calloc((size_t)L, sizeof(double));
+    if (!r->grad_norms || !r->grad_norms_attn || !r->grad_norms_mlp || !r->grad_norms_end)
+        return dw_error_set(DW_ENOMEM, "out of memory");
+    return DW_OK;
+}
+
+static int online_cpus_(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
+    int rc;
+    ProbeRunConfig c = *cfg;
+    DsLoader *train = NULL, *val = NULL;
+    ProbeModel *m = NULL;
+    int32_t *in = NULL, *tg = NULL;
+    char *settings = NULL, *state = NULL, data_buf[512];
+    RunState st = {0};
+    double t0 = now_s_();
+    memset(res, 0, sizeof *res);
+    res->val_loss = res->loss = res->loss_last = res->loss_initial = NAN;
+
+    /* resume: the settings come from the checkpoint */
+    if (c.resume) {
+        char *run_json = NULL;
+        if ((rc = probe_checkpoint_config(c.resume, &c.model, &run_json))) goto out;
+        if (!run_json) {
+            rc = dw_error_set(DW_EPARSE, "%s: config.json has no dwplan settings to resume "
+                              "from", c.resume);
+            goto out;
+        }
+        rc = settings_parse_(run_json, &c, data_buf, sizeof data_buf);
+        free(run_json);
+        if (rc) goto out;
+        if (!c.checkpoint) c.checkpoint = c.resume;
+    }
+    if (c.threads <= 0) c.threads = online_cpus_();
+    snprintf(res->dataset, sizeof res->dataset, "%s", c.data ? c.data : "synthetic");
+
+    /* data first: its vocabulary sizes the model; missing shards stop us here */
+    const char *spec;
+    size_t synth_train = 0;
+    if (is_synthetic_(c.data, &spec)) {
+        ProbeRunResult pre;
+        /* the corpus size depends on the budget: plan once without data to learn it */
+        ProbeRunConfig c0 = c;
+        c0.mem_limit = (size_t)-1;
+        if (c0.model.vocab == 0) c0.model.vocab = 256;
+        if ((rc = probe_run_plan(&c0, 0, &pre))) goto out;
+        synth_train = synth_train_tokens_(c.synth_tokens, pre.tokens);
+        c.synth_tokens = synth_train;
+    }
+    if ((rc = probe_run_open_data(c.data, "train", synth_train, &train)) ||
+        (rc = probe_run_open_data(c.data, "val", synth_train, &val)))
+        goto out;
+    snprintf(res->dataset_desc, sizeof res->dataset_desc, "%s", ds_loader_describe(train));
+    int vocab = ds_loader_vocab(train);
+    if (ds_loader_vocab(val) > vocab) vocab = ds_loader_vocab(val);
+
+    /* plan and refuse before any work */
+    ProbeRunResult plan;
+    if ((rc = probe_run_plan(&c, vocab, &plan))) goto out;
+    {
+        char ds[512], dd[256];
+        memcpy(ds, res->dataset, sizeof ds);
+        memcpy(dd, res->dataset_desc, sizeof dd);
+        *res = plan;
+        memcpy(res->dataset, ds, sizeof ds);
+        memcpy(res->dataset_desc, dd, sizeof dd);
+    }
+    res->val_loss = res->loss = res->loss_last = res->loss_initial = NAN;
+    res->loss_floor = ds_loader_floor(val);
+    c.model = res->model;
+    const int L = c.model.depth, B = c.batch, T = c.seq;
+    const long S = res->steps;
+    if ((rc = alloc_arrays_(res, L))) goto out;
+    if (!(in = malloc(sizeof(int32_t) * (size_t)B * T)) ||
+        !(tg = malloc(sizeof(int32_t) * (size_t)B * T))) {
+        rc = dw_error_set(DW_ENOMEM, "out of memory for batches");
+        goto out;
+    }
+    if (!(m = probe_model_alloc(&c.model, B, T, c.threads))) {
+        rc = dw_error_get()[0] ? DW_ENOMEM : dw_error_set(DW_ENOMEM, "model allocation failed");
+        goto out;
+    }
+    if (!(settings = settings_json_(&c, res))) {
+        rc = dw_error_set(DW_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (c.resume) {
+        if ((rc = probe_checkpoint_load(c.resume, m, &state)) ||
+            (rc = state_parse_(state, &st, res, L)))
+            goto out;
+        if (st.step > S) {
+            rc = dw_error_set(DW_EPARSE, "%s: checkpoint at step %ld is past the run's %ld "
+                              "steps", c.resume, st.step, S);
+            goto out;
+        }
+        if (st.threads != c.threads && !c.quiet)
+            fprintf(stderr, "probe: note: resuming with %d threads, the run had %d: the "
+                    "trajectory may differ in the last bits\n", c.threads, st.threads);
+        if (!c.quiet)
+            fprintf(stderr, "probe: resuming %s at step %ld of %ld\n", c.resume, st.step, S);
+    } else {
+        probe_model_init(m, c.seed);
+        st.loss_initial = st.loss_last = NAN;
+    }
+    st.threads = c.threads;
+    if (!c.quiet) {
+        char mem[32], nparam[32];
+        fmt_bytes_((double)res->memory_bytes, mem, sizeof mem);
+        snprintf(nparam, sizeof nparam, "%.3gM", (double)res->params / 1e6);
+        fprintf(stderr, "probe: depth %d width %d heads %d, %s params, %ld steps of %d×%d "
+                "tokens, lr %g %s, %d threads, memory ≈ %s, data %s\n", L, c.model.width,
+                c.model.heads, nparam, S, B, T, c.lr, sched_name_(c.schedule), c.threads, mem,
+                res->dataset_desc);
+    }
+
+    /* train */
+    long tail = S / 20 < 1 ? 1 : S / 20 > LOSS_TAIL_MAX ? LOSS_TAIL_MAX : S / 20;
+    double t_train = now_s_(), t_last = t_train, train_before = st.train_s;
+    long s0 = st.step, s;
+    int have_end = 0;
+    for (s = st.step + 1; s <= S; s++) {
+        if (ds_loader_batch(train, c.seed, (uint64_t)(s - 1), B, T, in, tg)) {
+            snprintf(res->error, sizeof res->error, "step %ld: %s", s, dw_error_get());
+            snprintf(res->status, sizeof res->status, "failed");
+            break;
+        }
+        float loss = probe_model_forward(m, in, tg, B, T);
+        st.loss_last = loss;
+        if (s == 1) st.loss_initial = loss;
+        if (!isfinite(loss)) {
+            snprintf(res->error, sizeof res->error, "loss is %g at step %ld", loss, s);
+            snprintf(res->status, sizeof res->status, "diverged");
+            break;
+        }
+        probe_model_zero_grad(m);
+        probe_model_backward(m);
+        if (s == res->grad_step) {
+            probe_model_grad_norms(m, res->grad_norms, res->grad_norms_attn, res->grad_norms_mlp);
+            st.have_grad = 1;
+        }
+        if (s == S) {
+            probe_model_grad_norms(m, res->grad_norms_end, NULL, NULL);
+            have_end = 1;
+        }
+        double gn = probe_model_clip_grad(m, c.clip);
+        if (s == res->grad_step) st.grad_global = gn;
+        if (!isfinite(gn)) {
+            snprintf(res->error, sizeof res->error, "gradient norm is %g at step %ld", gn, s);
+            snprintf(res->status, sizeof res->status, "diverged");
+            break;
+        }
+        probe_model_adamw(m, (float)lr_at_(&c, s, S), (float)c.beta1, (float)c.beta2,
+                          (float)c.eps, (float)c.weight_decay, (int)s);
+        if (s > S - tail) {
+            st.tail_sum += loss;
+            st.tail_n++;
+        }
+        st.step = s;
+        if (s > c.warmup && s > 1 && loss > 3 * st.loss_initial) {
+            snprintf(res->error, sizeof res->error, "loss %.4g at step %ld is above 3 × the "
+                     "initial %.4g", loss, s, st.loss_initial);
+            snprintf(res->status, sizeof res->status, "diverged");
+            break;
+        }
+        double t = now_s_();
+        if (c.on_step) c.on_step(c.on_step_ctx, s, S);
+        if (!c.quiet && (t - t_last >= c.progress_s || s == S)) {
+            double tps = (double)(s - s0) * B * T / (t - t_train);
+            char eta[32];
+            fmt_dur_((double)(S - s) * B * T / tps, eta, sizeof eta);
+            fprintf(stderr, "probe: step %ld/%ld  loss %.4f  %.3gk tok/s  ETA %s\n", s, S, loss,
+                    tps / 1e3, eta);
+            t_last = t;
+        }
+        int stop = c.stop_at > 0 && s == c.stop_at && s < S;
+        if (c.checkpoint && ((c.checkpoint_every > 0 && s % c.checkpoint_every == 0 && s < S) ||
+                             stop)) {
+            st.train_s = train_before + (now_s_() - t_train);
+            free(state);
+            if (!(state = state_json_(&st, res, L))) {
+                rc = dw_error_set(DW_ENOMEM, "out of memory");
+                goto out;
+            }
+            if ((rc = probe_checkpoint_save(c.checkpoint, m, settings, state))) {
+                snprintf(res->error, sizeof res->error, "checkpoint at step %ld: %s", s,
+                         dw_error_get());
+                snprintf(res->status, sizeof res->status, "failed");
+                break;
+            }
+        }
+        if (stop) {
+            snprintf(res->status, sizeof res->status, "stopped");
+            if (!c.quiet)
+                fprintf(stderr, "probe: stopped after step %ld; continue with --resume %s\n", s,
+                        c.checkpoint ? c.checkpoint : "(no checkpoint: give --checkpoint)");
+            break;
+        }
+    }
+    res->steps_done = st.step;
+    res->tokens_trained = (double)st.step * B * T;
+    res->train_s = train_before + (now_s_() - t_train);
+    res->tokens_per_s = res->train_s > 0 ? res->tokens_trained / res->train_s : NAN;
+    res->loss_initial = st.loss_initial;
+    res->loss_last = st.loss_last;
+    res->loss = st.tail_n ? st.tail_sum / (double)st.tail_n : st.loss_last;
+    res->grad_norm_global = st.grad_global;
+    if (!st.have_grad) res->grad_step = 0;
+    if (!strcmp(res->status, "stopped")) {
+        res->wall_s = now_s_() - t0;
+        rc = DW_OK;
+        goto out;
+    }
+    if (!res->status[0]) {
+        snprintf(res->status, sizeof res->status, "ok");
+        res->val_loss = probe_run_eval(m, val, B, T, c.val_batches);
+        if (isnan(res->val_loss)) {
+            snprintf(res->error, sizeof res->error, "validation: %s", dw_error_get());
+            snprintf(res->status, sizeof res->status, "failed");
+        } else if (!isfinite(res->val_loss)) {
+            snprintf(res->error, sizeof res->error, "validation loss is %g", res->val_loss);
+            snprintf(res->status, sizeof res->status, "diverged");
+        }
+    }
+    if (strcmp(res->status, "ok")) res->loss = st.loss_last;
+    if (c.checkpoint && !strcmp(res->status, "ok")) {
+        st.train_s = res->train_s;
+        free(state);
+        if (!(state = state_json_(&st, res, L))) {
+            rc = dw_error_set(DW_ENOMEM, "out of memory");
+            goto out;
+        }
+        if ((rc = probe_checkpoint_save(c.checkpoint, m, settings, state))) {
+            snprintf(res->error, sizeof res->error, "final checkpoint: %s", dw_error_get());
+            snprintf(res->status, sizeof res->status, "failed");
+        }
+    }
+    res->wall_s = now_s_() - t0;
+    if (!(res->record = record_json_(&c, res, st.have_grad, have_end, c.threads))) {
+        rc = dw_error_set(DW_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (!c.quiet) {
+        char wall[32];
+        fmt_dur_(res->wall_s, wall, sizeof wall);
+        fprintf(stderr, "probe: %s: loss %.4f, val_loss %.4f, %.3gk tok/s, %s%s%s\n", res->status,
+                res->loss, res->val_loss, res->tokens_per_s / 1e3, wall,
+                res->error[0] ? ": " : "", res->error);
+    }
+    rc = DW_OK;
+    if (c.out && (rc = dw_append_line(c.out, res->record)))
+        dw_error_prefix(rc, "appending the run record");
+out:
+    free(in);
+    free(tg);
+    free(settings);
+    free(state);
+    probe_model_free(m);
+    ds_loader_free(train);
+    ds_loader_free(val);
+    return rc;
+}

@@ -1,0 +1,144 @@
+/* probe/run.h — one probe training run (DESIGN §5): the model of probe/model.h trained with
+ * AdamW on batches from a DsLoader, measured (train and validation loss, per-layer gradient
+ * norms, tokens/s, FLOPs, wall time) and written as one run record (DESIGN §3).
+ *
+ * Letters: B batch, T sequence, L depth, V vocab; a step trains on B·T tokens.
+ *
+ * A run is one of:
+ *   refused   bad shape, budget below one step, missing data, a memory plan above what is
+ *             available: probe_run returns an error before any work and writes nothing;
+ *   ok        trained every step;
+ *   diverged  the loss became NaN/inf, or exceeded 3 × the step-1 loss after warm-up: the
+ *             run stops there and its record says so (a sweep goes on);
+ *   failed    an error during training (data read, checkpoint write): recorded with the
+ *             message in "error".
+ *
+ * Determinism: a run's numbers depend only on its settings and its thread count; the
+ * batch of step s is ds_loader_batch(seed, s) and validation uses a fixed seed, so a run
+ * resumed from a checkpoint follows the same trajectory as one that was never stopped.
+ */
+#ifndef PROBE_RUN_H
+#define PROBE_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/model.h"
+
+struct DsLoader; /* datasets/shards.h */
+
+typedef enum { PROBE_SCHED_CONSTANT = 0, PROBE_SCHED_COSINE = 1 } ProbeSchedule;
+
+#define PROBE_VAL_SEED 0x5EEDFA11u /* validation batches: the same for every run */
+
+typedef struct {
+    ProbeModelConfig model; /* depth, width, heads (0 → width/64, at least 1); vocab 0 → the
+                               data's; seq_len 0 → seq */
+    int batch;              /* B (default 8) */
+    int seq;                /* T (default 256) */
+    double tokens;          /* training budget: steps = floor(tokens / (B·T)) ... */
+    long steps;             /* ... unless steps > 0 */
+    double lr;              /* peak learning rate (default 3e-4, the paper's constant) */
+    ProbeSchedule schedule; /* default constant */
+    long warmup;            /* linear warm-up steps (default 0) */
+    double min_lr_frac;     /* cosine floor as a fraction of lr (default 0.1) */
+    double beta1, beta2, eps, weight_decay, clip; /* 0.9, 0.95, 1e-8, 0.1, 1.0 */
+    uint64_t seed;          /* initialisation and training batches (default 1) */
+    int threads;            /* compute threads (0 → online CPUs) */
+    long grad_step;         /* gradient norms at this step (0 → min(1000, steps)) */
+    int val_batches;        /* validation batches of B×T (default 16) */
+    const char *data;       /* shard directory, "synthetic" or "synthetic:SPEC" (NULL →
+                               synthetic) */
+    size_t synth_tokens;    /* synthetic train corpus bytes (0 → max(8M, a power of 2 >=
+                               the run's tokens), capped at 256M); val gets min(that, 1M) */
+    const char *out;        /* runs.jsonl to append the record to (NULL: none) */
+    const char *checkpoint; /* write the final checkpoint here (NULL: none) */
+    long checkpoint_every;  /* also every N steps (0: only at the end / stop) */
+    const char *resume;     /* continue the run saved in this checkpoint directory: every
+                               setting above except threads, out, checkpoint, checkpoint_every,
+                               stop_at, quiet and mem_limit comes from the checkpoint */
+    long stop_at;           /* stop after this step with a checkpoint and no record
+                               (0: run to the end) */
+    size_t mem_limit;       /* refuse plans above this many bytes (0 → MemAvailable) */
+    int quiet;              /* no progress on stderr */
+    double progress_s;      /* seconds between progress lines (default 5) */
+    /* called after every step (e.g. a sweep's claim heartbeat); may be NULL */
+    void (*on_step)(void *ctx, long step, long steps);
+    void *on_step_ctx;
+} ProbeRunConfig;
+
+/* The defaults above; model shape, budget and data are left for the caller. */
+void probe_run_config_default(ProbeRunConfig *c);
+
+typedef struct {
+    char status[16];         /* "ok", "diverged", "failed", "stopped" (stop_at) */
+    char error[256];         /* why, for failed/diverged */
+    ProbeModelConfig model;  /* the resolved shape */
+    long steps;              /* planned */
+    long steps_done;
+    double tokens;           /* planned: steps·B·T */
+    double tokens_trained;   /* steps_done·B·T */
+    long grad_step;          /* where grad_norms were taken (0 when the run never got there) */
+    double loss;             /* mean train loss over the last max(1, min(100, steps/20)) steps */
+    double loss_last, loss_initial;
+    double val_loss;         /* NaN when not measured (diverged, failed) */
+    double loss_floor;       /* the data's floor (NaN when unknown) */
+    double *grad_norms;      /* (L) whole block at grad_step, input side first */
+    double *grad_norms_attn; /* (L) */
+    double *grad_norms_mlp;  /* (L) */
+    double *grad_norms_end;  /* (L) whole block at the last step trained */
+    double grad_norm_global; /* before clipping, at grad_step */
+    size_t params, params_nonembed, memory_bytes;
+    double flops;            /* tokens × (6·N_nonembed + 6·V·W + 6·L·T·W), planner/count.h */
+    double flops_6n;         /* tokens × 6·params */
+    double flops_model;      /* tokens × probe_model_flops_per_token */
+    double wall_s, train_s, tokens_per_s;
+    char dataset[512];       /* the data argument, "synthetic" when none */
+    char dataset_desc[256];  /* ds_loader_describe */
+    char *record;            /* the run record JSON (one line, no '\n'); NULL for "stopped" */
+} ProbeRunResult;
+
+/* Frees the arrays and record inside *r (not r itself); NULL-safe, idempotent. */
+void probe_run_result_free(ProbeRunResult *r);
+
+/* Resolves and checks a configuration without training: fills the shape defaults, the
+ * steps and the memory plan into *plan (no arrays, no record) and checks them against the
+ * machine.
+ * Inputs:  c        the configuration (c->model.vocab must be set, or 0 to use `vocab`)
+ *          vocab    the data's vocabulary (0 when unknown; the model's vocab must cover it)
+ *          plan     receives model, steps, tokens, params, memory_bytes, flops fields
+ * Return:  DW_OK; DW_EINVAL impossible shape (message from probe_model_config_check), a
+ *          budget below one step ("--tokens 1000 is less than one step of 8×256 = 2048
+ *          tokens"), a bad setting; DW_ENOMEM a memory plan above the limit (the message
+ *          gives the estimate and what is available). */
+int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *plan);
+
+/* Trains, measures and records one run (see the file comment).
+ * Inputs:  c    the configuration (borrowed)
+ *          res  receives the result; release with probe_run_result_free (also on failure)
+ * Return:  DW_OK when the run produced a result (status ok, diverged, failed — then the record
+ *          was appended to c->out when set — or stopped); a negative code when it was
+ *          refused before any work (as probe_run_plan; DW_EIO/DW_EPARSE for data or a
+ *          checkpoint that cannot be read) or when appending the record failed (DW_EIO). */
+int probe_run(const ProbeRunConfig *c, ProbeRunResult *res);
+
+/* Mean loss of `m` on n batches of B×T from `l` drawn with PROBE_VAL_SEED (steps 0..n-1):
+ * the run's validation loss. Returns NaN (with the message set) when the loader fails. */
+double probe_run_eval(ProbeModel *m, struct DsLoader *l, int B, int T, int n);
+
+/* Opens the data named by a --data argument (dir, "synthetic", "synthetic:SPEC", NULL =
+ * synthetic) for `split`; synthetic corpora have synth_tokens bytes of training text (0: 8M)
+ * and min(synth_tokens, 1M) of validation text.
+ * Return: as ds_loader_open / ds_loader_open_synthetic. */
+int probe_run_open_data(const char *data, const char *split, size_t synth_tokens,
+                        struct DsLoader **out);
+
+/* Bytes of memory available to a new process (MemAvailable of /proc/meminfo, else
+ * sysconf pages), 0 when unknown. */
+size_t probe_mem_available(void);
+
+/* The default head count for a width: width/64 when that divides it, else the largest
+ * divisor of width with an even head size of at least 32 (or 1). */
+int probe_default_heads(int width);
+
+#endif

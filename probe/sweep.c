@@ -1,0 +1,702 @@
+/* probe/sweep.c — sweeps: plan, resume, claims, local workers, Slurm arrays (protocol in
+ * sweep.h). Design stance: the results file is the only truth about what is done; claims
+ * only keep two live workers off one config, so losing a claim file never loses a result.
+ */
+#define _GNU_SOURCE /* flock, gethostname, prctl */
+#include "probe/sweep.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "common/dw.h"
+#include "datasets/shards.h"
+#include "planner/count.h"
+
+#define MAX_LIST 4096
+#define HEARTBEAT_S 60.0
+#define EMPTY_CLAIM_STALE_S 60.0
+
+void probe_sweep_config_default(ProbeSweepConfig *c) {
+    memset(c, 0, sizeof *c);
+    probe_run_config_default(&c->base);
+    c->jobs = 1;
+    c->array_index = -1;
+}
+
+static double now_s_(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int online_cpus_(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+// ----------------------------------------------------------------------------
+// lists
+
+static int push_(int **v, int *n, long x) {
+    if (x < 1 || x > 1000000) return dw_error_set(DW_ERANGE, "list value %ld is outside 1..10^6", x);
+    for (int k = 0; k < *n; k++)
+        if ((*v)[k] == x) return DW_OK;
+    if (*n >= MAX_LIST) return dw_error_set(DW_ERANGE, "more than %d values in a list", MAX_LIST);
+    (*v)[(*n)++] = (int)x;
+    return DW_OK;
+}
+
+static int parse_long_(const char *s, const char *end, long *out) {
+    char buf[32];
+    size_t len = (size_t)(end - s);
+    if (len == 0 || len >= sizeof buf) return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *e;
+    errno = 0;
+    long x = strtol(buf, &e, 10);
+    if (*e || errno || buf[0] == '-' || buf[0] == '+') return -1;
+    *out = x;
+    return 0;
+}
+
+int probe_sweep_parse_list(const char *spec, int **vals, int *n) {
+    *vals = NULL;
+    *n = 0;
+    if (!spec || !*spec) return dw_error_set(DW_EINVAL, "empty list");
+    int *v = malloc(sizeof(int) * MAX_LIST), rc = DW_OK;
+    if (!v) return dw_error_set(DW_ENOMEM, "out of memory");
+    const char *p = spec;
+    while (rc == DW_OK) {
+        const char *end = strchr(p, ',');
+        if (!end) end = p + strlen(p);
+        const char *dash = memchr(p, '-', (size_t)(end - p));
+        long a, b, step = 1, factor = 0;
+        if (!dash) {
+            if (parse_long_(p, end, &a)) goto bad;
+            rc = push_(&v, n, a);
+        } else {
+            const char *colon = memchr(dash, ':', (size_t)(end - dash));
+            const char *x = memchr(dash, 'x', (size_t)(end - dash));
+            const char *bend = colon ? colon : x ? x : end;
+            if (parse_long_(p, dash, &a) || parse_long_(dash + 1, bend, &b)) goto bad;
+            if (colon && (parse_long_(colon + 1, end, &step) || step < 1)) goto bad;
+            if (x && (parse_long_(x + 1, end, &factor) || factor < 2)) goto bad;
+            if (a < 1 || b < a || b > 1000000) {
+                rc = dw_error_set(DW_ERANGE, "list item '%.*s': need 1 <= A <= B <= 10^6",
+                                  (int)(end - p), p);
+                break;
+            }
+            for (long k = a; k <= b && rc == DW_OK; k = factor ? k * factor : k + step)
+                rc = push_(&v, n, k);
+        }
+        if (!*end) break;
+        p = end + 1;
+        continue;
+    bad:
+        rc = dw_error_set(DW_EINVAL, "list item '%.*s' is not N, A-B, A-B:STEP or A-BxFACTOR "
+                          "(in '%s')", (int)(end - p), p, spec);
+    }
+    if (rc) {
+        free(v);
+        *n = 0;
+        return rc;
+    }
+    *vals = v;
+    return DW_OK;
+}
+
+// ----------------------------------------------------------------------------
+// plan
+
+static const char *dataset_(const ProbeSweepConfig *c) {
+    return c->base.data ? c->base.data : "synthetic";
+}
+
+static int worker_threads_(const ProbeSweepConfig *c) {
+    int total = c->threads > 0 ? c->threads : online_cpus_();
+    int jobs = c->array_index >= 0 ? 1 : (c->jobs > 0 ? c->jobs : 1);
+    return total / jobs > 1 ? total / jobs : 1;
+}
+
+int probe_sweep_plan(const ProbeSweepConfig *c, int vocab, ProbeSweepItem **items, int *n) {
+    int *dv = NULL, *wv = NULL, nd = 0, nw = 0, rc;
+    ProbeSweepItem *it = NULL;
+    *items = NULL;
+    *n = 0;
+    if (c->tokens > 0 && c->iso_flops > 0)
+        return dw_error_set(DW_EINVAL, "give --tokens or --iso-flops, not both");
+    if (!(c->tokens > 0) && !(c->iso_flops > 0) && !(c->base.steps > 0))
+        return dw_error_set(DW_EINVAL, "give a budget per config: --tokens T or --iso-flops C");
+    if ((rc = probe_sweep_parse_list(c->depths, &dv, &nd)) ||
+        (rc = probe_sweep_parse_list(c->widths, &wv, &nw))) {
+        dw_error_prefix(rc, "%s", dv ? "--widths" : "--depths");
+        goto out;
+    }
+    if (!(it = calloc((size_t)nd * nw, sizeof *it))) {
+        rc = dw_error_set(DW_ENOMEM, "out of memory");
+        goto out;
+    }
+    int jobs = c->array_index >= 0 ? 1 : (c->jobs > 0 ? c->jobs : 1);
+    size_t avail = c->base.mem_limit ? c->base.mem_limit : probe_mem_available();
+    char hash[65];
+    dw_sha256(dataset_(c), strlen(dataset_(c)), hash);
+    for (int i = 0; i < nd; i++)
+        for (int k = 0; k < nw; k++) {
+            ProbeSweepItem *x = &it[i * nw + k];
+            ProbeRunConfig r = c->base;
+            ProbeRunResult p;
+            r.model.depth = dv[i];
+            r.model.width = wv[k];
+            r.model.heads = c->heads;
+            r.tokens = c->tokens;
+            if (avail) r.mem_limit = avail / (size_t)jobs;
+            if (c->iso_flops > 0) {
+                /* tokens = C / FLOPs per token; the FLOPs per token from a 1-token plan */
+                r.tokens = 1e300;
+                r.steps = 1;
+                r.mem_limit = (size_t)-1;
+                if ((rc = probe_run_plan(&r, vocab, &p))) goto bad;
+                double fpt = p.flops / p.tokens;
+                r.tokens = c->iso_flops / fpt;
+                r.steps = 0;
+                r.mem_limit = avail ? avail / (size_t)jobs : 0;
+            }
+            if ((rc = probe_run_plan(&r, vocab, &p))) goto bad;
+            x->depth = dv[i];
+            x->width = wv[k];
+            x->heads = p.model.heads;
+            x->steps = p.steps;
+            x->tokens = p.tokens;
+            x->flops = p.flops;
+            x->memory_bytes = p.memory_bytes;
+            snprintf(x->key, sizeof x->key, "d%d-w%d-h%d-t%.0f-s%llu-b%d-T%d-lr%g-%.6s",
+                     x->depth, x->width, x->heads, x->tokens,
+                     (unsigned long long)c->base.seed, c->base.batch, c->base.seq, c->base.lr,
+                     hash);
+            continue;
+        bad:
+            dw_error_prefix(rc, "config depth %d width %d%s", dv[i], wv[k],
+                            jobs > 1 && rc == DW_ENOMEM ? " (memory for one of the --jobs)" : "");
+            goto out;
+        }
+    *items = it;
+    *n = nd * nw;
+    it = NULL;
+    rc = DW_OK;
+out:
+    free(it);
+    free(dv);
+    free(wv);
+    return rc;
+}
+
+// ----------------------------------------------------------------------------
+// the results file
+
+static int jnum_eq_(const cJSON *r, const char *k, double want) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(r, k);
+    return cJSON_IsNumber(x) && x->valuedouble == want;
+}
+
+static int matches_(const cJSON *r, const ProbeSweepConfig *c, const ProbeSweepItem *it) {
+    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(r, "dataset");
+    const cJSON *lr = cJSON_GetObjectItemCaseSensitive(r, "lr");
+    return jnum_eq_(r, "depth", it->depth) && jnum_eq_(r, "width", it->width) &&
+           jnum_eq_(r, "heads", it->heads) && jnum_eq_(r, "tokens", it->tokens) &&
+           jnum_eq_(r, "seed", (double)c->base.seed) && jnum_eq_(r, "batch", c->base.batch) &&
+           jnum_eq_(r, "seq_len", c->base.seq) && cJSON_IsString(ds) &&
+           !strcmp(ds->valuestring, dataset_(c)) && cJSON_IsNumber(lr) &&
+           fabs(lr->valuedouble - c->base.lr) <= 1e-9 * c->base.lr;
+}
+
+int probe_sweep_scan(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n, int *line,
+                     double *val_loss, char (*status)[16], int *bad_lines) {
+    for (int i = 0; i < n; i++) {
+        line[i] = -1;
+        if (val_loss) val_loss[i] = NAN;
+        if (status) status[i][0] = '\0';
+    }
+    if (bad_lines) *bad_lines = 0;
+    if (access(c->out, F_OK)) return DW_OK;
+    size_t len;
+    char *text = dw_read_file(c->out, &len);
+    if (!text) return DW_EIO;
+    int ln = 0;
+    char *p = text;
+    (void)len;
+    while (*p) {
+        char *nl = strchr(p, '\n');
+        if (nl) *nl = '\0';
+        const char *q = p;
+        while (*q == ' ' || *q == '\t' || *q == '\r') q++;
+        if (*q) {
+            cJSON *r = cJSON_Parse(p);
+            if (!cJSON_IsObject(r)) {
+                if (bad_lines) (*bad_lines)++;
+            } else {
+                const cJSON *st = cJSON_GetObjectItemCaseSensitive(r, "status");
+                const char *s = cJSON_IsString(st) ? st->valuestring : "";
+                for (int i = 0; i < n; i++) {
+                    if (!matches_(r, c, &items[i])) continue;
+                    /* failed records do not count when retrying; the last match wins */
+                    if (c->retry_failed && !strcmp(s, "failed")) continue;
+                    line[i] = ln;
+                    if (val_loss) {
+                        const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, "val_loss");
+                        val_loss[i] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+                    }
+                    if (status) snprintf(status[i], 16, "%s", s);
+                }
+            }
+            cJSON_Delete(r);
+        }
+        ln++;
+        if (!nl) break;
+        p = nl + 1;
+    }
+    free(text);
+    return DW_OK;
+}
+
+// ----------------------------------------------------------------------------
+// claims
+
+static void claim_text_(const char *key, char *buf, size_t n) {
+    char host[256] = "", now[32];
+    gethostname(host, sizeof host - 1);
+    dw_utc_now(now);
+    snprintf(buf, n, "host=%s\npid=%ld\ntime=%s\nconfig=%s\n", host, (long)getpid(), now, key);
+}
+
+static int write_claim_(int fd, const char *key) {
+    char buf[512];
+    claim_text_(key, buf, sizeof buf);
+    size_t len = strlen(buf);
+    if (ftruncate(fd, 0) || pwrite(fd, buf, len, 0) != (ssize_t)len || fsync(fd)) return -1;
+    return 0;
+}
+
+/* 0 when no process `pid` runs on this host: gone, or a zombie (killed, not yet reaped by
+ * its parent, e.g. a container's init). */
+static int pid_alive_(long pid) {
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) return 0;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 1; /* no /proc: trust kill() */
+    size_t k = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[k] = '\0';
+    const char *rp = strrchr(buf, ')'); /* "pid (comm) S ..." — comm may hold spaces */
+    return !(rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'));
+}
+
+/* 1 when the claim held open on fd (we hold its lock) belongs to nobody alive. */
+static int claim_stale_(int fd, double timeout) {
+    char buf[512], host[256] = "", chost[256] = "";
+    long pid = 0;
+    struct stat st;
+    ssize_t k = pread(fd, buf, sizeof buf - 1, 0);
+    if (k < 0 || fstat(fd, &st)) return 0;
+    buf[k] = '\0';
+    double age = difftime(time(NULL), st.st_mtime);
+    if (timeout > 0 && age > timeout) return 1;
+    const char *h = strstr(buf, "host="), *p = strstr(buf, "pid=");
+    if (!h || !p || sscanf(h, "host=%255[^\n]", chost) != 1 || sscanf(p, "pid=%ld", &pid) != 1)
+        return age > EMPTY_CLAIM_STALE_S; /* killed between create and write */
+    gethostname(host, sizeof host - 1);
+    if (strcmp(host, chost) || pid <= 0) return 0; /* another node: only the timeout */
+    if (pid == (long)getpid()) return 0;
+    return !pid_alive_(pid);
+}
+
+int probe_claim_acquire(const char *dir, const char *key, double timeout, ProbeClaim *cl) {
+    cl->fd = -1;
+    cl->taken_over = 0;
+    if (mkdir(dir, 0755) && errno != EEXIST)
+        return dw_error_set(DW_EIO, "%s: cannot create the claims directory: %s", dir,
+                            strerror(errno));
+    snprintf(cl->path, sizeof cl->path, "%s/%s.claim", dir, key);
+    for (int attempt = 0; attempt < 8; attempt++) {
+        int fd = open(cl->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            if (flock(fd, LOCK_EX | LOCK_NB) || write_claim_(fd, key)) {
+                /* someone judged our fresh, empty file stale and locked it first */
+                close(fd);
+                return PROBE_CLAIM_BUSY;
+            }
+            cl->fd = fd;
+            return PROBE_CLAIM_OK;
+        }
+        if (errno != EEXIST)
+            return dw_error_set(DW_EIO, "%s: cannot create: %s", cl->path, strerror(errno));
+        /* it exists: is its owner gone? */
+        fd = open(cl->path, O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno == ENOENT) continue; /* released meanwhile: try again */
+            return dw_error_set(DW_EIO, "%s: cannot open: %s", cl->path, strerror(errno));
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB)) { /* a live owner holds it */
+            close(fd);
+            return PROBE_CLAIM_BUSY;
+        }
+        struct stat a, b;
+        if (fstat(fd, &a) || stat(cl->path, &b) || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+            close(fd); /* released and maybe re-created meanwhile: look again */
+            continue;
+        }
+        if (!claim_stale_(fd, timeout)) {
+            close(fd);
+            return PROBE_CLAIM_BUSY;
+        }
+        if (write_claim_(fd, key)) {
+            close(fd);
+            return dw_error_set(DW_EIO, "%s: cannot take over: %s", cl->path, strerror(errno));
+        }
+        cl->fd = fd;
+        cl->taken_over = 1;
+        return PROBE_CLAIM_OK;
+    }
+    return PROBE_CLAIM_BUSY;
+}
+
+void probe_claim_touch(ProbeClaim *cl) {
+    if (cl && cl->fd >= 0) futimens(cl->fd, NULL);
+}
+
+void probe_claim_release(ProbeClaim *cl) {
+    if (!cl || cl->fd < 0) return;
+    unlink(cl->path); /* before the lock drops: nobody can take over a claim being removed */
+    close(cl->fd);
+    cl->fd = -1;
+}
+
+// ----------------------------------------------------------------------------
+// workers
+
+typedef struct {
+    ProbeClaim *claim;
+    double last;
+} Heartbeat;
+
+static void heartbeat_(void *ctx, long step, long steps) {
+    Heartbeat *h = ctx;
+    (void)step, (void)steps;
+    double t = now_s_();
+    if (t - h->last >= HEARTBEAT_S) {
+        probe_claim_touch(h->claim);
+        h->last = t;
+    }
+}
+
+/* A record for a config that could not even start (a refusal at run time). */
+static int append_failed_(const ProbeSweepConfig *c, const ProbeSweepItem *it, int vocab,
+                          const char *why) {
+    cJSON *j = cJSON_CreateObject();
+    char now[32];
+    if (!j) return dw_error_set(DW_ENOMEM, "out of memory");
+    cJSON_AddNumberToObject(j, "depth", it->depth);
+    cJSON_AddNumberToObject(j, "width", it->width);
+    cJSON_AddNumberToObject(j, "heads", it->heads);
+    cJSON_AddNumberToObject(j, "mlp_ratio", c->base.model.mlp_ratio);
+    cJSON_AddNumberToObject(j, "vocab", c->base.model.vocab ? c->base.model.vocab : vocab);
+    cJSON_AddNumberToObject(j, "seq_len", c->base.seq);
+    cJSON_AddNumberToObject(j, "tokens", it->tokens);
+    cJSON_AddNumberToObject(j, "flops", it->flops);
+    cJSON_AddNullToObject(j, "loss");
+    cJSON_AddNullToObject(j, "val_loss");
+    cJSON_AddNullToObject(j, "grad_norms");
+    cJSON_AddNumberToObject(j, "seed", (double)c->base.seed);
+    cJSON_AddStringToObject(j, "dataset", dataset_(c));
+    cJSON_AddStringToObject(j, "backend", "cpu");
+    cJSON_AddStringToObject(j, "status", "failed");
+    cJSON_AddStringToObject(j, "dwplan_version", DWPLAN_VERSION);
+    cJSON_AddNumberToObject(j, "lr", c->base.lr);
+    cJSON_AddNumberToObject(j, "batch", c->base.batch);
+    cJSON_AddNumberToObject(j, "steps", (double)it->steps);
+    cJSON_AddStringToObject(j, "error", why);
+    dw_utc_now(now);
+    cJSON_AddStringToObject(j, "time", now);
+    char *s = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    if (!s) return dw_error_set(DW_ENOMEM, "out of memory");
+    int rc = dw_append_line(c->out, s);
+    free(s);
+    return rc;
+}
+
+static const char *claims_dir_(const ProbeSweepConfig *c, char *buf, size_t n) {
+    if (c->claims) return c->claims;
+    snprintf(buf, n, "%s.claims", c->out);
+    return buf;
+}
+
+/* Runs the items of `order` that are neither done nor claimed. DW_OK, or a negative code
+ * when the results file cannot be read or written (the sweep cannot go on). */
+static int worker_(const ProbeSweepConfig *c, const ProbeSweepItem *items, int nitems,
+                   const int *order, int n, int vocab) {
+    char cdbuf[4200];
+    const char *cdir = claims_dir_(c, cdbuf, sizeof cdbuf);
+    int threads = worker_threads_(c), rc;
+    for (int k = 0; k < n; k++) {
+        int i = order[k], line;
+        const ProbeSweepItem *it = &items[i];
+        if ((rc = probe_sweep_scan(c, it, 1, &line, NULL, NULL, NULL))) return rc;
+        if (line >= 0) continue;
+        ProbeClaim cl;
+        rc = probe_claim_acquire(cdir, it->key, c->claim_timeout, &cl);
+        if (rc < 0) return rc;
+        if (rc == PROBE_CLAIM_BUSY) continue;
+        /* another worker may have finished it between our scan and our claim */
+        if ((rc = probe_sweep_scan(c, it, 1, &line, NULL, NULL, NULL))) {
+            probe_claim_release(&cl);
+            return rc;
+        }
+        if (line >= 0) {
+            probe_claim_release(&cl);
+            continue;
+        }
+        ProbeRunConfig r = c->base;
+        ProbeRunResult res;
+        Heartbeat hb = {&cl, now_s_()};
+        r.model.depth = it->depth;
+        r.model.width = it->width;
+        r.model.heads = it->heads;
+        r.tokens = it->tokens;
+        r.steps = it->steps;
+        r.out = c->out;
+        r.threads = threads;
+        r.quiet = 1;
+        r.on_step = heartbeat_;
+        r.on_step_ctx = &hb;
+        r.checkpoint = r.resume = NULL;
+        r.stop_at = 0;
+        if (!c->quiet)
+            fprintf(stderr, "probe sweep: [%d/%d] depth %d width %d: %.3gM tokens, %ld steps%s\n",
+                    i + 1, nitems, it->depth, it->width, it->tokens / 1e6, it->steps,
+                    cl.taken_over ? " (took over a stale claim)" : "");
+        rc = probe_run(&r, &res);
+        if (rc && !res.record) {
+            /* refused at run time (memory, data): record it so the sweep moves on */
+            char why[512];
+            snprintf(why, sizeof why, "%s", dw_error_get());
+            if (!c->quiet)
+                fprintf(stderr, "probe sweep: [%d/%d] depth %d width %d: failed: %s\n", i + 1,
+                        nitems, it->depth, it->width, why);
+            rc = append_failed_(c, it, vocab, why);
+        } else if (!rc && !c->quiet) {
+            fprintf(stderr, "probe sweep: [%d/%d] depth %d width %d: %s  loss %.4f  val %.4f  "
+                    "%.3gk tok/s  %.1fs%s%s\n", i + 1, nitems, it->depth, it->width, res.status,
+                    res.loss, res.val_loss, res.tokens_per_s / 1e3, res.wall_s,
+                    res.error[0] ? "  " : "", res.error);
+        }
+        probe_run_result_free(&res);
+        probe_claim_release(&cl);
+        if (rc) return rc;
+    }
+    return DW_OK;
+}
+
+/* Largest planned FLOPs first (longest-processing-time order); ties in plan order. */
+static const ProbeSweepItem *sort_items_;
+static int cmp_cost_(const void *a, const void *b) {
+    int i = *(const int *)a, k = *(const int *)b;
+    double fi = sort_items_[i].flops, fk = sort_items_[k].flops;
+    return fi > fk ? -1 : fi < fk ? 1 : i - k;
+}
+
+static int data_vocab_(const ProbeSweepConfig *c, int *vocab) {
+    DsLoader *l = NULL;
+    int rc = probe_run_open_data(c->base.data, "train", (size_t)1 << 16, &l);
+    if (rc) return rc;
+    *vocab = ds_loader_vocab(l);
+    ds_loader_free(l);
+    DsLoader *v = NULL;
+    if ((rc = probe_run_open_data(c->base.data, "val", 0, &v))) return rc;
+    if (ds_loader_vocab(v) > *vocab) *vocab = ds_loader_vocab(v);
+    ds_loader_free(v);
+    return DW_OK;
+}
+
+int probe_sweep_run(const ProbeSweepConfig *c, ProbeSweepSummary *sum) {
+    ProbeSweepItem *items = NULL;
+    int n = 0, vocab = 0, rc, *line = NULL, *order = NULL;
+    char (*status)[16] = NULL;
+    memset(sum, 0, sizeof *sum);
+    if (!c->out) return dw_error_set(DW_EINVAL, "a sweep needs a results file (-o)");
+    if ((rc = data_vocab_(c, &vocab))) return rc;
+    if ((rc = probe_sweep_plan(c, vocab, &items, &n))) return rc;
+    rc = DW_ENOMEM;
+    if (!(line = malloc(sizeof(int) * (size_t)n)) || !(order = malloc(sizeof(int) * (size_t)n)) ||
+        !(status = malloc(16 * (size_t)n))) {
+        dw_error_set(rc, "out of memory");
+        goto out;
+    }
+    if ((rc = probe_sweep_scan(c, items, n, line, NULL, NULL, &sum->bad_lines))) goto out;
+    int norder = 0;
+    if (c->array_index >= 0) {
+        if (c->array_index >= n) {
+            rc = dw_error_set(DW_ERANGE, "--array-index %ld: the plan has %d configs (0..%d)",
+                              c->array_index, n, n - 1);
+            goto out;
+        }
+        order[norder++] = (int)c->array_index;
+        sum->planned = 1;
+        sum->done = line[c->array_index] >= 0;
+    } else {
+        for (int i = 0; i < n; i++) order[norder++] = i;
+        sort_items_ = items;
+        qsort(order, (size_t)norder, sizeof *order, cmp_cost_);
+        sum->planned = n;
+        for (int i = 0; i < n; i++) sum->done += line[i] >= 0;
+    }
+    int todo = sum->planned - sum->done;
+    int jobs = c->array_index >= 0 ? 1 : (c->jobs > 0 ? c->jobs : 1);
+    if (jobs > todo) jobs = todo > 0 ? todo : 1;
+    if (!c->quiet)
+        fprintf(stderr, "probe sweep: %d configs, %d already in %s, %d to run%s (%d worker%s × "
+                "%d thread%s)\n", sum->planned, sum->done, c->out, todo,
+                sum->bad_lines ? " (skipped unreadable lines)" : "", jobs, jobs > 1 ? "s" : "",
+                worker_threads_(c), worker_threads_(c) > 1 ? "s" : "");
+    if (todo > 0 && jobs == 1) {
+        rc = worker_(c, items, n, order, norder, vocab);
+    } else if (todo > 0) {
+        pid_t parent = getpid(), pids[256];
+        int nk = 0;
+        if (jobs > 256) jobs = 256;
+        fflush(NULL);
+        for (int w = 0; w < jobs; w++) {
+            pid_t pid = fork();
+            if (pid < 0) {
+                rc = dw_error_set(DW_EIO, "fork: %s", strerror(errno));
+                break;
+            }
+            if (pid == 0) {
+#ifdef __linux__
+                prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed sweep takes its workers along */
+#endif
+                if (getppid() != parent) _exit(1);
+                int wr = worker_(c, items, n, order, norder, vocab);
+                if (wr) fprintf(stderr, "probe sweep: worker %d: %s\n", w, dw_error_get());
+                fflush(NULL);
+                _exit(wr ? 1 : 0);
+            }
+            pids[nk++] = pid;
+        }
+        int bad = 0;
+        for (int k = 0; k < nk; k++) {
+            int ws;
+            while (waitpid(pids[k], &ws, 0) < 0 && errno == EINTR) {}
+            if (!WIFEXITED(ws) || WEXITSTATUS(ws)) bad++;
+        }
+        if (!rc && bad) rc = dw_error_set(DW_EIO, "%d worker%s failed (see above)", bad,
+                                          bad > 1 ? "s" : "");
+    } else {
+        rc = DW_OK;
+    }
+    /* the results file says what happened */
+    int scan = probe_sweep_scan(c, items, n, line, NULL, status, NULL);
+    if (scan && !rc) rc = scan;
+    for (int k = 0; k < norder; k++) {
+        int i = order[k];
+        if (line[i] < 0) {
+            sum->busy++;
+            continue;
+        }
+        sum->ok += !strcmp(status[i], "ok");
+        sum->diverged += !strcmp(status[i], "diverged");
+        sum->failed += !strcmp(status[i], "failed");
+    }
+    sum->ran = sum->planned - sum->done - sum->busy;
+out:
+    free(items);
+    free(line);
+    free(order);
+    free(status);
+    return rc;
+}
+
+// ----------------------------------------------------------------------------
+// Slurm
+
+static void sh_quote_(FILE *f, const char *s) {
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'') fputs("'\\''", f);
+        else fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+int probe_sweep_emit_slurm(const ProbeSweepConfig *c, int vocab, const char *path,
+                           const char *exe, char *const *args, int nargs) {
+    ProbeSweepItem *items = NULL;
+    int n = 0, rc;
+    char *text = NULL;
+    size_t len = 0;
+    ProbeSweepConfig one = *c;
+    one.array_index = 0; /* each task: one job, all of its threads */
+    if (!vocab && (rc = data_vocab_(c, &vocab))) return rc;
+    if ((rc = probe_sweep_plan(&one, vocab, &items, &n))) return rc;
+    size_t mem = 0;
+    for (int i = 0; i < n; i++)
+        if (items[i].memory_bytes > mem) mem = items[i].memory_bytes;
+    int threads = c->threads > 0 ? c->threads : online_cpus_();
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd)) {
+        free(items);
+        return dw_error_set(DW_EIO, "getcwd: %s", strerror(errno));
+    }
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
+        free(items);
+        return dw_error_set(DW_ENOMEM, "out of memory");
+    }
+    fprintf(f, "#!/bin/bash\n"
+               "# Slurm job array written by dwplan %s: one probe config per array task.\n"
+               "# Submit with: sbatch %s\n"
+               "# Tasks share %s (results) and its claims directory, so re-submitting the\n"
+               "# array, or running `dwplan probe sweep` with the same arguments anywhere on\n"
+               "# this file system, runs only what is missing.\n",
+            DWPLAN_VERSION, path, c->out);
+    fprintf(f, "#SBATCH --job-name=dwplan-probe\n");
+    fprintf(f, "#SBATCH --array=0-%d\n", n - 1);
+    fprintf(f, "#SBATCH --ntasks=1\n");
+    fprintf(f, "#SBATCH --cpus-per-task=%d\n", threads);
+    fprintf(f, "#SBATCH --mem=%zuM\n", (mem + mem / 4) / (1024 * 1024) + 256);
+    if (c->out[0] == '/') fprintf(f, "#SBATCH --output=%s.slurm-%%A_%%a.log\n", c->out);
+    else fprintf(f, "#SBATCH --output=%s/%s.slurm-%%A_%%a.log\n", cwd, c->out);
+    fprintf(f, "set -eu\ncd ");
+    sh_quote_(f, cwd);
+    fprintf(f, "\nexec ");
+    sh_quote_(f, exe);
+    fprintf(f, " probe sweep");
+    for (int k = 0; k < nargs; k++) {
+        fputc(' ', f);
+        sh_quote_(f, args[k]);
+    }
+    fprintf(f, " --threads \"${SLURM_CPUS_PER_TASK:-%d}\" --array-index \"$SLURM_ARRAY_TASK_ID\"\n",
+            threads);
+    free(items);
+    if (fclose(f)) return dw_error_set(DW_ENOMEM, "out of memory");
+    rc = dw_write_file_atomic(path, text, len);
+    if (!rc && chmod(path, 0755)) rc = dw_error_set(DW_EIO, "%s: chmod: %s", path, strerror(errno));
+    free(text);
+    return rc;
+}
