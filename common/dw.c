@@ -329,6 +329,15 @@ int dw_parse_int(const char *s, const char *what, long lo, long hi, long *out) {
     return DW_OK;
 }
 
+double dw_float_decimal(float x) {
+    char t[32];
+    for (int prec = 6; prec < 9; prec++) {
+        snprintf(t, sizeof t, "%.*g", prec, (double)x);
+        if ((float)strtod(t, NULL) == x) break;
+    }
+    return strtod(t, NULL);
+}
+
 void dw_utc_now(char out[32]) {
     time_t t = time(NULL);
     struct tm tm;

@@ -71,6 +71,10 @@ void dw_sha256(const void *data, size_t len, char out[65]);
 int dw_parse_double(const char *s, const char *what, int suffixes, double *out);
 int dw_parse_int(const char *s, const char *what, long lo, long hi, long *out);
 
+/* A float as the double of its shortest decimal that reads back to it (0.02f → 0.02, not
+ * 0.0199999995), for writing float settings into JSON. */
+double dw_float_decimal(float x);
+
 /* Current UTC time as ISO-8601 ("2026-11-23T16:48:49Z") in out[32]. */
 void dw_utc_now(char out[32]);
 

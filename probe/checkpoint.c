@@ -257,17 +257,6 @@ out:
 // ----------------------------------------------------------------------------
 // config.json (Hugging Face GPTNeoXConfig)
 
-/* A float as the shortest decimal that reads back to it (0.02f → 0.02, not 0.0199999995). */
-static double f32_(float x) {
-    char b[32];
-    snprintf(b, sizeof b, "%.9g", (double)x);
-    for (int prec = 6; prec < 9; prec++) {
-        char t[32];
-        snprintf(t, sizeof t, "%.*g", prec, (double)x);
-        if ((float)strtod(t, NULL) == x) return strtod(t, NULL);
-    }
-    return strtod(b, NULL);
-}
 
 char *probe_checkpoint_hf_config(const ProbeModelConfig *c, const char *run_json) {
     cJSON *j = cJSON_CreateObject(), *run = NULL;
@@ -296,7 +285,7 @@ char *probe_checkpoint_hf_config(const ProbeModelConfig *c, const char *run_json
     cJSON_AddBoolToObject(j, "attention_bias", c->biases);
     cJSON_AddNumberToObject(j, "attention_dropout", 0);
     cJSON_AddNumberToObject(j, "hidden_dropout", 0);
-    cJSON_AddNumberToObject(j, "initializer_range", f32_(c->init_std));
+    cJSON_AddNumberToObject(j, "initializer_range", dw_float_decimal(c->init_std));
     cJSON_AddStringToObject(j, "torch_dtype", "float32");
     cJSON *d = run ? run : cJSON_CreateObject();
     run = NULL;
@@ -307,7 +296,7 @@ char *probe_checkpoint_hf_config(const ProbeModelConfig *c, const char *run_json
     cJSON_DeleteItemFromObjectCaseSensitive(d, "dwplan_version");
     cJSON_AddBoolToObject(d, "biases", c->biases);
     cJSON_AddNumberToObject(d, "mlp_ratio", c->mlp_ratio);
-    cJSON_AddNumberToObject(d, "init_std", f32_(c->init_std));
+    cJSON_AddNumberToObject(d, "init_std", dw_float_decimal(c->init_std));
     cJSON_AddStringToObject(d, "dwplan_version", DWPLAN_VERSION);
     text = cJSON_Print(j);
 out:

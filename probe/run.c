@@ -255,17 +255,6 @@ int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *p) {
 // ----------------------------------------------------------------------------
 // settings and state as JSON (checkpoints)
 
-/* A float as the shortest decimal that reads back to it (0.02f → 0.02, not 0.0199999995). */
-static double f32_(float x) {
-    char b[32];
-    snprintf(b, sizeof b, "%.9g", (double)x);
-    for (int prec = 6; prec < 9; prec++) {
-        char t[32];
-        snprintf(t, sizeof t, "%.*g", prec, (double)x);
-        if ((float)strtod(t, NULL) == x) return strtod(t, NULL);
-    }
-    return strtod(b, NULL);
-}
 
 static const char *sched_name_(ProbeSchedule s) {
     return s == PROBE_SCHED_COSINE ? "cosine" : "constant";
@@ -282,7 +271,7 @@ static char *settings_json_(const ProbeRunConfig *c, const ProbeRunResult *p) {
     cJSON_AddNumberToObject(j, "seq_len", m->seq_len);
     cJSON_AddNumberToObject(j, "mlp_ratio", m->mlp_ratio);
     cJSON_AddBoolToObject(j, "biases", m->biases);
-    cJSON_AddNumberToObject(j, "init_std", f32_(m->init_std));
+    cJSON_AddNumberToObject(j, "init_std", dw_float_decimal(m->init_std));
     cJSON_AddNumberToObject(j, "batch", c->batch);
     cJSON_AddNumberToObject(j, "seq", c->seq);
     cJSON_AddNumberToObject(j, "steps", (double)p->steps);
