@@ -7,14 +7,16 @@
 #   THREADS=2 WIDTHS=64,128,256,512 DEPTHS=2,4,8 MIN_TIME=3 SETTINGS="as-is unset" \
 #       bench/probe_step.sh
 #
-# For each setting it runs build/probe_step (the SGEMM rate with THREADS threads, then full
-# training steps per (W, D)) and bench/probe_step_torch.py (the same model in PyTorch, same
-# threads, with OpenBLAS's OpenMP build through LD_LIBRARY_PATH when it is installed), then
-# prints one table: tokens/s and MFU of both, their ratio, and the targets (>= 1.2x
-# PyTorch's tokens/s at every W; >= 55% MFU at W >= 256). MFU = model FLOPs per token
-# (probe_model_flops_per_token) x tokens/s / the SGEMM rate measured in the same setting.
-# PyTorch is found as $PYTHON, python3 or /usr/bin/python3, whichever imports torch; without
-# it only our rows are printed.
+# For each setting: the 2-thread SGEMM rate (probe_step --sgemm-only), then for each (W, D)
+# our training step (build/probe_step) and, right after it, the same model in PyTorch
+# (bench/probe_step_torch.py, same threads, OpenBLAS's OpenMP build through LD_LIBRARY_PATH
+# when it is installed), then the SGEMM rate again. Interleaving the two per shape and
+# taking each one's fastest 1-s window keeps bursts of load from other processes on a shared
+# machine from deciding the ratio. Printed: tokens/s and MFU of both, their ratio, and the
+# targets (>= 1.2x PyTorch's tokens/s at every W; >= 55% MFU at W >= 256). MFU = model
+# FLOPs per token (probe_model_flops_per_token) x tokens/s / the highest SGEMM rate measured
+# in the setting. PyTorch is found as $PYTHON, python3 or /usr/bin/python3, whichever
+# imports torch; without it only our rows are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-build/probe_step}
@@ -30,6 +32,8 @@ PY=""
 for p in ${PYTHON:-} python3 /usr/bin/python3; do
     if command -v "$p" >/dev/null 2>&1 && "$p" -c "import torch" 2>/dev/null; then PY=$p; break; fi
 done
+ldp=${LD_LIBRARY_PATH:-}
+[ -d "$OMP_LIB" ] && ldp="$OMP_LIB${ldp:+:$ldp}"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -46,26 +50,38 @@ for setting in $SETTINGS; do
         envcmd=(env -u OPENBLAS_CORETYPE)
         label="OPENBLAS_CORETYPE unset"
     fi
-    "${envcmd[@]}" "$BIN" --threads "$THREADS" --widths "$WIDTHS" --depths "$DEPTHS" \
-        --min-time "$MIN_TIME" > "$tmp/ours.$setting"
-    : > "$tmp/torch.$setting"
-    if [ -n "$PY" ]; then
-        ldp=${LD_LIBRARY_PATH:-}
-        [ -d "$OMP_LIB" ] && ldp="$OMP_LIB${ldp:+:$ldp}"
-        "${envcmd[@]}" LD_LIBRARY_PATH="$ldp" "$PY" bench/probe_step_torch.py \
-            --threads "$THREADS" --widths "$WIDTHS" --depths "$DEPTHS" --min-time "$MIN_TIME" \
-            > "$tmp/torch.$setting"
-    fi
+    "${envcmd[@]}" "$BIN" --threads "$THREADS" --sgemm-only > "$tmp/sgemm0" 2>/dev/null
+    : > "$tmp/ours"
+    : > "$tmp/torch"
+    for w in ${WIDTHS//,/ }; do
+        for d in ${DEPTHS//,/ }; do
+            "${envcmd[@]}" "$BIN" --threads "$THREADS" --widths "$w" --depths "$d" \
+                --min-time "$MIN_TIME" --sgemm-n 0 2>/dev/null | grep -v '^#' >> "$tmp/ours"
+            if [ -n "$PY" ]; then
+                "${envcmd[@]}" LD_LIBRARY_PATH="$ldp" "$PY" bench/probe_step_torch.py \
+                    --threads "$THREADS" --widths "$w" --depths "$d" --min-time "$MIN_TIME" \
+                    | grep -v '^#' >> "$tmp/torch"
+            fi
+        done
+    done
+    "${envcmd[@]}" "$BIN" --threads "$THREADS" --sgemm-only > "$tmp/sgemm1" 2>/dev/null
     echo
     echo "== $label"
-    grep '^# blas\|^# sgemm' "$tmp/ours.$setting"
-    grep '^# torch' "$tmp/torch.$setting" || true
-    awk -v label="$setting" '
+    grep '^# blas' "$tmp/sgemm0"
+    echo "# sgemm GFLOP/s (2048x2048, $THREADS threads; BLAS threads / our split):" \
+         "before $(sed -n 's/.*native \([^,]*\), split \([^ ]*\) .*/\1 \/ \2/p' "$tmp/sgemm0")," \
+         "after $(sed -n 's/.*native \([^,]*\), split \([^ ]*\) .*/\1 \/ \2/p' "$tmp/sgemm1")"
+    [ -n "$PY" ] && "$PY" -c 'import torch; print("# torch", torch.__version__)'
+    awk '
         FNR == 1 { file++ }
-        /^#/ { if ($2 == "sgemm") { split($0, a, "peak used "); peak = a[2] + 0 }; next }
-        file == 1 { key = $1 " " $2; ours[key] = $6; fpt[key] = $7 * 1e9 / $6; order[++n] = key }
-        file == 2 { torch[$1 " " $2] = $4 }
+        file <= 2 {
+            if ($2 == "sgemm") { split($0, a, "peak used "); if (a[2] + 0 > peak) peak = a[2] + 0 }
+            next
+        }
+        file == 3 { key = $1 " " $2; ours[key] = $6; fpt[key] = $7 * 1e9 / $6; order[++n] = key }
+        file == 4 { torch[$1 " " $2] = $4 }
         END {
+            printf "# peak used for MFU: %.1f GFLOP/s\n", peak
             printf "%5s %3s %12s %7s %12s %7s %7s  %s\n", "W", "D", "ours tok/s", "MFU",
                    "torch tok/s", "MFU", "ratio", "targets"
             for (i = 1; i <= n; i++) {
@@ -82,7 +98,7 @@ for setting in $SETTINGS; do
                 printf "%5s %3s %12.0f %6.1f%% %s %s %s  %s\n", wd[1], wd[2], ours[k], mo, ts,
                        mt, rs, tg
             }
-        }' "$tmp/ours.$setting" "$tmp/torch.$setting"
+        }' "$tmp/sgemm0" "$tmp/sgemm1" "$tmp/ours" "$tmp/torch"
 done
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
