@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "common/dw.h"
+#include "common/dwjson.h"
 #include "fit/persist.h"
 #include "report.h"
 
@@ -69,11 +70,6 @@ static const char *r2s_(char *buf, size_t n, double r2) {
 }
 
 /* Adds a number, or null when it is NaN/infinite (JSON has no NaN). */
-static void jnum_(cJSON *o, const char *name, double v) {
-    if (isfinite(v)) cJSON_AddNumberToObject(o, name, v);
-    else cJSON_AddNullToObject(o, name);
-}
-
 static void jstr_(cJSON *o, const char *name, const char *s) {
     if (s && *s) cJSON_AddStringToObject(o, name, s);
     else cJSON_AddNullToObject(o, name);
@@ -273,11 +269,11 @@ int cli_fit_depth(const char *path, DsTable *t, const char *maps, int json) {
             if (has_g[i]) cJSON_AddNumberToObject(r, "nlayers", tr[i].nlayers);
             else cJSON_AddNullToObject(r, "nlayers");
             cJSON_AddBoolToObject(r, "ok", tr[i].ok);
-            jnum_(r, "slope", tr[i].slope);
-            jnum_(r, "slope_se", tr[i].slope_se);
-            jnum_(r, "tau", tr[i].tau);
-            jnum_(r, "tau_se", tr[i].tau_se);
-            jnum_(r, "r2", tr[i].r2);
+            dw_json_add_num(r, "slope", tr[i].slope);
+            dw_json_add_num(r, "slope_se", tr[i].slope_se);
+            dw_json_add_num(r, "tau", tr[i].tau);
+            dw_json_add_num(r, "tau_se", tr[i].tau_se);
+            dw_json_add_num(r, "r2", tr[i].r2);
             jstr_(r, "why", tr[i].why);
         }
 
@@ -288,18 +284,18 @@ int cli_fit_depth(const char *path, DsTable *t, const char *maps, int json) {
         cJSON_AddNumberToObject(o, "nwidths", cgrad >= 0 ? tw.nwidths : 0);
         if (tw_rc == DW_OK) {
             cJSON *p = cJSON_AddObjectToObject(o, "power");
-            jnum_(p, "t0", tw.t0);
-            jnum_(p, "t0_se", tw.t0_se);
-            jnum_(p, "beta", tw.beta);
-            jnum_(p, "beta_se", tw.beta_se);
-            jnum_(p, "r2", tw.r2_power);
-            jnum_(p, "r2_tau", tw.r2_power_tau);
+            dw_json_add_num(p, "t0", tw.t0);
+            dw_json_add_num(p, "t0_se", tw.t0_se);
+            dw_json_add_num(p, "beta", tw.beta);
+            dw_json_add_num(p, "beta_se", tw.beta_se);
+            dw_json_add_num(p, "r2", tw.r2_power);
+            dw_json_add_num(p, "r2_tau", tw.r2_power_tau);
             cJSON *l = cJSON_AddObjectToObject(o, "log");
-            jnum_(l, "a", tw.a);
-            jnum_(l, "a_se", tw.a_se);
-            jnum_(l, "b", tw.b);
-            jnum_(l, "b_se", tw.b_se);
-            jnum_(l, "r2", tw.r2_log);
+            dw_json_add_num(l, "a", tw.a);
+            dw_json_add_num(l, "a_se", tw.a_se);
+            dw_json_add_num(l, "b", tw.b);
+            dw_json_add_num(l, "b_se", tw.b_se);
+            dw_json_add_num(l, "r2", tw.r2_log);
         } else {
             cJSON_AddNullToObject(o, "power");
             cJSON_AddNullToObject(o, "log");
@@ -314,17 +310,17 @@ int cli_fit_depth(const char *path, DsTable *t, const char *maps, int json) {
         for (int k = 0; k < nw; k++) {
             cJSON *r = cJSON_CreateObject();
             cJSON_AddItemToArray(da, r);
-            jnum_(r, "width", dc[k].width);
-            jnum_(r, "tokens", dc[k].tokens);
+            dw_json_add_num(r, "width", dc[k].width);
+            dw_json_add_num(r, "tokens", dc[k].tokens);
             cJSON_AddNumberToObject(r, "ndepths", dc[k].ndepths);
             cJSON_AddNumberToObject(r, "nruns", dc[k].nruns);
             cJSON_AddNumberToObject(r, "ndropped", dc[k].ndropped);
             cJSON_AddStringToObject(r, "kind", kind_name_(dc[k].kind));
-            jnum_(r, "dcrit", dc[k].dcrit);
-            jnum_(r, "lo", dc[k].lo);
-            jnum_(r, "hi", dc[k].hi);
-            jnum_(r, "loss_at_min", dc[k].loss_at_min);
-            jnum_(r, "depth_at_min", dc[k].depth_at_min);
+            dw_json_add_num(r, "dcrit", dc[k].dcrit);
+            dw_json_add_num(r, "lo", dc[k].lo);
+            dw_json_add_num(r, "hi", dc[k].hi);
+            dw_json_add_num(r, "loss_at_min", dc[k].loss_at_min);
+            dw_json_add_num(r, "depth_at_min", dc[k].depth_at_min);
             jstr_(r, "why", dc[k].why);
             cJSON *cv = cJSON_AddArrayToObject(r, "curve");
             int nd = curve_(dep, wid, ctok >= 0 ? tok : NULL, los, m, dc[k].width, dc[k].tokens,
@@ -342,16 +338,16 @@ int cli_fit_depth(const char *path, DsTable *t, const char *maps, int json) {
         cJSON_AddBoolToObject(ko, "ok", kp_rc == DW_OK);
         cJSON_AddNumberToObject(ko, "nwidths", clos >= 0 && m > 0 ? kp.nwidths : 0);
         if (kp_rc == DW_OK) {
-            jnum_(ko, "kappa", kp.kappa);
-            jnum_(ko, "kappa_se", kp.kappa_se);
-            jnum_(ko, "r2", kp.r2_kappa);
+            dw_json_add_num(ko, "kappa", kp.kappa);
+            dw_json_add_num(ko, "kappa_se", kp.kappa_se);
+            dw_json_add_num(ko, "r2", kp.r2_kappa);
             if (kp.has_power) {
                 cJSON *p = cJSON_AddObjectToObject(ko, "power");
-                jnum_(p, "c", kp.c);
-                jnum_(p, "c_se", kp.c_se);
-                jnum_(p, "beta", kp.beta);
-                jnum_(p, "beta_se", kp.beta_se);
-                jnum_(p, "r2", kp.r2_power);
+                dw_json_add_num(p, "c", kp.c);
+                dw_json_add_num(p, "c_se", kp.c_se);
+                dw_json_add_num(p, "beta", kp.beta);
+                dw_json_add_num(p, "beta_se", kp.beta_se);
+                dw_json_add_num(p, "r2", kp.r2_power);
             } else {
                 cJSON_AddNullToObject(ko, "power");
             }

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "common/dw.h"
+#include "common/dwjson.h"
 #include "common/embedded.h"
 #include "planner/hfconfig.h"
 
@@ -59,28 +60,23 @@ cJSON *report_law_json(const Law *law) {
     return j;
 }
 
-static void add_num_(cJSON *o, const char *k, double v) {
-    if (isfinite(v)) cJSON_AddNumberToObject(o, k, v);
-    else cJSON_AddNullToObject(o, k);
-}
-
 cJSON *report_point_json(const PlanPoint *pt) {
     cJSON *o = cJSON_CreateObject();
-    add_num_(o, "depth", pt->depth);
-    add_num_(o, "width", pt->width);
+    dw_json_add_num(o, "depth", pt->depth);
+    dw_json_add_num(o, "width", pt->width);
     if (pt->heads > 0) {
         cJSON_AddNumberToObject(o, "heads", pt->heads);
         cJSON_AddNumberToObject(o, "head_dim", pt->head_dim);
     }
-    add_num_(o, "params_law", pt->params_law);
-    add_num_(o, "params_nonembed", pt->params_nonembed);
-    add_num_(o, "params_total", pt->params_total);
-    add_num_(o, "tokens", pt->tokens);
-    add_num_(o, "tokens_per_param", pt->tokens_per_param);
-    add_num_(o, "flops", pt->flops);
-    add_num_(o, "loss", pt->loss);
-    add_num_(o, "dcrit", pt->dcrit);
-    add_num_(o, "depth_over_dcrit", pt->depth / pt->dcrit);
+    dw_json_add_num(o, "params_law", pt->params_law);
+    dw_json_add_num(o, "params_nonembed", pt->params_nonembed);
+    dw_json_add_num(o, "params_total", pt->params_total);
+    dw_json_add_num(o, "tokens", pt->tokens);
+    dw_json_add_num(o, "tokens_per_param", pt->tokens_per_param);
+    dw_json_add_num(o, "flops", pt->flops);
+    dw_json_add_num(o, "loss", pt->loss);
+    dw_json_add_num(o, "dcrit", pt->dcrit);
+    dw_json_add_num(o, "depth_over_dcrit", pt->depth / pt->dcrit);
     cJSON_AddStringToObject(o, "dcrit_kind", pt->dcrit_kind == 0 ? "interior minimum"
                                              : pt->dcrit_kind > 0 ? "none: loss falls with depth"
                                                                   : "at or below one layer");

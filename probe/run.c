@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/dw.h"
+#include "common/dwjson.h"
 #include "datasets/shards.h"
 #include "planner/count.h"
 #include "probe/checkpoint.h"
@@ -437,11 +438,6 @@ out:
 // ----------------------------------------------------------------------------
 // the record
 
-static void add_num_(cJSON *j, const char *k, double v) {
-    if (isfinite(v)) cJSON_AddNumberToObject(j, k, v);
-    else cJSON_AddNullToObject(j, k);
-}
-
 static void add_arr_(cJSON *j, const char *k, const double *x, int n, int have) {
     if (!have || !x) {
         cJSON_AddNullToObject(j, k);
@@ -468,9 +464,9 @@ static char *record_json_(const ProbeRunConfig *c, const ProbeRunResult *r, int 
     cJSON_AddNumberToObject(j, "params", (double)r->params);
     cJSON_AddNumberToObject(j, "params_nonembed", (double)r->params_nonembed);
     cJSON_AddNumberToObject(j, "tokens", r->tokens);
-    add_num_(j, "flops", r->flops);
-    add_num_(j, "loss", r->loss);
-    add_num_(j, "val_loss", r->val_loss);
+    dw_json_add_num(j, "flops", r->flops);
+    dw_json_add_num(j, "loss", r->loss);
+    dw_json_add_num(j, "val_loss", r->val_loss);
     add_arr_(j, "grad_norms", r->grad_norms, L, have_grad);
     add_arr_(j, "grad_norms_attn", r->grad_norms_attn, L, have_grad);
     add_arr_(j, "grad_norms_mlp", r->grad_norms_mlp, L, have_grad);
@@ -479,7 +475,7 @@ static char *record_json_(const ProbeRunConfig *c, const ProbeRunResult *r, int 
     cJSON_AddNumberToObject(j, "seed", (double)c->seed);
     cJSON_AddStringToObject(j, "dataset", r->dataset);
     cJSON_AddStringToObject(j, "backend", "cpu");
-    add_num_(j, "tokens_per_s", r->tokens_per_s);
+    dw_json_add_num(j, "tokens_per_s", r->tokens_per_s);
     cJSON_AddStringToObject(j, "status", r->status);
     cJSON_AddStringToObject(j, "dwplan_version", DWPLAN_VERSION);
     cJSON_AddNumberToObject(j, "lr", c->lr);
@@ -489,13 +485,13 @@ static char *record_json_(const ProbeRunConfig *c, const ProbeRunResult *r, int 
     cJSON_AddNumberToObject(j, "steps", (double)r->steps);
     cJSON_AddNumberToObject(j, "steps_done", (double)r->steps_done);
     cJSON_AddNumberToObject(j, "tokens_trained", r->tokens_trained);
-    add_num_(j, "wall_s", r->wall_s);
-    add_num_(j, "loss_floor", r->loss_floor);
-    add_num_(j, "loss_initial", r->loss_initial);
-    add_num_(j, "loss_last", r->loss_last);
-    add_num_(j, "grad_norm_global", have_grad ? r->grad_norm_global : NAN);
-    add_num_(j, "flops_6n", r->flops_6n);
-    add_num_(j, "flops_model", r->flops_model);
+    dw_json_add_num(j, "wall_s", r->wall_s);
+    dw_json_add_num(j, "loss_floor", r->loss_floor);
+    dw_json_add_num(j, "loss_initial", r->loss_initial);
+    dw_json_add_num(j, "loss_last", r->loss_last);
+    dw_json_add_num(j, "grad_norm_global", have_grad ? r->grad_norm_global : NAN);
+    dw_json_add_num(j, "flops_6n", r->flops_6n);
+    dw_json_add_num(j, "flops_model", r->flops_model);
     cJSON_AddBoolToObject(j, "biases", m->biases);
     cJSON_AddNumberToObject(j, "threads", threads);
     cJSON_AddStringToObject(j, "dataset_desc", r->dataset_desc);
