@@ -63,6 +63,7 @@ int cmd_law(int argc, char **argv);
  * the command works; until then the macro is NULL and the command is not offered. */
 int cmd_data(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_probe_bench(int argc, char **argv); /* cli/cmd_probe_bench.c */
 int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 #include "cli_usage.h"

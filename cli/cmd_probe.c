@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "common/dw.h"
 #include "datasets/shards.h"
+#include "kernels/kern.h"
 #include "probe/checkpoint.h"
 #include "probe/run.h"
 #include "probe/sweep.h"
@@ -21,10 +22,12 @@ static void help_(void) {
            "       dwplan probe sweep --depths LIST --widths LIST (--tokens T | --iso-flops C)\n"
            "                          [--jobs N] [options] -o runs.jsonl\n"
            "       dwplan probe eval  --checkpoint DIR [--batch-file F [--grads FILE]] [--json]\n"
+           "       dwplan probe bench [--backend cpu|cuda] [--widths LIST] [--depths LIST] [--json]\n"
            "\n"
            "Trains the probe transformer (GPT-NeoX block: Pre-LN, RoPE, GELU MLP, untied head;\n"
-           "AdamW, clipping 1.0) on the CPU and appends one run record per run (JSON Lines:\n"
-           "loss, val_loss, per-layer gradient norms, tokens/s, FLOPs, status). Without --data\n"
+           "AdamW, clipping 1.0) on the CPU or a CUDA GPU (--backend cuda) and appends one\n"
+           "run record per run (JSON Lines: loss, val_loss, per-layer gradient norms,\n"
+           "tokens/s, FLOPs, status). Without --data\n"
            "it trains on dwplan's synthetic language, so it works on a fresh machine.\n"
            "Each subcommand has --help.\n"
            "\n"
@@ -33,6 +36,7 @@ static void help_(void) {
            "  dwplan probe sweep --depths 1-8 --widths 32,64,128 --tokens 2M --jobs 2 -o runs.jsonl\n"
            "  dwplan fit runs.jsonl --critical-depth\n"
            "  dwplan probe eval --checkpoint ckpt/ --json\n"
+           "  dwplan probe bench --backend cuda --math bf16\n"
            "\n"
            "exit codes: 0 ok, 1 a run failed, 2 usage, 3 bad input data, 4 system error\n");
 }
@@ -40,7 +44,8 @@ static void help_(void) {
 static void help_run_(void) {
     printf("usage: dwplan probe run --depth D --width W [--heads H] [--tokens T | --steps S]\n"
            "           [--batch B] [--seq S] [--lr LR] [--schedule constant|cosine] [--warmup N]\n"
-           "           [--seed S] [--threads N] [--grad-step N] [--data DIR|synthetic[:SPEC]]\n"
+           "           [--seed S] [--threads N] [--backend cpu|cuda [--math fp32|tf32|bf16]]\n"
+           "           [--grad-step N] [--data DIR|synthetic[:SPEC]]\n"
            "           [--checkpoint DIR [--checkpoint-every N] [--stop-at N]] [--resume DIR]\n"
            "           [--quiet] [-o runs.jsonl]\n"
            "\n"
@@ -64,6 +69,13 @@ static void help_run_(void) {
            "  --seed S                initialisation and data order (default 1)\n"
            "  --threads N             compute threads (default: all CPUs); a run is\n"
            "                          deterministic for a seed and a thread count\n"
+           "device:\n"
+           "  --backend cpu|cuda      where to train (default cpu). cuda loads\n"
+           "                          libdwplan_cuda.so (built when CMake finds nvcc; found next\n"
+           "                          to dwplan or via $DWPLAN_CUDA_LIB) and needs a GPU\n"
+           "  --math fp32|tf32|bf16   cuda GEMM precision (default fp32): tf32 and bf16 run the\n"
+           "                          GEMMs on tensor cores with fp32 weights and accumulation\n"
+           "  --device N              CUDA device ordinal (default 0)\n"
            "measurement:\n"
            "  --grad-step N           per-layer gradient norms at step N (default 1000, or the\n"
            "                          last step if fewer) and at the end\n"
@@ -95,6 +107,8 @@ static void help_run_(void) {
            "  dwplan probe run --depth 8 --width 256 --steps 3000 --schedule cosine --warmup 100 \\\n"
            "      --data shards/sotu --checkpoint ck/ --checkpoint-every 500 -o runs.jsonl\n"
            "  dwplan probe run --resume ck/ -o runs.jsonl\n"
+           "  dwplan probe run --depth 12 --width 768 --tokens 100M --seq 1024 --batch 32 \\\n"
+           "      --backend cuda --math bf16 --data shards/sotu -o runs.jsonl\n"
            "\n"
            "exit codes: 0 ok or diverged (recorded), 1 failed, 2 usage or impossible plan,\n"
            "3 bad data, 4 system error or not enough memory\n");
@@ -118,8 +132,8 @@ static void help_sweep_(void) {
            "  --threads N             total threads (default: all CPUs)\n"
            "  run options             --batch --seq --lr --schedule --warmup --seed --data\n"
            "                          --grad-step --val-batches --vocab --mlp-ratio --no-biases\n"
-           "                          --init-std --synthetic-tokens --max-memory (as for\n"
-           "                          probe run)\n"
+           "                          --init-std --synthetic-tokens --max-memory --backend\n"
+           "                          --math --device (as for probe run)\n"
            "resume and sharing:\n"
            "  Configs already in the results file (same depth, width, heads, tokens, seed,\n"
            "  dataset, lr, batch, seq) are skipped, so re-running the command resumes a killed\n"
@@ -171,6 +185,7 @@ typedef struct {
     const char *schedule;
     int no_biases;
     double init_std;
+    const char *backend, *math;
 } RunOpts;
 
 static int run_opts_finish_(RunOpts *o, const char *cmd) {
@@ -189,6 +204,13 @@ static int run_opts_finish_(RunOpts *o, const char *cmd) {
     r->synth_tokens = (size_t)o->synth;
     if (o->no_biases) r->model.biases = 0;
     if (o->init_std > 0) r->model.init_std = (float)o->init_std;
+    if (o->backend && (r->backend = kern_backend_parse(o->backend)) < 0)
+        return cli_usage_error(cmd, "--backend: cpu or cuda (got '%s')", o->backend);
+    if (o->math && (r->math = kern_math_parse(o->math)) < 0)
+        return cli_usage_error(cmd, "--math: fp32, tf32 or bf16 (got '%s')", o->math);
+    if (r->math != KERN_MATH_FP32 && r->backend != KERN_CUDA)
+        return cli_usage_error(cmd, "--math %s needs --backend cuda (the CPU computes in fp32)",
+                               o->math);
     if (o->schedule) {
         if (!strcmp(o->schedule, "constant")) r->schedule = PROBE_SCHED_CONSTANT;
         else if (!strcmp(o->schedule, "cosine")) r->schedule = PROBE_SCHED_COSINE;
@@ -212,7 +234,7 @@ static int run_exit_(const ProbeRunResult *res) {
 static int is_setting_(const char *arg) {
     static const char *const keep[] = {"--threads", "-o", "--checkpoint", "--checkpoint-every",
                                        "--stop-at", "--quiet", "--max-memory", "--resume",
-                                       "--help", "-h"};
+                                       "--backend", "--math", "--device", "--help", "-h"};
     size_t n = strcspn(arg, "=");
     for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
         if (strlen(keep[k]) == n && !strncmp(arg, keep[k], n)) return 0;
@@ -240,6 +262,8 @@ static int cmd_run_(int argc, char **argv) {
         CLI_OPT_NUM("--lr", &r.lr, 0, 0), CLI_OPT_STR("--schedule", &o.schedule),
         CLI_OPT_NUM("--warmup", &o.warmup, -1, 1), CLI_OPT_NUM("--seed", &o.seed, -1, 0),
         CLI_OPT_INT("--threads", &r.threads, 1, 4096),
+        CLI_OPT_STR("--backend", &o.backend), CLI_OPT_STR("--math", &o.math),
+        CLI_OPT_INT("--device", &r.device, 0, 1024),
         CLI_OPT_NUM("--grad-step", &o.grad_step, 0, 1),
         CLI_OPT_INT("--val-batches", &r.val_batches, 1, 1000000),
         CLI_OPT_STR("--data", &r.data), CLI_OPT_NUM("--synthetic-tokens", &o.synth, 1, 1),
@@ -384,6 +408,8 @@ static int cmd_sweep_(int argc, char **argv) {
         CLI_OPT_NUM("--lr", &r->lr, 0, 0), CLI_OPT_STR("--schedule", &o.schedule),
         CLI_OPT_NUM("--warmup", &o.warmup, -1, 1), CLI_OPT_NUM("--seed", &o.seed, -1, 0),
         CLI_OPT_NUM("--grad-step", &o.grad_step, 0, 1),
+        CLI_OPT_STR("--backend", &o.backend), CLI_OPT_STR("--math", &o.math),
+        CLI_OPT_INT("--device", &r->device, 0, 1024),
         CLI_OPT_INT("--val-batches", &r->val_batches, 1, 1000000),
         CLI_OPT_STR("--data", &r->data), CLI_OPT_NUM("--synthetic-tokens", &o.synth, 1, 1),
         CLI_OPT_NUM("--max-memory", &o.max_mem, 0, 1),
@@ -603,7 +629,7 @@ done:
 }
 
 int cmd_probe(int argc, char **argv) {
-    if (argc < 2) return cli_usage_error("probe", "give a subcommand: run, sweep or eval");
+    if (argc < 2) return cli_usage_error("probe", "give a subcommand: run, sweep, eval or bench");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         help_();
         return 0;
@@ -611,5 +637,7 @@ int cmd_probe(int argc, char **argv) {
     if (!strcmp(argv[1], "run")) return cmd_run_(argc - 1, argv + 1);
     if (!strcmp(argv[1], "sweep")) return cmd_sweep_(argc - 1, argv + 1);
     if (!strcmp(argv[1], "eval")) return cmd_eval_(argc - 1, argv + 1);
-    return cli_usage_error("probe", "unknown subcommand '%s': run, sweep or eval", argv[1]);
+    if (!strcmp(argv[1], "bench")) return cmd_probe_bench(argc - 1, argv + 1);
+    return cli_usage_error("probe", "unknown subcommand '%s': run, sweep, eval or bench",
+                           argv[1]);
 }

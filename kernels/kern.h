@@ -1,28 +1,37 @@
 /* kernels/kern.h — the backend interface of the probe model's operations (DESIGN §2, §5).
  *
- * A KernCtx names a backend and its thread count and carries two tables of operations: one
- * in float (the run) and one in double (finite-difference tests; CPU only). Each operation
- * below is written once in the template section of this header and exists twice:
- * kern_<op> (float, table ctx->ops) and kern_<op>_d (double, table ctx->ops_d). The CPU
- * backend (kernels/cpu/, CBLAS + OpenMP) fills both tables; the CUDA backend (issue 7, a
- * shared library loaded at run time) fills the float table and leaves ops_d NULL. A
- * backend's functions are reached only through these tables, so dwplan never links CUDA.
+ * A KernCtx names a backend and carries three tables: memory (KernMem: allocate, copy to and
+ * from the host, synchronise), operations in float (the run) and operations in double
+ * (finite-difference tests; CPU only). Each operation below is written once in the template
+ * section of this header and exists twice: kern_<op> (float, table ctx->ops) and
+ * kern_<op>_d (double, table ctx->ops_d). The CPU backend (kernels/cpu/, CBLAS + OpenMP)
+ * fills every table; the CUDA backend (kernels/cuda/, cuBLAS) is a shared library that
+ * kern_ctx_open loads with dlopen only when asked for (kernels/kern.c), fills the memory
+ * and float tables and leaves ops_d NULL. A backend's functions are reached only through
+ * these tables, so dwplan never links CUDA.
  *
  * Letters: B batch, T sequence, C width, NH heads, HS = C/NH head size, V vocab,
  * M rows of a matmul (B·T), K its input width, N its output width.
  *
  * Conventions shared by every operation:
- *   - Row-major, contiguous tensors with the shapes in the comments.
+ *   - Tensors are backend memory (kern_alloc: host memory for the CPU, device memory for
+ *     CUDA), row-major and contiguous with the shapes in the comments; token ids (tokens,
+ *     targets) too. Scalar results (double *out of the sums of squares) and the segment
+ *     tables (off, len) are host memory.
  *   - Gradients of parameters ("dw", "dbias", "dwte") accumulate (+=), so several backward
  *     passes add up. Gradients of activations are overwritten (=) unless the comment says
  *     "accumulates".
  *   - qkv rows use GPT-NeoX's grouping (B, T, NH, 3, HS): for head h the q, k, v vectors
  *     are consecutive, at h·3·HS + {0, HS, 2·HS}, as Hugging Face's GPTNeoXAttention views
  *     query_key_value's output as (NH, 3·HS).
- *   - Results depend only on the inputs and ctx->threads: work is split with static
- *     partitions and every reduction is combined in a fixed order (no atomics).
- *   - Return DW_OK, or a negative DW_E* code with the message set (device failures; the CPU
- *     backend cannot fail once the context exists). Shape errors are DW_ASSERTs.
+ *   - Results depend only on the inputs and the context (backend, threads, math mode):
+ *     work is split with static partitions and every reduction is combined in a fixed
+ *     order (no atomics), on the CPU and on the GPU.
+ *   - Return DW_OK, or a negative DW_E* code with the message set (device failures name the
+ *     CUDA or cuBLAS call, file and line; the CPU backend cannot fail once the context
+ *     exists). Shape errors are DW_ASSERTs on the CPU and DW_EINVAL on the GPU.
+ *   - The GPU runs asynchronously: an operation returns once queued; kern_download and
+ *     kern_sync wait for it, and report an error raised by earlier queued work.
  */
 #ifndef KERN_TEMPLATE
 
@@ -32,16 +41,61 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Version of this interface between dwplan and a backend library; the CUDA library
+ * reports the one it was built with and kern_ctx_open refuses a mismatch. Bump it with any
+ * change to KernCtx, KernOptions, KernHost, KernMem or the operation tables. */
+#define KERN_ABI_VERSION 1
+
 enum { KERN_CPU = 0, KERN_CUDA = 1 };
+
+/* GEMM precision. FP32 everywhere by default; on CUDA, TF32 and BF16 run cuBLAS's GEMMs on
+ * tensor cores with fp32 inputs, outputs and accumulation (CUBLAS_COMPUTE_32F_FAST_TF32 /
+ * _FAST_16BF: the inputs are rounded to TF32 or bf16 inside the GEMM); parameters, their
+ * master copy, gradients, moments and every other operation stay fp32. The CPU backend
+ * runs FP32 only. */
+enum { KERN_MATH_FP32 = 0, KERN_MATH_TF32 = 1, KERN_MATH_BF16 = 2 };
 
 typedef struct KernCtx KernCtx;
 /* The operation tables, float and double, are defined by the template section below. */
 typedef struct KernOps KernOps;
 typedef struct KernOps_d KernOps_d;
 
+typedef struct {
+    int backend;         /* KERN_CPU, KERN_CUDA */
+    int threads;         /* CPU compute threads (>= 1); the CUDA backend ignores it */
+    int math;            /* KERN_MATH_*; the CPU accepts FP32 only */
+    int device;          /* CUDA device ordinal (>= 0) */
+    const char *library; /* CUDA: path of the backend library; NULL: $DWPLAN_CUDA_LIB, then
+                          * next to the executable (kernels/kern.c lists the places) */
+} KernOptions;
+
+/* Services of the dwplan process that a backend library uses (it does not link dwplan's
+ * code): dw_error_set, so its messages reach the CLI like any other. */
+typedef struct {
+    int abi; /* KERN_ABI_VERSION */
+    int (*error_set)(int code, const char *fmt, ...);
+} KernHost;
+
+/* Backend memory. alloc returns zeroed memory or NULL (message set); upload copies host →
+ * backend, download backend → host (waits for queued work), sync waits for queued work;
+ * close releases the backend's own state (called by kern_ctx_free). */
+typedef struct {
+    void *(*alloc)(KernCtx *, size_t bytes);
+    void (*release)(KernCtx *, void *p);
+    int (*upload)(KernCtx *, void *dst, const void *src_host, size_t bytes);
+    int (*download)(KernCtx *, void *dst_host, const void *src, size_t bytes);
+    int (*sync)(KernCtx *);
+    void (*close)(KernCtx *);
+} KernMem;
+
 struct KernCtx {
     int backend;              /* KERN_CPU, KERN_CUDA */
-    int threads;              /* compute threads (>= 1) */
+    int threads;              /* CPU compute threads (>= 1); 1 for CUDA */
+    int math;                 /* KERN_MATH_* */
+    int host_memory;          /* 1: backend memory is host memory (CPU) and host code may
+                               * read and write it directly */
+    char device[160];         /* what runs: "CPU, 2 threads, OpenBLAS ...", "NVIDIA ... */
+    const KernMem *mem;
     const KernOps *ops;       /* float operations */
     const KernOps_d *ops_d;   /* double operations, or NULL (CUDA) */
     void *impl;               /* backend state (owned; freed by kern_ctx_free) */
@@ -60,18 +114,51 @@ struct KernCtx {
 #undef KS
 #undef KERN_TEMPLATE
 
-/* Sets up a backend with `threads` compute threads (CPU: OpenMP threads; each thread calls
- * a single-threaded BLAS, so the BLAS library's own threading is switched off for the
- * process — OpenBLAS and BLIS are recognised at run time). Inputs: ctx (caller-owned
- * struct), backend KERN_CPU or KERN_CUDA, threads >= 1. Return: DW_OK; DW_EINVAL for
- * threads < 1 or an unknown backend; DW_EDEVICE when the backend is not available (this
- * build has no CUDA library). */
+/* Opens a backend. Inputs: ctx (caller-owned struct), o (backend, threads, math, device,
+ * library). Return: DW_OK; DW_EINVAL for threads < 1, an unknown backend or a math mode the
+ * backend lacks; DW_EDEVICE when the backend is not available — the CUDA library missing
+ * or built for another interface version, no CUDA runtime, driver or device (the message
+ * quotes the CUDA runtime's words). The CPU backend runs `threads` OpenMP threads, each
+ * calling a single-threaded BLAS (the BLAS library's own threading is switched off for the
+ * process; OpenBLAS and BLIS are recognised at run time). */
+int kern_ctx_open(KernCtx *ctx, const KernOptions *o);
+/* kern_ctx_open with fp32 math, device 0 and the default library search. */
 int kern_ctx_init(KernCtx *ctx, int backend, int threads);
 void kern_ctx_free(KernCtx *ctx);
+
+/* "cpu", "cuda"; "fp32", "tf32", "bf16" — and back (-1 for an unknown name). */
+const char *kern_backend_name(int backend);
+int kern_backend_parse(const char *name);
+const char *kern_math_name(int math);
+int kern_math_parse(const char *name);
+
+/* The CPU backend's own opening (kernels/cpu/kern_cpu.c), called by kern_ctx_open. */
+int kern_cpu_open(KernCtx *ctx, const KernOptions *o);
 
 /* The BLAS library the CPU backend runs on, e.g. "OpenBLAS 0.3.21 ... (core Haswell)", or
  * "CBLAS (unknown implementation)". Static storage. */
 const char *kern_cpu_blas_info(void);
+
+/* Backend memory (see KernMem). kern_alloc returns zeroed memory, or NULL with the message
+ * set. */
+static inline void *kern_alloc(KernCtx *ctx, size_t bytes) { return ctx->mem->alloc(ctx, bytes); }
+static inline void kern_release(KernCtx *ctx, void *p) {
+    if (p) ctx->mem->release(ctx, p);
+}
+static inline int kern_upload(KernCtx *ctx, void *dst, const void *src_host, size_t bytes) {
+    return ctx->mem->upload(ctx, dst, src_host, bytes);
+}
+static inline int kern_download(KernCtx *ctx, void *dst_host, const void *src, size_t bytes) {
+    return ctx->mem->download(ctx, dst_host, src, bytes);
+}
+static inline int kern_sync(KernCtx *ctx) { return ctx->mem->sync(ctx); }
+
+/* The entry point a backend library exports (extern "C"): fills ctx for the options, using
+ * host's services for its messages. The library also exports
+ * `int dwplan_kern_abi(void)` returning the KERN_ABI_VERSION it was built with. */
+typedef int (*KernLibOpen)(KernCtx *ctx, const KernOptions *o, const KernHost *host);
+#define KERN_LIB_OPEN_SYMBOL "dwplan_kern_open"
+#define KERN_LIB_ABI_SYMBOL "dwplan_kern_abi"
 
 #endif /* KERN_H */
 

@@ -170,6 +170,12 @@ static inline KERN_HD KM_R KM(kern_gelu_grad)(KM_R x) {
 // ----------------------------------------------------------------------------
 // LayerNorm row statistics
 
+/* 1/sqrt(biased variance + eps) from the sum of squared deviations from the mean over C
+ * values (the CPU sums a row in one thread, the GPU across a warp; both finish here). */
+static inline KERN_HD KM_R KM(kern_ln_rstd)(KM_R sq_dev_sum, int C, KM_R eps) {
+    return (KM_R)1 / KM_SQRT(sq_dev_sum / (KM_R)C + eps);
+}
+
 /* Mean and 1/sqrt(biased variance + eps) of x[0..C): two passes (mean, then the squared
  * deviations), as PyTorch's LayerNorm computes them. */
 static inline KERN_HD void KM(kern_ln_stats)(const KM_R *x, int C, KM_R eps, KM_R *mean,
@@ -184,9 +190,8 @@ static inline KERN_HD void KM(kern_ln_stats)(const KM_R *x, int C, KM_R eps, KM_
         KM_R d = x[i] - m;
         v += d * d;
     }
-    v = v / (KM_R)C;
     *mean = m;
-    *rstd = (KM_R)1 / KM_SQRT(v + eps);
+    *rstd = KM(kern_ln_rstd)(v, C, eps);
 }
 
 // ----------------------------------------------------------------------------

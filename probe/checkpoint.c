@@ -127,6 +127,10 @@ int probe_safetensors_save(const char *path, ProbeModel *m, int nwhich, const in
             int64_t shape[2];
             int ndim;
             probe_model_tensor(m, i, which[w], &data, shape, &ndim);
+            if (!data) { /* a GPU model whose device failed */
+                rc = dw_error_set(DW_EDEVICE, "%s: %s", path, probe_model_error(m));
+                goto out;
+            }
             if (write_f32_(f, data, numel_(shape, ndim))) goto werr;
         }
     if (fflush(f) || fsync(fileno(f))) goto werr;
@@ -235,6 +239,10 @@ int probe_safetensors_load(const char *path, ProbeModel *m, int nwhich, const in
             uint64_t b = 0;
             const char *nm = probe_model_tensor(m, i, which[w], &data, shape, &ndim);
             snprintf(name, sizeof name, "%s%s", nm, suffix[w]);
+            if (!data) {
+                rc = dw_error_set(DW_EDEVICE, "%s: %s", path, probe_model_error(m));
+                goto out;
+            }
             if ((rc = st_entry_(hdr, path, name, shape, ndim, dlen, &b))) goto out;
             size_t n = numel_(shape, ndim);
             if (fseeko(f, (off_t)(start + b), SEEK_SET) || fread(data, sizeof(float), n, f) != n) {
@@ -243,6 +251,9 @@ int probe_safetensors_load(const char *path, ProbeModel *m, int nwhich, const in
             }
             if (!host_little_()) swap4_(data, n);
         }
+    /* the host copies now hold the checkpoint: to the device (no-op on the CPU) */
+    for (int w = 0; w < nwhich; w++)
+        if ((rc = probe_model_commit(m, which[w]))) goto out;
     if (meta_json) {
         const cJSON *meta = cJSON_GetObjectItemCaseSensitive(hdr, "__metadata__");
         *meta_json = meta ? cJSON_PrintUnformatted(meta) : strdup("{}");

@@ -21,6 +21,13 @@
  * at the end of this file, which the file includes into itself for float (the run) and for
  * double (PROBE_F64: the whole-model finite-difference test). Design stance: readable, with
  * the speed in the kernels.
+ *
+ * Backends: the four blocks and the token ids live in the backend's memory (kern_alloc);
+ * on the CPU that is host memory, on CUDA device memory. Host code touches the blocks only
+ * through host views (host_view_): on the CPU the block itself, on CUDA a host copy that
+ * is downloaded when stale and uploaded by probe_model_commit after host writes
+ * (initialisation, checkpoint loads). A backend failure (a CUDA error) is sticky: the
+ * forward returns NaN, later calls do nothing, and probe_model_status reports it.
  */
 #ifndef PROBE_MODEL_TEMPLATE
 
@@ -139,6 +146,8 @@ struct ProbeModel {
     int B, T;              /* allocated batch and sequence */
     int threads;
     KernCtx ctx;
+    int status;            /* DW_OK, or the first backend failure (sticky) */
+    char error[512];       /* its message */
 
     size_t psize[NUM_PARAMS], poff[NUM_PARAMS]; /* elements; per-layer tensors all layers */
     size_t nparams;
@@ -148,7 +157,14 @@ struct ProbeModel {
     size_t nacts;
     void *acts;
 
-    int32_t *inputs;       /* (B, T) copy of the last forward's inputs */
+    /* host views of params, grads, moments (CUDA only; NULL on the CPU, where the blocks
+     * are host memory) and whether each holds the block's current contents */
+    void *host[3];
+    int host_fresh[3];
+    float *host_logits, *host_losses; /* CUDA: downloaded logits (B,T,V), losses (B,T) */
+
+    int32_t *inputs;       /* backend memory: (B, T) inputs of the last forward, then (B, T)
+                            * targets */
     int fB, fT;            /* shape of the last forward */
     int have_targets;      /* the last forward had targets: backward may run */
     double loss;           /* mean loss of the last forward, in the model's precision */
@@ -282,20 +298,42 @@ double probe_model_flops_per_token(const ProbeModelConfig *c, int T) {
 // ----------------------------------------------------------------------------
 // alloc / free
 
-/* Size-checked aligned allocation of n elements of esize bytes, zeroed when zero is set. */
-static void *block_alloc_(size_t n, size_t esize, int zero) {
+/* Size-checked backend allocation of n elements of esize bytes (zeroed). */
+static void *block_alloc_(ProbeModel *m, size_t n, size_t esize) {
     if (n == 0) n = 1;
     if (n > SIZE_MAX / esize / 2) return NULL;
-    size_t bytes = (n * esize + 63) / 64 * 64;
-    void *p = aligned_alloc(64, bytes);
-    if (p && zero) memset(p, 0, bytes);
-    return p;
+    return kern_alloc(&m->ctx, n * esize);
+}
+
+/* Records the first backend failure (the message dw_error_get holds) and returns it. */
+static int fail_(ProbeModel *m, int rc) {
+    if (rc && !m->status) {
+        m->status = rc;
+        snprintf(m->error, sizeof m->error, "%s", dw_error_get());
+    }
+    return m->status;
+}
+
+void probe_device_default(ProbeDevice *d) {
+    DW_ASSERT(d);
+    memset(d, 0, sizeof *d);
+    d->backend = KERN_CPU;
+    d->threads = 1;
+    d->math = KERN_MATH_FP32;
 }
 
 ProbeModel *probe_model_alloc_prec(const ProbeModelConfig *c, int B, int T, int threads,
                                    int precision) {
+    ProbeDevice d;
+    probe_device_default(&d);
+    d.threads = threads;
+    return probe_model_alloc_dev(c, B, T, &d, precision);
+}
+
+ProbeModel *probe_model_alloc_dev(const ProbeModelConfig *c, int B, int T, const ProbeDevice *dev,
+                                  int precision) {
     ProbeModel *m = NULL;
-    DW_ASSERT(c);
+    DW_ASSERT(c && dev);
     if (probe_model_config_check(c)) return NULL;
     if (B < 1 || T < 1) {
         dw_error_set(DW_EINVAL, "batch and sequence must be >= 1 (got %d, %d)", B, T);
@@ -319,8 +357,16 @@ ProbeModel *probe_model_alloc_prec(const ProbeModelConfig *c, int B, int T, int 
     m->esize = precision == PROBE_F64 ? sizeof(double) : sizeof(float);
     m->B = B;
     m->T = T;
-    m->threads = threads;
-    if (kern_ctx_init(&m->ctx, KERN_CPU, threads)) {
+    m->threads = dev->threads;
+    KernOptions ko = {dev->backend, dev->threads, dev->math, dev->device, dev->library};
+    if (kern_ctx_open(&m->ctx, &ko)) {
+        free(m);
+        return NULL;
+    }
+    if (precision == PROBE_F64 && !m->ctx.ops_d) {
+        dw_error_set(DW_EINVAL, "the %s backend has no double precision",
+                     kern_backend_name(dev->backend));
+        kern_ctx_free(&m->ctx);
         free(m);
         return NULL;
     }
@@ -330,11 +376,16 @@ ProbeModel *probe_model_alloc_prec(const ProbeModelConfig *c, int B, int T, int 
     m->nacts = plan_offsets_(m->asize, m->aoff, NUM_ACTS);
     /* the padding between tensors stays zero in every block, so the blocks can be treated
      * as flat vectors (global norm, AdamW) */
-    if (!(m->params = block_alloc_(m->nparams, m->esize, 1))) goto nomem;
-    if (!(m->grads = block_alloc_(m->nparams, m->esize, 1))) goto nomem;
-    if (!(m->moments = block_alloc_(2 * m->nparams, m->esize, 1))) goto nomem;
-    if (!(m->acts = block_alloc_(m->nacts, m->esize, 0))) goto nomem;
-    if (!(m->inputs = calloc((size_t)B * T, sizeof(int32_t)))) goto nomem;
+    if (!(m->params = block_alloc_(m, m->nparams, m->esize))) goto nomem;
+    if (!(m->grads = block_alloc_(m, m->nparams, m->esize))) goto nomem;
+    if (!(m->moments = block_alloc_(m, 2 * m->nparams, m->esize))) goto nomem;
+    if (!(m->acts = block_alloc_(m, m->nacts, m->esize))) goto nomem;
+    if (!(m->inputs = block_alloc_(m, 2 * (size_t)B * T, sizeof(int32_t)))) goto nomem;
+    if (!m->ctx.host_memory) {
+        size_t n[3] = {m->nparams, m->nparams, 2 * m->nparams};
+        for (int k = 0; k < 3; k++)
+            if (!(m->host[k] = calloc(n[k], m->esize))) goto nomem;
+    }
 
     /* names: per-layer tensors once per layer, in Hugging Face's order */
     int L = c->depth, n = 0;
@@ -343,19 +394,32 @@ ProbeModel *probe_model_alloc_prec(const ProbeModelConfig *c, int B, int T, int 
     m->ntensors = n;
     if (!(m->names = calloc((size_t)n, sizeof *m->names))) goto nomem;
 
-    /* RoPE tables for positions 0..T-1 */
+    /* RoPE tables for positions 0..T-1, made on the host (cos and sin adjacent in the
+     * activation block) and uploaded */
     int HS = c->width / c->heads;
-    if (precision == PROBE_F64) {
-        double *a = m->acts;
-        kern_rope_tables_d(a + m->aoff[A_ROPE_COS], a + m->aoff[A_ROPE_SIN], T, HS);
-    } else {
-        float *a = m->acts;
-        kern_rope_tables_f(a + m->aoff[A_ROPE_COS], a + m->aoff[A_ROPE_SIN], T, HS);
+    size_t nrope = m->aoff[A_ROPE_SIN] - m->aoff[A_ROPE_COS] + m->asize[A_ROPE_SIN];
+    void *rope = calloc(nrope, m->esize);
+    if (!rope) goto nomem;
+    size_t sin_at = m->aoff[A_ROPE_SIN] - m->aoff[A_ROPE_COS];
+    if (precision == PROBE_F64) kern_rope_tables_d(rope, (double *)rope + sin_at, T, HS);
+    else kern_rope_tables_f(rope, (float *)rope + sin_at, T, HS);
+    int rc = kern_upload(&m->ctx, (char *)m->acts + m->aoff[A_ROPE_COS] * m->esize, rope,
+                         nrope * m->esize);
+    free(rope);
+    if (rc) {
+        probe_model_free(m);
+        return NULL;
     }
     return m;
 nomem:
-    dw_error_set(DW_ENOMEM, "cannot allocate the model (%.1f MiB)",
-                 (double)memory_bytes_(c, B, T, m ? m->esize : sizeof(float)) / 1048576.0);
+    /* a device allocation failure already says why; add the plan's size */
+    if (dw_error_get()[0])
+        dw_error_prefix(DW_ENOMEM, "cannot allocate the model (%.1f MiB)",
+                        (double)memory_bytes_(c, B, T, m ? m->esize : sizeof(float)) /
+                            1048576.0);
+    else
+        dw_error_set(DW_ENOMEM, "cannot allocate the model (%.1f MiB)",
+                     (double)memory_bytes_(c, B, T, m ? m->esize : sizeof(float)) / 1048576.0);
     probe_model_free(m);
     return NULL;
 }
@@ -366,14 +430,82 @@ ProbeModel *probe_model_alloc(const ProbeModelConfig *c, int B, int T, int threa
 
 void probe_model_free(ProbeModel *m) {
     if (!m) return;
-    free(m->params);
-    free(m->grads);
-    free(m->moments);
-    free(m->acts);
-    free(m->inputs);
+    if (m->ctx.mem) {
+        kern_release(&m->ctx, m->params);
+        kern_release(&m->ctx, m->grads);
+        kern_release(&m->ctx, m->moments);
+        kern_release(&m->ctx, m->acts);
+        kern_release(&m->ctx, m->inputs);
+    }
+    for (int k = 0; k < 3; k++) free(m->host[k]);
+    free(m->host_logits);
+    free(m->host_losses);
     free(m->names);
     kern_ctx_free(&m->ctx);
     free(m);
+}
+
+int probe_model_sync(ProbeModel *m) {
+    DW_ASSERT(m);
+    if (m->status) return dw_error_set(m->status, "%s", m->error);
+    return fail_(m, kern_sync(&m->ctx));
+}
+
+int probe_model_status(const ProbeModel *m) {
+    DW_ASSERT(m);
+    return m->status;
+}
+
+const char *probe_model_error(const ProbeModel *m) {
+    DW_ASSERT(m);
+    return m->status ? m->error : "";
+}
+
+const char *probe_model_device(const ProbeModel *m) {
+    DW_ASSERT(m);
+    return m->ctx.device;
+}
+
+int probe_model_backend(const ProbeModel *m) {
+    DW_ASSERT(m);
+    return m->ctx.backend;
+}
+
+// ----------------------------------------------------------------------------
+// host views
+
+/* Block k (0 params, 1 grads, 2 moments m then v) and its element count. */
+static void *block_(const ProbeModel *m, int k, size_t *n) {
+    *n = k == 2 ? 2 * m->nparams : m->nparams;
+    return k == 0 ? m->params : k == 1 ? m->grads : m->moments;
+}
+
+/* The host view of block k, current. CPU: the block. CUDA: the host copy, downloaded when
+ * the device has changed the block since; NULL on a device failure. */
+static void *host_view_(ProbeModel *m, int k) {
+    size_t n;
+    void *b = block_(m, k, &n);
+    if (m->ctx.host_memory) return b;
+    if (!m->host_fresh[k]) {
+        if (fail_(m, kern_download(&m->ctx, m->host[k], b, n * m->esize))) return NULL;
+        m->host_fresh[k] = 1;
+    }
+    return m->host[k];
+}
+
+/* The device changed block k: its host copy is stale. */
+static void touched_(ProbeModel *m, int k) { m->host_fresh[k] = 0; }
+
+int probe_model_commit(ProbeModel *m, int which) {
+    DW_ASSERT(m && which >= 0 && which <= 3);
+    if (m->ctx.host_memory) return DW_OK;
+    int k = which < 2 ? which : 2;
+    size_t n;
+    void *b = block_(m, k, &n);
+    if (m->status) return dw_error_set(m->status, "%s", m->error);
+    if (fail_(m, kern_upload(&m->ctx, b, m->host[k], n * m->esize))) return m->status;
+    m->host_fresh[k] = 1;
+    return DW_OK;
 }
 
 const ProbeModelConfig *probe_model_config(const ProbeModel *m) {
@@ -423,22 +555,33 @@ static void store_(ProbeModel *m, void *block, size_t i, double x) {
 void probe_model_init(ProbeModel *m, uint64_t seed) {
     DW_ASSERT(m);
     Rng_ rng = {seed, 0, 0};
+    void *params = m->ctx.host_memory ? m->params : m->host[0]; /* every element written */
     double std = m->cfg.init_std;
     double std_out = std / sqrt(2.0 * m->cfg.depth); /* GPT-2 / DESIGN §5 scaled init */
     for (int k = 0; k < NUM_PARAMS; k++) {
         int p = hf_order[k];
         size_t o = m->poff[p], n = m->psize[p];
         if (p == P_LN1W || p == P_LN2W || p == P_LNFW) {
-            for (size_t i = 0; i < n; i++) store_(m, m->params, o + i, 1.0);
+            for (size_t i = 0; i < n; i++) store_(m, params, o + i, 1.0);
         } else if (p == P_LN1B || p == P_LN2B || p == P_LNFB || param_info[p].is_bias) {
-            for (size_t i = 0; i < n; i++) store_(m, m->params, o + i, 0.0);
+            for (size_t i = 0; i < n; i++) store_(m, params, o + i, 0.0);
         } else {
             double s = (p == P_ATTPROJW || p == P_FCPROJW) ? std_out : std;
-            for (size_t i = 0; i < n; i++) store_(m, m->params, o + i, s * rng_normal_(&rng));
+            for (size_t i = 0; i < n; i++) store_(m, params, o + i, s * rng_normal_(&rng));
         }
     }
-    memset(m->grads, 0, m->nparams * m->esize);
-    memset(m->moments, 0, 2 * m->nparams * m->esize);
+    m->host_fresh[0] = 1;
+    probe_model_commit(m, 0);
+    /* the zeroing kernels mark the host copies stale */
+    if (m->precision == PROBE_F64) {
+        fail_(m, kern_zero_d(&m->ctx, m->grads, m->nparams));
+        fail_(m, kern_zero_d(&m->ctx, m->moments, 2 * m->nparams));
+    } else {
+        fail_(m, kern_zero(&m->ctx, m->grads, m->nparams));
+        fail_(m, kern_zero(&m->ctx, m->moments, 2 * m->nparams));
+    }
+    touched_(m, 1);
+    touched_(m, 2);
     m->have_targets = 0;
 }
 
@@ -473,6 +616,15 @@ static void check_batch_(const ProbeModel *m, const int32_t *inputs, int B, int 
 float probe_model_forward(ProbeModel *m, const int32_t *inputs, const int32_t *targets, int B,
                           int T) {
     check_batch_(m, inputs, B, T);
+    /* ids outside [0, V) are the caller's bug; checked here, on the host, for every backend
+     * (a GPU kernel could not say so) */
+    for (int i = 0; i < B * T; i++) {
+        DW_ASSERT(inputs[i] >= 0 && inputs[i] < m->cfg.vocab);
+        DW_ASSERT(!targets || (targets[i] >= 0 && targets[i] < m->cfg.vocab));
+    }
+    m->loss = NAN;
+    m->have_targets = 0;
+    if (m->status) return NAN;
     double loss = m->precision == PROBE_F64 ? forward_d(m, inputs, targets, B, T)
                                             : forward_f(m, inputs, targets, B, T);
     return (float)loss;
@@ -486,24 +638,39 @@ double probe_model_loss(const ProbeModel *m) {
 const float *probe_model_logits(const ProbeModel *m) {
     DW_ASSERT(m);
     if (m->precision != PROBE_F32) return NULL;
-    return (const float *)m->acts + m->aoff[A_LOGITS];
+    const float *dev = (const float *)m->acts + m->aoff[A_LOGITS];
+    if (m->ctx.host_memory) return dev;
+    ProbeModel *mm = (ProbeModel *)m; /* the host copy is a cache */
+    size_t n = (size_t)m->B * m->T * m->cfg.vocab;
+    if (!mm->host_logits && !(mm->host_logits = malloc(sizeof(float) * n))) {
+        fail_(mm, dw_error_set(DW_ENOMEM, "out of memory for the logits"));
+        return NULL;
+    }
+    if (m->status || fail_(mm, kern_download(&mm->ctx, mm->host_logits, dev,
+                                             sizeof(float) * (size_t)m->fB * m->fT *
+                                                 m->cfg.vocab)))
+        return NULL;
+    return m->host_logits;
 }
 
 void probe_model_zero_grad(ProbeModel *m) {
     DW_ASSERT(m);
-    int rc = m->precision == PROBE_F64 ? kern_zero_d(&m->ctx, m->grads, m->nparams)
-                                       : kern_zero(&m->ctx, m->grads, m->nparams);
-    DW_ASSERT(rc == DW_OK);
+    if (m->status) return;
+    fail_(m, m->precision == PROBE_F64 ? kern_zero_d(&m->ctx, m->grads, m->nparams)
+                                       : kern_zero(&m->ctx, m->grads, m->nparams));
+    touched_(m, 1);
 }
 
 void probe_model_backward(ProbeModel *m) {
     DW_ASSERT(m);
+    if (m->status) return;
     DW_ASSERT(m->have_targets); /* backward needs a forward with targets */
     if (m->precision == PROBE_F64) backward_d(m);
     else backward_f(m);
+    touched_(m, 1);
 }
 
-void probe_model_grad_norms(const ProbeModel *m, double *block, double *attn, double *mlp) {
+void probe_model_grad_norms(ProbeModel *m, double *block, double *attn, double *mlp) {
     DW_ASSERT(m);
     int L = m->cfg.depth;
     size_t *off = malloc(sizeof(size_t) * 12 * (size_t)L);
@@ -519,11 +686,13 @@ void probe_model_grad_norms(const ProbeModel *m, double *block, double *attn, do
             len[l * 12 + j] = per;
         }
     }
-    KernCtx *ctx = (KernCtx *)&m->ctx;
-    int rc = m->precision == PROBE_F64
+    KernCtx *ctx = &m->ctx;
+    int rc = m->status ? m->status
+             : m->precision == PROBE_F64
                  ? kern_segment_sumsq_d(ctx, ss, m->grads, off, len, 12 * L)
                  : kern_segment_sumsq(ctx, ss, m->grads, off, len, 12 * L);
-    DW_ASSERT(rc == DW_OK);
+    if (fail_(m, rc))
+        for (int k = 0; k < 12 * L; k++) ss[k] = NAN;
     for (int l = 0; l < L; l++) {
         double a = 0, b = 0;
         for (int j = 0; j < 6; j++) a += ss[l * 12 + j];
@@ -540,9 +709,10 @@ void probe_model_grad_norms(const ProbeModel *m, double *block, double *attn, do
 double probe_model_clip_grad(ProbeModel *m, double max_norm) {
     DW_ASSERT(m);
     double ss = 0;
+    if (m->status) return NAN;
     int rc = m->precision == PROBE_F64 ? kern_sumsq_d(&m->ctx, &ss, m->grads, m->nparams)
                                        : kern_sumsq(&m->ctx, &ss, m->grads, m->nparams);
-    DW_ASSERT(rc == DW_OK);
+    if (fail_(m, rc)) return NAN;
     double norm = sqrt(ss);
     /* torch.nn.utils.clip_grad_norm_: coefficient max_norm / (norm + 1e-6), applied when
      * below 1; a NaN norm leaves the gradients as they are (the run reports divergence) */
@@ -550,7 +720,8 @@ double probe_model_clip_grad(ProbeModel *m, double max_norm) {
         double coef = max_norm / (norm + 1e-6);
         rc = m->precision == PROBE_F64 ? kern_scale_d(&m->ctx, m->grads, m->nparams, coef)
                                        : kern_scale(&m->ctx, m->grads, m->nparams, (float)coef);
-        DW_ASSERT(rc == DW_OK);
+        touched_(m, 1);
+        if (fail_(m, rc)) return NAN;
     }
     return norm;
 }
@@ -558,17 +729,19 @@ double probe_model_clip_grad(ProbeModel *m, double max_norm) {
 void probe_model_adamw(ProbeModel *m, float lr, float beta1, float beta2, float eps,
                        float weight_decay, int step) {
     DW_ASSERT(m && step >= 1);
+    if (m->status) return;
     if (m->precision == PROBE_F64) adamw_d(m, lr, beta1, beta2, eps, weight_decay, step);
     else adamw_f(m, lr, beta1, beta2, eps, weight_decay, step);
+    touched_(m, 0);
+    touched_(m, 2);
 }
 
 void *probe_model_block(ProbeModel *m, int which, size_t *n) {
     DW_ASSERT(m && which >= 0 && which <= 3);
     if (n) *n = m->nparams;
-    char *base = which == 0   ? m->params
-                 : which == 1 ? m->grads
-                              : (char *)m->moments + (which == 3 ? m->nparams * m->esize : 0);
-    return base;
+    char *base = host_view_(m, which < 2 ? which : 2);
+    if (!base) return NULL;
+    return base + (which == 3 ? m->nparams * m->esize : 0);
 }
 
 int probe_model_precision(const ProbeModel *m) {
@@ -650,7 +823,7 @@ const char *probe_model_tensor(ProbeModel *m, int i, int which, float **data, in
     if (ndim) *ndim = cols ? 2 : 1;
     if (data) {
         char *base = probe_model_block(m, which, NULL);
-        *data = m->precision == PROBE_F32
+        *data = m->precision == PROBE_F32 && base
                     ? (float *)(base + probe_model_tensor_offset(m, i) * m->esize)
                     : NULL;
     }
@@ -663,6 +836,14 @@ const char *probe_model_tensor(ProbeModel *m, int i, int which, float **data, in
 }
 
 #else /* PROBE_MODEL_TEMPLATE */
+
+/* rc: the first failure; later operations are skipped (only a device can fail) */
+#ifndef TRY_
+#define TRY_(e)                                                                               \
+    do {                                                                                      \
+        if (!rc) rc = (e);                                                                    \
+    } while (0)
+#endif
 
 // ----------------------------------------------------------------------------
 // template: R is the element type, MS() names this precision's functions, K() its kernels
@@ -712,16 +893,16 @@ static double MS(forward)(ProbeModel *m, const int32_t *inputs, const int32_t *t
     const int L = m->cfg.depth, C = m->cfg.width, V = m->cfg.vocab, NH = m->cfg.heads;
     const int HS = C / NH, F = m->cfg.mlp_ratio * C, BT = B * T;
     const R *cos_t = MS(buf_)(m, A_ROPE_COS), *sin_t = MS(buf_)(m, A_ROPE_SIN);
+    int32_t *d_inputs = m->inputs, *d_targets = m->inputs + (size_t)m->B * m->T;
     int rc = DW_OK;
 
-    memcpy(m->inputs, inputs, sizeof(int32_t) * (size_t)BT);
     m->fB = B;
     m->fT = T;
-    m->have_targets = 0;
+    TRY_(kern_upload(ctx, d_inputs, inputs, sizeof(int32_t) * (size_t)BT));
 
     R *residual = MS(buf_)(m, A_ENCODED); /* (B, T, C) */
     MS(Params) p0 = MS(params_at_)(m, m->params, 0);
-    rc |= K(kern_embedding_forward)(ctx, residual, inputs, p0.wte, BT, C, V);
+    TRY_(K(kern_embedding_forward)(ctx, residual, d_inputs, p0.wte, BT, C, V));
     for (int l = 0; l < L; l++) {
         MS(Params) p = MS(params_at_)(m, m->params, l);
         R *ln1 = MS(act_)(m, A_LN1, l), *ln1_mean = MS(act_)(m, A_LN1_MEAN, l);
@@ -733,35 +914,43 @@ static double MS(forward)(ProbeModel *m, const int32_t *inputs, const int32_t *t
         R *res3 = MS(act_)(m, A_RES3, l);
 
         /* attention half: res2 = residual + dense(attn(rope(qkv(ln1(residual))))) */
-        rc |= K(kern_layernorm_forward)(ctx, ln1, ln1_mean, ln1_rstd, residual, p.ln1w, p.ln1b,
-                                        BT, C, (R)LN_EPS);
-        rc |= K(kern_matmul_forward)(ctx, qkv, ln1, p.qkvw, p.qkvb, BT, C, 3 * C);
-        rc |= K(kern_rope_forward)(ctx, qkv, cos_t, sin_t, B, T, NH, HS);
-        rc |= K(kern_attention_forward)(ctx, atty, att, qkv, B, T, C, NH);
-        rc |= K(kern_matmul_forward)(ctx, res2, atty, p.attprojw, p.attprojb, BT, C, C);
-        rc |= K(kern_residual_forward)(ctx, res2, res2, residual, (size_t)BT * C);
+        TRY_(K(kern_layernorm_forward)(ctx, ln1, ln1_mean, ln1_rstd, residual, p.ln1w, p.ln1b,
+                                        BT, C, (R)LN_EPS));
+        TRY_(K(kern_matmul_forward)(ctx, qkv, ln1, p.qkvw, p.qkvb, BT, C, 3 * C));
+        TRY_(K(kern_rope_forward)(ctx, qkv, cos_t, sin_t, B, T, NH, HS));
+        TRY_(K(kern_attention_forward)(ctx, atty, att, qkv, B, T, C, NH));
+        TRY_(K(kern_matmul_forward)(ctx, res2, atty, p.attprojw, p.attprojb, BT, C, C));
+        TRY_(K(kern_residual_forward)(ctx, res2, res2, residual, (size_t)BT * C));
         /* MLP half: res3 = res2 + dense_4h_to_h(gelu(dense_h_to_4h(ln2(res2)))) */
-        rc |= K(kern_layernorm_forward)(ctx, ln2, ln2_mean, ln2_rstd, res2, p.ln2w, p.ln2b, BT,
-                                        C, (R)LN_EPS);
-        rc |= K(kern_matmul_forward)(ctx, fch, ln2, p.fcw, p.fcb, BT, C, F);
-        rc |= K(kern_gelu_forward)(ctx, fch_gelu, fch, (size_t)BT * F);
-        rc |= K(kern_matmul_forward)(ctx, res3, fch_gelu, p.fcprojw, p.fcprojb, BT, F, C);
-        rc |= K(kern_residual_forward)(ctx, res3, res3, res2, (size_t)BT * C);
+        TRY_(K(kern_layernorm_forward)(ctx, ln2, ln2_mean, ln2_rstd, res2, p.ln2w, p.ln2b, BT,
+                                        C, (R)LN_EPS));
+        TRY_(K(kern_matmul_forward)(ctx, fch, ln2, p.fcw, p.fcb, BT, C, F));
+        TRY_(K(kern_gelu_forward)(ctx, fch_gelu, fch, (size_t)BT * F));
+        TRY_(K(kern_matmul_forward)(ctx, res3, fch_gelu, p.fcprojw, p.fcprojb, BT, F, C));
+        TRY_(K(kern_residual_forward)(ctx, res3, res3, res2, (size_t)BT * C));
         residual = res3;
     }
     R *lnf = MS(buf_)(m, A_LNF), *logits = MS(buf_)(m, A_LOGITS);
-    rc |= K(kern_layernorm_forward)(ctx, lnf, MS(buf_)(m, A_LNF_MEAN), MS(buf_)(m, A_LNF_RSTD),
-                                    residual, p0.lnfw, p0.lnfb, BT, C, (R)LN_EPS);
-    rc |= K(kern_matmul_forward)(ctx, logits, lnf, p0.head, NULL, BT, C, V);
-    DW_ASSERT(rc == DW_OK); /* the CPU kernels cannot fail */
-
-    m->loss = NAN;
-    if (!targets) return NAN;
+    TRY_(K(kern_layernorm_forward)(ctx, lnf, MS(buf_)(m, A_LNF_MEAN), MS(buf_)(m, A_LNF_RSTD),
+                                    residual, p0.lnfw, p0.lnfb, BT, C, (R)LN_EPS));
+    TRY_(K(kern_matmul_forward)(ctx, logits, lnf, p0.head, NULL, BT, C, V));
+    if (!targets) {
+        /* the logits are complete once queued work is done */
+        fail_(m, rc ? rc : kern_sync(ctx));
+        return NAN;
+    }
     /* fused: losses and dlogits = (softmax − onehot)/BT, the start of the backward */
     R *losses = MS(buf_)(m, A_LOSSES);
-    rc = K(kern_crossentropy_forward)(ctx, losses, MS(buf_)(m, G_DLOGITS), logits, targets, BT,
-                                      V, (R)1 / (R)BT);
-    DW_ASSERT(rc == DW_OK);
+    TRY_(kern_upload(ctx, d_targets, targets, sizeof(int32_t) * (size_t)BT));
+    TRY_(K(kern_crossentropy_forward)(ctx, losses, MS(buf_)(m, G_DLOGITS), logits, d_targets,
+                                      BT, V, (R)1 / (R)BT));
+    if (!rc && !m->ctx.host_memory) { /* the per-token losses, to the host */
+        if (!m->host_losses && !(m->host_losses = malloc(sizeof(R) * (size_t)m->B * m->T)))
+            rc = dw_error_set(DW_ENOMEM, "out of memory for the losses");
+        TRY_(kern_download(ctx, m->host_losses, losses, sizeof(R) * (size_t)BT));
+        losses = (R *)m->host_losses;
+    }
+    if (fail_(m, rc)) return NAN;
     double sum = 0;
     for (int i = 0; i < BT; i++) sum += (double)losses[i]; /* fixed order */
     m->loss = sum / BT;
@@ -781,11 +970,11 @@ static void MS(backward)(ProbeModel *m) {
     MS(Params) p0 = MS(params_at_)(m, m->params, 0), g0 = MS(params_at_)(m, m->grads, 0);
     /* head and final LayerNorm; dres starts at zero and accumulates */
     R *res_top = MS(act_)(m, A_RES3, L - 1);
-    rc |= K(kern_zero)(ctx, dres, (size_t)BT * C);
-    rc |= K(kern_matmul_backward)(ctx, dln, g0.head, NULL, MS(buf_)(m, G_DLOGITS),
-                                  MS(buf_)(m, A_LNF), p0.head, BT, C, V);
-    rc |= K(kern_layernorm_backward)(ctx, dres, g0.lnfw, g0.lnfb, dln, res_top, p0.lnfw,
-                                     MS(buf_)(m, A_LNF_MEAN), MS(buf_)(m, A_LNF_RSTD), BT, C);
+    TRY_(K(kern_zero)(ctx, dres, (size_t)BT * C));
+    TRY_(K(kern_matmul_backward)(ctx, dln, g0.head, NULL, MS(buf_)(m, G_DLOGITS),
+                                  MS(buf_)(m, A_LNF), p0.head, BT, C, V));
+    TRY_(K(kern_layernorm_backward)(ctx, dres, g0.lnfw, g0.lnfb, dln, res_top, p0.lnfw,
+                                     MS(buf_)(m, A_LNF_MEAN), MS(buf_)(m, A_LNF_RSTD), BT, C));
     for (int l = L - 1; l >= 0; l--) {
         MS(Params) p = MS(params_at_)(m, m->params, l), g = MS(params_at_)(m, m->grads, l);
         R *residual = l == 0 ? MS(buf_)(m, A_ENCODED) : MS(act_)(m, A_RES3, l - 1);
@@ -797,24 +986,24 @@ static void MS(backward)(ProbeModel *m) {
         R *fch = MS(act_)(m, A_FCH, l), *fch_gelu = MS(act_)(m, A_FCH_GELU, l);
 
         /* MLP half: dres is dL/d(res3); the residual passes it to res2 unchanged */
-        rc |= K(kern_matmul_backward)(ctx, dfch, g.fcprojw, g.fcprojb, dres, fch_gelu,
-                                      p.fcprojw, BT, F, C);
-        rc |= K(kern_gelu_backward)(ctx, dfch, fch, dfch, (size_t)BT * F);
-        rc |= K(kern_matmul_backward)(ctx, dln, g.fcw, g.fcb, dfch, ln2, p.fcw, BT, C, F);
-        rc |= K(kern_layernorm_backward)(ctx, dres, g.ln2w, g.ln2b, dln, res2, p.ln2w,
-                                         ln2_mean, ln2_rstd, BT, C);
+        TRY_(K(kern_matmul_backward)(ctx, dfch, g.fcprojw, g.fcprojb, dres, fch_gelu,
+                                      p.fcprojw, BT, F, C));
+        TRY_(K(kern_gelu_backward)(ctx, dfch, fch, dfch, (size_t)BT * F));
+        TRY_(K(kern_matmul_backward)(ctx, dln, g.fcw, g.fcb, dfch, ln2, p.fcw, BT, C, F));
+        TRY_(K(kern_layernorm_backward)(ctx, dres, g.ln2w, g.ln2b, dln, res2, p.ln2w,
+                                         ln2_mean, ln2_rstd, BT, C));
         /* attention half: dres is now dL/d(res2) */
-        rc |= K(kern_matmul_backward)(ctx, datty, g.attprojw, g.attprojb, dres, atty,
-                                      p.attprojw, BT, C, C);
-        rc |= K(kern_attention_backward)(ctx, dqkv, datt, datty, qkv, att, B, T, C, NH);
-        rc |= K(kern_rope_backward)(ctx, dqkv, cos_t, sin_t, B, T, NH, HS);
-        rc |= K(kern_matmul_backward)(ctx, dln, g.qkvw, g.qkvb, dqkv, ln1, p.qkvw, BT, C,
-                                      3 * C);
-        rc |= K(kern_layernorm_backward)(ctx, dres, g.ln1w, g.ln1b, dln, residual, p.ln1w,
-                                         ln1_mean, ln1_rstd, BT, C);
+        TRY_(K(kern_matmul_backward)(ctx, datty, g.attprojw, g.attprojb, dres, atty,
+                                      p.attprojw, BT, C, C));
+        TRY_(K(kern_attention_backward)(ctx, dqkv, datt, datty, qkv, att, B, T, C, NH));
+        TRY_(K(kern_rope_backward)(ctx, dqkv, cos_t, sin_t, B, T, NH, HS));
+        TRY_(K(kern_matmul_backward)(ctx, dln, g.qkvw, g.qkvb, dqkv, ln1, p.qkvw, BT, C,
+                                      3 * C));
+        TRY_(K(kern_layernorm_backward)(ctx, dres, g.ln1w, g.ln1b, dln, residual, p.ln1w,
+                                         ln1_mean, ln1_rstd, BT, C));
     }
-    rc |= K(kern_embedding_backward)(ctx, g0.wte, dres, m->inputs, BT, C, V);
-    DW_ASSERT(rc == DW_OK);
+    TRY_(K(kern_embedding_backward)(ctx, g0.wte, dres, m->inputs, BT, C, V));
+    fail_(m, rc);
 }
 
 static void MS(adamw)(ProbeModel *m, float lr, float beta1, float beta2, float eps,
@@ -826,9 +1015,9 @@ static void MS(adamw)(ProbeModel *m, float lr, float beta1, float beta2, float e
     size_t split = m->poff[P_FIRST_NO_DECAY], n = m->nparams;
     int rc = K(kern_adamw)(&m->ctx, params, grads, mv, vv, split, (R)lr, (R)beta1, (R)beta2,
                            (R)eps, (R)weight_decay, step);
-    rc |= K(kern_adamw)(&m->ctx, params + split, grads + split, mv + split, vv + split,
-                        n - split, (R)lr, (R)beta1, (R)beta2, (R)eps, (R)0, step);
-    DW_ASSERT(rc == DW_OK);
+    TRY_(K(kern_adamw)(&m->ctx, params + split, grads + split, mv + split, vv + split,
+                       n - split, (R)lr, (R)beta1, (R)beta2, (R)eps, (R)0, step));
+    fail_(m, rc);
 }
 
 #endif /* PROBE_MODEL_TEMPLATE */

@@ -1,7 +1,7 @@
 /* probe/model.h — the probe's transformer (DESIGN §5): GPT-NeoX layout, Pre-LN, RoPE
  * (θ = 10000, rotate-half, full head), causal multi-head attention, GELU MLP (W → r·W → W),
  * LayerNorm with gain and bias, biases on linear layers (switchable), untied output head;
- * AdamW. fp32 on the CPU. Memory is planned once: one block for parameters, one for their
+ * AdamW. fp32, on the CPU or (ProbeDevice) on a CUDA GPU. Memory is planned once: one block for parameters, one for their
  * gradients, one for the AdamW moments, one for activations (llm.c's malloc_and_point).
  *
  * Letters: B batch, T sequence, C width, L depth, NH heads, HS = C/NH head size, V vocab.
@@ -45,6 +45,15 @@ double probe_model_flops_per_token(const ProbeModelConfig *c, int T);
 
 typedef struct ProbeModel ProbeModel;
 
+/* Where a model runs (kernels/kern.h): backend KERN_CPU with `threads` compute threads, or
+ * KERN_CUDA on device `device` with GEMMs in `math` (KERN_MATH_FP32, _TF32, _BF16) and the
+ * backend library `library` (NULL: kernels/kern.c's search). */
+typedef struct {
+    int backend, threads, math, device;
+    const char *library;
+} ProbeDevice;
+void probe_device_default(ProbeDevice *d); /* CPU, 1 thread, fp32 */
+
 /* Allocates for batches up to B×T. threads: compute threads (>= 1; OpenMP threads, each
  * running a single-threaded BLAS — keep jobs × threads <= cores, docs/probe-model.md). NULL
  * on failure with the message set (DW_EINVAL config, DW_ENOMEM). */
@@ -58,6 +67,21 @@ void probe_model_free(ProbeModel *m);
 enum { PROBE_F32 = 0, PROBE_F64 = 1 };
 ProbeModel *probe_model_alloc_prec(const ProbeModelConfig *c, int B, int T, int threads,
                                    int precision);
+/* The general form: on the device d (PROBE_F64 only on the CPU). NULL on failure with the
+ * message set: DW_EDEVICE when the backend cannot be opened (no CUDA library, runtime,
+ * driver or GPU: the message says which, in the CUDA runtime's words). */
+ProbeModel *probe_model_alloc_dev(const ProbeModelConfig *c, int B, int T, const ProbeDevice *d,
+                                  int precision);
+/* "CPU, 2 threads, OpenBLAS ..." or the GPU's name, compute capability and math mode. */
+const char *probe_model_device(const ProbeModel *m);
+int probe_model_backend(const ProbeModel *m);
+/* DW_OK, or the first backend failure (a CUDA error; the CPU cannot fail): from then on the
+ * model does nothing and the forward returns NaN. probe_model_error gives the message
+ * (naming the CUDA or cuBLAS call, file and line). */
+int probe_model_status(const ProbeModel *m);
+/* Waits for the model's queued device work (a no-op on the CPU); DW_OK or the failure. */
+int probe_model_sync(ProbeModel *m);
+const char *probe_model_error(const ProbeModel *m);
 int probe_model_precision(const ProbeModel *m);
 const ProbeModelConfig *probe_model_config(const ProbeModel *m);
 
@@ -81,7 +105,7 @@ void probe_model_backward(ProbeModel *m);
 
 /* Per-layer gradient L2 norms, input side first: block[L] (all parameters of block l),
  * attn[L] (ln1, qkv, attention output), mlp[L] (ln2, fc, proj). Any pointer may be NULL. */
-void probe_model_grad_norms(const ProbeModel *m, double *block, double *attn, double *mlp);
+void probe_model_grad_norms(ProbeModel *m, double *block, double *attn, double *mlp);
 
 /* Global L2 norm of all gradients; scales them to max_norm when above it (max_norm <= 0:
  * no clipping). Returns the norm before clipping. */
@@ -91,6 +115,12 @@ double probe_model_clip_grad(ProbeModel *m, double max_norm);
  * (embeddings, linear weights, head), not to biases or LayerNorm parameters. */
 void probe_model_adamw(ProbeModel *m, float lr, float beta1, float beta2, float eps,
                        float weight_decay, int step);
+
+/* Host access to the blocks. probe_model_block and probe_model_tensor return host memory:
+ * on the CPU the model's own blocks, on a GPU host copies downloaded when the device has
+ * changed them (NULL data on a device failure). Writes through these pointers reach a GPU
+ * model only with probe_model_commit(m, which) (a no-op on the CPU); which as below. */
+int probe_model_commit(ProbeModel *m, int which);
 
 /* Named tensors in GPT-NeoX / Hugging Face naming (gpt_neox.embed_in.weight,
  * gpt_neox.layers.{l}.input_layernorm.weight, ....attention.query_key_value.weight,

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/dw.h"
+#include "kernels/kern.h"
 #include "common/dwjson.h"
 #include "datasets/shards.h"
 #include "planner/count.h"
@@ -474,7 +475,9 @@ static char *record_json_(const ProbeRunConfig *c, const ProbeRunResult *r, int 
     cJSON_AddNumberToObject(j, "grad_step", (double)r->grad_step);
     cJSON_AddNumberToObject(j, "seed", (double)c->seed);
     cJSON_AddStringToObject(j, "dataset", r->dataset);
-    cJSON_AddStringToObject(j, "backend", "cpu");
+    cJSON_AddStringToObject(j, "backend", kern_backend_name(c->backend));
+    if (c->backend != KERN_CPU) cJSON_AddStringToObject(j, "math", kern_math_name(c->math));
+    if (r->device[0]) cJSON_AddStringToObject(j, "device", r->device);
     dw_json_add_num(j, "tokens_per_s", r->tokens_per_s);
     cJSON_AddStringToObject(j, "status", r->status);
     cJSON_AddStringToObject(j, "dwplan_version", DWPLAN_VERSION);
@@ -599,10 +602,19 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
         rc = dw_error_set(DW_ENOMEM, "out of memory for batches");
         goto out;
     }
-    if (!(m = probe_model_alloc(&c.model, B, T, c.threads))) {
-        rc = dw_error_get()[0] ? DW_ENOMEM : dw_error_set(DW_ENOMEM, "model allocation failed");
+    ProbeDevice dev;
+    probe_device_default(&dev);
+    dev.backend = c.backend;
+    dev.threads = c.backend == KERN_CPU ? c.threads : 1;
+    dev.math = c.math;
+    dev.device = c.device;
+    if (!(m = probe_model_alloc_dev(&c.model, B, T, &dev, PROBE_F32))) {
+        /* the CPU fails here only for memory; a GPU for anything about the device */
+        rc = c.backend == KERN_CPU ? DW_ENOMEM : DW_EDEVICE;
+        if (!dw_error_get()[0]) dw_error_set(rc, "model allocation failed");
         goto out;
     }
+    snprintf(res->device, sizeof res->device, "%s", probe_model_device(m));
     if (!(settings = settings_json_(&c, res))) {
         rc = dw_error_set(DW_ENOMEM, "out of memory");
         goto out;
@@ -631,9 +643,9 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
         fmt_bytes_((double)res->memory_bytes, mem, sizeof mem);
         snprintf(nparam, sizeof nparam, "%.3gM", (double)res->params / 1e6);
         fprintf(stderr, "probe: depth %d width %d heads %d, %s params, %ld steps of %d×%d "
-                "tokens, lr %g %s, %d threads, memory ≈ %s, data %s\n", L, c.model.width,
-                c.model.heads, nparam, S, B, T, c.lr, sched_name_(c.schedule), c.threads, mem,
-                res->dataset_desc);
+                "tokens, lr %g %s, %s, memory ≈ %s, data %s\n", L, c.model.width,
+                c.model.heads, nparam, S, B, T, c.lr, sched_name_(c.schedule),
+                probe_model_device(m), mem, res->dataset_desc);
     }
 
     /* train */
@@ -648,6 +660,7 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
             break;
         }
         float loss = probe_model_forward(m, in, tg, B, T);
+        if (probe_model_status(m)) break; /* a device failure: below */
         st.loss_last = loss;
         if (s == 1) st.loss_initial = loss;
         if (!isfinite(loss)) {
@@ -674,6 +687,7 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
         }
         probe_model_adamw(m, (float)lr_at_(&c, s, S), (float)c.beta1, (float)c.beta2,
                           (float)c.eps, (float)c.weight_decay, (int)s);
+        if (probe_model_status(m)) break;
         if (s > S - tail) {
             st.tail_sum += loss;
             st.tail_n++;
@@ -718,6 +732,10 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
                         c.checkpoint ? c.checkpoint : "(no checkpoint: give --checkpoint)");
             break;
         }
+    }
+    if (probe_model_status(m)) {
+        snprintf(res->error, sizeof res->error, "step %ld: %s", s, probe_model_error(m));
+        snprintf(res->status, sizeof res->status, "failed");
     }
     res->steps_done = st.step;
     res->tokens_trained = (double)st.step * B * T;

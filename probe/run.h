@@ -45,6 +45,9 @@ typedef struct {
     double beta1, beta2, eps, weight_decay, clip; /* 0.9, 0.95, 1e-8, 0.1, 1.0 */
     uint64_t seed;          /* initialisation and training batches (default 1) */
     int threads;            /* compute threads (0 → online CPUs) */
+    int backend;            /* KERN_CPU (default) or KERN_CUDA (kernels/kern.h) */
+    int math;               /* GEMM precision on CUDA: KERN_MATH_FP32 (default), _TF32, _BF16 */
+    int device;             /* CUDA device ordinal (default 0) */
     long grad_step;         /* gradient norms at this step (0 → min(1000, steps)) */
     int val_batches;        /* validation batches of B×T (default 16) */
     const char *data;       /* shard directory, "synthetic" or "synthetic:SPEC" (NULL →
@@ -55,7 +58,8 @@ typedef struct {
     const char *checkpoint; /* write the final checkpoint here (NULL: none) */
     long checkpoint_every;  /* also every N steps (0: only at the end / stop) */
     const char *resume;     /* continue the run saved in this checkpoint directory: every
-                               setting above except threads, out, checkpoint, checkpoint_every,
+                               setting above except threads, backend, math, device, out,
+                               checkpoint, checkpoint_every,
                                stop_at, quiet and mem_limit comes from the checkpoint */
     long stop_at;           /* stop after this step with a checkpoint and no record
                                (0: run to the end) */
@@ -95,6 +99,7 @@ typedef struct {
     double wall_s, train_s, tokens_per_s;
     char dataset[512];       /* the data argument, "synthetic" when none */
     char dataset_desc[256];  /* ds_loader_describe */
+    char device[160];        /* what ran it (probe_model_device) */
     char *record;            /* the run record JSON (one line, no '\n'); NULL for "stopped" */
 } ProbeRunResult;
 

@@ -24,6 +24,7 @@
 #endif
 
 #include "common/dw.h"
+#include "kernels/kern.h"
 #include "datasets/shards.h"
 #include "planner/count.h"
 
@@ -424,7 +425,7 @@ static int append_failed_(const ProbeSweepConfig *c, const ProbeSweepItem *it, i
     cJSON_AddNullToObject(j, "grad_norms");
     cJSON_AddNumberToObject(j, "seed", (double)c->base.seed);
     cJSON_AddStringToObject(j, "dataset", dataset_(c));
-    cJSON_AddStringToObject(j, "backend", "cpu");
+    cJSON_AddStringToObject(j, "backend", kern_backend_name(c->base.backend));
     cJSON_AddStringToObject(j, "status", "failed");
     cJSON_AddStringToObject(j, "dwplan_version", DWPLAN_VERSION);
     cJSON_AddNumberToObject(j, "lr", c->base.lr);

@@ -9,8 +9,8 @@
  * OpenMP's spinning workers would fight over the same cores, and because our own split is
  * what makes the result depend only on the thread count.
  *
- * kern_ctx_init lives here until the CUDA backend (issue 7) brings a kernels/kern.c that
- * loads its shared library; for now KERN_CUDA reports DW_EDEVICE.
+ * kern_cpu_open fills a KernCtx for this backend (kernels/kern.c's kern_ctx_open calls it);
+ * the CPU's memory is host memory, so its KernMem is malloc and memcpy.
  */
 /* Comparisons may be if-converted into selects, so the loops over kern_math.h vectorise:
  * no floating-point traps are enabled anywhere, and results are unchanged (NaNs included). */
@@ -23,6 +23,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef _OPENMP
@@ -107,29 +108,63 @@ static inline void splitz_(size_t n, int id, int nt, size_t *lo, size_t *hi) {
 // ----------------------------------------------------------------------------
 // context
 
-int kern_ctx_init(KernCtx *ctx, int backend, int threads) {
-    DW_ASSERT(ctx);
+/* Memory: 64-byte aligned host memory (whole cache lines, AVX-512 loads), zeroed. */
+static void *cpu_alloc_(KernCtx *ctx, size_t bytes) {
+    (void)ctx;
+    if (bytes == 0) bytes = 1;
+    if (bytes > SIZE_MAX - 64) {
+        dw_error_set(DW_ENOMEM, "cannot allocate %zu bytes", bytes);
+        return NULL;
+    }
+    size_t rounded = (bytes + 63) / 64 * 64;
+    void *p = aligned_alloc(64, rounded);
+    if (!p) {
+        dw_error_set(DW_ENOMEM, "cannot allocate %.1f MiB", (double)rounded / 1048576.0);
+        return NULL;
+    }
+    memset(p, 0, rounded);
+    return p;
+}
+static void cpu_release_(KernCtx *ctx, void *p) {
+    (void)ctx;
+    free(p);
+}
+static int cpu_copy_(KernCtx *ctx, void *dst, const void *src, size_t bytes) {
+    (void)ctx;
+    if (bytes && dst != src) memmove(dst, src, bytes);
+    return DW_OK;
+}
+static int cpu_sync_(KernCtx *ctx) {
+    (void)ctx;
+    return DW_OK;
+}
+static void cpu_close_(KernCtx *ctx) { (void)ctx; }
+
+static const KernMem kern_cpu_mem = {cpu_alloc_, cpu_release_, cpu_copy_,
+                                     cpu_copy_,  cpu_sync_,    cpu_close_};
+
+int kern_cpu_open(KernCtx *ctx, const KernOptions *o) {
+    DW_ASSERT(ctx && o);
     memset(ctx, 0, sizeof *ctx);
-    if (threads < 1 || threads > KERN_CPU_MAX_THREADS)
+    if (o->threads < 1 || o->threads > KERN_CPU_MAX_THREADS)
         return dw_error_set(DW_EINVAL, "threads must be in [1, %d] (got %d)",
-                            KERN_CPU_MAX_THREADS, threads);
-    if (backend == KERN_CUDA)
-        return dw_error_set(DW_EDEVICE, "the CUDA backend is not part of this build");
-    if (backend != KERN_CPU)
-        return dw_error_set(DW_EINVAL, "unknown kernel backend %d", backend);
+                            KERN_CPU_MAX_THREADS, o->threads);
+    if (o->math != KERN_MATH_FP32)
+        return dw_error_set(DW_EINVAL, "the CPU backend computes in fp32 only (asked for %s)",
+                            kern_math_name(o->math));
     /* our threads each run a single-threaded GEMM */
     if (openblas_set_num_threads) openblas_set_num_threads(1);
     if (bli_thread_set_num_threads) bli_thread_set_num_threads(1);
     ctx->backend = KERN_CPU;
-    ctx->threads = threads;
+    ctx->threads = o->threads;
+    ctx->math = KERN_MATH_FP32;
+    ctx->host_memory = 1;
+    snprintf(ctx->device, sizeof ctx->device, "CPU, %d thread%s, %.120s", o->threads,
+             o->threads == 1 ? "" : "s", kern_cpu_blas_info());
+    ctx->mem = &kern_cpu_mem;
     ctx->ops = &kern_cpu_ops;
     ctx->ops_d = &kern_cpu_ops_d;
     return DW_OK;
-}
-
-void kern_ctx_free(KernCtx *ctx) {
-    if (!ctx) return;
-    memset(ctx, 0, sizeof *ctx);
 }
 
 const char *kern_cpu_blas_info(void) {
