@@ -95,6 +95,8 @@ struct KernCtx {
     int host_memory;          /* 1: backend memory is host memory (CPU) and host code may
                                * read and write it directly */
     char device[160];         /* what runs: "CPU, 2 threads, OpenBLAS ...", "NVIDIA ... */
+    size_t mem_free;          /* device memory free when opened (bytes; 0: not known — the
+                               * CPU, whose plans are checked against MemAvailable) */
     const KernMem *mem;
     const KernOps *ops;       /* float operations */
     const KernOps_d *ops_d;   /* double operations, or NULL (CUDA) */

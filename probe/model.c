@@ -363,6 +363,15 @@ ProbeModel *probe_model_alloc_dev(const ProbeModelConfig *c, int B, int T, const
         free(m);
         return NULL;
     }
+    if (m->ctx.mem_free && memory_bytes_(c, B, T, m->esize) > m->ctx.mem_free) {
+        dw_error_set(DW_ENOMEM, "depth %d width %d at batch %d × seq %d needs about %.2f GiB "
+                     "of device memory; %s has %.2f GiB free", c->depth, c->width, B, T,
+                     (double)memory_bytes_(c, B, T, m->esize) / 1073741824.0, m->ctx.device,
+                     (double)m->ctx.mem_free / 1073741824.0);
+        kern_ctx_free(&m->ctx);
+        free(m);
+        return NULL;
+    }
     if (precision == PROBE_F64 && !m->ctx.ops_d) {
         dw_error_set(DW_EINVAL, "the %s backend has no double precision",
                      kern_backend_name(dev->backend));

@@ -237,8 +237,12 @@ int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *p) {
     counts_(mc, c->seq, p);
     /* memory: the model's plan, the batch buffers and (synthetic) the corpus in memory */
     const char *spec;
-    double mem = (double)probe_model_memory_bytes(mc, c->batch, c->seq) +
-                 4.0 * sizeof(int32_t) * per_step;
+    /* on a GPU the model's blocks are device memory (checked against the device when the
+     * model is allocated); the host holds copies of the parameter-sized blocks */
+    double mem = c->backend == KERN_CPU
+                     ? (double)probe_model_memory_bytes(mc, c->batch, c->seq)
+                     : 4.0 * sizeof(float) * (double)probe_model_num_params(mc);
+    mem += 4.0 * sizeof(int32_t) * per_step;
     if (is_synthetic_(c->data, &spec))
         mem += 5.0 * (double)synth_train_tokens_(c->synth_tokens, p->tokens); /* + val */
     p->memory_bytes = (size_t)mem;

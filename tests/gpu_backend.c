@@ -436,6 +436,19 @@ int main(int argc, char **argv) {
         test_ops(&gpu, s, 1e-5);
     }
 
+    KernCtx tf;
+    KernOptions ot = o;
+    ot.math = KERN_MATH_TF32;
+    if (kern_ctx_open(&tf, &ot) == DW_OK) {
+        /* TF32 keeps 11 significant bits: 2^-11 ≈ 5e-4 per input, a few of them per sum */
+        printf("operations, tf32 GEMMs:\n");
+        test_ops(&tf, small, 5e-3);
+        test_attention_rope(&tf, small, 5e-3);
+        kern_ctx_free(&tf);
+    } else {
+        printf("tf32 GEMMs not available here: %s\n", dw_error_get());
+    }
+
     KernCtx bf;
     KernOptions ob = o;
     ob.math = KERN_MATH_BF16;

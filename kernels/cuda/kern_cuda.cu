@@ -89,7 +89,11 @@ static int fail_cublas_(const char *call, const char *file, int line, cublasStat
         if (s_ != CUBLAS_STATUS_SUCCESS) return fail_cublas_(#call, __FILE__, __LINE__, s_);  \
     } while (0)
 /* after a kernel launch: a bad configuration or an earlier asynchronous fault */
-#define DW_TRY_LAUNCH(name) DW_TRY_CUDA(cudaGetLastError() /* launch of name */)
+#define DW_TRY_LAUNCH(kern)                                                                   \
+    do {                                                                                      \
+        cudaError_t e_ = cudaGetLastError();                                                  \
+        if (e_ != cudaSuccess) return fail_cuda_("launch of " #kern, __FILE__, __LINE__, e_); \
+    } while (0)
 #define DW_CHECK_ARG(cond)                                                                    \
     do {                                                                                      \
         if (!(cond))                                                                          \
@@ -910,6 +914,8 @@ KERN_EXPORT int dwplan_kern_open(KernCtx *ctx, const KernOptions *o, const KernH
              "driver %d.%d, %s GEMMs", prop.name, prop.major, prop.minor,
              (double)prop.totalGlobalMem / 1073741824.0, rt / 1000, (rt % 1000) / 10,
              drv / 1000, (drv % 1000) / 10, kern_math_name_cu_(o->math));
+    size_t free_b = 0, total_b = 0;
+    if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) ctx->mem_free = free_b;
     ctx->mem = &kern_cuda_mem;
     ctx->ops = &kern_cuda_ops;
     ctx->ops_d = NULL;
