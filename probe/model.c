@@ -384,7 +384,9 @@ ProbeModel *probe_model_alloc_dev(const ProbeModelConfig *c, int B, int T, const
     act_sizes_(c, B, T, m->asize);
     m->nacts = plan_offsets_(m->asize, m->aoff, NUM_ACTS);
     /* the padding between tensors stays zero in every block, so the blocks can be treated
-     * as flat vectors (global norm, AdamW) */
+     * as flat vectors (global norm, AdamW). A failing kern_alloc says why (the device's
+     * words); a failing calloc says nothing: nomem tells them apart */
+    dw_error_clear();
     if (!(m->params = block_alloc_(m, m->nparams, m->esize))) goto nomem;
     if (!(m->grads = block_alloc_(m, m->nparams, m->esize))) goto nomem;
     if (!(m->moments = block_alloc_(m, 2 * m->nparams, m->esize))) goto nomem;
@@ -421,7 +423,7 @@ ProbeModel *probe_model_alloc_dev(const ProbeModelConfig *c, int B, int T, const
     }
     return m;
 nomem:
-    /* a device allocation failure already says why; add the plan's size */
+    /* a backend allocation failure already says why; add the plan's size */
     if (dw_error_get()[0])
         dw_error_prefix(DW_ENOMEM, "cannot allocate the model (%.1f MiB)",
                         (double)memory_bytes_(c, B, T, m ? m->esize : sizeof(float)) /
