@@ -11,8 +11,9 @@
  *   `W D heads params step_ms tokens_per_s model_gflops mfu loss`, machine-readable.
  *
  * Each shape's tokens/s is that of its fastest window of >= 1 s (at least 2 steps) within
- * --min-time seconds of steps after one warm-up step: on a shared machine a burst of load
- * from other processes slows some windows, not the best one.
+ * --min-time seconds of steps after one warm-up step (probe_bench_step, the timing that
+ * `dwplan probe bench` uses): on a shared machine a burst of load from other processes slows
+ * some windows, not the best one.
  *
  *   probe_step [--threads N] [--widths 64,128,256,512] [--depths 2,4,8] [--batch 8]
  *              [--seq 256] [--vocab 256] [--min-time SECONDS] [--sgemm-n N (0: skip)]
@@ -32,6 +33,7 @@
 
 #include "../common/dw.h"
 #include "../kernels/kern.h"
+#include "../probe/bench.h"
 #include "../probe/model.h"
 
 extern void openblas_set_num_threads(int) __attribute__((weak));
@@ -129,14 +131,8 @@ int main(int argc, char **argv) {
         return 1;
     }
 
-    int32_t *tok = malloc(sizeof(int32_t) * ((size_t)B * T + 1));
     double *res = malloc(sizeof(double) * 6 * (size_t)(nw * nd));
-    if (!tok || !res) return 1;
-    uint64_t s = 42;
-    for (size_t i = 0; i < (size_t)B * T + 1; i++) {
-        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-        tok[i] = (int32_t)((s >> 33) % (uint64_t)V);
-    }
+    if (!res) return 1;
     int nres = 0;
     for (int iw = 0; iw < nw && !sgemm_only; iw++) {
         for (int id = 0; id < nd; id++) {
@@ -147,45 +143,21 @@ int main(int argc, char **argv) {
             c.heads = widths[iw] >= 64 ? widths[iw] / 64 : 1;
             c.vocab = V;
             c.seq_len = T;
-            ProbeModel *m = probe_model_alloc(&c, B, T, threads);
-            if (!m) {
+            ProbeDevice dev;
+            probe_device_default(&dev);
+            dev.threads = threads;
+            ProbeBenchRow row; /* probe/bench.c: fastest >= 1 s window within min_time */
+            if (probe_bench_step(&c, &dev, B, T, min_time, NAN, &row)) {
                 fprintf(stderr, "probe_step: W=%d D=%d: %s\n", c.width, c.depth,
                         dw_error_get());
                 continue;
             }
-            probe_model_init(m, 1);
-            /* windows of >= 1 s (>= 2 steps) until min_time has passed; the fastest window
-             * counts, so a burst of load from other processes does not */
-            double t_total = 0, best_step = 1e30, w_time = 0;
-            int steps = 0, w_steps = 0;
-            float loss = 0;
-            for (int it = 0;; it++) {
-                double t0 = now_s();
-                loss = probe_model_forward(m, tok, tok + 1, B, T);
-                probe_model_zero_grad(m);
-                probe_model_backward(m);
-                probe_model_clip_grad(m, 1.0);
-                probe_model_adamw(m, 3e-4f, 0.9f, 0.95f, 1e-8f, 0.1f, it + 1);
-                double dt = now_s() - t0;
-                if (it < 1) continue; /* warm-up: first touch of the activation block */
-                t_total += dt;
-                steps++;
-                w_time += dt;
-                w_steps++;
-                if (w_steps >= 2 && w_time >= 1.0) {
-                    if (w_time / w_steps < best_step) best_step = w_time / w_steps;
-                    w_time = 0;
-                    w_steps = 0;
-                    if (t_total >= min_time) break;
-                }
-            }
             double *r = res + 6 * nres++;
             r[0] = c.width, r[1] = c.depth, r[2] = c.heads;
-            r[3] = 1e3 * best_step;
-            r[4] = (double)B * T / best_step;
-            r[5] = loss;
+            r[3] = row.step_ms;
+            r[4] = row.tokens_per_s;
+            r[5] = row.loss;
             fprintf(stderr, "probe_step: W=%d D=%d: %.0f tokens/s\n", c.width, c.depth, r[4]);
-            probe_model_free(m);
         }
     }
 
@@ -211,7 +183,6 @@ int main(int argc, char **argv) {
                c.heads, probe_model_num_params(&c), r[3], r[4], gfs, 100 * gfs / peak, r[5]);
     }
     free(res);
-    free(tok);
     kern_ctx_free(&probe_ctx);
     return 0;
 usage:

@@ -680,6 +680,10 @@ int probe_sweep_emit_slurm(const ProbeSweepConfig *c, int vocab, const char *pat
     fprintf(f, "#SBATCH --array=0-%d\n", n - 1);
     fprintf(f, "#SBATCH --ntasks=1\n");
     fprintf(f, "#SBATCH --cpus-per-task=%d\n", threads);
+    if (c->base.backend == KERN_CUDA) {
+        /* one GPU per task; host memory holds copies of the parameter-sized blocks only */
+        fprintf(f, "#SBATCH --gres=gpu:1\n");
+    }
     fprintf(f, "#SBATCH --mem=%zuM\n", (mem + mem / 4) / (1024 * 1024) + 256);
     if (c->out[0] == '/') fprintf(f, "#SBATCH --output=%s.slurm-%%A_%%a.log\n", c->out);
     else fprintf(f, "#SBATCH --output=%s/%s.slurm-%%A_%%a.log\n", cwd, c->out);

@@ -53,6 +53,12 @@ else
     echo "cli_cuda: libdwplan_cuda.so not built here (no nvcc): real-library checks skipped"
 fi
 
+# a Slurm array for a GPU sweep asks for one GPU per task and passes --backend on
+"$DWPLAN" probe sweep --depths 1-2 --widths 32 --tokens 2k --batch 2 --seq 16 --backend cuda \
+    -o sw.jsonl --emit-slurm sw.sbatch >out.txt 2>err.txt
+check "slurm script for --backend cuda" \
+    '[ $? -eq 0 ] && grep -q "^#SBATCH --gres=gpu:1" sw.sbatch && grep -q -- "--backend.*cuda" sw.sbatch'
+
 # 3. through the emulator
 EMU="$BUILD/libdwplan_cudaemu.so"
 if [ ! -e "$EMU" ]; then

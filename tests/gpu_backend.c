@@ -300,15 +300,22 @@ static void batch_(int32_t *in, int32_t *tg, int n, int V, int step) {
     }
 }
 
+/* The same model on the CPU (*a) and on the GPU with GEMMs in `math` (*g); 0, or -1 with
+ * neither allocated. */
+static int model_pair(const ProbeModelConfig *c, int B, int T, int math, ProbeModel **a,
+                      ProbeModel **g) {
+    *a = model_on(c, B, T, KERN_CPU, KERN_MATH_FP32);
+    *g = model_on(c, B, T, KERN_CUDA, math);
+    CHECK(*a && *g);
+    if (*a && *g) return 0;
+    probe_model_free(*a);
+    probe_model_free(*g);
+    return -1;
+}
+
 static void test_model_step(const ProbeModelConfig *c, int B, int T, int math, double tol) {
-    ProbeModel *a = model_on(c, B, T, KERN_CPU, KERN_MATH_FP32);
-    ProbeModel *g = model_on(c, B, T, KERN_CUDA, math);
-    CHECK(a && g);
-    if (!a || !g) {
-        probe_model_free(a);
-        probe_model_free(g);
-        return;
-    }
+    ProbeModel *a, *g;
+    if (model_pair(c, B, T, math, &a, &g)) return;
     int32_t *in = malloc(sizeof(int32_t) * B * T), *tg = malloc(sizeof(int32_t) * B * T);
     batch_(in, tg, B * T, c->vocab, 0);
     probe_model_init(a, 5);
@@ -365,14 +372,8 @@ static void test_model_step(const ProbeModelConfig *c, int B, int T, int math, d
 }
 
 static void test_model_ten_steps(const ProbeModelConfig *c, int B, int T) {
-    ProbeModel *a = model_on(c, B, T, KERN_CPU, KERN_MATH_FP32);
-    ProbeModel *g = model_on(c, B, T, KERN_CUDA, KERN_MATH_FP32);
-    CHECK(a && g);
-    if (!a || !g) {
-        probe_model_free(a);
-        probe_model_free(g);
-        return;
-    }
+    ProbeModel *a, *g;
+    if (model_pair(c, B, T, KERN_MATH_FP32, &a, &g)) return;
     int32_t *in = malloc(sizeof(int32_t) * B * T), *tg = malloc(sizeof(int32_t) * B * T);
     probe_model_init(a, 11);
     probe_model_init(g, 11);

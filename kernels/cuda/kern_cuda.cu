@@ -816,7 +816,9 @@ static void *cu_alloc(KernCtx *ctx, size_t bytes) {
 
 static void cu_release(KernCtx *ctx, void *p) {
     (void)ctx;
-    cudaFree(p); /* synchronises; an error here has nowhere to go */
+    /* synchronises; a failure here (the device already lost) has no caller to tell, and the
+     * operation that lost it has reported already */
+    cudaFree(p);
 }
 
 static int cu_upload(KernCtx *ctx, void *dst, const void *src, size_t bytes) {
@@ -884,8 +886,8 @@ KERN_EXPORT int dwplan_kern_open(KernCtx *ctx, const KernOptions *o, const KernH
         return host->error_set(DW_EINVAL, "--math %s needs compute capability 8.0 or newer "
                                "(%s is %d.%d)", kern_math_name_cu_(o->math), prop.name,
                                prop.major, prop.minor);
-    cudaRuntimeGetVersion(&rt);
-    cudaDriverGetVersion(&drv);
+    DW_TRY_CUDA(cudaRuntimeGetVersion(&rt));
+    DW_TRY_CUDA(cudaDriverGetVersion(&drv));
 
     CudaImpl *im = (CudaImpl *)calloc(1, sizeof *im);
     if (!im) return host->error_set(DW_ENOMEM, "out of memory");
