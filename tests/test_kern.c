@@ -581,7 +581,21 @@ int main(void) {
     CHECK_STATUS(kern_ctx_init(&ctx3, KERN_CPU, 3));
     KernCtx bad;
     CHECK(kern_ctx_init(&bad, KERN_CPU, 0) == DW_EINVAL);
-    CHECK(kern_ctx_init(&bad, KERN_CUDA, 1) == DW_EDEVICE);
+    KernOptions o = {KERN_CPU, 1, KERN_MATH_BF16, 0, NULL};
+    CHECK(kern_ctx_open(&bad, &o) == DW_EINVAL); /* the CPU computes in fp32 only */
+    o.math = 7;
+    CHECK(kern_ctx_open(&bad, &o) == DW_EINVAL);
+    /* the CUDA library at a path that does not exist: a clean DW_EDEVICE that says so (a
+     * library that exists but finds no GPU is tests/cli_cuda.sh's and gpu_backend's) */
+    KernOptions oc = {KERN_CUDA, 1, KERN_MATH_FP32, 0, "/nonexistent/libdwplan_cuda.so"};
+    CHECK(kern_ctx_open(&bad, &oc) == DW_EDEVICE && strstr(dw_error_get(), "does not exist"));
+    oc.device = -1;
+    CHECK(kern_ctx_open(&bad, &oc) == DW_EINVAL);
+    CHECK(kern_backend_parse("cuda") == KERN_CUDA && kern_backend_parse("CPU") == KERN_CPU &&
+          kern_backend_parse("tpu") == -1);
+    CHECK(kern_math_parse("bf16") == KERN_MATH_BF16 && kern_math_parse("tf32") == KERN_MATH_TF32 &&
+          kern_math_parse("fp16") == -1);
+    CHECK(!strcmp(kern_math_name(KERN_MATH_FP32), "fp32"));
     printf("BLAS: %s\n", kern_cpu_blas_info());
     test_matmul();
     test_layernorm();
