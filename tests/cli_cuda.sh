@@ -12,12 +12,7 @@
 set -u
 DWPLAN=$1
 BUILD=${DW_BUILD_DIR:-$(dirname "$DWPLAN")}
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 if ! command -v python3 >/dev/null; then echo "cli_cuda: python3 missing" >&2; exit 77; fi
 cd "$tmp"
 T="--depth 2 --width 32 --heads 2 --steps 6 --batch 2 --seq 16 --val-batches 2 --synthetic-tokens 65536 --threads 1 --quiet"
@@ -95,5 +90,4 @@ check "probe bench on the emulated device" \
 "$DWPLAN" probe bench --help | grep -q "examples:"
 check "probe bench --help" '[ $? -eq 0 ]'
 
-echo "cli_cuda: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish cli_cuda

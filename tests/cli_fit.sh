@@ -5,12 +5,7 @@ set -u
 DWPLAN=$1
 SHARED=${DW_SHARED_DIR:-../shared}
 SRC=${DW_SOURCE_DIR:-.}
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 if ! command -v python3 >/dev/null; then echo "cli_fit: python3 missing" >&2; exit 77; fi
 py() { python3 -c "$1"; }
 
@@ -85,5 +80,4 @@ printf 'depth,width,params,tokens,loss\n2,512,6e6,1e9,3.9\n4,512,1.2e7,2e9,3.7\n
 "$DWPLAN" fit "$tmp/few.csv" --form chinchilla >"$tmp/o" 2>"$tmp/e"
 check "too few rows fails" '[ $? -ne 0 ] && grep -q "cannot determine" "$tmp/e"'
 
-echo "cli_fit: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_fit

@@ -4,12 +4,7 @@
 # uninterrupted run's record, and eval reproducing the record's val_loss from the checkpoint.
 set -u
 DWPLAN=$1
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 if ! command -v python3 >/dev/null; then echo "cli_probe: python3 missing" >&2; exit 77; fi
 py() { python3 -c "$1"; }
 cd "$tmp"
@@ -129,5 +124,4 @@ assert c[\"architectures\"] == [\"GPTNeoXForCausalLM\"] and c[\"model_type\"] ==
 assert c[\"use_parallel_residual\"] is False and c[\"rotary_pct\"] == 1.0 and c[\"num_hidden_layers\"] == 2
 '"
 
-echo "cli_probe: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_probe

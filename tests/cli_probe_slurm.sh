@@ -15,12 +15,7 @@ if ! timeout 10 sinfo -h -o %T 2>/dev/null | grep -Eq "idle|mixed"; then
     exit 77
 fi
 if ! command -v python3 >/dev/null; then echo "cli_probe_slurm: python3 missing"; exit 77; fi
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 chmod 755 "$tmp"
 cd "$tmp"
 DW=$(cd "$(dirname "$DWPLAN")" && pwd)/$(basename "$DWPLAN")
@@ -42,5 +37,4 @@ check "no claim left" '[ -z "$(ls runs.jsonl.claims)" ]'
 timeout 300 sbatch --wait --quiet job.sbatch
 check "resubmitted array runs nothing" '[ $? -eq 0 ] && [ $(wc -l <runs.jsonl) -eq 4 ]'
 
-echo "cli_probe_slurm: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_probe_slurm

@@ -6,12 +6,7 @@
 # once on one results file sharing the work without running a config twice.
 set -u
 DWPLAN=$1
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 if ! command -v python3 >/dev/null; then echo "cli_probe_sweep: python3 missing" >&2; exit 77; fi
 if ! command -v setsid >/dev/null; then echo "cli_probe_sweep: setsid missing" >&2; exit 77; fi
 py() { python3 -c "$1"; }
@@ -84,5 +79,4 @@ assert [(x[\"depth\"], x[\"width\"]) for x in r] == [(1, 16), (2, 24), (3, 32)],
 "$DWPLAN" "${S[@]}" -o arr.jsonl --array-index 9 >/dev/null 2>err.txt
 check "array index out of range" '[ $? -eq 2 ] && grep -q "0..8" err.txt'
 
-echo "cli_probe_sweep: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_probe_sweep
