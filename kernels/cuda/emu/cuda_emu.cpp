@@ -43,26 +43,29 @@
 
 namespace {
 
-[[noreturn]] __attribute__((format(printf, 1, 2))) void emu_fatal(const char *fmt, ...) {
-    fflush(stdout);
+/* "dwplan CUDA emulator: <message>" on stderr. */
+static void emu_say(const char *fmt, va_list ap) {
     fputs("dwplan CUDA emulator: ", stderr);
-    va_list ap;
-    va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
-    va_end(ap);
     fputc('\n', stderr);
     fflush(stderr);
+}
+
+[[noreturn]] __attribute__((format(printf, 1, 2))) void emu_fatal(const char *fmt, ...) {
+    fflush(stdout);
+    va_list ap;
+    va_start(ap, fmt);
+    emu_say(fmt, ap);
+    va_end(ap);
     abort();
 }
 
 /* A diagnostic for a call that fails only because the emulator checks more than CUDA. */
 __attribute__((format(printf, 1, 2))) void emu_warn(const char *fmt, ...) {
-    fputs("dwplan CUDA emulator: ", stderr);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    emu_say(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 /* An environment flag is on when set to anything but "" or "0". */
