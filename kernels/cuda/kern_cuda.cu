@@ -64,6 +64,8 @@ typedef struct {
     size_t scratch_bytes;
     float *ones;                 /* a vector of ones for the bias gradients */
     size_t ones_n;
+    int32_t *h_ids;              /* host: the embedding gradient's token buckets */
+    size_t h_ids_n;
 } CudaImpl;
 
 static const KernHost *g_host; /* dwplan's services (dw_error_set) */
@@ -383,13 +385,20 @@ __global__ void embedding_fwd_k(float *out, const int32_t *tokens, const float *
     }
 }
 
-/* dwte[tokens[r]] += dout[r] for rows in order, one thread per column: a token repeats
- * across rows, and this keeps the sum's order fixed without atomics. */
-__global__ void embedding_bwd_k(float *dwte, const float *dout, const int32_t *tokens, int N,
-                                int C) {
-    int c = blockIdx.x * blockDim.x + threadIdx.x;
-    if (c >= C) return;
-    for (int r = 0; r < N; r++) dwte[(size_t)tokens[r] * C + c] += dout[(size_t)r * C + c];
+/* dwte[v] += dout[r] over the rows r holding token v, one block per distinct token (bucket
+ * u: token uniq[u], rows order[start[u] .. start[u+1]) ascending), threads over columns.
+ * Each element adds its rows in row order onto the old value, exactly as the CPU does, and
+ * no two blocks touch one row of dwte: deterministic without atomics. */
+__global__ void embedding_bwd_k(float *dwte, const float *dout, const int32_t *uniq,
+                                const int32_t *start, const int32_t *order, int C) {
+    int u = blockIdx.x;
+    float *dst = dwte + (size_t)uniq[u] * C;
+    int k0 = start[u], k1 = start[u + 1];
+    for (int c = threadIdx.x; c < C; c += blockDim.x) {
+        float s = dst[c];
+        for (int k = k0; k < k1; k++) s += dout[(size_t)order[k] * C + c];
+        dst[c] = s;
+    }
 }
 
 /* Fused softmax + cross-entropy (+ dlogits when wanted), one block per row. */
@@ -691,12 +700,59 @@ static int cu_embedding_forward(KernCtx *ctx, float *out, const int32_t *tokens,
     return DW_OK;
 }
 
+/* The token ids come to the host (N int32, once per step) and are bucketed there by a
+ * stable counting sort: the distinct tokens, where each one's rows start, and the rows in
+ * ascending order, uploaded as one array [uniq (U) | start (U+1) | order (N)]. */
 static int cu_embedding_backward(KernCtx *ctx, float *dwte, const float *dout,
                                  const int32_t *tokens, int N, int C, int V) {
+    CudaImpl *im = impl_(ctx);
     DW_CHECK_ARG(dwte && dout && tokens && N >= 0 && C > 0 && V > 0);
     if (N == 0) return DW_OK;
-    KLAUNCH(embedding_bwd_k, (unsigned)((C + THREADS - 1) / THREADS), THREADS,
-            impl_(ctx)->stream, dwte, dout, tokens, N, C);
+    /* host: ids (N), count/next per token (V), packed buckets (2N + 1 at most + N) */
+    size_t need = (size_t)N + (size_t)V + 3 * (size_t)N + 1;
+    if (im->h_ids_n < need) {
+        int32_t *p = (int32_t *)realloc(im->h_ids, need * sizeof(int32_t));
+        if (!p) return g_host->error_set(DW_ENOMEM, "out of memory for the token buckets");
+        im->h_ids = p;
+        im->h_ids_n = need;
+    }
+    int32_t *ids = im->h_ids, *next = ids + N, *pack = next + V;
+    DW_TRY_CUDA(cudaMemcpyAsync(ids, tokens, sizeof(int32_t) * (size_t)N,
+                                cudaMemcpyDeviceToHost, im->stream));
+    DW_TRY_CUDA(cudaStreamSynchronize(im->stream));
+    memset(next, 0, sizeof(int32_t) * (size_t)V);
+    int U = 0;
+    for (int r = 0; r < N; r++) {
+        if (ids[r] < 0 || ids[r] >= V)
+            return g_host->error_set(DW_EINVAL, "CUDA backend: token id %d at row %d is "
+                                     "outside [0, %d)", ids[r], r, V);
+        if (next[ids[r]]++ == 0) U++;
+    }
+    int32_t *uniq = pack, *start = uniq + U, *order = start + U + 1;
+    int u = 0, at = 0;
+    for (int r = 0; r < N; r++) { /* buckets in order of first appearance */
+        int32_t v = ids[r];
+        if (next[v] > 0) {
+            uniq[u] = v;
+            start[u++] = at;
+            at += next[v];
+            next[v] = -(start[u - 1]) - 1; /* from now on: -(next free slot) - 1 */
+        }
+    }
+    start[U] = N;
+    for (int r = 0; r < N; r++) { /* rows ascending within each bucket */
+        int32_t slot = -next[ids[r]] - 1;
+        order[slot] = r;
+        next[ids[r]]--;
+    }
+    size_t bytes = sizeof(int32_t) * ((size_t)2 * U + 1 + (size_t)N);
+    void *d_pack = NULL;
+    int rc = scratch_(ctx, bytes, &d_pack);
+    if (rc) return rc;
+    DW_TRY_CUDA(cudaMemcpyAsync(d_pack, pack, bytes, cudaMemcpyHostToDevice, im->stream));
+    const int32_t *d_uniq = (const int32_t *)d_pack;
+    KLAUNCH(embedding_bwd_k, (unsigned)U, THREADS, im->stream, dwte, dout, d_uniq, d_uniq + U,
+            d_uniq + 2 * U + 1, C);
     DW_TRY_LAUNCH(embedding_bwd_k);
     return DW_OK;
 }
@@ -848,6 +904,7 @@ static void cu_close(KernCtx *ctx) {
     if (im->stream) cudaStreamSynchronize(im->stream);
     if (im->scratch) cudaFree(im->scratch);
     if (im->ones) cudaFree(im->ones);
+    free(im->h_ids);
     if (im->blas) cublasDestroy(im->blas);
     if (im->stream) cudaStreamDestroy(im->stream);
     free(im);
