@@ -562,6 +562,7 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
         if (!c.checkpoint) c.checkpoint = c.resume;
     }
     if (c.threads <= 0) c.threads = online_cpus_();
+    if (c.backend != KERN_CPU) c.threads = 1; /* the host thread that drives the GPU */
     snprintf(res->dataset, sizeof res->dataset, "%s", c.data ? c.data : "synthetic");
 
     /* data first: its vocabulary sizes the model; missing shards stop us here */

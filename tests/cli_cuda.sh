@@ -83,6 +83,15 @@ for x, y in zip(a["grad_norms"], b["grad_norms"]):
 print("val_loss", a["val_loss"], b["val_loss"])
 PY
 check "emulated cuda record matches the cpu run ($(cat cmp.txt))" '[ $? -eq 0 ]'
+# a kernel that faults mid-run: the run is recorded "failed" with the call, file, line and
+# the runtime's words, nothing crashes, exit 1
+DWPLAN_EMU_FAIL_LAUNCH=150 DWPLAN_CUDA_LIB="$EMU" "$DWPLAN" probe run $T --backend cuda \
+    -o fault.jsonl >out.txt 2>err.txt
+rc=$?
+check "faulting kernel: exit 1 ($rc), status failed, message names the launch and the line" \
+    '[ $rc -eq 1 ] && grep -q "\"status\":\"failed\"" fault.jsonl &&
+     grep -q "launch of [a-z_]*k failed at kernels/cuda/kern_cuda.cu:[0-9]*: unspecified launch failure" fault.jsonl &&
+     grep -q "unspecified launch failure" err.txt'
 DWPLAN_CUDA_LIB="$EMU" "$DWPLAN" probe bench --backend cuda --widths 32 --depths 1 --batch 2 \
     --seq 16 --vocab 64 --min-time 0.01 --gemm-n 64 --json --quiet >bench.json 2>err.txt
 check "probe bench on the emulated device" \

@@ -410,6 +410,11 @@ void emu_launch(dim3 grid, dim3 block, const std::function<void()> &body,
         rec(cudaErrorNoDevice);
         return;
     }
+    const char *fail_at = getenv("DWPLAN_EMU_FAIL_LAUNCH"); /* fault injection, see the header */
+    if (fail_at && strtoul(fail_at, nullptr, 10) == g_launch_no) {
+        rec(cudaErrorLaunchFailure);
+        return;
+    }
     unsigned long long nthreads = (unsigned long long)block.x * block.y * block.z;
     if (grid.x == 0 || grid.y == 0 || grid.z == 0 || nthreads == 0 || block.z > 64 ||
         grid.x > 0x7fffffffu || grid.y > 65535 || grid.z > 65535) {
@@ -502,6 +507,7 @@ const ErrInfo kErrors[] = {
     {cudaErrorNoDevice, "cudaErrorNoDevice", "no CUDA-capable device is detected"},
     {cudaErrorInvalidDevice, "cudaErrorInvalidDevice", "invalid device ordinal"},
     {cudaErrorInvalidResourceHandle, "cudaErrorInvalidResourceHandle", "invalid resource handle"},
+    {cudaErrorLaunchFailure, "cudaErrorLaunchFailure", "unspecified launch failure"},
 };
 
 const ErrInfo *err_info(cudaError_t e) {

@@ -204,7 +204,9 @@ inline float emu_round_tf32(float x) {
 // that fails also records its error as the "last error", which cudaGetLastError returns and
 // resets and cudaPeekAtLastError returns; a failed launch records its error only there.
 // With DWPLAN_EMU_NO_DEVICE set (to anything but "" or "0") every call that needs the device
-// fails with cudaErrorNoDevice, as the real runtime does on a machine without a GPU.
+// fails with cudaErrorNoDevice, as the real runtime does on a machine without a GPU. With
+// DWPLAN_EMU_FAIL_LAUNCH=N, kernel launch number N (counting from 1) does not run and records
+// cudaErrorLaunchFailure, as a faulting kernel would: callers' error paths can be tested.
 // ============================================================================================
 
 extern "C" {
@@ -218,6 +220,7 @@ enum cudaError {
     cudaErrorNoDevice = 100,
     cudaErrorInvalidDevice = 101,
     cudaErrorInvalidResourceHandle = 400,
+    cudaErrorLaunchFailure = 719,
 };
 typedef enum cudaError cudaError_t;
 
