@@ -493,6 +493,13 @@ static int worker_(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n
                     i + 1, nitems, it->depth, it->width, it->tokens / 1e6, it->steps,
                     cl.taken_over ? " (took over a stale claim)" : "");
         rc = probe_run(&r, &res);
+        if (rc == DW_EDEVICE && !res.record) {
+            /* no usable GPU is this machine's problem, not the config's: record nothing
+             * (a failed record would be skipped by the next sweep) and stop */
+            probe_run_result_free(&res);
+            probe_claim_release(&cl);
+            return rc;
+        }
         if (rc && !res.record) {
             /* refused at run time (memory, data): record it so the sweep moves on */
             char why[512];

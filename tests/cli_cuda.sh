@@ -48,6 +48,15 @@ else
     echo "cli_cuda: libdwplan_cuda.so not built here (no nvcc): real-library checks skipped"
 fi
 
+# a GPU sweep on a machine without a usable GPU stops at once and records nothing (a failed
+# record would make the next sweep skip the config)
+DWPLAN_CUDA_LIB="$tmp/nowhere/libdwplan_cuda.so" "$DWPLAN" probe sweep --depths 1-2 \
+    --widths 32 --tokens 2k --batch 2 --seq 16 --val-batches 2 --synthetic-tokens 65536 \
+    --threads 1 --quiet --backend cuda -o nogpu.jsonl >out.txt 2>err.txt
+rc=$?
+check "GPU sweep without a GPU: exit 4 ($rc), no record" \
+    '[ $rc -eq 4 ] && grep -q "does not exist" err.txt && [ ! -s nogpu.jsonl ]'
+
 # a Slurm array for a GPU sweep asks for one GPU per task and passes --backend on
 "$DWPLAN" probe sweep --depths 1-2 --widths 32 --tokens 2k --batch 2 --seq 16 --backend cuda \
     -o sw.jsonl --emit-slurm sw.sbatch >out.txt 2>err.txt
