@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 static _Thread_local char dw_errbuf_[1024];
+static _Thread_local int dw_errcode_; /* the code of the message in dw_errbuf_ */
 
 const char *dw_strerror(int code) {
     switch (code) {
@@ -37,6 +38,7 @@ int dw_error_set(int code, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(dw_errbuf_, sizeof dw_errbuf_, fmt, ap);
     va_end(ap);
+    dw_errcode_ = code;
     return code;
 }
 
@@ -52,6 +54,7 @@ int dw_error_prefix(int code, const char *fmt, ...) {
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
     memcpy(old, dw_errbuf_, sizeof old);
+    dw_errcode_ = code;
     if (old[0])
         snprintf(dw_errbuf_, sizeof dw_errbuf_, "%s: %s", head, old);
     else
@@ -63,7 +66,11 @@ int dw_error_prefix(int code, const char *fmt, ...) {
 #endif
 
 const char *dw_error_get(void) { return dw_errbuf_; }
-void dw_error_clear(void) { dw_errbuf_[0] = '\0'; }
+int dw_error_code(void) { return dw_errbuf_[0] ? dw_errcode_ : DW_OK; }
+void dw_error_clear(void) {
+    dw_errbuf_[0] = '\0';
+    dw_errcode_ = DW_OK;
+}
 
 void dw_log_error(const char *file, int line, const char *expr, const char *msg) {
     fprintf(stderr, "dwplan: %s:%d: %s: %s\n", file, line, expr, msg);

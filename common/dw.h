@@ -38,6 +38,9 @@ int dw_error_prefix(int code, const char *fmt, ...) __attribute__((format(printf
 /* The last message recorded on this thread, or dw_strerror of nothing ("") if none. */
 const char *dw_error_get(void);
 void dw_error_clear(void);
+/* The code given with the current message (DW_OK when there is none): for callers of
+ * functions that return NULL on failure and need to tell, say, memory from a device. */
+int dw_error_code(void);
 
 /* Logs "file:line: expr: msg" to stderr (for device/runtime failures). */
 void dw_log_error(const char *file, int line, const char *expr, const char *msg);

@@ -59,7 +59,7 @@ int probe_bench_step(const ProbeModelConfig *c, const ProbeDevice *d, int B, int
     row->width = c->width, row->depth = c->depth, row->heads = c->heads;
     row->params = probe_model_num_params(c);
     ProbeModel *m = probe_model_alloc_dev(c, B, T, d, PROBE_F32);
-    if (!m) return d->backend == KERN_CPU ? DW_ENOMEM : DW_EDEVICE;
+    if (!m) return dw_error_code() ? dw_error_code() : DW_ENOMEM;
     int32_t *tok = malloc(sizeof(int32_t) * ((size_t)B * T + 1));
     if (!tok) {
         probe_model_free(m);

@@ -423,9 +423,10 @@ ProbeModel *probe_model_alloc_dev(const ProbeModelConfig *c, int B, int T, const
     }
     return m;
 nomem:
-    /* a backend allocation failure already says why; add the plan's size */
+    /* a backend allocation failure already says why (and with which code); add the plan's
+     * size */
     if (dw_error_get()[0])
-        dw_error_prefix(DW_ENOMEM, "cannot allocate the model (%.1f MiB)",
+        dw_error_prefix(dw_error_code(), "cannot allocate the model (%.1f MiB)",
                         (double)memory_bytes_(c, B, T, m ? m->esize : sizeof(float)) /
                             1048576.0);
     else

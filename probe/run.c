@@ -614,9 +614,10 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
     dev.math = c.math;
     dev.device = c.device;
     if (!(m = probe_model_alloc_dev(&c.model, B, T, &dev, PROBE_F32))) {
-        /* the CPU fails here only for memory; a GPU for anything about the device */
-        rc = c.backend == KERN_CPU ? DW_ENOMEM : DW_EDEVICE;
-        if (!dw_error_get()[0]) dw_error_set(rc, "model allocation failed");
+        /* memory (a config too large: recorded by a sweep, which goes on), or the device
+         * (no usable GPU: a sweep stops) */
+        rc = dw_error_code() ? dw_error_code() : dw_error_set(DW_ENOMEM, "model allocation "
+                                                              "failed");
         goto out;
     }
     snprintf(res->device, sizeof res->device, "%s", probe_model_device(m));

@@ -323,7 +323,19 @@ static void test_errors(void) {
     CHECK(strlen(now) == 20 && now[4] == '-' && now[10] == 'T' && now[19] == 'Z');
 }
 
+/* The code travels with the message: set, prefixed, cleared. */
+static void test_error_code(void) {
+    dw_error_clear();
+    CHECK(dw_error_code() == DW_OK);
+    CHECK(dw_error_set(DW_EDEVICE, "no GPU") == DW_EDEVICE && dw_error_code() == DW_EDEVICE);
+    dw_error_prefix(DW_ENOMEM, "allocating");
+    CHECK(dw_error_code() == DW_ENOMEM && !strcmp(dw_error_get(), "allocating: no GPU"));
+    dw_error_clear();
+    CHECK(dw_error_code() == DW_OK && dw_error_get()[0] == '\0');
+}
+
 int main(void) {
+    test_error_code();
     const char *tmp = getenv("TMPDIR");
     if (!tmp || !*tmp) tmp = "/tmp";
     snprintf(dir_, sizeof dir_, "%s/test_common.XXXXXX", tmp);

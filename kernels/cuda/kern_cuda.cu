@@ -934,13 +934,13 @@ KERN_EXPORT int dwplan_kern_open(KernCtx *ctx, const KernOptions *o, const KernH
                                cudaGetErrorString(e), cudaGetErrorName(e));
     if (n == 0) return host->error_set(DW_EDEVICE, "no CUDA device found");
     if (o->device >= n)
-        return host->error_set(DW_EINVAL, "CUDA device %d does not exist (%d device%s)",
+        return host->error_set(DW_EDEVICE, "CUDA device %d does not exist (%d device%s)",
                                o->device, n, n == 1 ? "" : "s");
     DW_TRY_CUDA(cudaSetDevice(o->device));
     cudaDeviceProp prop;
     DW_TRY_CUDA(cudaGetDeviceProperties(&prop, o->device));
     if ((o->math == KERN_MATH_TF32 || o->math == KERN_MATH_BF16) && prop.major < 8)
-        return host->error_set(DW_EINVAL, "--math %s needs compute capability 8.0 or newer "
+        return host->error_set(DW_EDEVICE, "--math %s needs compute capability 8.0 or newer "
                                "(%s is %d.%d)", kern_math_name_cu_(o->math), prop.name,
                                prop.major, prop.minor);
     DW_TRY_CUDA(cudaRuntimeGetVersion(&rt));
