@@ -27,6 +27,20 @@ DWPLAN_CUDA_LIB="$tmp/nowhere/libdwplan_cuda.so" "$DWPLAN" probe run $T --backen
 rc=$?
 check "missing library: exit 4 ($rc), message, no record" \
     '[ $rc -eq 4 ] && grep -q "does not exist" err.txt && [ ! -e refused.jsonl ]'
+echo "not a library" >fake.so
+DWPLAN_CUDA_LIB="$tmp/fake.so" "$DWPLAN" probe run $T --backend cuda -o refused.jsonl \
+    >out.txt 2>err.txt
+rc=$?
+check "a file that is not a library: exit 4, the loader's words" \
+    '[ $rc -eq 4 ] && grep -q "did not load: .*fake.so" err.txt && [ ! -e refused.jsonl ]'
+libm=$(ldd "$DWPLAN" | awk '/libm\.so/ {print $3; exit}')
+if [ -n "$libm" ]; then
+    DWPLAN_CUDA_LIB="$libm" "$DWPLAN" probe run $T --backend cuda -o refused.jsonl \
+        >out.txt 2>err.txt
+    rc=$?
+    check "a library that is not dwplan's: exit 4, says what it lacks" \
+        '[ $rc -eq 4 ] && grep -q "lacks dwplan_kern_abi" err.txt'
+fi
 "$DWPLAN" probe run $T --math bf16 -o refused.jsonl >out.txt 2>err.txt
 rc=$?
 check "--math without cuda: exit 2" '[ $rc -eq 2 ] && grep -q "needs --backend cuda" err.txt'
