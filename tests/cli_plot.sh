@@ -22,33 +22,8 @@ SRC=${DW_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 SHARED=${DW_SHARED_DIR:-$SRC/../shared}
 RUNS=$SRC/examples/runs/synthetic_runs.jsonl
 GEM=$SHARED/data/gemstones_valloss_hot_every10B.csv
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/cli_plot.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $*" >&2
-}
-
-run() {
-    "$DWPLAN" "$@" >"$TMP/out" 2>"$TMP/err"
-    RC=$?
-}
-
-expect_rc() { # NAME WANT
-    if [ "$RC" -eq "$2" ]; then ok; else bad "$1: exit $RC, want $2: $(head -c 400 "$TMP/err")"; fi
-}
-
-has() { # FILE NAME STRING...
-    local f=$1 name=$2 p
-    shift 2
-    for p in "$@"; do
-        if grep -qF -- "$p" "$f"; then ok; else bad "$name: $(basename "$f") lacks '$p': $(head -c 300 "$f")"; fi
-    done
-}
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+TMP=$tmp
 
 # png_size FILE -> "W H" when FILE has the PNG signature and an IHDR chunk, else nothing
 png_size() {
@@ -140,10 +115,7 @@ has "$TMP/err" "gnuplot-nox" "gnuplot not found"
 [ ! -e "$TMP/nognuplot/depth.png" ] && ok || bad "no gnuplot: an image appeared"
 
 if ! command -v gnuplot >/dev/null 2>&1; then
-    echo "cli_plot: gnuplot not found (Debian: gnuplot-nox): figure checks skipped"
-    echo "cli_plot: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ] && exit 77
-    exit 1
+    skip_rest cli_plot "gnuplot not found (Debian: gnuplot-nox): figure checks skipped"
 fi
 
 # ---------------------------------------------------------------------------
@@ -205,5 +177,4 @@ else
     echo "cli_plot: $GEM not found: Gemstones checks skipped"
 fi
 
-echo "cli_plot: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish cli_plot

@@ -25,33 +25,8 @@ SRC=${DW_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 SHARED=${DW_SHARED_DIR:-$SRC/../shared}
 RUNS=$SRC/examples/runs/synthetic_runs.jsonl
 GEM=$SHARED/data/gemstones_valloss_hot_every10B.csv
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/cli_report.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $*" >&2
-}
-
-run() {
-    "$DWPLAN" "$@" >"$TMP/out" 2>"$TMP/err"
-    RC=$?
-}
-
-expect_rc() { # NAME WANT
-    if [ "$RC" -eq "$2" ]; then ok; else bad "$1: exit $RC, want $2: $(tail -c 600 "$TMP/err")"; fi
-}
-
-has() { # FILE NAME STRING...
-    local f=$1 name=$2 p
-    shift 2
-    for p in "$@"; do
-        if grep -qF -- "$p" "$f"; then ok; else bad "$name: $(basename "$f") lacks '$p'"; fi
-    done
-}
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+TMP=$tmp
 
 # refs_ok NAME DIR: every src="..." / href="..." in DIR/index.html that is not "#..." or a URL
 # is a file in DIR; sets NIMG to the number of src references (images)
@@ -103,10 +78,7 @@ for k in depth dcrit gradients tau parity isoflop frontier; do
 done
 
 if ! command -v gnuplot >/dev/null 2>&1; then
-    echo "cli_report: gnuplot not found (Debian: gnuplot-nox): report checks skipped"
-    echo "cli_report: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ] && exit 77
-    exit 1
+    skip_rest cli_report "gnuplot not found (Debian: gnuplot-nox): report checks skipped"
 fi
 
 # ---------------------------------------------------------------------------
@@ -167,5 +139,4 @@ refs_ok "law only" "$TMP/lawonly"
 nimg=$NIMG
 [ "$nimg" -eq 4 ] && ok || bad "law only: $nimg images, want 4 (depth, dcrit, isoflop, frontier)"
 
-echo "cli_report: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish cli_report
