@@ -16,30 +16,8 @@ set -u
 DWPLAN=${1:?usage: cli_depth.sh /path/to/dwplan}
 SRC=${DW_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 DATA=$SRC/examples/runs/synthetic_runs.jsonl
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/cli_depth.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $*" >&2
-}
-
-run() {
-    "$DWPLAN" "$@" >"$TMP/out" 2>"$TMP/err"
-    RC=$?
-}
-
-# has FILE NAME PATTERN...: every fixed string must occur in FILE
-has() {
-    local f=$1 name=$2 p
-    shift 2
-    for p in "$@"; do
-        if grep -qF -- "$p" "$f"; then ok; else bad "$name: $(basename "$f") lacks '$p': $(head -c 300 "$f")"; fi
-    done
-}
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+TMP=$tmp
 
 HAVE_PY=0
 if command -v python3 >/dev/null 2>&1; then HAVE_PY=1; else echo "cli_depth: python3 not found: skipping the JSON checks"; fi
@@ -163,6 +141,5 @@ printf 'n,width,loss\n2,256,3.0\n4,256,2.9\n8,256,2.8\n' >"$TMP/bad.csv"
 expect3 "no depth column" "$TMP/bad.csv"
 has "$TMP/err" "no depth column" "no column for 'depth'" "--map depth="
 
-echo "cli_depth: $passed passed, $failed failed"
-[ "$failed" -eq 0 ] || exit 1
+finish cli_depth
 exit 0

@@ -8,16 +8,8 @@ set -u
 
 DWPLAN=${1:?usage: cli_errors.sh /path/to/dwplan}
 SRC=${DW_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/cli_errors.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $*" >&2
-}
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+TMP=$tmp
 
 # expect CODE NAME PATTERN... -- ARGS...
 #   runs dwplan ARGS; the exit status must be CODE, stdout empty, stderr non-empty and
@@ -92,6 +84,5 @@ printf 'depth,width,params,tokens,loss\n2,512,57768960,6.4e9,3.945\n8,512,766832
     >"$TMP/badloss.csv"
 expect 3 "fit: non-numeric loss" "badloss.csv:3" "abc" -- fit "$TMP/badloss.csv" --form chinchilla
 
-echo "cli_errors: $passed passed, $failed failed"
-[ "$failed" -eq 0 ] || exit 1
+finish cli_errors
 exit 0

@@ -10,16 +10,8 @@ set -u
 
 DWPLAN=${1:?usage: cli_plan.sh /path/to/dwplan}
 SRC=${DW_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/cli_plan.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $*" >&2
-}
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+TMP=$tmp
 
 HAVE_PY=0
 if command -v python3 >/dev/null 2>&1; then
@@ -28,16 +20,11 @@ else
     echo "cli_plan: python3 not found: skipping the JSON structure checks"
 fi
 
-# run ARGS...: runs dwplan, stdout in $TMP/out, stderr in $TMP/err, status in $rc.
-rc=0
-run() {
-    "$DWPLAN" "$@" >"$TMP/out" 2>"$TMP/err"
-    rc=$?
-}
+# run ARGS... (tests/harness.sh): stdout in $TMP/out, stderr in $TMP/err, status in $RC.
 
 # expect_ok NAME: the last run exited 0.
 expect_ok() {
-    if [ "$rc" -eq 0 ]; then ok; else bad "$1: exit $rc (stderr: $(head -c 400 "$TMP/err"))"; fi
+    if [ "$RC" -eq 0 ]; then ok; else bad "$1: exit $RC (stderr: $(head -c 400 "$TMP/err"))"; fi
 }
 
 # pycheck NAME FILE CODE [MORE...]: CODE (python, with d = FILE's JSON and more = the
@@ -164,6 +151,5 @@ for cmd in "" plan check fit count law; do
     if grep -qi "example" "$TMP/out"; then ok; else bad "$name: no example in the help text"; fi
 done
 
-echo "cli_plan: $passed passed, $failed failed"
-[ "$failed" -eq 0 ] || exit 1
+finish cli_plan
 exit 0

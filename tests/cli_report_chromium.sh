@@ -37,16 +37,8 @@ if ! command -v gnuplot >/dev/null 2>&1; then
     exit 77
 fi
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/cli_chromium.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $*" >&2
-}
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+TMP=$tmp
 
 # chrome ARGS...: headless, no network, no profile of the user's, bounded in time
 chrome() {
@@ -69,7 +61,7 @@ marks() {
 D=$TMP/report
 if ! "$DWPLAN" report "$RUNS" --law depth-delusion --n-source shape --no-cv -o "$D" >"$TMP/out" 2>"$TMP/err"; then
     bad "dwplan report failed: $(tail -c 600 "$TMP/err")"
-    echo "cli_report_chromium: $passed passed, $failed failed"
+    finish cli_report_chromium
     exit 1
 fi
 D=$(cd "$D" && pwd)
@@ -89,5 +81,4 @@ chrome --window-size=1200,3000 --screenshot="$TMP/shot.png" "file://$D/index.htm
 hex=$(od -An -tx1 -N24 "$TMP/shot.png" 2>/dev/null | tr -d ' \n')
 if [ "${hex:0:16}" = "89504e470d0a1a0a" ] && [ "$((16#${hex:32:8}))" -eq 1200 ]; then ok; else bad "screenshot: not a 1200-wide PNG"; fi
 
-echo "cli_report_chromium: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish cli_report_chromium
