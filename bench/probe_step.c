@@ -38,12 +38,6 @@
 
 extern void openblas_set_num_threads(int) __attribute__((weak));
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int parse_list(const char *s, int *out, int max) {
     int n = 0;
     while (*s && n < max) {
@@ -70,7 +64,7 @@ static double sgemm_rate(int n, int threads, int split, int reps) {
     if (openblas_set_num_threads) openblas_set_num_threads(split ? 1 : threads);
     double best = 1e30;
     for (int r = 0; r < reps + 1; r++) {
-        double t0 = now_s();
+        double t0 = dw_now_s();
         if (split) {
 #pragma omp parallel num_threads(threads)
             {
@@ -87,7 +81,7 @@ static double sgemm_rate(int n, int threads, int split, int reps) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a, n, b, n,
                         0.0f, c, n);
         }
-        double dt = now_s() - t0;
+        double dt = dw_now_s() - t0;
         if (r > 0 && dt < best) best = dt; /* the first call warms up */
     }
     free(a);

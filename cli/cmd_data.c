@@ -432,12 +432,6 @@ static int cmd_inspect_(int argc, char **argv) {
 // ----------------------------------------------------------------------------
 // bench
 
-static double now_s_(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 typedef struct {
     const char *what;
     double mbs, target;
@@ -448,14 +442,14 @@ typedef struct {
 static int bench_encode_(DsTokenizer *t, const unsigned char *text, size_t n, double min_mb,
                          double *mbs) {
     DsIds ids = {0};
-    double t0 = now_s_(), done = 0;
+    double t0 = dw_now_s(), done = 0;
     int rc = DW_OK;
     while (done < min_mb * 1e6 && rc == DW_OK) {
         ids.n = 0;
         rc = ds_tok_encode(t, text, n, &ids);
         done += (double)n;
     }
-    *mbs = done / 1e6 / (now_s_() - t0);
+    *mbs = done / 1e6 / (dw_now_s() - t0);
     ds_ids_free(&ids);
     return rc;
 }
@@ -499,12 +493,12 @@ static int cmd_bench_(int argc, char **argv) {
         free(buf);
         return cli_fail("data bench", DW_ENOMEM);
     }
-    double t0 = now_s_(), done = 0;
+    double t0 = dw_now_s(), done = 0;
     while (done < mb * 1e6) {
         if ((rc = ds_synth_generate(g, buf, chunk)) != DW_OK) break;
         done += (double)chunk;
     }
-    rows[nrows++] = (BenchRow_){"synthetic generation", done / 1e6 / (now_s_() - t0), 50, ""};
+    rows[nrows++] = (BenchRow_){"synthetic generation", done / 1e6 / (dw_now_s() - t0), 50, ""};
     snprintf(rows[0].note, sizeof rows[0].note, "default language, %.0f MB", done / 1e6);
     ds_synth_free(g);
 

@@ -345,6 +345,12 @@ double dw_float_decimal(float x) {
     return strtod(t, NULL);
 }
 
+double dw_now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 void dw_utc_now(char out[32]) {
     time_t t = time(NULL);
     struct tm tm;

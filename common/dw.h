@@ -81,4 +81,7 @@ double dw_float_decimal(float x);
 /* Current UTC time as ISO-8601 ("2026-11-23T16:48:49Z") in out[32]. */
 void dw_utc_now(char out[32]);
 
+/* Seconds on the monotonic clock (for durations: progress, throughput, benchmarks). */
+double dw_now_s(void);
+
 #endif

@@ -1167,15 +1167,9 @@ typedef struct {
     size_t bytes_done, bytes_all, tokens;
 } Progress_;
 
-static double now_(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void progress_(Progress_ *p, int final) {
     if (!p->on || !p->log) return;
-    double t = now_();
+    double t = dw_now_s();
     if (!final && t - p->last < 0.5) return;
     p->last = t;
     double mb = (double)p->bytes_done / 1e6, rate = mb / fmax(t - p->t0, 1e-9);
@@ -1516,7 +1510,7 @@ int ds_data_prepare(const DsPrepareOptions *o, DsPrepareResult *r) {
     }
     P.pr.log = o->log;
     P.pr.on = o->progress;
-    P.pr.t0 = P.pr.last = now_();
+    P.pr.t0 = P.pr.last = dw_now_s();
     double split_nats[2] = {0, 0};
     if (!(jsrc = cJSON_CreateArray())) {
         rc = dw_error_set(DW_ENOMEM, "out of memory");
@@ -1607,7 +1601,7 @@ int ds_data_prepare(const DsPrepareOptions *o, DsPrepareResult *r) {
     made_tmp = 0;
     if (st == 1) rm_tree_(old);
     r->bytes = P.pr.bytes_done;
-    r->seconds = now_() - P.pr.t0;
+    r->seconds = dw_now_s() - P.pr.t0;
 out:
     if (P.pr.printed && P.pr.log) fputc('\n', P.pr.log); /* before the caller's message */
     if (made_tmp) rm_tree_(tmp);

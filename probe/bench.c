@@ -1,20 +1,12 @@
 /* probe/bench.c — see bench.h. */
-#define _POSIX_C_SOURCE 200809L
 #include "probe/bench.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/dw.h"
 #include "kernels/kern.h"
-
-static double now_s_(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int probe_bench_gemm(const ProbeDevice *d, int n, int reps, double *gflops) {
     DW_ASSERT(d && gflops && n >= 1 && reps >= 1);
@@ -34,10 +26,10 @@ int probe_bench_gemm(const ProbeDevice *d, int n, int reps, double *gflops) {
     double best = INFINITY;
     for (int r = 0; r <= reps; r++) {
         if ((rc = kern_sync(&ctx))) goto out;
-        double t0 = now_s_();
+        double t0 = dw_now_s();
         if ((rc = kern_matmul_forward(&ctx, c, a, b, NULL, n, n, n)) || (rc = kern_sync(&ctx)))
             goto out;
-        double dt = now_s_() - t0;
+        double dt = dw_now_s() - t0;
         if (r > 0 && dt < best) best = dt; /* the first call warms up */
     }
     *gflops = 2.0 * (double)n * n * n / best / 1e9;
@@ -75,14 +67,14 @@ int probe_bench_step(const ProbeModelConfig *c, const ProbeDevice *d, int B, int
     int w_steps = 0, rc = DW_OK;
     float loss = NAN;
     for (int it = 0;; it++) {
-        double t0 = now_s_();
+        double t0 = dw_now_s();
         loss = probe_model_forward(m, tok, tok + 1, B, T);
         probe_model_zero_grad(m);
         probe_model_backward(m);
         probe_model_clip_grad(m, 1.0);
         probe_model_adamw(m, 3e-4f, 0.9f, 0.95f, 1e-8f, 0.1f, it + 1);
         if ((rc = probe_model_sync(m))) break;
-        double dt = now_s_() - t0;
+        double dt = dw_now_s() - t0;
         if (it < 1) continue; /* warm-up: first touch of the activation block, GEMM plans */
         total += dt;
         w_time += dt;

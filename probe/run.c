@@ -9,7 +9,7 @@
  *
  * Design stance: the loop is plain and sequential; all the arithmetic is in the model.
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, strdup */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include "probe/run.h"
 
 #include <cjson/cJSON.h>
@@ -87,12 +87,6 @@ size_t probe_mem_available(void) {
     if (pages > 0 && psz > 0) return (size_t)pages * (size_t)psz;
 #endif
     return 0;
-}
-
-static double now_s_(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static void fmt_bytes_(double b, char *out, size_t n) {
@@ -543,7 +537,7 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
     int32_t *in = NULL, *tg = NULL;
     char *settings = NULL, *state = NULL, data_buf[512];
     RunState st = {0};
-    double t0 = now_s_();
+    double t0 = dw_now_s();
     memset(res, 0, sizeof *res);
     res->val_loss = res->loss = res->loss_last = res->loss_initial = NAN;
 
@@ -656,7 +650,7 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
 
     /* train */
     long tail = S / 20 < 1 ? 1 : S / 20 > LOSS_TAIL_MAX ? LOSS_TAIL_MAX : S / 20;
-    double t_train = now_s_(), t_last = t_train, train_before = st.train_s;
+    double t_train = dw_now_s(), t_last = t_train, train_before = st.train_s;
     long s0 = st.step, s;
     int have_end = 0;
     for (s = st.step + 1; s <= S; s++) {
@@ -705,7 +699,7 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
             snprintf(res->status, sizeof res->status, "diverged");
             break;
         }
-        double t = now_s_();
+        double t = dw_now_s();
         if (c.on_step) c.on_step(c.on_step_ctx, s, S);
         if (!c.quiet && (t - t_last >= c.progress_s || s == S)) {
             double tps = (double)(s - s0) * B * T / (t - t_train);
@@ -718,7 +712,7 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
         int stop = c.stop_at > 0 && s == c.stop_at && s < S;
         if (c.checkpoint && ((c.checkpoint_every > 0 && s % c.checkpoint_every == 0 && s < S) ||
                              stop)) {
-            st.train_s = train_before + (now_s_() - t_train);
+            st.train_s = train_before + (dw_now_s() - t_train);
             free(state);
             if (!(state = state_json_(&st, res, L))) {
                 rc = dw_error_set(DW_ENOMEM, "out of memory");
@@ -745,7 +739,7 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
     }
     res->steps_done = st.step;
     res->tokens_trained = (double)st.step * B * T;
-    res->train_s = train_before + (now_s_() - t_train);
+    res->train_s = train_before + (dw_now_s() - t_train);
     res->tokens_per_s = res->train_s > 0 ? res->tokens_trained / res->train_s : NAN;
     res->loss_initial = st.loss_initial;
     res->loss_last = st.loss_last;
@@ -753,7 +747,7 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
     res->grad_norm_global = st.grad_global;
     if (!st.have_grad) res->grad_step = 0;
     if (!strcmp(res->status, "stopped")) {
-        res->wall_s = now_s_() - t0;
+        res->wall_s = dw_now_s() - t0;
         rc = DW_OK;
         goto out;
     }
@@ -781,7 +775,7 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
             snprintf(res->status, sizeof res->status, "failed");
         }
     }
-    res->wall_s = now_s_() - t0;
+    res->wall_s = dw_now_s() - t0;
     if (!(res->record = record_json_(&c, res, st.have_grad, have_end, c.threads))) {
         rc = dw_error_set(DW_ENOMEM, "out of memory");
         goto out;

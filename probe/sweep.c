@@ -39,12 +39,6 @@ void probe_sweep_config_default(ProbeSweepConfig *c) {
     c->array_index = -1;
 }
 
-static double now_s_(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int online_cpus_(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
@@ -399,7 +393,7 @@ typedef struct {
 static void heartbeat_(void *ctx, long step, long steps) {
     Heartbeat *h = ctx;
     (void)step, (void)steps;
-    double t = now_s_();
+    double t = dw_now_s();
     if (t - h->last >= HEARTBEAT_S) {
         probe_claim_touch(h->claim);
         h->last = t;
@@ -475,7 +469,7 @@ static int worker_(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n
         }
         ProbeRunConfig r = c->base;
         ProbeRunResult res;
-        Heartbeat hb = {&cl, now_s_()};
+        Heartbeat hb = {&cl, dw_now_s()};
         r.model.depth = it->depth;
         r.model.width = it->width;
         r.model.heads = it->heads;
