@@ -64,6 +64,9 @@ int cmd_law(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_probe_bench(int argc, char **argv); /* cli/cmd_probe_bench.c */
+/* --backend / --math of the probe commands into *b, *m (KERN_*; NULL: keep): 0, or the
+ * usage error's exit code after printing it. */
+int cli_probe_device(const char *cmd, const char *backend, const char *math, int *b, int *m);
 int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 #include "cli_usage.h"

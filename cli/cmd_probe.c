@@ -188,6 +188,17 @@ typedef struct {
     const char *backend, *math;
 } RunOpts;
 
+int cli_probe_device(const char *cmd, const char *backend, const char *math, int *b, int *m) {
+    if (backend && (*b = kern_backend_parse(backend)) < 0)
+        return cli_usage_error(cmd, "--backend: cpu or cuda (got '%s')", backend);
+    if (math && (*m = kern_math_parse(math)) < 0)
+        return cli_usage_error(cmd, "--math: fp32, tf32 or bf16 (got '%s')", math);
+    if (*m != KERN_MATH_FP32 && *b != KERN_CUDA)
+        return cli_usage_error(cmd, "--math %s needs --backend cuda (the CPU computes in fp32)",
+                               math);
+    return 0;
+}
+
 static int run_opts_finish_(RunOpts *o, const char *cmd) {
     ProbeRunConfig *r = o->r;
     r->tokens = o->tokens;
@@ -204,13 +215,8 @@ static int run_opts_finish_(RunOpts *o, const char *cmd) {
     r->synth_tokens = (size_t)o->synth;
     if (o->no_biases) r->model.biases = 0;
     if (o->init_std > 0) r->model.init_std = (float)o->init_std;
-    if (o->backend && (r->backend = kern_backend_parse(o->backend)) < 0)
-        return cli_usage_error(cmd, "--backend: cpu or cuda (got '%s')", o->backend);
-    if (o->math && (r->math = kern_math_parse(o->math)) < 0)
-        return cli_usage_error(cmd, "--math: fp32, tf32 or bf16 (got '%s')", o->math);
-    if (r->math != KERN_MATH_FP32 && r->backend != KERN_CUDA)
-        return cli_usage_error(cmd, "--math %s needs --backend cuda (the CPU computes in fp32)",
-                               o->math);
+    int rc = cli_probe_device(cmd, o->backend, o->math, &r->backend, &r->math);
+    if (rc) return rc;
     if (o->schedule) {
         if (!strcmp(o->schedule, "constant")) r->schedule = PROBE_SCHED_CONSTANT;
         else if (!strcmp(o->schedule, "cosine")) r->schedule = PROBE_SCHED_COSINE;

@@ -71,12 +71,7 @@ int cmd_probe_bench(int argc, char **argv) {
             return 0;
         }
     }
-    if (backend && (d.backend = kern_backend_parse(backend)) < 0)
-        return cli_usage_error("probe bench", "--backend: cpu or cuda (got '%s')", backend);
-    if (math && (d.math = kern_math_parse(math)) < 0)
-        return cli_usage_error("probe bench", "--math: fp32, tf32 or bf16 (got '%s')", math);
-    if (d.math != KERN_MATH_FP32 && d.backend != KERN_CUDA)
-        return cli_usage_error("probe bench", "--math %s needs --backend cuda", math);
+    if ((rc = cli_probe_device("probe bench", backend, math, &d.backend, &d.math))) return rc;
     const int gpu = d.backend == KERN_CUDA;
     if (d.threads <= 0) {
         long nc = sysconf(_SC_NPROCESSORS_ONLN);
