@@ -125,7 +125,7 @@ int main(int argc, char **argv) {
         return 1;
     }
 
-    double *res = malloc(sizeof(double) * 6 * (size_t)(nw * nd));
+    ProbeBenchRow *res = malloc(sizeof *res * (size_t)(nw * nd));
     if (!res) return 1;
     int nres = 0;
     for (int iw = 0; iw < nw && !sgemm_only; iw++) {
@@ -140,18 +140,14 @@ int main(int argc, char **argv) {
             ProbeDevice dev;
             probe_device_default(&dev);
             dev.threads = threads;
-            ProbeBenchRow row; /* probe/bench.c: fastest >= 1 s window within min_time */
-            if (probe_bench_step(&c, &dev, B, T, min_time, NAN, &row)) {
+            /* probe/bench.c: fastest >= 1 s window within min_time */
+            if (probe_bench_step(&c, &dev, B, T, min_time, &res[nres])) {
                 fprintf(stderr, "probe_step: W=%d D=%d: %s\n", c.width, c.depth,
                         dw_error_get());
                 continue;
             }
-            double *r = res + 6 * nres++;
-            r[0] = c.width, r[1] = c.depth, r[2] = c.heads;
-            r[3] = row.step_ms;
-            r[4] = row.tokens_per_s;
-            r[5] = row.loss;
-            fprintf(stderr, "probe_step: W=%d D=%d: %.0f tokens/s\n", c.width, c.depth, r[4]);
+            fprintf(stderr, "probe_step: W=%d D=%d: %.0f tokens/s\n", c.width, c.depth,
+                    res[nres++].tokens_per_s);
         }
     }
 
@@ -167,14 +163,10 @@ int main(int argc, char **argv) {
     printf("# %5s %3s %5s %10s %9s %11s %11s %6s %8s\n", "W", "D", "heads", "params",
            "step_ms", "tokens_s", "model_GF_s", "mfu", "loss");
     for (int i = 0; i < nres; i++) {
-        double *r = res + 6 * i;
-        ProbeModelConfig c;
-        probe_model_config_default(&c);
-        c.depth = (int)r[1], c.width = (int)r[0], c.heads = (int)r[2], c.vocab = V;
-        c.seq_len = T;
-        double gfs = probe_model_flops_per_token(&c, T) * r[4] / 1e9;
-        printf("  %5d %3d %5d %10zu %9.1f %11.0f %11.1f %5.1f%% %8.4f\n", c.width, c.depth,
-               c.heads, probe_model_num_params(&c), r[3], r[4], gfs, 100 * gfs / peak, r[5]);
+        const ProbeBenchRow *r = &res[i];
+        printf("  %5d %3d %5d %10zu %9.1f %11.0f %11.1f %5.1f%% %8.4f\n", r->width, r->depth,
+               r->heads, r->params, r->step_ms, r->tokens_per_s, r->model_gflops,
+               100 * r->model_gflops / peak, r->loss);
     }
     free(res);
     kern_ctx_free(&probe_ctx);

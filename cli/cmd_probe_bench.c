@@ -121,8 +121,8 @@ int cmd_probe_bench(int argc, char **argv) {
                 continue;
             }
             ProbeBenchRow *r = &rows[nrows];
-            /* the floor needs the rate; filled once both GEMM measurements exist */
-            if ((rc = probe_bench_step(&c, &d, B, T, min_time, NAN, r))) {
+            /* the floor needs the rate; set once both GEMM measurements exist */
+            if ((rc = probe_bench_step(&c, &d, B, T, min_time, r))) {
                 fprintf(stderr, "probe bench: W=%d D=%d: %s\n", c.width, c.depth, dw_error_get());
                 if (rc == DW_EDEVICE) {
                     free(rows);
@@ -140,11 +140,7 @@ int cmd_probe_bench(int argc, char **argv) {
         goto fail;
     }
     double peak = fmax(g0, g1);
-    for (int i = 0; i < nrows; i++) {
-        ProbeBenchRow *r = &rows[i];
-        r->floor_ms = 1e3 * r->model_gflops * (r->step_ms / 1e3) / peak;
-        r->mfu = r->floor_ms / r->step_ms;
-    }
+    for (int i = 0; i < nrows; i++) probe_bench_set_rate(&rows[i], peak);
     if (json) {
         printf("{\"device\":\"%s\",\"backend\":\"%s\",\"math\":\"%s\",\"threads\":%d,"
                "\"batch\":%d,\"seq\":%d,\"vocab\":%d,\"gemm_n\":%d,\"gemm_gflops_before\":%.6g,"

@@ -44,8 +44,15 @@ out:
     return rc;
 }
 
+void probe_bench_set_rate(ProbeBenchRow *row, double gemm_gflops) {
+    DW_ASSERT(row);
+    /* the step's model FLOPs (model_gflops · step time) at the GEMM rate */
+    row->mfu = gemm_gflops > 0 ? row->model_gflops / gemm_gflops : NAN;
+    row->floor_ms = row->step_ms * row->mfu;
+}
+
 int probe_bench_step(const ProbeModelConfig *c, const ProbeDevice *d, int B, int T,
-                     double min_time, double gemm_gflops, ProbeBenchRow *row) {
+                     double min_time, ProbeBenchRow *row) {
     DW_ASSERT(c && d && row && B >= 1 && T >= 1);
     memset(row, 0, sizeof *row);
     row->width = c->width, row->depth = c->depth, row->heads = c->heads;
@@ -91,10 +98,7 @@ int probe_bench_step(const ProbeModelConfig *c, const ProbeDevice *d, int B, int
         row->step_ms = 1e3 * best;
         row->tokens_per_s = (double)B * T / best;
         row->model_gflops = probe_model_flops_per_token(c, T) * row->tokens_per_s / 1e9;
-        row->floor_ms = gemm_gflops > 0
-                            ? 1e3 * probe_model_flops_per_token(c, T) * B * T / (gemm_gflops * 1e9)
-                            : NAN;
-        row->mfu = row->floor_ms / row->step_ms;
+        probe_bench_set_rate(row, NAN);
         row->loss = loss;
     }
     free(tok);

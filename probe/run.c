@@ -604,7 +604,7 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
     ProbeDevice dev;
     probe_device_default(&dev);
     dev.backend = c.backend;
-    dev.threads = c.backend == KERN_CPU ? c.threads : 1;
+    dev.threads = c.threads;
     dev.math = c.math;
     dev.device = c.device;
     if (!(m = probe_model_alloc_dev(&c.model, B, T, &dev, PROBE_F32))) {
