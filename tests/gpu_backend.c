@@ -50,23 +50,28 @@ static void *up(KernCtx *g, const void *h, size_t bytes) {
     return d;
 }
 
-/* max |got − want| / max |want| over n, got downloaded from the device. */
+/* max |a − b| / max |b| over n host floats */
+static double host_err(const float *a, const float *b, size_t n) {
+    double dmax = 0, bmax = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - (double)b[i]);
+        if (!(d <= dmax)) dmax = d; /* NaN propagates */
+        if (fabs(b[i]) > bmax) bmax = fabs(b[i]);
+    }
+    return dmax / (bmax > 0 ? bmax : 1);
+}
+
+/* host_err of a device vector against a host reference */
 static double dev_err(KernCtx *g, const float *dev, const float *want, size_t n) {
     float *h = malloc(sizeof(float) * (n ? n : 1));
     DW_ASSERT(h);
-    if (kern_download(g, h, dev, sizeof(float) * n)) {
+    double e = INFINITY;
+    if (kern_download(g, h, dev, sizeof(float) * n))
         fprintf(stderr, "download: %s\n", dw_error_get());
-        free(h);
-        return INFINITY;
-    }
-    double dmax = 0, wmax = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)h[i] - (double)want[i]);
-        if (!(d <= dmax)) dmax = d; /* NaN propagates */
-        if (fabs(want[i]) > wmax) wmax = fabs(want[i]);
-    }
+    else
+        e = host_err(h, want, n);
     free(h);
-    return dmax / (wmax > 0 ? wmax : 1);
+    return e;
 }
 
 #define CMP(name, g, dev, want, n, tol)                                                       \
@@ -281,17 +286,6 @@ static ProbeModel *model_on(const ProbeModelConfig *c, int B, int T, int backend
     ProbeModel *m = probe_model_alloc_dev(c, B, T, &d, PROBE_F32);
     if (!m) fprintf(stderr, "model on %s: %s\n", kern_backend_name(backend), dw_error_get());
     return m;
-}
-
-/* max |a − b| / max |b| over n host floats */
-static double host_err(const float *a, const float *b, size_t n) {
-    double dmax = 0, bmax = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - (double)b[i]);
-        if (!(d <= dmax)) dmax = d;
-        if (fabs(b[i]) > bmax) bmax = fabs(b[i]);
-    }
-    return dmax / (bmax > 0 ? bmax : 1);
 }
 
 static void batch_(int32_t *in, int32_t *tg, int n, int V, int step) {
