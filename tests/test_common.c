@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -334,8 +335,18 @@ static void test_error_code(void) {
     CHECK(dw_error_code() == DW_OK && dw_error_get()[0] == '\0');
 }
 
+/* The monotonic clock moves forward, in seconds. */
+static void test_now(void) {
+    double t0 = dw_now_s();
+    struct timespec d = {0, 20000000}; /* 20 ms */
+    nanosleep(&d, NULL);
+    double dt = dw_now_s() - t0;
+    CHECK(t0 > 0 && dt >= 0.019 && dt < 5);
+}
+
 int main(void) {
     test_error_code();
+    test_now();
     const char *tmp = getenv("TMPDIR");
     if (!tmp || !*tmp) tmp = "/tmp";
     snprintf(dir_, sizeof dir_, "%s/test_common.XXXXXX", tmp);
