@@ -33,6 +33,7 @@
 
 #include "../common/dw.h"
 #include "../kernels/kern.h"
+#include "../kernels/cpu/kern_cpu.h"
 #include "../probe/bench.h"
 #include "../probe/model.h"
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "../common/dw.h"
+#include "cpu/kern_cpu.h"
 
 #define KERN_CUDA_LIB_NAME "libdwplan_cuda.so"
 

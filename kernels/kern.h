@@ -134,13 +134,6 @@ int kern_backend_parse(const char *name);
 const char *kern_math_name(int math);
 int kern_math_parse(const char *name);
 
-/* The CPU backend's own opening (kernels/cpu/kern_cpu.c), called by kern_ctx_open. */
-int kern_cpu_open(KernCtx *ctx, const KernOptions *o);
-
-/* The BLAS library the CPU backend runs on, e.g. "OpenBLAS 0.3.21 ... (core Haswell)", or
- * "CBLAS (unknown implementation)". Static storage. */
-const char *kern_cpu_blas_info(void);
-
 /* Backend memory (see KernMem). kern_alloc returns zeroed memory, or NULL with the message
  * set. */
 static inline void *kern_alloc(KernCtx *ctx, size_t bytes) { return ctx->mem->alloc(ctx, bytes); }

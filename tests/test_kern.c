@@ -19,6 +19,7 @@
 
 #include "../common/dw.h"
 #include "../kernels/kern.h"
+#include "../kernels/cpu/kern_cpu.h"
 #include "../kernels/kern_math.h"
 #include "check.h"
 

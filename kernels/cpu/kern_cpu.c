@@ -18,7 +18,7 @@
 #pragma GCC optimize("no-trapping-math")
 #endif
 
-#include "../kern.h"
+#include "kern_cpu.h"
 
 #include <cblas.h>
 #include <math.h>
