@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "common/dw.h"
+#include "kernels/kern.h"
 
 int cli_fail(const char *cmd, int status) {
     const char *msg = dw_error_get();
@@ -106,4 +107,15 @@ int cli_close_stdout(int code) {
         return code ? code : EXIT_SYSTEM;
     }
     return code;
+}
+
+int cli_probe_device(const char *cmd, const char *backend, const char *math, int *b, int *m) {
+    if (backend && (*b = kern_backend_parse(backend)) < 0)
+        return cli_usage_error(cmd, "--backend: cpu or cuda (got '%s')", backend);
+    if (math && (*m = kern_math_parse(math)) < 0)
+        return cli_usage_error(cmd, "--math: fp32, tf32 or bf16 (got '%s')", math);
+    if (*m != KERN_MATH_FP32 && *b != KERN_CUDA)
+        return cli_usage_error(cmd, "--math %s needs --backend cuda (the CPU computes in fp32)",
+                               math);
+    return 0;
 }

@@ -54,6 +54,11 @@ void cli_fmt_count(double v, char *buf, size_t n);
 /* Finishes stdout: flushes and checks for write errors (e.g. a closed pipe). */
 int cli_close_stdout(int code);
 
+/* --backend / --math of the probe commands (probe run, sweep, bench) into *b, *m (KERN_*
+ * of kernels/kern.h; a NULL name keeps the value): 0, or the usage error's exit code after
+ * printing it. */
+int cli_probe_device(const char *cmd, const char *backend, const char *math, int *b, int *m);
+
 int cmd_plan(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
@@ -64,9 +69,6 @@ int cmd_law(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_probe_bench(int argc, char **argv); /* cli/cmd_probe_bench.c */
-/* --backend / --math of the probe commands into *b, *m (KERN_*; NULL: keep): 0, or the
- * usage error's exit code after printing it. */
-int cli_probe_device(const char *cmd, const char *backend, const char *math, int *b, int *m);
 int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 #include "cli_usage.h"
