@@ -12,7 +12,7 @@ int cli_fail(const char *cmd, int status) {
     fprintf(stderr, "dwplan %s: %s\n", cmd, msg && *msg ? msg : dw_strerror(status));
     switch (status) {
     case DW_EINVAL: case DW_ERANGE: case DW_ENOTFOUND: return EXIT_USAGE;
-    case DW_EPARSE: return EXIT_DATA;
+    case DW_EPARSE: case DW_EDATA: return EXIT_DATA;
     case DW_EIO: case DW_ENOMEM: case DW_EDEVICE: return EXIT_SYSTEM;
     default: return EXIT_RESULT;
     }

@@ -10,9 +10,12 @@
 
 #include "cli.h"
 #include "common/dw.h"
-#include "datasets/table.h"
+#include "datasets/runs.h"
+#include "fit/compare.h"
+#include "fit/depth.h"
 #include "fit/fit.h"
-#include "fit_depth.h"
+#include "planner/fitdata.h"
+#include "fit_render.h"
 #include "planner/count.h"
 #include "report.h"
 
@@ -72,12 +75,17 @@ static void help_(void) {
         "conventions) for rows that lack them.\n"
         "\n"
         "examples:\n"
-        "  dwplan fit ../shared/data/epoch_chinchilla.csv --where epoch_outlier_excluded=0 \\\n"
+        "  dwplan fit datasets/public/epoch_chinchilla.csv --where epoch_outlier_excluded=0 \\\n"
         "      --form chinchilla --objective huber --n-convention total --flops 6NT -o law.json\n"
-        "  dwplan fit ../shared/data/gemstones_valloss_hot_every10B.csv --objective huber \\\n"
+        "  dwplan fit datasets/public/gemstones_valloss_hot_every10B.csv --objective huber \\\n"
         "      --delta 1e-4 --compare separable:N,T,separable:W,D,N,T,shape:power\n"
         "\n"
-        "exit codes: 0 ok, 1 the fit did not converge, 2 usage, 3 bad data, 4 system error\n");
+        "Rows whose status column is not \"ok\" (diverged or failed runs) are left out and\n"
+        "counted; exact duplicate rows are refused.\n"
+        "\n"
+        "exit codes: 0 ok, 1 the fit did not converge (or --critical-depth estimated nothing),\n"
+        "2 usage, 3 bad data or data that cannot determine the fit (too few rows, an input a\n"
+        "term needs that never varies), 4 system error\n");
 }
 
 // ----------------------------------------------------------------------------
@@ -180,151 +188,24 @@ static int parse_arg_(int argc, char **argv, int *i, FitArgs *a) {
 }
 
 // ----------------------------------------------------------------------------
-// data
+// data: the run table and the rows a law sees
 
-typedef struct {
-    DsTable *t;
-    FitData d;
-    int *group;       /* shape id per row */
-    int ngroups;
-    const char *group_by;
-    int has_dw, has_n, has_t; /* inputs available */
-    double *buf;      /* backing store */
-} FitInput;
-
-static void input_free_(FitInput *in) {
-    ds_table_free(in->t);
-    free(in->d.x), free(in->d.loss), free(in->d.weight), free(in->group), free(in->buf);
-    memset(in, 0, sizeof *in);
+static int load_runs_(const FitArgs *a, DsRuns **runs) {
+    DsRunsOptions ro = {.wheres = a->wheres, .nwhere = a->nwhere, .maps = a->map,
+                        .weight = a->weight};
+    return ds_runs_load(a->file, &ro, runs);
 }
 
-/* Reads, filters and converts the data file; N, T derived per the conventions where
- * needed. Every input is loaded that the file allows; forms check what they need. */
-static int input_load_(const FitArgs *a, FitInput *in) {
-    int rc, col[6], n;
-    static const char *fields[6] = {"depth", "width", "params", "tokens", "loss", "flops"};
-    memset(in, 0, sizeof *in);
-    if ((rc = ds_table_read(a->file, &in->t))) return rc;
-    for (int k = 0; k < a->nwhere; k++)
-        if ((rc = ds_table_where(in->t, a->wheres[k]))) return rc;
-    DsTable *t = in->t;
-    if (t->nrows == 0)
-        return dw_error_set(DW_EPARSE, "%s: no rows left to fit%s", a->file,
-                            a->nwhere ? " after --where" : "");
-    for (int k = 0; k < 6; k++)
-        if ((rc = ds_table_resolve(t, fields[k], ds_aliases(fields[k]), a->map, &col[k]))) return rc;
-    if (col[4] < 0)
-        return dw_error_set(DW_EPARSE, "%s: no loss column (looked for val_loss, eval_loss, loss, "
-                            "L; use --map loss=COLUMN)", a->file);
-    if (a->nsrc && strcmp(a->nsrc, "shape") && strcmp(a->nsrc, "column"))
-        return dw_error_set(DW_EINVAL, "--n-source: column or shape");
-    int use_shape = a->nsrc ? !strcmp(a->nsrc, "shape") : col[2] < 0;
-    in->has_dw = col[0] >= 0 && col[1] >= 0;
-    if (use_shape && !in->has_dw)
-        return dw_error_set(DW_EPARSE, "%s: counting N from the shape needs depth and width "
-                            "columns", a->file);
-    n = t->nrows;
-    in->d.n = n;
-    in->d.x = calloc((size_t)n, sizeof *in->d.x);
-    in->d.loss = calloc((size_t)n, sizeof *in->d.loss);
-    in->group = calloc((size_t)n, sizeof *in->group);
-    in->buf = calloc((size_t)n * 5, sizeof *in->buf);
-    if (!in->d.x || !in->d.loss || !in->group || !in->buf)
-        return dw_error_set(DW_ENOMEM, "out of memory for %d rows", n);
-    double *dep = in->buf, *wid = dep + n, *par = wid + n, *tok = par + n, *flo = tok + n;
-    if ((rc = ds_table_numeric(t, col[4], 1, in->d.loss))) return rc;
-    if (in->has_dw && ((rc = ds_table_numeric(t, col[0], 1, dep)) ||
-                       (rc = ds_table_numeric(t, col[1], 1, wid))))
-        return rc;
-    if (!use_shape && col[2] >= 0 && (rc = ds_table_numeric(t, col[2], 1, par))) return rc;
-    if (a->weight) {
-        int wc = ds_table_col(t, a->weight);
-        if (wc < 0) return dw_error_set(DW_ENOTFOUND, "%s: no column '%s' for --weight", a->file, a->weight);
-        if (!(in->d.weight = malloc(sizeof(double) * n))) return DW_ENOMEM;
-        if ((rc = ds_table_numeric(t, wc, 1, in->d.weight))) return rc;
-    }
-    /* tokens: from the column; rows without tokens may derive them from FLOPs */
-    for (int j = 0; j < n; j++) {
-        const char *tc = col[3] >= 0 ? ds_table_cell(t, j, col[3]) : NULL;
-        const char *fc = col[5] >= 0 ? ds_table_cell(t, j, col[5]) : NULL;
-        double tv = col[3] >= 0 ? ds_table_num(t, j, col[3]) : NAN;
-        double fv = col[5] >= 0 ? ds_table_num(t, j, col[5]) : NAN;
-        if (tc) {
-            if (!(tv > 0 && isfinite(tv)))
-                return dw_error_set(DW_EPARSE, "%s:%d: column '%s': '%s' is not a positive number",
-                                    a->file, t->line[j], t->colnames[col[3]], tc);
-            tok[j] = tv;
-        } else if (fc) {
-            if (!(fv > 0 && isfinite(fv)))
-                return dw_error_set(DW_EPARSE, "%s:%d: column '%s': '%s' is not a positive number",
-                                    a->file, t->line[j], t->colnames[col[5]], fc);
-            if (!in->has_dw)
-                return dw_error_set(DW_EPARSE, "%s:%d: no tokens; deriving them from FLOPs needs "
-                                    "depth and width columns", a->file, t->line[j]);
-            flo[j] = fv;
-        } else if (col[3] >= 0 || col[5] >= 0) {
-            return dw_error_set(DW_EPARSE, "%s:%d: neither tokens nor flops given", a->file,
-                                t->line[j]);
-        }
-    }
-    in->has_t = col[3] >= 0 || col[5] >= 0;
-    in->has_n = use_shape || col[2] >= 0;
-    for (int j = 0; j < n; j++) {
-        if (in->has_dw) {
-            PlanShape s;
-            double np, fpt;
-            plan_shape_from_conventions(&s, &a->conv, dep[j], wid[j]);
-            plan_law_counts(&a->conv, &s, &np, &fpt);
-            if (use_shape) par[j] = np;
-            if (flo[j] > 0) tok[j] = flo[j] / fpt;
-            if ((use_shape || flo[j] > 0) && !(np > 0))
-                return dw_error_set(DW_EPARSE, "%s:%d: cannot count parameters of depth %g "
-                                    "width %g: %s", a->file, t->line[j], dep[j], wid[j],
-                                    dw_error_get());
-        }
-        in->d.x[j] = (LawX){dep[j], wid[j], par[j], tok[j]};
-    }
-    /* an exact duplicate (same inputs and loss) is almost always a record written twice */
-    for (int j = 1; j < n; j++)
-        for (int k = 0; k < j; k++)
-            if (!memcmp(&in->d.x[j], &in->d.x[k], sizeof(LawX)) && in->d.loss[j] == in->d.loss[k])
-                return dw_error_set(DW_EPARSE, "%s:%d: duplicate of line %d (same inputs and "
-                                    "loss): remove it, or add a distinguishing column and filter "
-                                    "with --where", a->file, t->line[j], t->line[k]);
-    /* shapes: (depth, width) when present, else the parameter count */
-    in->group_by = in->has_dw ? "depth x width" : "params";
-    for (int j = 0; j < n; j++) {
-        in->group[j] = j;
-        for (int k = 0; k < j; k++) {
-            int same = in->has_dw ? dep[j] == dep[k] && wid[j] == wid[k] : par[j] == par[k];
-            if (same) {
-                in->group[j] = in->group[k];
-                break;
-            }
-        }
-        if (in->group[j] == j) in->ngroups++;
-    }
-    return DW_OK;
-}
-
-/* Form needs vs what the file gave (o: the fit's options, for fixed terms; may be NULL). */
-static int input_covers_(const FitInput *in, const LawForm *f, const FitOptions *o,
-                         const char *file) {
-    unsigned need = law_form_inputs(f);
-    char ft[96];
-    law_form_text(f, ft, sizeof ft);
-    if ((need & (LAW_BIT(LAW_D) | LAW_BIT(LAW_W))) && !in->has_dw)
-        return dw_error_set(DW_EPARSE, "%s: form '%s' needs depth and width columns (use --map)", file, ft);
-    if ((need & LAW_BIT(LAW_N)) && !in->has_n)
-        return dw_error_set(DW_EPARSE, "%s: form '%s' needs a params column, or depth and width "
-                            "with --n-source shape", file, ft);
-    if ((need & LAW_BIT(LAW_T)) && !in->has_t)
-        return dw_error_set(DW_EPARSE, "%s: form '%s' needs a tokens (or flops) column", file, ft);
-    return fit_check_identifiable(f, &in->d, o);
+/* The rows under conventions conv (the law's for --predict, the flags' otherwise). */
+static int fit_rows_(const FitArgs *a, const DsRuns *runs, const LawConventions *conv,
+                     FitData *d) {
+    int rc;
+    if ((rc = ds_runs_need(runs, DS_RUNS_BIT(DS_RUNS_LOSS), 0, 1, "fitting"))) return rc;
+    return plan_runs_fitdata(runs, conv, a->nsrc && !strcmp(a->nsrc, "shape"), d);
 }
 
 // ----------------------------------------------------------------------------
-// fitting one form
+// fitting options
 
 static int options_for_(const FitArgs *a, const LawForm *f, FitOptions *o) {
     int rc;
@@ -361,235 +242,128 @@ static int options_for_(const FitArgs *a, const LawForm *f, FitOptions *o) {
     return DW_OK;
 }
 
+static int options_cb_(const LawForm *f, FitOptions *o, void *ctx) {
+    return options_for_(ctx, f, o);
+}
+
 static int threads_(const FitArgs *a) {
     if (a->threads > 0) return a->threads;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 && n < 64 ? (int)n : 1;
 }
 
+static void progress_(const char *msg, void *ctx) {
+    if (!*(const int *)ctx) fprintf(stderr, "dwplan fit: %s\n", msg);
+}
+
 // ----------------------------------------------------------------------------
-// modes
+// modes: each calls the library and renders its result
 
-/* --predict LAW: out-of-sample error of an existing law on these rows. */
-static int run_predict_(const FitArgs *a, FitInput *in) {
+/* --predict LAW: out-of-sample error of an existing law on these rows, N and T counted under
+ * the law's own conventions. */
+static int run_predict_(const FitArgs *a, const DsRuns *runs) {
     Law *law = NULL;
-    int rc = law_load(a->predict, &law);
-    if (rc) return cli_fail("fit", rc);
-    if ((rc = input_covers_(in, &law->form, NULL, a->file)) && rc != DW_EINVAL) {
-        law_free(law);
-        return cli_fail("fit", rc);
-    }
-    LawFitInfo info;
-    fit_stats(&law->form, law->p, &in->d, FIT_LSQ, 0, &info);
-    double bias = 0;
-    for (int j = 0; j < in->d.n; j++) bias += law_eval(law, &in->d.x[j]) - in->d.loss[j];
-    bias /= in->d.n;
-    if (a->json) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "law", law->name);
-        cJSON_AddNumberToObject(j, "n", in->d.n);
-        cJSON_AddNumberToObject(j, "rmse", info.rmse);
-        cJSON_AddNumberToObject(j, "max_abs_err", info.max_abs_err);
-        cJSON_AddNumberToObject(j, "mean_error", bias);
-        cJSON_AddNumberToObject(j, "r2", info.r2);
-        cJSON_AddNumberToObject(j, "r2_log", info.r2_log);
-        cJSON *rows = cJSON_AddArrayToObject(j, "rows");
-        for (int r = 0; r < in->d.n; r++) {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddNumberToObject(o, "line", in->t->line[r]);
-            cJSON_AddNumberToObject(o, "loss", in->d.loss[r]);
-            cJSON_AddNumberToObject(o, "predicted", law_eval(law, &in->d.x[r]));
-            cJSON_AddItemToArray(rows, o);
-        }
-        law_free(law);
-        return report_print_json(j);
-    }
-    report_law_line(stdout, law);
-    printf("prediction on %s (%d rows): RMSE %.4g, max |error| %.4g, mean error %+.4g "
-           "(positive: over-predicts), R² %.4f on L, %.4f on log L\n",
-           a->file, in->d.n, info.rmse, info.max_abs_err, bias, info.r2, info.r2_log);
+    FitData d = {0};
+    FitPrediction pr;
+    int rc, code;
+    if ((rc = law_load(a->predict, &law)) || (rc = fit_rows_(a, runs, &law->conv, &d)) ||
+        (rc = fit_predict(law, &d, &pr)))
+        code = cli_fail("fit", rc);
+    else
+        code = cli_render_predict(runs, law, &d, &pr, a->json);
+    fit_data_free(&d);
     law_free(law);
-    return 0;
+    return code;
 }
 
-typedef struct {
-    char form[96];
-    int ok;
-    FitResult r;
-    double cv, cv_log;
-    int nfree, folds;
-    char why[256];
-} CompareRow;
-
-static int cmp_rows_(const void *x, const void *y) {
-    const CompareRow *a = x, *b = y;
-    double u = a->ok ? a->cv : INFINITY, v = b->ok ? b->cv : INFINITY;
-    if (isnan(u)) u = INFINITY;
-    if (isnan(v)) v = INFINITY;
-    return (u > v) - (u < v);
+/* --compare: every form on the same rows, ranked out of sample. */
+static int run_compare_(const FitArgs *a, const DsRuns *runs) {
+    FitData d = {0};
+    FitComparison cmp = {0};
+    int rc, code, quiet = a->json;
+    FitCompareOptions co = {.forms = a->compare, .options = options_cb_, .options_ctx = (void *)a,
+                            .cv = 1, .conv = &a->conv, .progress = progress_,
+                            .progress_ctx = &quiet};
+    if ((rc = fit_rows_(a, runs, &a->conv, &d)) ||
+        (rc = fit_compare(&d, runs->group, runs->ngroups, &co, &cmp)))
+        code = cli_fail("fit", rc);
+    else
+        code = cli_render_compare(runs, a->obj, &cmp, a->json);
+    fit_comparison_free(&cmp);
+    fit_data_free(&d);
+    return code;
 }
 
-/* --compare: every form on the same rows, ranked by leave-one-shape-out CV RMSE. */
-static int run_compare_(const FitArgs *a, FitInput *in) {
-    CompareRow rows[16];
-    int nr = 0;
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", a->compare);
-    /* split "F1,F2,...": a comma followed by one variable letter (W, D, N, T) and then a
-     * comma or the end continues a separable list, as in "separable:W,D,N,T,chinchilla" */
-    char *p = buf;
-    while (*p && nr < 16) {
-        char *end = p;
-        while ((end = strchr(end, ',')) && strchr("WDNTwdnt", end[1]) && end[1] &&
-               (end[2] == ',' || end[2] == '\0'))
-            end++;
-        if (end) *end = '\0';
-        if (strlen(p) >= sizeof rows[nr].form)
-            return cli_usage_error("fit", "--compare: form name too long: '%.40s...'", p);
-        memcpy(rows[nr].form, p, strlen(p) + 1);
-        nr++;
-        p = end ? end + 1 : p + strlen(p);
+/* --critical-depth: τ, τ(W), D_crit per width, κ. */
+static int run_depth_(const FitArgs *a, const DsRuns *runs) {
+    FitDepthReport rep;
+    int rc = fit_depth_analyse(runs, &rep);
+    if (rc) return cli_fail("fit", rc);
+    int code = cli_render_depth(runs, &rep, a->json);
+    if (code == 0 && !rep.estimated) {
+        fprintf(stderr, "dwplan fit: %s: nothing could be estimated: no run with a tau and no "
+                "width with an interior loss minimum\n", a->file);
+        code = EXIT_RESULT;
     }
-    for (int k = 0; k < nr; k++) {
-        CompareRow *c = &rows[k];
-        LawForm f;
-        FitOptions o;
-        int rc;
-        c->ok = 0;
-        c->cv = c->cv_log = NAN;
-        if ((rc = law_form_parse(c->form, &f)) || (rc = options_for_(a, &f, &o)) ||
-            (rc = input_covers_(in, &f, &o, a->file)) || (rc = fit_run(&f, &in->d, &o, &c->r))) {
-            snprintf(c->why, sizeof c->why, "%s", dw_error_get());
-            continue;
-        }
-        law_form_text(&f, c->form, sizeof c->form);
-        c->ok = 1;
-        c->nfree = 0;
-        for (int i = 0; i < f.np; i++) c->nfree += !(o.fixed >> i & 1);
-        fit_cv_groups(&f, &in->d, &o, &c->r, in->group, &c->cv, &c->cv_log, &c->folds);
-        if (!a->json) fprintf(stderr, "dwplan fit: %s done (objective %.10g)\n", c->form, c->r.info.objective);
+    fit_depth_report_free(&rep);
+    return code;
+}
+
+/* --form: one form, with CV and bootstrap when asked; -o writes the law. */
+static int run_form_(const FitArgs *a, const DsRuns *runs, int argc, char **argv) {
+    LawForm form;
+    FitOptions opt;
+    FitData d = {0};
+    Law *law = NULL;
+    FitLawInfo info;
+    int rc, code = 0, quiet = a->json;
+    FitLawOptions lo = {.cv = a->cv, .group = runs->group, .boot = a->boot,
+                        .by_shape = a->by_shape, .seed = (unsigned long)a->seed,
+                        .threads = threads_(a), .max_draws = MAX_DRAWS_STORED, .conv = &a->conv,
+                        .name = a->name ? a->name : "fitted", .progress = progress_,
+                        .progress_ctx = &quiet};
+    if ((rc = law_form_parse(a->forms, &form)) || (rc = options_for_(a, &form, &opt)) ||
+        (rc = fit_rows_(a, runs, &a->conv, &d)) || (rc = fit_law(&form, &d, &opt, &lo, &law, &info))) {
+        code = cli_fail("fit", rc);
+        goto out;
     }
-    qsort(rows, (size_t)nr, sizeof rows[0], cmp_rows_);
-    /* the question users ask: does a depth-width term help out of sample? */
-    const CompareRow *best_shape = NULL, *best_plain = NULL;
-    for (int k = 0; k < nr; k++) {
-        LawForm f;
-        if (!rows[k].ok || !isfinite(rows[k].cv) || law_form_parse(rows[k].form, &f)) continue;
-        const CompareRow **slot = law_form_has_shape(&f) ? &best_shape : &best_plain;
-        if (!*slot) *slot = &rows[k];
+    if (a->cv && info.cv_why[0])
+        fprintf(stderr, "dwplan fit: cross-validation skipped: %s\n", info.cv_why);
+    if (info.warning[0]) fprintf(stderr, "dwplan fit: %s\n", info.warning);
+    if (a->desc) snprintf(law->description, sizeof law->description, "%s", a->desc);
+    if (a->nsrc && !strcmp(a->nsrc, "shape"))
+        snprintf(law->conv.note, sizeof law->conv.note,
+                 "N counted from depth and width with these conventions (the data's own "
+                 "parameter column, if any, was not used)");
+    if ((rc = cli_fit_provenance(law, a->file, runs, a->wheres, a->nwhere, a->source, argc, argv,
+                                 info.ci_method, opt.anchor_n > 0 ? a->anchor : NULL,
+                                 opt.anchor_n, opt.anchor_t))) {
+        code = cli_fail("fit", rc);
+        goto out;
     }
-    char verdict[320] = "";
-    if (best_shape && best_plain)
-        snprintf(verdict, sizeof verdict,
-                 "%s a depth-width term: %s (CV RMSE %.5f) vs the best form without one, %s "
-                 "(%.5f), out of sample",
-                 best_shape->cv < best_plain->cv ? "the data favour" : "the data do not favour",
-                 best_shape->form, best_shape->cv, best_plain->form, best_plain->cv);
-    if (a->json) {
-        cJSON *j = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(j, "forms");
-        cJSON_AddStringToObject(j, "data", a->file);
-        cJSON_AddNumberToObject(j, "rows", in->d.n);
-        cJSON_AddNumberToObject(j, "shapes", in->ngroups);
-        cJSON_AddStringToObject(j, "cv", "leave-one-shape-out");
-        if (verdict[0]) {
-            cJSON_AddStringToObject(j, "verdict", verdict);
-            cJSON_AddBoolToObject(j, "depth_width_term_wins", best_shape->cv < best_plain->cv);
-        }
-        for (int k = 0; k < nr; k++) {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "form", rows[k].form);
-            cJSON_AddBoolToObject(o, "ok", rows[k].ok);
-            if (rows[k].ok) {
-                cJSON_AddNumberToObject(o, "objective", rows[k].r.info.objective);
-                cJSON_AddNumberToObject(o, "params", rows[k].nfree);
-                cJSON_AddNumberToObject(o, "r2", rows[k].r.info.r2);
-                cJSON_AddNumberToObject(o, "r2_log", rows[k].r.info.r2_log);
-                cJSON_AddNumberToObject(o, "rmse", rows[k].r.info.rmse);
-                cJSON_AddNumberToObject(o, "aic", rows[k].r.info.aic);
-                cJSON_AddNumberToObject(o, "bic", rows[k].r.info.bic);
-                if (isfinite(rows[k].cv)) cJSON_AddNumberToObject(o, "cv_rmse", rows[k].cv);
-                else cJSON_AddNullToObject(o, "cv_rmse");
-                cJSON_AddStringToObject(o, "status", rows[k].r.info.status);
-            } else {
-                cJSON_AddStringToObject(o, "error", rows[k].why);
-            }
-            cJSON_AddItemToArray(arr, o);
-        }
-        return report_print_json(j);
+    if ((code = cli_render_fit(runs, &form, law, &info, &opt, a->json))) goto out;
+    if (!info.converged) {
+        fprintf(stderr, "dwplan fit: the optimizer did not converge (%s)%s\n",
+                info.res.info.status, a->out ? "; no law file written" : "");
+        code = EXIT_RESULT;
+        goto out;
     }
-    printf("dwplan fit --compare on %s: %d rows, %d shapes (%s); objective %s\n", a->file,
-           in->d.n, in->ngroups, in->group_by, a->obj);
-    printf("%-22s %4s %14s %8s %8s %10s %10s %10s  %s\n", "form", "k", "objective", "R²",
-           "R² log", "AIC", "BIC", "CV RMSE", "optimizer");
-    for (int k = 0; k < nr; k++) {
-        const CompareRow *c = &rows[k];
-        if (!c->ok) {
-            printf("%-22s  failed: %s\n", c->form, c->why);
-            continue;
-        }
-        printf("%-22s %4d %14.10g %8.4f %8.4f %10.2f %10.2f %10.5f  %s\n", c->form, c->nfree,
-               c->r.info.objective, c->r.info.r2, c->r.info.r2_log, c->r.info.aic,
-               c->r.info.bic, c->cv, c->r.info.status);
-    }
-    printf("ranked by leave-one-shape-out CV RMSE on L (lower is better out of sample)\n");
-    if (verdict[0]) printf("%s\n", verdict);
-    return 0;
+    if (a->out && (rc = law_write(law, a->out))) code = cli_fail("fit", rc);
+    else if (a->out && !a->json) printf("wrote %s\n", a->out);
+out:
+    fit_data_free(&d);
+    law_free(law);
+    return code;
 }
 
 // ----------------------------------------------------------------------------
 // main
 
-static int add_provenance_(Law *law, const FitArgs *a, int argc, char **argv, int nrows,
-                           const char *ci_method, const FitOptions *o) {
-    cJSON *prov = cJSON_CreateObject();
-    char sha[65], now[32];
-    if (!prov) return DW_ENOMEM;
-    if (a->source) cJSON_AddStringToObject(prov, "source", a->source);
-    cJSON *files_j = cJSON_AddArrayToObject(prov, "data");
-    cJSON *fo = cJSON_CreateObject();
-    const char *base = strrchr(a->file, '/');
-    cJSON_AddStringToObject(fo, "file", base ? base + 1 : a->file);
-    if (dw_sha256_file(a->file, sha) == DW_OK) cJSON_AddStringToObject(fo, "sha256", sha);
-    cJSON_AddNumberToObject(fo, "rows_used", nrows);
-    if (a->nwhere) {
-        cJSON *w = cJSON_AddArrayToObject(fo, "where");
-        for (int k = 0; k < a->nwhere; k++) cJSON_AddItemToArray(w, cJSON_CreateString(a->wheres[k]));
-    }
-    cJSON_AddItemToArray(files_j, fo);
-    size_t n = 16;
-    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
-    char *cmd = malloc(n);
-    if (cmd) {
-        strcpy(cmd, "dwplan fit");
-        for (int i = 1; i < argc; i++) strcat(strcat(cmd, " "), argv[i]);
-        cJSON_AddStringToObject(prov, "command", cmd);
-        free(cmd);
-    }
-    dw_utc_now(now);
-    cJSON_AddStringToObject(prov, "date", now);
-    cJSON_AddStringToObject(prov, "dwplan_version", DWPLAN_VERSION);
-    cJSON_AddStringToObject(prov, "ci_method", ci_method);
-    if (o->anchor_n > 0) {
-        cJSON *an = cJSON_AddObjectToObject(prov, "optimal_at");
-        cJSON_AddStringToObject(an, "spec", a->anchor);
-        cJSON_AddNumberToObject(an, "params", o->anchor_n);
-        cJSON_AddNumberToObject(an, "tokens", o->anchor_t);
-        cJSON_AddStringToObject(an, "meaning", "B tied to A so that this shape and budget "
-                                "is the compute-optimal N/T split under C = 6NT");
-    }
-    law->provenance_json = cJSON_PrintUnformatted(prov);
-    cJSON_Delete(prov);
-    return law->provenance_json ? DW_OK : DW_ENOMEM;
-}
-
 int cmd_fit(int argc, char **argv) {
     FitArgs a = {.obj = "lsq", .grid = 6, .seed = 1, .delta = 1e-3};
-    FitInput in = {0};
-    Law *law = NULL;
-    double *draws = NULL;
-    int code = 0, rc;
+    DsRuns *runs = NULL;
+    int code, rc = 0;
     law_conventions_default(&a.conv);
-
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
             help_();
@@ -608,161 +382,24 @@ int cmd_fit(int argc, char **argv) {
         return cli_usage_error("fit", "give exactly one of --form, --compare, --predict, --critical-depth");
     if (a.by_shape && !a.boot) return cli_usage_error("fit", "--by-shape goes with --bootstrap N");
     if (a.asym < 0) return cli_usage_error("fit", "--asym must be >= 0");
-
-    if (a.critical) {
-        DsTable *t = NULL;
-        if ((rc = ds_table_read(a.file, &t))) return cli_fail("fit", rc);
-        for (int k = 0; k < a.nwhere; k++)
-            if ((rc = ds_table_where(t, a.wheres[k]))) {
-                ds_table_free(t);
-                return cli_fail("fit", rc);
-            }
-        code = cli_fit_depth(a.file, t, a.map, a.json);
-        ds_table_free(t);
-        return code;
-    }
+    if (a.nsrc && strcmp(a.nsrc, "shape") && strcmp(a.nsrc, "column"))
+        return cli_usage_error("fit", "--n-source: column or shape");
+    /* options are checked before the data are read: the form's own (--fix, --bound), or for
+     * the other modes those that do not name a form's parameters */
     LawForm form;
     FitOptions opt;
-    if (a.forms) {
-        if ((rc = law_form_parse(a.forms, &form))) return cli_fail("fit", rc);
-        if ((rc = options_for_(&a, &form, &opt))) return cli_fail("fit", rc);
-    } else {
-        LawForm any;
-        law_form_parse("chinchilla", &any);
-        if ((rc = options_for_(&a, &any, &opt))) return cli_fail("fit", rc);
-    }
-    if ((rc = input_load_(&a, &in))) {
-        code = cli_fail("fit", rc);
-        goto out;
-    }
-    if (a.predict) {
-        code = run_predict_(&a, &in);
-        goto out;
-    }
-    if (a.compare) {
-        code = run_compare_(&a, &in);
-        goto out;
-    }
-    if ((rc = input_covers_(&in, &form, &opt, a.file))) {
-        code = cli_fail("fit", rc == DW_EINVAL ? DW_EPARSE : rc);
-        goto out;
-    }
-
-    FitResult res;
-    if ((rc = fit_run(&form, &in.d, &opt, &res))) {
-        code = cli_fail("fit", rc);
-        goto out;
-    }
-    int converged = strncmp(res.info.status, "converged", 9) == 0;
-    if (a.cv || a.boot) {
-        /* CV comes first: quick, and it tells whether the bootstrap is worth waiting for */
-        double cvl;
-        int folds;
-        if (a.cv && fit_cv_groups(&form, &in.d, &opt, &res, in.group, &res.info.cv_rmse, &cvl,
-                                  &folds) != DW_OK)
-            fprintf(stderr, "dwplan fit: cross-validation skipped: %s\n", dw_error_get());
-    }
-    if (!(law = law_alloc(&form))) {
-        code = EXIT_SYSTEM;
-        goto out;
-    }
-    memcpy(law->p, res.p, sizeof law->p);
-    law->fixed = opt.fixed;
-    law->conv = a.conv;
-    law->fit = res.info;
-    char ci_method[160];
-    snprintf(ci_method, sizeof ci_method, "none: the Jacobian is rank-deficient or no rows are "
-             "left over for an error estimate");
-    if (res.has_cov) {
-        law->has_se = law->has_cov = 1;
-        memcpy(law->se, res.se, sizeof law->se);
-        memcpy(law->cov, res.cov, sizeof law->cov);
-        for (int i = 0; i < form.np; i++)
-            if (!(opt.fixed >> i & 1)) {
-                law->has_ci[i] = 1;
-                law->ci[i][0] = res.p[i] - 1.96 * res.se[i];
-                law->ci[i][1] = res.p[i] + 1.96 * res.se[i];
-            }
-        snprintf(ci_method, sizeof ci_method,
-                 "asymptotic: estimate ± 1.96 SE from the Jacobian at the optimum");
-    }
-    if (a.boot && converged) {
-        FitBootOptions bo = {.n = a.boot, .group = a.by_shape ? in.group : NULL,
-                             .seed = (unsigned long)a.seed,
-                             .threads = threads_(&a)};
-        int nok = 0;
-        if (!(draws = malloc(sizeof(double) * form.np * a.boot))) {
-            code = EXIT_SYSTEM;
-            goto out;
-        }
-        if (!a.json)
-            fprintf(stderr, "dwplan fit: %d bootstrap refits (%s) on %d threads...\n", a.boot,
-                    a.by_shape ? "whole shapes" : "rows", bo.threads);
-        if ((rc = fit_bootstrap(&form, &in.d, &opt, &res, &bo, draws, &nok))) {
-            code = cli_fail("fit", rc);
-            goto out;
-        }
-        if (nok >= 20) {
-            double ci[LAW_MAXP][2];
-            fit_percentile_ci(&form, draws, nok, ci);
-            for (int i = 0; i < form.np; i++)
-                if (!(opt.fixed >> i & 1)) {
-                    law->has_ci[i] = 1;
-                    law->ci[i][0] = ci[i][0], law->ci[i][1] = ci[i][1];
-                }
-            int keep = nok < MAX_DRAWS_STORED ? nok : MAX_DRAWS_STORED;
-            if ((law->draws = malloc(sizeof(double) * form.np * keep))) {
-                memcpy(law->draws, draws, sizeof(double) * form.np * keep);
-                law->ndraws = keep;
-            }
-            snprintf(ci_method, sizeof ci_method,
-                     "bootstrap: 95%% percentile over %d of %d refits (%s, seed %d)", nok, a.boot,
-                     a.by_shape ? "whole shapes resampled" : "rows resampled", a.seed);
-        } else {
-            fprintf(stderr, "dwplan fit: only %d of %d bootstrap refits converged: keeping the "
-                    "asymptotic intervals\n", nok, a.boot);
-        }
-    }
-    snprintf(law->name, sizeof law->name, "%s", a.name ? a.name : "fitted");
-    if (a.desc) snprintf(law->description, sizeof law->description, "%s", a.desc);
-    if (a.nsrc && !strcmp(a.nsrc, "shape"))
-        snprintf(law->conv.note, sizeof law->conv.note,
-                 "N counted from depth and width with these conventions (the data's own "
-                 "parameter column, if any, was not used)");
-    if ((rc = add_provenance_(law, &a, argc, argv, in.d.n, ci_method, &opt))) {
-        code = cli_fail("fit", rc);
-        goto out;
-    }
-    if (a.json) {
-        code = report_print_json(report_law_json(law));
-    } else {
-        char ftext[96];
-        law_form_text(&form, ftext, sizeof ftext);
-        printf("dwplan fit: %s on %s (%d rows, %d shapes, %d grid starts)\n", ftext, a.file,
-               in.d.n, in.ngroups, res.nstarts);
-        report_law_params(stdout, law);
-        printf("intervals: %s\n", ci_method);
-        printf("objective %s = %.10g\n", res.info.objective_kind, res.info.objective);
-        printf("R² = %.4f on L, %.4f on log L;  RMSE %.4g;  max |error| %.4g;  AIC %.2f  BIC %.2f\n",
-               res.info.r2, res.info.r2_log, res.info.rmse, res.info.max_abs_err, res.info.aic,
-               res.info.bic);
-        if (isfinite(res.info.cv_rmse))
-            printf("leave-one-shape-out CV RMSE %.4g (%d shapes)\n", res.info.cv_rmse, in.ngroups);
-        printf("optimizer: %s\n", res.info.status);
-        if (opt.anchor_n > 0)
-            printf("B is tied to A by --optimal-at (B = %.6g)\n", res.p[law_form_param_index(&form, "B")]);
-    }
-    if (!converged) {
-        fprintf(stderr, "dwplan fit: the optimizer did not converge (%s)%s\n", res.info.status,
-                a.out ? "; no law file written" : "");
-        code = EXIT_RESULT;
-        goto out;
-    }
-    if (a.out && (rc = law_write(law, a.out))) code = cli_fail("fit", rc);
-    else if (a.out && !a.json) printf("wrote %s\n", a.out);
-out:
-    input_free_(&in);
-    law_free(law);
-    free(draws);
+    FitArgs plain = a;
+    plain.fix = plain.bounds = NULL;
+    if (a.forms && ((rc = law_form_parse(a.forms, &form)) || (rc = options_for_(&a, &form, &opt))))
+        return cli_fail("fit", rc);
+    if (!a.forms && !a.critical && (law_form_parse("chinchilla", &form) ||
+                                    (rc = options_for_(&plain, &form, &opt))))
+        return cli_fail("fit", rc);
+    if ((rc = load_runs_(&a, &runs))) return cli_fail("fit", rc);
+    if (a.critical) code = run_depth_(&a, runs);
+    else if (a.predict) code = run_predict_(&a, runs);
+    else if (a.compare) code = run_compare_(&a, runs);
+    else code = run_form_(&a, runs, argc, argv);
+    ds_runs_free(runs);
     return code;
 }

@@ -29,6 +29,7 @@ const char *dw_strerror(int code) {
     case DW_EDEVICE: return "device error";
     case DW_ENOTFOUND: return "not found";
     case DW_EINFEASIBLE: return "no feasible point";
+    case DW_EDATA: return "the data cannot determine the result";
     default: return "unknown error";
     }
 }

@@ -25,6 +25,8 @@ enum {
     DW_EDEVICE = -7,     /* accelerator / runtime failure */
     DW_ENOTFOUND = -8,   /* unknown name (preset, form, GPU, column) */
     DW_EINFEASIBLE = -9, /* no feasible point (e.g. budget below one layer) */
+    DW_EDATA = -10,      /* the data are valid but cannot determine the result: too few rows,
+                            an input that never varies, a parameter the data cannot identify */
 };
 
 /* Text for a status code. Never NULL. */

@@ -184,24 +184,32 @@ static int cmp_double_(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static double percentile_(double *v, int n, double q) {
+/* The q-quantile of sorted v[0..n-1]: linear interpolation at position q·(n−1) (Hyndman &
+ * Fan's type 7, R's default), so q = 0 and q = 1 give the smallest and largest draw. */
+static double percentile_(const double *v, int n, double q) {
     double pos = q * (n - 1);
     int i = (int)floor(pos);
     if (i >= n - 1) return v[n - 1];
     return v[i] + (pos - i) * (v[i + 1] - v[i]);
 }
 
-void fit_percentile_ci(const LawForm *f, const double *draws, int n, double (*ci)[2]) {
-    double *v = malloc(sizeof(double) * (n > 0 ? n : 1));
+int fit_percentile_ci(const LawForm *f, const double *draws, int n, double (*ci)[2]) {
+    if (!f || !ci || f->np < 1 || f->np > LAW_MAXP)
+        return dw_error_set(DW_EINVAL, "percentile intervals need a form and an output array");
+    for (int i = 0; i < f->np; i++) ci[i][0] = ci[i][1] = NAN;
+    if (!draws || n < 2)
+        return dw_error_set(DW_EINVAL, "a percentile interval needs at least 2 draws (got %d)",
+                            draws ? n : 0);
+    double *v = malloc(sizeof(double) * (size_t)n);
+    if (!v) return dw_error_set(DW_ENOMEM, "out of memory for %d bootstrap draws", n);
     for (int i = 0; i < f->np; i++) {
-        ci[i][0] = ci[i][1] = NAN;
-        if (!v || n < 2) continue;
         for (int r = 0; r < n; r++) v[r] = draws[(size_t)r * f->np + i];
         qsort(v, (size_t)n, sizeof *v, cmp_double_);
         ci[i][0] = percentile_(v, n, 0.025);
         ci[i][1] = percentile_(v, n, 0.975);
     }
     free(v);
+    return DW_OK;
 }
 
 // ----------------------------------------------------------------------------
@@ -215,7 +223,7 @@ int fit_cv_groups(const LawForm *f, const FitData *d, const FitOptions *o, const
     if ((rc = build_groups_(group, d->n, &gs, &gr, &ng))) return rc;
     if (ng < 2) {
         free(gs), free(gr);
-        return dw_error_set(DW_EINVAL, "cross-validation needs rows from at least 2 shapes");
+        return dw_error_set(DW_EDATA, "cross-validation needs rows from at least 2 shapes");
     }
     FitData tr = {0};
     tr.x = malloc(sizeof *tr.x * d->n);
@@ -262,50 +270,4 @@ int fit_cv_groups(const LawForm *f, const FitData *d, const FitOptions *o, const
 out:
     free(tr.x), free(tr.loss), free(tr.weight), free(held), free(gs), free(gr);
     return rc;
-}
-
-// ----------------------------------------------------------------------------
-// identifiability
-
-static double input_(const LawX *x, int k) {
-    return k == LAW_D ? x->depth : k == LAW_W ? x->width : k == LAW_N ? x->params : x->tokens;
-}
-
-/* Does any free parameter's gradient change when input k changes? Evaluated at the first
- * row with the fixed values and generic values (0.5 scales, 0.3 exponents) for the rest;
- * when the form is undefined there, assume it does. */
-static int input_matters_(const LawForm *f, const FitData *d, const FitOptions *o, int k) {
-    double p[LAW_MAXP], g0[LAW_MAXP], g1[LAW_MAXP], lo[LAW_MAXP], hi[LAW_MAXP];
-    if (!o || !o->fixed) return 1;
-    law_form_bounds(f, lo, hi);
-    for (int i = 0; i < f->np; i++)
-        p[i] = o->fixed >> i & 1 ? o->value[i] : fmin(fmax(0.3, lo[i]), hi[i]);
-    LawX x0 = d->x[0], x1 = x0;
-    double *v = k == LAW_D ? &x1.depth : k == LAW_W ? &x1.width : k == LAW_N ? &x1.params : &x1.tokens;
-    *v *= 2;
-    double l0 = law_form_eval(f, p, &x0, g0, NULL), l1 = law_form_eval(f, p, &x1, g1, NULL);
-    if (!isfinite(l0) || !isfinite(l1)) return 1;
-    for (int i = 0; i < f->np; i++)
-        if (!(o->fixed >> i & 1) && g0[i] != g1[i]) return 1;
-    return 0;
-}
-
-int fit_check_identifiable(const LawForm *f, const FitData *d, const FitOptions *o) {
-    static const char *names[LAW_NX] = {"depth", "width", "params", "tokens"};
-    unsigned in = law_form_inputs(f);
-    char ftext[96];
-    law_form_text(f, ftext, sizeof ftext);
-    for (int k = 0; k < LAW_NX; k++) {
-        if (!(in & LAW_BIT(k)) || d->n == 0) continue;
-        double first = input_(&d->x[0], k);
-        int distinct = 0;
-        for (int i = 1; i < d->n && !distinct; i++) distinct = input_(&d->x[i], k) != first;
-        if (!distinct && input_matters_(f, d, o, k))
-            return dw_error_set(DW_EINVAL,
-                                "all %d rows have %s = %g, but form '%s' has a %s term: it "
-                                "needs rows at two or more %s values (or fix that term's "
-                                "parameters with --fix)",
-                                d->n, names[k], first, ftext, names[k], names[k]);
-    }
-    return DW_OK;
 }

@@ -557,7 +557,7 @@ int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *
         else lin[nlin++] = i;
     }
     if (d->n < pr.nfree)
-        return dw_error_set(DW_EINVAL, "%d rows cannot determine %d free parameters", d->n,
+        return dw_error_set(DW_EDATA, "%d rows cannot determine %d free parameters", d->n,
                             pr.nfree);
     if (pr.nfree == 0) {
         memcpy(r->p, pr.base, sizeof r->p);

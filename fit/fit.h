@@ -19,7 +19,13 @@ typedef struct {
     LawX *x;        /* n inputs (N already in the law's convention) */
     double *loss;   /* n observed losses (> 0) */
     double *weight; /* n weights, or NULL for 1 */
+    unsigned inputs; /* LAW_BIT(k) for each input the rows give; 0: all four (rows built by
+                        hand). An input the rows lack is NaN in x. */
 } FitData;
+
+/* Frees x, loss and weight and zeroes *d (for FitData whose arrays the caller allocated
+ * with malloc, as planner/fitdata.h does). NULL-safe. */
+void fit_data_free(FitData *d);
 
 typedef enum {
     FIT_LSQ,       /* Σ w·(L̂ − L)² */
@@ -72,9 +78,67 @@ int fit_options_fix(FitOptions *o, const LawForm *f, const char *name, double va
 
 /* Fits f to d.
  * Return: DW_OK (r filled; r->info.status says how the optimiser stopped),
- *         DW_EINVAL (fewer rows than free parameters, bad options),
+ *         DW_EDATA (fewer rows than free parameters), DW_EINVAL (bad options),
  *         DW_ENOCONV (no start produced a finite objective). */
 int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *r);
+
+/* The law a fit gives: form, parameters, fixed set, conventions (conv may be NULL: the
+ * defaults), the fit's statistics, and, when the fit has a covariance, standard errors and
+ * asymptotic 95% intervals (estimate ± 1.96 SE) for the free parameters. name NULL: the
+ * form's text. Returns a new law (law_free), or NULL on out-of-memory (message set). */
+Law *fit_result_law(const LawForm *f, const FitOptions *o, const FitResult *r,
+                    const LawConventions *conv, const char *name);
+
+/* Replaces a law's intervals by 95% bootstrap percentile intervals (fit_percentile_ci) over
+ * draws[ndraws × np] and stores the first max_store draws in the law.
+ * Return: DW_OK; DW_EINVAL no draws; DW_ENOMEM. */
+int fit_law_set_draws(Law *law, const double *draws, int ndraws, int max_store);
+
+/* One form fitted start to finish: identifiability, fit_run, optional leave-one-group-out
+ * CV, the law (fit_result_law), optional bootstrap intervals and draws (only after a
+ * converged fit; kept when at least FIT_MIN_BOOT_DRAWS refits converge). */
+#define FIT_MIN_BOOT_DRAWS 20
+typedef struct {
+    int cv;                     /* 1: leave-one-group-out CV */
+    const int *group;           /* (d->n) group per row (CV, by_shape), e.g. shapes */
+    int boot;                   /* bootstrap refits (0: none) */
+    int by_shape;               /* resample whole groups */
+    unsigned long seed;
+    int threads;
+    int max_draws;              /* draws stored in the law */
+    const LawConventions *conv; /* recorded in the law (NULL: defaults) */
+    const char *name;           /* the law's name (NULL: the form's text) */
+    void (*progress)(const char *msg, void *ctx); /* before the bootstrap; may be NULL */
+    void *progress_ctx;
+} FitLawOptions;
+
+typedef struct {
+    FitResult res;
+    int converged;          /* the optimiser reported convergence */
+    double cv_rmse, cv_rmse_log; /* NaN without CV */
+    int cv_folds;
+    char cv_why[256];       /* CV asked but not done: why */
+    int nboot_ok;           /* bootstrap refits that converged */
+    char ci_method[160];    /* how the law's intervals were made */
+    char warning[256];      /* e.g. too few bootstrap refits converged; "" when none */
+} FitLawInfo;
+
+/* Return: DW_OK (*out is a new law even when the fit did not converge: info->converged says
+ * so); DW_EPARSE/DW_EDATA the rows cannot identify the form (fit_check_identifiable);
+ * DW_EINVAL bad options; DW_ENOCONV no start gave a finite objective; DW_ENOMEM. */
+int fit_law(const LawForm *f, const FitData *d, const FitOptions *o, const FitLawOptions *lo,
+            Law **out, FitLawInfo *info);
+
+/* A law's out-of-sample error on rows: RMSE, max |error|, R² on L and ln L (info), and the
+ * mean error L̂ − L (positive: the law over-predicts). */
+typedef struct {
+    int n;
+    LawFitInfo info;
+    double mean_error;
+} FitPrediction;
+
+/* Return: DW_OK; DW_EPARSE the rows lack an input the law reads; DW_EDATA no rows. */
+int fit_predict(const Law *law, const FitData *d, FitPrediction *out);
 
 // ----------------------------------------------------------------------------
 // Uncertainty, cross-validation, checks
@@ -94,20 +158,28 @@ typedef struct {
 int fit_bootstrap(const LawForm *f, const FitData *d, const FitOptions *o, const FitResult *full,
                   const FitBootOptions *b, double *draws, int *nok);
 
-/* 95% percentile intervals per parameter from draws[n × np] into ci[np][2]. */
-void fit_percentile_ci(const LawForm *f, const double *draws, int n, double (*ci)[2]);
+/* 95% percentile intervals per parameter from draws[n × np] into ci[np][2]: the 2.5% and
+ * 97.5% quantiles of each parameter's draws, interpolated linearly at position q·(n − 1) of
+ * the sorted draws (Hyndman & Fan type 7). ci is NaN where no interval was made.
+ * Return: DW_OK; DW_EINVAL fewer than 2 draws or bad arguments; DW_ENOMEM. */
+int fit_percentile_ci(const LawForm *f, const double *draws, int n, double (*ci)[2]);
 
 /* Leave-one-group-out cross-validation: refits without each group (warm-started from
  * `full`) and predicts its rows. *rmse is the RMSE on L over all held-out rows, *rmse_log
  * on ln L. Groups with every row held out are skipped when the rest cannot determine the
- * free parameters. Return: DW_OK, DW_EINVAL (fewer than 2 groups). */
+ * free parameters. Return: DW_OK, DW_EDATA (fewer than 2 groups), DW_ENOMEM. */
 int fit_cv_groups(const LawForm *f, const FitData *d, const FitOptions *o, const FitResult *full,
                   const int *group, double *rmse, double *rmse_log, int *nfolds);
 
-/* Checks that the data can identify the form: each input that a free parameter depends on
- * must take at least two distinct values (a width term needs runs at two widths; with B
- * fixed at 0 the token term is gone and one token count is fine). o may be NULL (nothing
- * fixed). DW_OK or DW_EINVAL with a message naming the input. */
+/* Checks that the rows give every input the form reads (d->inputs): DW_OK, or DW_EPARSE
+ * naming the missing column ("form 'shape:log' needs depth and width columns"). */
+int fit_check_inputs(const LawForm *f, const FitData *d);
+
+/* Checks that the data can identify the form: fit_check_inputs, then each input that a free
+ * parameter depends on must take at least two distinct values (a width term needs runs at
+ * two widths; with B fixed at 0 the token term is gone and one token count is fine). o may
+ * be NULL (nothing fixed). DW_OK; DW_EPARSE (a missing input); DW_EDATA with a message
+ * naming the input that does not vary. */
 int fit_check_identifiable(const LawForm *f, const FitData *d, const FitOptions *o);
 
 /* Objective value of p on d under o (what fit_run minimises). */

@@ -95,7 +95,7 @@ int fit_tau_run(const double *g, int L, FitTauRun *out) {
     *out = (FitTauRun){.slope = NAN, .slope_se = NAN, .intercept = NAN, .tau = NAN,
                        .tau_se = NAN, .r2 = NAN, .nlayers = L};
     if (!g) return fail_(out->why, DW_EINVAL, "no gradient norms");
-    if (L < 3) return fail_(out->why, DW_EINVAL, "needs >= 3 layers, have %d", L);
+    if (L < 3) return fail_(out->why, DW_EDATA, "needs >= 3 layers, have %d", L);
     for (int l = 0; l < L; l++) {
         if (!isfinite(g[l]))
             return fail_(out->why, DW_ERANGE, "layer %d: gradient norm %g is not finite", l, g[l]);
@@ -158,7 +158,7 @@ int fit_tau_width(const double *width, const double *tau, int n, FitTauWidth *ou
     }
     out->n = m;
     out->nwidths = count_distinct_(w, m);
-    rc = DW_EINVAL;
+    rc = DW_EDATA;
     if (m < 3) {
         fail_(why, rc, "tau(W) needs >= 3 runs with a valid tau, have %d", m);
         goto out;
@@ -232,7 +232,7 @@ int fit_dcrit_one(const double *depth, const double *loss, int n, FitDcrit *out)
     for (int k = 0; k < nd; k++) ul[k] /= cnt[k]; /* seeds at one depth: mean loss */
     out->ndepths = nd;
     if (nd < 3) {
-        rc = fail_(out->why, DW_EINVAL, "needs >= 3 distinct depths, have %d", nd);
+        rc = fail_(out->why, DW_EDATA, "needs >= 3 distinct depths, have %d", nd);
         goto out;
     }
     int kmin = 0;
@@ -280,8 +280,7 @@ out:
     return rc;
 }
 
-/* Token counts t and u are "equal" within 1%. */
-static int same_tokens_(double t, double u) { return fabs(t - u) <= 0.01 * fmax(t, u); }
+int fit_same_tokens(double t, double u) { return fabs(t - u) <= FIT_SAME_TOKENS_REL * fmax(t, u); }
 
 int fit_dcrit_all(const double *depth, const double *width, const double *tokens,
                   const double *loss, int n, FitDcrit *out, int *nout) {
@@ -322,7 +321,7 @@ int fit_dcrit_all(const double *depth, const double *width, const double *tokens
             if (width[i] != uw[k]) continue;
             int c = 0, eq = 0;
             for (int j = 0; j < n; j++) {
-                c += width[j] == uw[k] && same_tokens_(tokens[i], tokens[j]);
+                c += width[j] == uw[k] && fit_same_tokens(tokens[i], tokens[j]);
                 eq += width[j] == uw[k] && tokens[i] == tokens[j];
             }
             if (c > best || (c == best && (eq > best_eq || (eq == best_eq && tokens[i] > tref))))
@@ -331,7 +330,7 @@ int fit_dcrit_all(const double *depth, const double *width, const double *tokens
         int m = 0, dropped = 0;
         for (int i = 0; i < n; i++) {
             if (width[i] != uw[k]) continue;
-            if (tokens && !same_tokens_(tokens[i], tref)) {
+            if (tokens && !fit_same_tokens(tokens[i], tref)) {
                 dropped++;
                 continue;
             }
@@ -339,7 +338,7 @@ int fit_dcrit_all(const double *depth, const double *width, const double *tokens
         }
         FitDcrit *o = &out[k];
         rc = fit_dcrit_one(d, l, m, o);
-        if (rc != DW_OK && !(rc == DW_EINVAL && o->kind == FIT_DCRIT_TOO_FEW)) goto out;
+        if (rc != DW_OK && !(rc == DW_EDATA && o->kind == FIT_DCRIT_TOO_FEW)) goto out;
         too_few |= rc != DW_OK;
         o->width = uw[k];
         o->tokens = tref;
@@ -380,7 +379,7 @@ int fit_kappa(const double *width, const double *dcrit, int n, FitKappa *out) {
     out->n = m;
     out->nwidths = count_distinct_(w, m);
     if (out->nwidths < 2) {
-        rc = fail_(out->why, DW_EINVAL,
+        rc = fail_(out->why, DW_EDATA,
                    "kappa needs >= 2 widths with an interior minimum, have %d", out->nwidths);
         goto out;
     }

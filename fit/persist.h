@@ -24,8 +24,8 @@
  * interpolation through three points, so it has no standard error; the two neighbouring
  * depths bracket it.
  *
- * Errors: DW_EINVAL for NULL arguments and too few points (the message says how many are
- * needed and how many there are), DW_ERANGE for a value that cannot enter a logarithm (≤ 0,
+ * Errors: DW_EINVAL for NULL arguments, DW_EDATA for too few points (the message says how
+ * many are needed and how many there are), DW_ERANGE for a value that cannot enter a logarithm (≤ 0,
  * NaN, infinite: the message names the element), DW_ENOCONV if a GSL regression fails,
  * DW_ENOMEM. Messages are recorded with dw_error_set(); nothing is printed.
  *
@@ -55,7 +55,8 @@ typedef struct {
  *          out  receives the fit; always filled, with ok = 0 and `why` set on failure
  * Return:  DW_OK when the regression ran — also when s <= 0, in which case out->ok = 0,
  *          τ = NaN and why = "no decay toward the input ...";
- *          DW_EINVAL  g or out NULL, or L < 3;
+ *          DW_EINVAL  g or out NULL;
+ *          DW_EDATA   L < 3;
  *          DW_ERANGE  some g[ℓ] <= 0, NaN or infinite (the message names ℓ and the value);
  *          DW_ENOCONV the GSL regression failed. */
 int fit_tau_run(const double *g, int L, FitTauRun *out);
@@ -81,8 +82,8 @@ typedef struct {
  *          n      number of entries
  *          out    receives the fits; out->n and out->nskipped are set on every return
  * Return:  DW_OK;
- *          DW_EINVAL  NULL argument, fewer than 3 valid points, or fewer than 2 distinct widths
- *                     among them;
+ *          DW_EINVAL  NULL argument;
+ *          DW_EDATA   fewer than 3 valid points, or fewer than 2 distinct widths among them;
  *          DW_ERANGE  a width <= 0, NaN or infinite (the message names the index);
  *          DW_ENOCONV a GSL regression failed. */
 int fit_tau_width(const double *width, const double *tau, int n, FitTauWidth *out);
@@ -126,10 +127,17 @@ typedef struct {
  *          n      number of rows
  *          out    receives the result (width and tokens are set to NaN, ndropped to 0)
  * Return:  DW_OK (any kind but FIT_DCRIT_TOO_FEW);
- *          DW_EINVAL  NULL argument or fewer than 3 distinct depths (kind FIT_DCRIT_TOO_FEW);
+ *          DW_EINVAL  NULL argument;
+ *          DW_EDATA   fewer than 3 distinct depths (kind FIT_DCRIT_TOO_FEW);
  *          DW_ERANGE  a depth <= 0 or a non-finite depth or loss;
  *          DW_ENOMEM. */
 int fit_dcrit_one(const double *depth, const double *loss, int n, FitDcrit *out);
+
+/* The one rule for "trained on the same number of tokens": t and u within 1% of the larger.
+ * Runs are comparable across depth only at equal tokens; every analysis and figure that
+ * groups runs by token count uses this. */
+#define FIT_SAME_TOKENS_REL 0.01
+int fit_same_tokens(double t, double u);
 
 /* Critical depth for every width of a sweep. Rows are grouped by width (exact equality).
  * Only rows trained on the same number of tokens are comparable: within a width, the
@@ -173,7 +181,8 @@ typedef struct {
  *          out    receives the fits; with 2 widths the power fit is not run (has_power = 0,
  *                 why = "power fit needs >= 3 widths with an interior minimum, have 2")
  * Return:  DW_OK;
- *          DW_EINVAL  NULL argument, or fewer than 2 distinct widths with a usable D_crit;
+ *          DW_EINVAL  NULL argument;
+ *          DW_EDATA   fewer than 2 distinct widths with a usable D_crit;
  *          DW_ERANGE  a width <= 1, NaN or infinite;
  *          DW_ENOCONV a GSL regression failed. */
 int fit_kappa(const double *width, const double *dcrit, int n, FitKappa *out);

@@ -147,45 +147,33 @@ int plan_count(const PlanShape *s, PlanCount *out) {
 // ----------------------------------------------------------------------------
 // law conventions
 
-/* Both return NaN for a shape plan_count rejects (the message is set); the header's
- * signatures have no status, and NaN propagates visibly through the planner. */
-double plan_law_params(const LawConventions *conv, const PlanShape *s) {
-    DW_ASSERT(conv && s);
-    PlanCount c;
-    switch (conv->params) {
-    case LAW_PARAMS_12DW2: return 12 * s->depth * s->width * s->width;
-    case LAW_PARAMS_TOTAL:
-        if (plan_count(s, &c)) return NAN;
-        return c.total;
-    case LAW_PARAMS_NONEMBED:
-    default:
-        if (plan_count(s, &c)) return NAN;
-        return c.nonembed;
-    }
-}
-
-double plan_flops_per_token(const LawConventions *conv, const PlanShape *s) {
-    DW_ASSERT(conv && s);
-    if (conv->flops == LAW_FLOPS_6NT) return 6 * plan_law_params(conv, s);
-    PlanCount c;
-    if (plan_count(s, &c)) return NAN;
-    double D = s->depth, W = s->width, V = s->vocab, T = s->seq_len;
-    return 6 * c.nonembed + 6 * V * W + 6 * D * T * W;
-}
-
+/* The one place that says what N and the FLOPs per token are under a law's conventions;
+ * plan_law_params and plan_flops_per_token read it. NaN for a shape plan_count rejects (the
+ * message is set) unless the convention needs no count (12·D·W², 6·N·T). */
 void plan_law_counts(const LawConventions *conv, const PlanShape *s, double *params,
                      double *flops_per_token) {
     PlanCount c;
     DW_ASSERT(conv && s && params && flops_per_token);
-    if (plan_count(s, &c)) {
-        *params = *flops_per_token = NAN;
-        return;
-    }
+    int ok = plan_count(s, &c) == DW_OK;
     double D = s->depth, W = s->width;
-    *params = conv->params == LAW_PARAMS_12DW2 ? 12 * D * W * W
-              : conv->params == LAW_PARAMS_TOTAL ? c.total
-                                                 : c.nonembed;
-    *flops_per_token = conv->flops == LAW_FLOPS_6NT
-                           ? 6 * *params
-                           : 6 * c.nonembed + 6.0 * s->vocab * W + 6 * D * (double)s->seq_len * W;
+    double N = conv->params == LAW_PARAMS_12DW2 ? 12 * D * W * W
+               : !ok                            ? NAN
+               : conv->params == LAW_PARAMS_TOTAL ? c.total
+                                                  : c.nonembed;
+    *params = N;
+    *flops_per_token = conv->flops == LAW_FLOPS_6NT ? 6 * N
+                       : !ok ? NAN
+                             : 6 * c.nonembed + 6.0 * s->vocab * W + 6 * D * (double)s->seq_len * W;
+}
+
+double plan_law_params(const LawConventions *conv, const PlanShape *s) {
+    double n, f;
+    plan_law_counts(conv, s, &n, &f);
+    return n;
+}
+
+double plan_flops_per_token(const LawConventions *conv, const PlanShape *s) {
+    double n, f;
+    plan_law_counts(conv, s, &n, &f);
+    return f;
 }

@@ -144,7 +144,7 @@ static void test_tau_run(void) {
 
     /* errors */
     double two[2] = {0.5, 1.0};
-    CHECK(fit_tau_run(two, 2, &r) == DW_EINVAL);
+    CHECK(fit_tau_run(two, 2, &r) == DW_EDATA);
     CHECK(r.ok == 0 && has_(r.why, ">= 3 layers") && has_(r.why, "have 2"));
     CHECK(has_(dw_error_get(), ">= 3 layers"));
     double zero[4] = {0.1, 0.2, 0.0, 0.5};
@@ -205,12 +205,12 @@ static void test_tau_width(void) {
 
     /* errors */
     double w1[3] = {256, 256, 256}, t1[3] = {5, 6, 7};
-    CHECK(fit_tau_width(w1, t1, 3, &f) == DW_EINVAL);
+    CHECK(fit_tau_width(w1, t1, 3, &f) == DW_EDATA);
     CHECK(has_(dw_error_get(), "2 distinct widths"));
     CHECK(f.n == 3 && f.nwidths == 1);
     fprintf(stderr, "test_persist: one width: %s\n", dw_error_get());
     double w2[3] = {64, 128, 256}, t2[3] = {5, 6, NAN};
-    CHECK(fit_tau_width(w2, t2, 3, &f) == DW_EINVAL);
+    CHECK(fit_tau_width(w2, t2, 3, &f) == DW_EDATA);
     CHECK(has_(dw_error_get(), ">= 3 runs") && f.nskipped == 1);
     double w3[3] = {64, 0, 256}, t3[3] = {5, 6, 7};
     CHECK(fit_tau_width(w3, t3, 3, &f) == DW_ERANGE);
@@ -285,7 +285,7 @@ static void test_dcrit_one(void) {
 
     /* errors: fewer than 3 distinct depths, bad values */
     double d2[4] = {4, 8, 4, 8}, l2[4] = {3, 2.9, 3.1, 2.8};
-    CHECK(fit_dcrit_one(d2, l2, 4, &r) == DW_EINVAL);
+    CHECK(fit_dcrit_one(d2, l2, 4, &r) == DW_EDATA);
     CHECK(r.kind == FIT_DCRIT_TOO_FEW && r.ndepths == 2 && has_(r.why, "3 distinct depths"));
     double d3[3] = {4, -8, 16}, l3[3] = {3, 2.9, 3.1};
     CHECK(fit_dcrit_one(d3, l3, 3, &r) == DW_ERANGE);
@@ -377,7 +377,7 @@ static void test_kappa(void) {
     CHECK(!k.has_power && isnan(k.beta) && isfinite(k.kappa));
     CHECK(has_(k.why, ">= 3 widths") && has_(k.why, "have 2"));
     /* one width (or none with an interior minimum): error */
-    CHECK(fit_kappa(w, dc, 1, &k) == DW_EINVAL);
+    CHECK(fit_kappa(w, dc, 1, &k) == DW_EDATA);
     CHECK(has_(dw_error_get(), ">= 2 widths"));
     double nan2[2] = {NAN, NAN};
     CHECK(fit_kappa(w, nan2, 2, &k) == DW_EINVAL);

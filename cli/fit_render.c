@@ -1,0 +1,212 @@
+/* cli/fit_render.c — `dwplan fit`'s output for one form, --predict and --compare
+ * (fit_render.h). Rendering only: every number comes from the library's result structs. */
+#include "fit_render.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/dw.h"
+#include "common/dwjson.h"
+#include "report.h"
+
+// ----------------------------------------------------------------------------
+// columns
+
+void cli_print_columns(FILE *f, const DsRuns *runs) {
+    const char *sep = "columns: ";
+    for (int k = 0; k < DS_RUNS_NFIELDS; k++) {
+        if (k == DS_RUNS_GRAD && !runs->has_grad) continue;
+        if (runs->col[k][0]) fprintf(f, "%s%s '%s'", sep, ds_runs_field_name(k), runs->col[k]);
+        else fprintf(f, "%s%s none", sep, ds_runs_field_name(k));
+        sep = ", ";
+    }
+    if (runs->has_weight) fprintf(f, ", weight '%s'", runs->col_weight);
+    fprintf(f, "\n");
+    if (runs->nskipped_status)
+        fprintf(f, "left out: %d row%s whose status is not \"ok\"\n", runs->nskipped_status,
+                runs->nskipped_status == 1 ? "" : "s");
+}
+
+cJSON *cli_columns_json(const DsRuns *runs) {
+    cJSON *o = cJSON_CreateObject();
+    for (int k = 0; o && k < DS_RUNS_NFIELDS; k++) {
+        if (runs->col[k][0]) cJSON_AddStringToObject(o, ds_runs_field_name(k), runs->col[k]);
+        else cJSON_AddNullToObject(o, ds_runs_field_name(k));
+    }
+    if (o && runs->has_weight) cJSON_AddStringToObject(o, "weight", runs->col_weight);
+    return o;
+}
+
+// ----------------------------------------------------------------------------
+// one form
+
+int cli_render_fit(const DsRuns *runs, const LawForm *form, const Law *law,
+                   const FitLawInfo *info, const FitOptions *opt, int json) {
+    const FitResult *res = &info->res;
+    if (json) return report_print_json(report_law_json(law));
+    char ftext[96];
+    law_form_text(form, ftext, sizeof ftext);
+    printf("dwplan fit: %s on %s (%d rows, %d shapes, %d grid starts)\n", ftext, runs->path,
+           runs->n, runs->ngroups, res->nstarts);
+    cli_print_columns(stdout, runs);
+    report_law_params(stdout, law);
+    printf("intervals: %s\n", info->ci_method);
+    printf("objective %s = %.10g\n", res->info.objective_kind, res->info.objective);
+    printf("R² = %.4f on L, %.4f on log L;  RMSE %.4g;  max |error| %.4g;  AIC %.2f  BIC %.2f\n",
+           res->info.r2, res->info.r2_log, res->info.rmse, res->info.max_abs_err, res->info.aic,
+           res->info.bic);
+    if (isfinite(info->cv_rmse))
+        printf("leave-one-shape-out CV RMSE %.4g (%d shapes)\n", info->cv_rmse, runs->ngroups);
+    printf("optimizer: %s\n", res->info.status);
+    if (opt->anchor_n > 0)
+        printf("B is tied to A by --optimal-at (B = %.6g)\n", res->p[law_form_param_index(form, "B")]);
+    return 0;
+}
+
+int cli_fit_provenance(Law *law, const char *file, const DsRuns *runs, const char *const *wheres,
+                       int nwhere, const char *source, int argc, char **argv,
+                       const char *ci_method, const char *anchor_spec, double anchor_n,
+                       double anchor_t) {
+    cJSON *prov = cJSON_CreateObject();
+    char now[32];
+    if (!prov) return dw_error_set(DW_ENOMEM, "out of memory");
+    if (source) cJSON_AddStringToObject(prov, "source", source);
+    cJSON *files_j = cJSON_AddArrayToObject(prov, "data");
+    cJSON *fo = cJSON_CreateObject();
+    const char *base = strrchr(file, '/');
+    cJSON_AddStringToObject(fo, "file", base ? base + 1 : file);
+    if (runs->sha256[0]) cJSON_AddStringToObject(fo, "sha256", runs->sha256);
+    cJSON_AddNumberToObject(fo, "rows_used", runs->n);
+    if (runs->nskipped_status) cJSON_AddNumberToObject(fo, "rows_skipped_status", runs->nskipped_status);
+    if (nwhere) {
+        cJSON *w = cJSON_AddArrayToObject(fo, "where");
+        for (int k = 0; k < nwhere; k++) cJSON_AddItemToArray(w, cJSON_CreateString(wheres[k]));
+    }
+    cJSON_AddItemToObject(fo, "columns", cli_columns_json(runs));
+    cJSON_AddItemToArray(files_j, fo);
+    size_t n = 16;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
+    char *cmd = malloc(n);
+    if (cmd) {
+        strcpy(cmd, "dwplan fit");
+        for (int i = 1; i < argc; i++) strcat(strcat(cmd, " "), argv[i]);
+        cJSON_AddStringToObject(prov, "command", cmd);
+        free(cmd);
+    }
+    dw_utc_now(now);
+    cJSON_AddStringToObject(prov, "date", now);
+    cJSON_AddStringToObject(prov, "dwplan_version", DWPLAN_VERSION);
+    cJSON_AddStringToObject(prov, "ci_method", ci_method);
+    if (anchor_spec) {
+        cJSON *an = cJSON_AddObjectToObject(prov, "optimal_at");
+        cJSON_AddStringToObject(an, "spec", anchor_spec);
+        cJSON_AddNumberToObject(an, "params", anchor_n);
+        cJSON_AddNumberToObject(an, "tokens", anchor_t);
+        cJSON_AddStringToObject(an, "meaning", "B tied to A so that this shape and budget "
+                                "is the compute-optimal N/T split under C = 6NT");
+    }
+    free(law->provenance_json);
+    law->provenance_json = cJSON_PrintUnformatted(prov);
+    cJSON_Delete(prov);
+    return law->provenance_json ? DW_OK : dw_error_set(DW_ENOMEM, "out of memory");
+}
+
+// ----------------------------------------------------------------------------
+// --predict
+
+int cli_render_predict(const DsRuns *runs, const Law *law, const FitData *d,
+                       const FitPrediction *pr, int json) {
+    if (json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "law", law->name);
+        cJSON_AddNumberToObject(j, "n", pr->n);
+        dw_json_add_num(j, "rmse", pr->info.rmse);
+        dw_json_add_num(j, "max_abs_err", pr->info.max_abs_err);
+        dw_json_add_num(j, "mean_error", pr->mean_error);
+        dw_json_add_num(j, "r2", pr->info.r2);
+        dw_json_add_num(j, "r2_log", pr->info.r2_log);
+        cJSON_AddItemToObject(j, "columns", cli_columns_json(runs));
+        cJSON *rows = cJSON_AddArrayToObject(j, "rows");
+        for (int r = 0; r < d->n; r++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "line", runs->line[r]);
+            cJSON_AddNumberToObject(o, "loss", d->loss[r]);
+            dw_json_add_num(o, "predicted", law_eval(law, &d->x[r]));
+            cJSON_AddItemToArray(rows, o);
+        }
+        return report_print_json(j);
+    }
+    report_law_line(stdout, law);
+    cli_print_columns(stdout, runs);
+    printf("prediction on %s (%d rows): RMSE %.4g, max |error| %.4g, mean error %+.4g "
+           "(positive: over-predicts), R² %.4f on L, %.4f on log L\n",
+           runs->path, pr->n, pr->info.rmse, pr->info.max_abs_err, pr->mean_error, pr->info.r2,
+           pr->info.r2_log);
+    return 0;
+}
+
+// ----------------------------------------------------------------------------
+// --compare
+
+static cJSON *compare_row_json_(const FitCompareRow *c) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "form", c->form);
+    cJSON_AddBoolToObject(o, "ok", c->ok);
+    if (!c->ok) {
+        cJSON_AddStringToObject(o, "error", c->why);
+        return o;
+    }
+    cJSON_AddNumberToObject(o, "objective", c->res.info.objective);
+    cJSON_AddNumberToObject(o, "params", c->nfree);
+    dw_json_add_num(o, "r2", c->res.info.r2);
+    dw_json_add_num(o, "r2_log", c->res.info.r2_log);
+    dw_json_add_num(o, "rmse", c->res.info.rmse);
+    dw_json_add_num(o, "aic", c->res.info.aic);
+    dw_json_add_num(o, "bic", c->res.info.bic);
+    dw_json_add_num(o, "cv_rmse", c->cv_rmse);
+    cJSON_AddBoolToObject(o, "converged", c->converged);
+    cJSON_AddStringToObject(o, "status", c->res.info.status);
+    if (c->note[0]) cJSON_AddStringToObject(o, "note", c->note);
+    return o;
+}
+
+int cli_render_compare(const DsRuns *runs, const char *objective, const FitComparison *c,
+                       int json) {
+    if (json) {
+        cJSON *j = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(j, "forms");
+        cJSON_AddStringToObject(j, "data", runs->path);
+        cJSON_AddNumberToObject(j, "rows", c->nrows);
+        cJSON_AddNumberToObject(j, "shapes", c->ngroups);
+        cJSON_AddStringToObject(j, "cv", "leave-one-shape-out");
+        cJSON_AddItemToObject(j, "columns", cli_columns_json(runs));
+        if (c->has_verdict) {
+            cJSON_AddStringToObject(j, "verdict", c->verdict);
+            cJSON_AddBoolToObject(j, "depth_width_term_wins", c->shape_wins);
+        }
+        for (int k = 0; k < c->n; k++) cJSON_AddItemToArray(arr, compare_row_json_(&c->rows[k]));
+        return report_print_json(j);
+    }
+    printf("dwplan fit --compare on %s: %d rows, %d shapes (%s); objective %s\n", runs->path,
+           c->nrows, c->ngroups, runs->group_by, objective);
+    cli_print_columns(stdout, runs);
+    printf("%-22s %4s %14s %8s %8s %10s %10s %10s  %s\n", "form", "k", "objective", "R²",
+           "R² log", "AIC", "BIC", "CV RMSE", "optimizer");
+    for (int k = 0; k < c->n; k++) {
+        const FitCompareRow *r = &c->rows[k];
+        if (!r->ok) {
+            printf("%-22s  failed: %s\n", r->form, r->why);
+            continue;
+        }
+        printf("%-22s %4d %14.10g %8.4f %8.4f %10.2f %10.2f %10.5f  %s\n", r->form, r->nfree,
+               r->res.info.objective, r->res.info.r2, r->res.info.r2_log, r->res.info.aic,
+               r->res.info.bic, r->cv_rmse, r->res.info.status);
+    }
+    for (int k = 0; k < c->n; k++)
+        if (c->rows[k].ok && c->rows[k].note[0]) printf("note: %s: %s\n", c->rows[k].form, c->rows[k].note);
+    printf("ranked by leave-one-shape-out CV RMSE on L (lower is better out of sample); fits "
+           "that did not converge rank last\n");
+    if (c->has_verdict) printf("%s\n", c->verdict);
+    return 0;
+}

@@ -1,0 +1,293 @@
+/* datasets/runs.c — the one loader of run tables (rules in runs.h). */
+#include "runs.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dw.h"
+#include "datasets/table.h"
+
+static const char *const field_names_[DS_RUNS_NFIELDS] = {
+    "depth", "width", "params", "tokens", "flops", "loss", "grad_norms"};
+static const char *const grad_aliases_[] = {"grad_norms", NULL};
+
+const char *ds_runs_field_name(DsRunsField f) {
+    return f >= 0 && f < DS_RUNS_NFIELDS ? field_names_[f] : "?";
+}
+
+static const char *const *aliases_(DsRunsField f) {
+    return f == DS_RUNS_GRAD ? grad_aliases_ : ds_aliases(field_names_[f]);
+}
+
+void ds_runs_free(DsRuns *r) {
+    if (!r) return;
+    if (r->grad)
+        for (int i = 0; i < r->n; i++) free(r->grad[i]);
+    free(r->depth), free(r->width), free(r->params), free(r->tokens), free(r->flops);
+    free(r->loss), free(r->weight), free(r->grad), free(r->ngrad), free(r->line), free(r->group);
+    free(r);
+}
+
+/* A used cell: present, finite and > 0 (every quantity here enters a logarithm). */
+static int cell_(const DsTable *t, int row, int col, double *v) {
+    const char *cell = ds_table_cell(t, row, col);
+    *v = ds_table_num(t, row, col);
+    if (!cell)
+        return dw_error_set(DW_EPARSE, "%s:%d: column '%s': missing value", t->path, t->line[row],
+                            t->colnames[col]);
+    if (!isfinite(*v) || !(*v > 0))
+        return dw_error_set(DW_EPARSE, "%s:%d: column '%s': '%.40s' is not a positive number",
+                            t->path, t->line[row], t->colnames[col], cell);
+    return DW_OK;
+}
+
+static DsRuns *alloc_(int nrows) {
+    DsRuns *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    size_t n = (size_t)(nrows > 0 ? nrows : 1);
+    double **arr[6] = {&r->depth, &r->width, &r->params, &r->tokens, &r->flops, &r->loss};
+    int ok = 1;
+    for (int k = 0; k < 6; k++) ok &= (*arr[k] = malloc(n * sizeof(double))) != NULL;
+    r->grad = calloc(n, sizeof *r->grad), r->ngrad = calloc(n, sizeof *r->ngrad);
+    r->line = calloc(n, sizeof *r->line), r->group = calloc(n, sizeof *r->group);
+    if (!ok || !r->grad || !r->ngrad || !r->line || !r->group) {
+        ds_runs_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Row j of the table into kept row r->n (status already checked). */
+static int row_(DsRuns *r, const DsTable *t, int j, const int *col, int cweight) {
+    int m = r->n, rc;
+    double *dst[6] = {r->depth, r->width, r->params, r->tokens, r->flops, r->loss};
+    for (int k = 0; k < 6; k++) dst[k][m] = NAN;
+    for (int k = 0; k < 6; k++) {
+        if (col[k] < 0) continue;
+        /* a row may give its token count as tokens or as FLOPs */
+        if ((k == DS_RUNS_TOKENS || k == DS_RUNS_FLOPS) && !ds_table_cell(t, j, col[k])) continue;
+        if ((rc = cell_(t, j, col[k], &dst[k][m]))) return rc;
+    }
+    if ((col[DS_RUNS_TOKENS] >= 0 || col[DS_RUNS_FLOPS] >= 0) && isnan(r->tokens[m]) &&
+        isnan(r->flops[m]))
+        return dw_error_set(DW_EPARSE, "%s:%d: neither tokens nor flops given", t->path,
+                            t->line[j]);
+    if (cweight >= 0 && (rc = cell_(t, j, cweight, &r->weight[m]))) return rc;
+    r->line[m] = t->line[j];
+    int cg = col[DS_RUNS_GRAD];
+    if (cg >= 0 && ds_table_cell(t, j, cg)) {
+        if ((rc = ds_table_array(t, j, cg, &r->grad[m], &r->ngrad[m]))) return rc;
+        for (int l = 0; l < r->ngrad[m]; l++)
+            if (!(r->grad[m][l] > 0) || !isfinite(r->grad[m][l])) {
+                r->n++; /* so ds_runs_free releases grad[m] */
+                return dw_error_set(DW_EPARSE,
+                                    "%s:%d: column '%s': layer %d: gradient norm %g must be "
+                                    "positive and finite",
+                                    t->path, t->line[j], t->colnames[cg], l, r->grad[m][l]);
+            }
+    }
+    r->n++;
+    return DW_OK;
+}
+
+/* Rows sorted by their used values (NaN first: an absent column), then by file order, so
+ * that duplicates and rows of one shape are neighbours: O(n log n) for any table size. */
+typedef struct {
+    double v[7];
+    int idx;
+} Key;
+
+static int cmp_num_(double a, double b) {
+    if (isnan(a) || isnan(b)) return isnan(b) - isnan(a);
+    return (a > b) - (a < b);
+}
+
+static int cmp_key_(const void *x, const void *y) {
+    const Key *a = x, *b = y;
+    for (int k = 0; k < 7; k++) {
+        int c = cmp_num_(a->v[k], b->v[k]);
+        if (c) return c;
+    }
+    return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+static int same_grad_(const DsRuns *r, int i, int k) {
+    if (r->ngrad[i] != r->ngrad[k]) return 0;
+    for (int l = 0; l < r->ngrad[i]; l++)
+        if (r->grad[i][l] != r->grad[k][l]) return 0;
+    return 1;
+}
+
+/* Refuses exact duplicates (the earliest in file order is reported). */
+static int duplicates_(const DsRuns *r, Key *key) {
+    const double *v[6] = {r->depth, r->width, r->params, r->tokens, r->flops, r->loss};
+    for (int i = 0; i < r->n; i++) {
+        for (int f = 0; f < 6; f++) key[i].v[f] = v[f][i];
+        key[i].v[6] = r->weight ? r->weight[i] : NAN;
+        key[i].idx = i;
+    }
+    qsort(key, (size_t)r->n, sizeof *key, cmp_key_);
+    int bi = -1, bk = -1;
+    for (int a = 0; a < r->n; a++)
+        for (int b = a + 1; b < r->n; b++) {
+            Key ka = key[a], kb = key[b];
+            ka.idx = kb.idx = 0;
+            if (cmp_key_(&ka, &kb)) break;
+            int i = key[b].idx, k = key[a].idx; /* k < i: sorted by file order within a key */
+            if (same_grad_(r, i, k)) {
+                if (bi < 0 || i < bi) bi = i, bk = k;
+                break;
+            }
+        }
+    if (bi >= 0)
+        return dw_error_set(DW_EPARSE,
+                            "%s:%d: duplicate of line %d (same values in every used column): "
+                            "remove it, or add a distinguishing column and filter with --where",
+                            r->path, r->line[bi], r->line[bk]);
+    return DW_OK;
+}
+
+/* Refuses exact duplicates; then groups rows into shapes, ids in order of first appearance. */
+static int shapes_(DsRuns *r) {
+    int rc = DW_OK;
+    Key *key = malloc(sizeof *key * (size_t)(r->n > 0 ? r->n : 1));
+    int *rep = malloc(sizeof *rep * (size_t)(r->n > 0 ? r->n : 1));
+    if (!key || !rep) {
+        rc = dw_error_set(DW_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = duplicates_(r, key))) goto out;
+    int dw = r->has_depth && r->has_width;
+    r->group_by = dw ? "depth x width" : r->has_params ? "params" : "row";
+    for (int i = 0; i < r->n; i++) {
+        for (int f = 0; f < 7; f++) key[i].v[f] = 0;
+        if (dw) key[i].v[0] = r->depth[i], key[i].v[1] = r->width[i];
+        else if (r->has_params) key[i].v[0] = r->params[i];
+        else key[i].v[0] = i;
+        key[i].idx = i;
+    }
+    qsort(key, (size_t)r->n, sizeof *key, cmp_key_);
+    for (int a = 0, first = 0; a < r->n; a++) {
+        if (a > 0 && (key[a].v[0] != key[a - 1].v[0] || key[a].v[1] != key[a - 1].v[1]))
+            first = a;
+        rep[key[a].idx] = key[first].idx; /* the block's earliest row */
+    }
+    r->ngroups = 0;
+    for (int i = 0; i < r->n; i++) r->group[i] = rep[i] == i ? r->ngroups++ : r->group[rep[i]];
+out:
+    free(key);
+    free(rep);
+    return rc;
+}
+
+static int columns_(DsRuns *r, const DsTable *t, const DsRunsOptions *o, int *col, int *cweight) {
+    int rc;
+    const char *maps = o ? o->maps : NULL;
+    for (int k = 0; k < DS_RUNS_NFIELDS; k++) {
+        if ((rc = ds_table_resolve(t, field_names_[k], aliases_((DsRunsField)k), maps, &col[k])))
+            return rc;
+        snprintf(r->col[k], sizeof r->col[k], "%s", col[k] >= 0 ? t->colnames[col[k]] : "");
+        if (col[k] >= 0) r->fields |= DS_RUNS_BIT(k);
+    }
+    *cweight = -1;
+    if (o && o->weight) {
+        if ((*cweight = ds_table_col(t, o->weight)) < 0)
+            return dw_error_set(DW_ENOTFOUND, "%s: no column '%s' for --weight", t->path,
+                                o->weight);
+        snprintf(r->col_weight, sizeof r->col_weight, "%s", o->weight);
+        if (!(r->weight = malloc(sizeof(double) * (size_t)(t->nrows > 0 ? t->nrows : 1))))
+            return dw_error_set(DW_ENOMEM, "out of memory");
+    }
+    r->has_depth = col[DS_RUNS_DEPTH] >= 0, r->has_width = col[DS_RUNS_WIDTH] >= 0;
+    r->has_params = col[DS_RUNS_PARAMS] >= 0, r->has_tokens = col[DS_RUNS_TOKENS] >= 0;
+    r->has_flops = col[DS_RUNS_FLOPS] >= 0, r->has_loss = col[DS_RUNS_LOSS] >= 0;
+    r->has_grad = col[DS_RUNS_GRAD] >= 0, r->has_weight = *cweight >= 0;
+    return DW_OK;
+}
+
+int ds_runs_load(const char *path, const DsRunsOptions *o, DsRuns **out) {
+    DsTable *t = NULL;
+    DsRuns *r = NULL;
+    int rc, col[DS_RUNS_NFIELDS], cweight;
+    if (!path || !out) return dw_error_set(DW_EINVAL, "ds_runs_load: NULL argument");
+    *out = NULL;
+    if ((rc = ds_table_read(path, &t))) goto out;
+    int nread = t->nrows;
+    for (int k = 0; o && k < o->nwhere; k++)
+        if ((rc = ds_table_where(t, o->wheres[k]))) goto out;
+    rc = dw_error_set(DW_ENOMEM, "out of memory");
+    if (!(r = alloc_(t->nrows))) goto out;
+    snprintf(r->path, sizeof r->path, "%s", path);
+    if (dw_sha256_file(path, r->sha256) != DW_OK) r->sha256[0] = '\0';
+    if ((rc = columns_(r, t, o, col, &cweight))) goto out;
+    r->nrows_read = nread;
+    r->nrows_file = t->nrows;
+    int cstat = ds_table_col(t, "status");
+    for (int j = 0; j < t->nrows; j++) {
+        const char *st = cstat >= 0 ? ds_table_cell(t, j, cstat) : NULL;
+        if (st && strcmp(st, "ok")) {
+            r->nskipped_status++;
+            continue;
+        }
+        if ((rc = row_(r, t, j, col, cweight))) goto out;
+    }
+    if ((rc = shapes_(r))) goto out;
+    dw_error_clear();
+    *out = r;
+    r = NULL;
+out:
+    ds_runs_free(r);
+    ds_table_free(t);
+    return rc;
+}
+
+int ds_runs_need(const DsRuns *r, unsigned all, unsigned any, int min_rows, const char *purpose) {
+    for (int k = 0; k < DS_RUNS_NFIELDS; k++) {
+        if (!(all >> k & 1) || (r->fields >> k & 1)) continue;
+        char looked[256] = "";
+        const char *const *al = aliases_((DsRunsField)k);
+        for (int a = 0; al && al[a]; a++) {
+            size_t L = strlen(looked);
+            snprintf(looked + L, sizeof looked - L, "%s%s", a ? ", " : "", al[a]);
+        }
+        return dw_error_set(DW_EPARSE, "%s: %s needs a %s column (looked for %s; use --map %s=COLUMN)",
+                            r->path, purpose, field_names_[k], looked, field_names_[k]);
+    }
+    if (any && !(r->fields & any)) {
+        char names[160] = "";
+        for (int k = 0, m = 0; k < DS_RUNS_NFIELDS; k++)
+            if (any >> k & 1) {
+                size_t L = strlen(names);
+                snprintf(names + L, sizeof names - L, "%s%s", m++ ? " or a " : "", field_names_[k]);
+            }
+        return dw_error_set(DW_EPARSE, "%s: %s needs a %s column (use --map FIELD=COLUMN)",
+                            r->path, purpose, names);
+    }
+    if (r->n < min_rows) {
+        char why[160] = "";
+        if (r->nskipped_status)
+            snprintf(why, sizeof why, "; %d more left out because their status is not \"ok\"",
+                     r->nskipped_status);
+        return dw_error_set(DW_EDATA, "%s: %s needs at least %d row%s, %d left%s%s", r->path,
+                            purpose, min_rows, min_rows == 1 ? "" : "s", r->n,
+                            r->nrows_read == r->nrows_file ? "" : " after --where", why);
+    }
+    return DW_OK;
+}
+
+static int cmp_double_(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int ds_runs_widths(const DsRuns *r, double *w) {
+    if (!r->has_width || r->n == 0) return 0;
+    memcpy(w, r->width, sizeof(double) * (size_t)r->n);
+    qsort(w, (size_t)r->n, sizeof *w, cmp_double_);
+    int m = 0;
+    for (int i = 0; i < r->n; i++)
+        if (m == 0 || w[i] != w[m - 1]) w[m++] = w[i];
+    return m;
+}

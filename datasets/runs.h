@@ -1,0 +1,105 @@
+/* datasets/runs.h — the one loader of run tables (DESIGN §3 "Run record", "CSV import").
+ * Prefix ds_runs_.
+ *
+ * `dwplan fit`, `fit --critical-depth`, `plot` and `report` all read their data here, so a
+ * column is found, a row is kept and a value is checked by the same rules everywhere:
+ *
+ *   1. read the file (datasets/table.h: CSV or JSON Lines) and apply --where filters;
+ *   2. resolve the columns of the canonical fields (depth, width, params, tokens, flops,
+ *      loss, grad_norms) by alias or by --map, and the optional weight column;
+ *   3. leave out rows whose `status` column exists and is not "ok" (runs that diverged or
+ *      failed say nothing about the law), counting them;
+ *   4. check every used value in every kept row: depth, width, params, tokens, flops, loss
+ *      and weight must be positive finite numbers (each enters a logarithm); a row may give
+ *      its token count as tokens or as FLOPs, but must give one when either column exists;
+ *      gradient norms must be a JSON array of positive finite numbers;
+ *   5. refuse exact duplicates (every used value equal: a record written twice);
+ *   6. group rows into shapes: equal (depth, width) when both columns exist, else equal
+ *      params, else one row per group. Cross-validation and the shape bootstrap resample
+ *      these groups.
+ *
+ * Every failure names the file, line and column. Converting the rows to a law's inputs
+ * (N under the law's counting conventions, T from FLOPs) needs the parameter counter, which
+ * is the planner's: planner/fitdata.h does it on a DsRuns.
+ */
+#ifndef DS_RUNS_H
+#define DS_RUNS_H
+
+#define DS_RUNS_PATH_MAX 1024
+
+/* The fields a run table can give, in the order of DsRuns' arrays. */
+typedef enum {
+    DS_RUNS_DEPTH,
+    DS_RUNS_WIDTH,
+    DS_RUNS_PARAMS,
+    DS_RUNS_TOKENS,
+    DS_RUNS_FLOPS,
+    DS_RUNS_LOSS,
+    DS_RUNS_GRAD,
+    DS_RUNS_NFIELDS
+} DsRunsField;
+
+#define DS_RUNS_BIT(f) (1u << (f))
+
+typedef struct {
+    const char *const *wheres; /* nwhere filters ("col=v", "col<v", ...; ds_table_where), ANDed */
+    int nwhere;
+    const char *maps;   /* explicit mappings "loss=ce_mean_11,grad_norms=g" (--map), or NULL */
+    const char *weight; /* a column of per-row weights (--weight), or NULL */
+} DsRunsOptions;
+
+typedef struct {
+    char path[DS_RUNS_PATH_MAX];
+    char sha256[65];      /* of the file, "" when it cannot be read again */
+    int n;                /* rows kept */
+    int nrows_read;       /* rows in the file */
+    int nrows_file;       /* rows after --where, before the status filter */
+    int nskipped_status;  /* rows left out: status not "ok" */
+    unsigned fields;      /* DS_RUNS_BIT(f) for each field the table has a column for */
+    int has_depth, has_width, has_params, has_tokens, has_flops, has_loss, has_grad,
+        has_weight;       /* the same, one flag each */
+    char col[DS_RUNS_NFIELDS][64]; /* the column used for each field ("" when none) */
+    char col_weight[64];
+    /* (n) per kept row; NaN where the table has no column (tokens: NaN for a row that gave
+     * FLOPs only, flops: NaN for a row that gave tokens only) */
+    double *depth, *width, *params, *tokens, *flops, *loss;
+    double *weight;  /* (n) or NULL without a weight column */
+    double **grad;   /* (n) per-layer gradient norms, input side first, or NULL */
+    int *ngrad;      /* (n) layers in grad[i] (0 when none) */
+    int *line;       /* (n) source line of each row */
+    int *group;      /* (n) shape id, 0 .. ngroups-1 in order of first appearance */
+    int ngroups;
+    const char *group_by; /* "depth x width", "params" or "row" (static) */
+} DsRuns;
+
+/* Reads, filters and checks a run table by the rules at the top of this file.
+ * Inputs:  path  CSV or JSON Lines
+ *          o     filters, mappings and the weight column (NULL: none)
+ *          out   receives the runs (caller frees with ds_runs_free); NULL on failure
+ * Return:  DW_OK (also for zero kept rows: callers say what they need with ds_runs_need);
+ *          DW_EIO the file cannot be read; DW_EPARSE malformed data, a missing or bad value
+ *          in a used column, a duplicate row (the message names file, line and column);
+ *          DW_ENOTFOUND a --map, --where or --weight column the table lacks; DW_EINVAL a
+ *          malformed --map or --where; DW_ENOMEM. */
+int ds_runs_load(const char *path, const DsRunsOptions *o, DsRuns **out);
+
+/* Frees the runs. NULL-safe. */
+void ds_runs_free(DsRuns *r);
+
+/* Checks that the runs can serve `purpose` ("fitting", "the critical-depth analysis", ...):
+ * every field in `all` (DS_RUNS_BIT mask) has a column, at least one field of `any` (0: no
+ * such condition) has one, and min_rows rows are left.
+ * Return: DW_OK; DW_EPARSE naming the missing field, the aliases looked for and --map
+ * ("runs.csv: the critical-depth analysis needs a width column (looked for width, d_model,
+ * hidden_size, n_embd; use --map width=COLUMN)"); DW_EDATA too few rows (saying how many
+ * were left out by --where and by status). */
+int ds_runs_need(const DsRuns *r, unsigned all, unsigned any, int min_rows, const char *purpose);
+
+/* The canonical name of a field ("depth", ..., "grad_norms"); static. */
+const char *ds_runs_field_name(DsRunsField f);
+
+/* Distinct widths of the runs, ascending, into w[] (room for r->n); returns the count
+ * (0 without a width column). */
+int ds_runs_widths(const DsRuns *r, double *w);
+
+#endif

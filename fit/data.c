@@ -1,0 +1,80 @@
+/* fit/data.c — the rows a fit sees (FitData): freeing them, and whether they can identify a
+ * form's parameters (the inputs it reads are present, and each input a free parameter
+ * depends on takes two or more values). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dw.h"
+#include "fit.h"
+
+void fit_data_free(FitData *d) {
+    if (!d) return;
+    free(d->x), free(d->loss), free(d->weight);
+    memset(d, 0, sizeof *d);
+}
+
+static double input_(const LawX *x, int k) {
+    return k == LAW_D ? x->depth : k == LAW_W ? x->width : k == LAW_N ? x->params : x->tokens;
+}
+
+/* Does any free parameter's gradient change when input k changes? Evaluated at the first
+ * row with the fixed values and generic values (0.5 scales, 0.3 exponents) for the rest;
+ * when the form is undefined there, assume it does. */
+static int input_matters_(const LawForm *f, const FitData *d, const FitOptions *o, int k) {
+    double p[LAW_MAXP], g0[LAW_MAXP], g1[LAW_MAXP], lo[LAW_MAXP], hi[LAW_MAXP];
+    if (!o || !o->fixed) return 1;
+    law_form_bounds(f, lo, hi);
+    for (int i = 0; i < f->np; i++)
+        p[i] = o->fixed >> i & 1 ? o->value[i] : fmin(fmax(0.3, lo[i]), hi[i]);
+    LawX x0 = d->x[0], x1 = x0;
+    double *v = k == LAW_D ? &x1.depth : k == LAW_W ? &x1.width : k == LAW_N ? &x1.params : &x1.tokens;
+    *v *= 2;
+    double l0 = law_form_eval(f, p, &x0, g0, NULL), l1 = law_form_eval(f, p, &x1, g1, NULL);
+    if (!isfinite(l0) || !isfinite(l1)) return 1;
+    for (int i = 0; i < f->np; i++)
+        if (!(o->fixed >> i & 1) && g0[i] != g1[i]) return 1;
+    return 0;
+}
+
+/* The inputs the rows give: d->inputs, or all four when the caller built the rows by hand. */
+static unsigned present_(const FitData *d) {
+    return d->inputs ? d->inputs : LAW_BIT(LAW_D) | LAW_BIT(LAW_W) | LAW_BIT(LAW_N) | LAW_BIT(LAW_T);
+}
+
+int fit_check_inputs(const LawForm *f, const FitData *d) {
+    unsigned need = law_form_inputs(f), have = present_(d);
+    char ft[96];
+    law_form_text(f, ft, sizeof ft);
+    if ((need & (LAW_BIT(LAW_D) | LAW_BIT(LAW_W))) &&
+        (have & (LAW_BIT(LAW_D) | LAW_BIT(LAW_W))) != (LAW_BIT(LAW_D) | LAW_BIT(LAW_W)))
+        return dw_error_set(DW_EPARSE, "form '%s' needs depth and width columns (use --map)", ft);
+    if ((need & LAW_BIT(LAW_N)) && !(have & LAW_BIT(LAW_N)))
+        return dw_error_set(DW_EPARSE, "form '%s' needs a params column, or depth and width "
+                            "columns to count N from", ft);
+    if ((need & LAW_BIT(LAW_T)) && !(have & LAW_BIT(LAW_T)))
+        return dw_error_set(DW_EPARSE, "form '%s' needs a tokens (or flops) column", ft);
+    return DW_OK;
+}
+
+int fit_check_identifiable(const LawForm *f, const FitData *d, const FitOptions *o) {
+    static const char *names[LAW_NX] = {"depth", "width", "params", "tokens"};
+    unsigned in = law_form_inputs(f);
+    char ftext[96];
+    int rc;
+    if ((rc = fit_check_inputs(f, d))) return rc;
+    law_form_text(f, ftext, sizeof ftext);
+    for (int k = 0; k < LAW_NX; k++) {
+        if (!(in & LAW_BIT(k)) || d->n == 0) continue;
+        double first = input_(&d->x[0], k);
+        int distinct = 0;
+        for (int i = 1; i < d->n && !distinct; i++) distinct = input_(&d->x[i], k) != first;
+        if (!distinct && input_matters_(f, d, o, k))
+            return dw_error_set(DW_EDATA,
+                                "all %d rows have %s = %g, but form '%s' has a %s term: it "
+                                "needs rows at two or more %s values (or fix that term's "
+                                "parameters with --fix)",
+                                d->n, names[k], first, ftext, names[k], names[k]);
+    }
+    return DW_OK;
+}
