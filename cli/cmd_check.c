@@ -78,7 +78,7 @@ int cmd_check(int argc, char **argv) {
             shape.heads = heads;
             shape.head_dim = 0;
         } else {
-            shape.head_dim = width >= 2048 ? 128 : 64;
+            shape.head_dim = plan_default_head_dim(width); /* the planner's rule */
             shape.heads = width / shape.head_dim;
             if (shape.heads != floor(shape.heads)) shape.heads = 0, shape.head_dim = 0;
         }

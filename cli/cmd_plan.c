@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "common/dw.h"
+#include "fit/paper.h"
 #include "planner/hardware.h"
 #include "planner/plan.h"
 #include "report.h"
@@ -34,7 +35,8 @@ static void help_(void) {
         "                         law has no bootstrap draws (default 200; 0 turns them off)\n"
         "  --vs MODEL             compare with a model shape (built-in name or config.json);\n"
         "                         default: the built-in model nearest in size\n"
-        "  --head-dim H           head width (default 32/64/128 by width); W is a multiple\n"
+        "  --head-dim H           head width (default 32 below W = 256, 64 below 2048, else\n"
+        "                         128); W is a multiple of it\n"
         "  --max-depth D          depth search limit (default 1024)\n"
         "  --emit hf-config       print a Hugging Face config.json of the recommended shape\n"
         "  --json                 machine-readable output\n"
@@ -242,58 +244,36 @@ static int sweep_(const Law *law, const PlanRequest *req, const char *spec, int 
     for (int k = 0; k < 4; k++)
         printf("  %-7s ∝ C^%.4f  (SE %.1e, R² %.6f)\n", k == 0 ? "D*" : k == 1 ? "W*" : k == 2 ? "N*" : "T*",
                slope[k], se[k], r2[k]);
-    printf("  paper's claim: D* ∝ C^0.12, W* ∝ C^0.34 (see README: the claims disagree with\n"
-           "  the paper's own alpha and delta)\n");
+    printf("  paper's claim: D* ∝ C^%.2f, W* ∝ C^%.2f (see README: the claims disagree with\n"
+           "  the paper's own alpha and delta)\n", FIT_PAPER_D_SLOPE, FIT_PAPER_W_SLOPE);
     free(pts);
     return 0;
 }
 
-int cmd_plan(int argc, char **argv) {
-    const char *law_name = LAW_DEFAULT_PRESET, *gpu = NULL, *sweep = NULL, *emit = NULL,
-               *vs = NULL;
-    double gpus = 0, days = 0, mfu = NAN;
-    int json = 0, points = 0, ndraws = 200, list = 0, help = 0;
+/* What the user asked for, parsed. */
+typedef struct {
+    const char *law_name, *gpu, *sweep, *emit, *vs;
+    double gpus, days, mfu;
+    int json, points, ndraws, list, help, have_mfu;
     PlanRequest req;
-    Law *law = NULL;
-    int code = 0;
-    plan_request_default(&req);
-    const CliOpt opts[] = {
-        CLI_OPT_FLAG("--help", &help),         CLI_OPT_FLAG("-h", &help),
-        CLI_OPT_FLAG("--json", &json),         CLI_OPT_FLAG("--list-gpus", &list),
-        CLI_OPT_NUM("--compute", &req.compute, 0, 1), CLI_OPT_NUM("--params", &req.params, 0, 1),
-        CLI_OPT_NUM("--tokens", &req.tokens, 0, 1),   CLI_OPT_NUM("--gpus", &gpus, 0, 0),
-        CLI_OPT_NUM("--days", &days, 0, 0),    CLI_OPT_NUM("--mfu", &mfu, 0, 0),
-        CLI_OPT_NUM("--max-depth", &req.d_max, 1, 0),
-        CLI_OPT_INT("--head-dim", &req.head_dim, 1, 1024),
-        CLI_OPT_INT("--draws", &ndraws, 0, 100000), CLI_OPT_INT("--points", &points, 3, 10000),
-        CLI_OPT_STR("--law", &law_name),       CLI_OPT_STR("--gpu", &gpu),
-        CLI_OPT_STR("--sweep-compute", &sweep), CLI_OPT_STR("--emit", &emit),
-        CLI_OPT_STR("--vs", &vs)};
-    for (int i = 1; i < argc; i++) {
-        int r = cli_parse_opt(argc, argv, &i, opts, sizeof opts / sizeof opts[0], "plan");
-        if (r < 0) return -r;
-        if (r == 0) return cli_usage_error("plan", "unknown option '%s'", argv[i]);
-        if (help) {
-            help_();
-            return 0;
-        }
-    }
-    if (list) return list_gpus_(json);
-    int have_mfu = !isnan(mfu);
-    if (!have_mfu) mfu = 0.4;
+} PlanArgs;
 
-    /* budget checks: clear messages before any work */
-    if (gpu || gpus > 0 || days > 0) {
-        if (!gpu || !(gpus > 0) || !(days > 0))
+/* Budgets are checked before any work: a clear message, exit 2. */
+static int check_budget_(int argc, PlanArgs *a) {
+    PlanRequest *req = &a->req;
+    a->have_mfu = !isnan(a->mfu);
+    if (!a->have_mfu) a->mfu = 0.4;
+    if (a->gpu || a->gpus > 0 || a->days > 0) {
+        if (!a->gpu || !(a->gpus > 0) || !(a->days > 0))
             return cli_usage_error("plan", "hardware budgets need --gpu NAME, --gpus N and --days D");
-        if (req.compute > 0)
+        if (req->compute > 0)
             return cli_usage_error("plan", "give either --compute or hardware (--gpu), not both");
-        int rc = plan_compute_from_hardware(gpu, gpus, days, mfu, &req.compute);
+        int rc = plan_compute_from_hardware(a->gpu, a->gpus, a->days, a->mfu, &req->compute);
         if (rc) return cli_fail("plan", rc);
-    } else if (have_mfu) {
+    } else if (a->have_mfu) {
         return cli_usage_error("plan", "--mfu only makes sense with --gpu/--gpus/--days");
     }
-    if (argc <= 1 || (req.compute == 0 && req.params == 0 && req.tokens == 0 && !sweep)) {
+    if (argc <= 1 || (req->compute == 0 && req->params == 0 && req->tokens == 0 && !a->sweep)) {
         if (argc <= 1) {
             help_();
             return EXIT_USAGE;
@@ -303,128 +283,147 @@ int cmd_plan(int argc, char **argv) {
     }
     static const struct { const char *name; double lo, hi; } lim[] = {
         {"--compute", 1e10, 1e32}, {"--params", 1e4, 1e15}, {"--tokens", 1e5, 1e17}};
-    double vals[3] = {req.compute, req.params, req.tokens};
+    double vals[3] = {req->compute, req->params, req->tokens};
     for (int k = 0; k < 3; k++)
         if (vals[k] != 0 && !(vals[k] >= lim[k].lo && vals[k] <= lim[k].hi))
             return cli_usage_error("plan", "%s %g is outside the plausible range [%g, %g]",
                                    lim[k].name, vals[k], lim[k].lo, lim[k].hi);
-    if (emit && strcmp(emit, "hf-config"))
-        return cli_usage_error("plan", "--emit supports 'hf-config' only (got '%s')", emit);
+    if (a->emit && strcmp(a->emit, "hf-config"))
+        return cli_usage_error("plan", "--emit supports 'hf-config' only (got '%s')", a->emit);
+    return 0;
+}
 
-    int rc = law_load(law_name, &law);
-    if (rc) return cli_fail("plan", rc);
-    if (sweep) {
-        code = sweep_(law, &req, sweep, points, json);
-        goto out;
+static int render_json_(const PlanArgs *a, const Law *law, const PlanResult *res) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "dwplan_version", DWPLAN_VERSION);
+    cJSON *b = cJSON_AddObjectToObject(j, "budget");
+    cJSON_AddNumberToObject(b, "compute", res->req.compute);
+    if (a->gpu) {
+        cJSON_AddStringToObject(b, "gpu", a->gpu);
+        cJSON_AddNumberToObject(b, "gpus", a->gpus);
+        cJSON_AddNumberToObject(b, "days", a->days);
+        cJSON_AddNumberToObject(b, "mfu", a->mfu);
     }
+    if (a->req.params > 0) cJSON_AddNumberToObject(b, "params", a->req.params);
+    if (a->req.tokens > 0) cJSON_AddNumberToObject(b, "tokens", a->req.tokens);
+    cJSON_AddItemToObject(j, "law", report_law_json(law));
+    cJSON_AddItemToObject(j, "recommended", report_point_json(&res->real));
+    cJSON_AddItemToObject(j, "continuous_optimum", report_point_json(&res->cont));
+    cJSON *l = cJSON_AddObjectToObject(j, "predicted_loss");
+    cJSON_AddNumberToObject(l, "value", res->real.loss);
+    if (isfinite(res->loss_lo)) {
+        double ci[2] = {res->loss_lo, res->loss_hi};
+        cJSON_AddItemToObject(l, "ci95", cJSON_CreateDoubleArray(ci, 2));
+    } else {
+        cJSON_AddNullToObject(l, "ci95");
+    }
+    cJSON_AddStringToObject(l, "ci_method", res->loss_ci_method);
+    cJSON *iv = cJSON_AddObjectToObject(j, "optimum_intervals");
+    cJSON_AddStringToObject(iv, "method", res->ci_method);
+    cJSON_AddNumberToObject(iv, "draws", res->ci_draws);
+    const char *keys[5] = {"depth", "width", "params", "tokens", "dcrit"};
+    const double *civ[5] = {res->depth_ci, res->width_ci, res->params_ci, res->tokens_ci,
+                            res->dcrit_ci};
+    for (int k = 0; k < 5; k++) {
+        if (isfinite(civ[k][0])) cJSON_AddItemToObject(iv, keys[k], cJSON_CreateDoubleArray(civ[k], 2));
+        else cJSON_AddNullToObject(iv, keys[k]);
+    }
+    cJSON_AddBoolToObject(j, "on_bound", res->on_bound);
+    if (res->on_bound) cJSON_AddStringToObject(j, "bound_note", res->bound_note);
+    cJSON_AddBoolToObject(j, "shape_free_law", res->shape_free);
+    cJSON *arr = cJSON_AddArrayToObject(j, "alternatives");
+    for (int i = 0; i < res->nalts; i++) {
+        cJSON *o = report_point_json(&res->alts[i].pt);
+        cJSON_AddStringToObject(o, "label", res->alts[i].label);
+        cJSON_AddNumberToObject(o, "delta_loss", res->alts[i].dloss);
+        cJSON_AddItemToArray(arr, o);
+    }
+    return report_print_json(j);
+}
 
+static int render_text_(const PlanArgs *a, const Law *law, const PlanResult *res) {
+    char c[32];
+    cli_fmt_sci(res->req.compute, c, sizeof c);
+    printf("dwplan plan: compute-optimal shape for C = %s FLOPs", c);
+    if (a->gpu) printf(" (%g × %s for %g days at %.0f%% MFU)", a->gpus, a->gpu, a->days, 100 * a->mfu);
+    printf("\n");
+    report_law_line(stdout, law);
+    printf("\n");
+    print_point_("recommended shape", &res->real, res);
+    printf("  loss          %.4f nats/token", res->real.loss);
+    if (isfinite(res->loss_lo))
+        printf("  [%.4f, %.4f] (%s)\n", res->loss_lo, res->loss_hi, res->loss_ci_method);
+    else
+        printf("  (no interval — %s)\n", res->loss_ci_method);
+    print_dcrit_(law, &res->real, res->dcrit_ci);
+    printf("  continuous optimum: D = %.2f, W = %.1f, T = %.3g, loss %.4f\n", res->cont.depth,
+           res->cont.width, res->cont.tokens, res->cont.loss);
+    printf("  intervals: %s\n", res->ci_method);
+    if (res->on_bound) printf("  warning: %s\n", res->bound_note);
+    printf("\n");
+    reasoning_(law, res);
+    if (res->nalts) {
+        printf("\nalternatives at the same compute (loss cost vs the recommendation):\n");
+        for (int i = 0; i < res->nalts; i++) {
+            char n1[32], t[32];
+            cli_fmt_count(res->alts[i].pt.params_total, n1, sizeof n1);
+            cli_fmt_count(res->alts[i].pt.tokens, t, sizeof t);
+            printf("  %-40s N %7s  T %7s  loss %.4f  %+.4f\n", res->alts[i].label, n1, t,
+                   res->alts[i].pt.loss, res->alts[i].dloss);
+        }
+    }
+    return 0;
+}
+
+/* Solves, adds intervals and alternatives, renders. */
+static int plan_(const PlanArgs *a, const Law *law) {
     PlanResult res;
-    if ((rc = plan_solve(law, &req, &res))) {
-        code = cli_fail("plan", rc);
-        goto out;
-    }
-    if ((rc = plan_intervals(law, &res, ndraws))) {
-        code = cli_fail("plan", rc);
-        goto out;
-    }
     PlanShape vshape;
     char vname[128] = "";
-    if (vs) {
-        if ((rc = report_model_shape(vs, &vshape, vname, sizeof vname))) {
-            code = cli_fail("plan", rc);
-            goto out;
-        }
+    int rc;
+    if ((rc = plan_solve(law, &a->req, &res)) || (rc = plan_intervals(law, &res, a->ndraws)))
+        return cli_fail("plan", rc);
+    if (a->vs) {
+        if ((rc = report_model_shape(a->vs, &vshape, vname, sizeof vname))) return cli_fail("plan", rc);
     } else if (report_nearest_model(res.real.params_total, &vshape, vname, sizeof vname) != DW_OK) {
         vname[0] = '\0';
     }
     plan_alternatives(law, &res, vname[0] ? &vshape : NULL, vname);
+    if (a->emit) return emit_hf_config_(law, &res);
+    return a->json ? render_json_(a, law, &res) : render_text_(a, law, &res);
+}
 
-    if (emit) {
-        code = emit_hf_config_(law, &res);
-        goto out;
-    }
-    if (json) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "dwplan_version", DWPLAN_VERSION);
-        cJSON *b = cJSON_AddObjectToObject(j, "budget");
-        cJSON_AddNumberToObject(b, "compute", res.req.compute);
-        if (gpu) {
-            cJSON_AddStringToObject(b, "gpu", gpu);
-            cJSON_AddNumberToObject(b, "gpus", gpus);
-            cJSON_AddNumberToObject(b, "days", days);
-            cJSON_AddNumberToObject(b, "mfu", mfu);
-        }
-        if (req.params > 0) cJSON_AddNumberToObject(b, "params", req.params);
-        if (req.tokens > 0) cJSON_AddNumberToObject(b, "tokens", req.tokens);
-        cJSON_AddItemToObject(j, "law", report_law_json(law));
-        cJSON_AddItemToObject(j, "recommended", report_point_json(&res.real));
-        cJSON_AddItemToObject(j, "continuous_optimum", report_point_json(&res.cont));
-        cJSON *l = cJSON_AddObjectToObject(j, "predicted_loss");
-        cJSON_AddNumberToObject(l, "value", res.real.loss);
-        if (isfinite(res.loss_lo)) {
-            double ci[2] = {res.loss_lo, res.loss_hi};
-            cJSON_AddItemToObject(l, "ci95", cJSON_CreateDoubleArray(ci, 2));
-        } else {
-            cJSON_AddNullToObject(l, "ci95");
-        }
-        cJSON_AddStringToObject(l, "ci_method", res.loss_ci_method);
-        cJSON *iv = cJSON_AddObjectToObject(j, "optimum_intervals");
-        cJSON_AddStringToObject(iv, "method", res.ci_method);
-        cJSON_AddNumberToObject(iv, "draws", res.ci_draws);
-        {
-            const char *keys[5] = {"depth", "width", "params", "tokens", "dcrit"};
-            const double *civ[5] = {res.depth_ci, res.width_ci, res.params_ci, res.tokens_ci,
-                                     res.dcrit_ci};
-            for (int k = 0; k < 5; k++) {
-                if (isfinite(civ[k][0])) cJSON_AddItemToObject(iv, keys[k], cJSON_CreateDoubleArray(civ[k], 2));
-                else cJSON_AddNullToObject(iv, keys[k]);
-            }
-        }
-        cJSON_AddBoolToObject(j, "on_bound", res.on_bound);
-        if (res.on_bound) cJSON_AddStringToObject(j, "bound_note", res.bound_note);
-        cJSON_AddBoolToObject(j, "shape_free_law", res.shape_free);
-        cJSON *a = cJSON_AddArrayToObject(j, "alternatives");
-        for (int i = 0; i < res.nalts; i++) {
-            cJSON *o = report_point_json(&res.alts[i].pt);
-            cJSON_AddStringToObject(o, "label", res.alts[i].label);
-            cJSON_AddNumberToObject(o, "delta_loss", res.alts[i].dloss);
-            cJSON_AddItemToArray(a, o);
-        }
-        code = report_print_json(j);
-        goto out;
-    }
-
-    char c[32];
-    cli_fmt_sci(res.req.compute, c, sizeof c);
-    printf("dwplan plan: compute-optimal shape for C = %s FLOPs", c);
-    if (gpu) printf(" (%g × %s for %g days at %.0f%% MFU)", gpus, gpu, days, 100 * mfu);
-    printf("\n");
-    report_law_line(stdout, law);
-    printf("\n");
-    print_point_("recommended shape", &res.real, &res);
-    printf("  loss          %.4f nats/token", res.real.loss);
-    if (isfinite(res.loss_lo))
-        printf("  [%.4f, %.4f] (%s)\n", res.loss_lo, res.loss_hi, res.loss_ci_method);
-    else
-        printf("  (no interval — %s)\n", res.loss_ci_method);
-    print_dcrit_(law, &res.real, res.dcrit_ci);
-    printf("  continuous optimum: D = %.2f, W = %.1f, T = %.3g, loss %.4f\n", res.cont.depth,
-           res.cont.width, res.cont.tokens, res.cont.loss);
-    printf("  intervals: %s\n", res.ci_method);
-    if (res.on_bound) printf("  warning: %s\n", res.bound_note);
-    printf("\n");
-    reasoning_(law, &res);
-    if (res.nalts) {
-        printf("\nalternatives at the same compute (loss cost vs the recommendation):\n");
-        for (int i = 0; i < res.nalts; i++) {
-            char n1[32], t[32];
-            cli_fmt_count(res.alts[i].pt.params_total, n1, sizeof n1);
-            cli_fmt_count(res.alts[i].pt.tokens, t, sizeof t);
-            printf("  %-40s N %7s  T %7s  loss %.4f  %+.4f\n", res.alts[i].label, n1, t,
-                   res.alts[i].pt.loss, res.alts[i].dloss);
+int cmd_plan(int argc, char **argv) {
+    PlanArgs a = {.law_name = LAW_DEFAULT_PRESET, .mfu = NAN, .ndraws = 200};
+    Law *law = NULL;
+    int code;
+    plan_request_default(&a.req);
+    const CliOpt opts[] = {
+        CLI_OPT_FLAG("--help", &a.help),       CLI_OPT_FLAG("-h", &a.help),
+        CLI_OPT_FLAG("--json", &a.json),       CLI_OPT_FLAG("--list-gpus", &a.list),
+        CLI_OPT_NUM("--compute", &a.req.compute, 0, 1), CLI_OPT_NUM("--params", &a.req.params, 0, 1),
+        CLI_OPT_NUM("--tokens", &a.req.tokens, 0, 1),   CLI_OPT_NUM("--gpus", &a.gpus, 0, 0),
+        CLI_OPT_NUM("--days", &a.days, 0, 0),  CLI_OPT_NUM("--mfu", &a.mfu, 0, 0),
+        CLI_OPT_NUM("--max-depth", &a.req.d_max, 1, 0),
+        CLI_OPT_INT("--head-dim", &a.req.head_dim, 1, 1024),
+        CLI_OPT_INT("--draws", &a.ndraws, 0, 100000), CLI_OPT_INT("--points", &a.points, 3, 10000),
+        CLI_OPT_STR("--law", &a.law_name),     CLI_OPT_STR("--gpu", &a.gpu),
+        CLI_OPT_STR("--sweep-compute", &a.sweep), CLI_OPT_STR("--emit", &a.emit),
+        CLI_OPT_STR("--vs", &a.vs)};
+    for (int i = 1; i < argc; i++) {
+        int r = cli_parse_opt(argc, argv, &i, opts, sizeof opts / sizeof opts[0], "plan");
+        if (r < 0) return -r;
+        if (r == 0) return cli_usage_error("plan", "unknown option '%s'", argv[i]);
+        if (a.help) {
+            help_();
+            return 0;
         }
     }
-out:
+    if (a.list) return list_gpus_(a.json);
+    if ((code = check_budget_(argc, &a))) return code;
+    int rc = law_load(a.law_name, &law);
+    if (rc) return cli_fail("plan", rc);
+    code = a.sweep ? sweep_(law, &a.req, a.sweep, a.points, a.json) : plan_(&a, law);
     law_free(law);
     return code;
 }

@@ -26,7 +26,7 @@ void plan_request_default(PlanRequest *r) {
     r->aspect = 128.0;
 }
 
-static int auto_head_dim_(double width) { return width < 256 ? 32 : width < 2048 ? 64 : 128; }
+int plan_default_head_dim(double width) { return width < 256 ? 32 : width < 2048 ? 64 : 128; }
 
 void plan_shape_at(const Law *law, double depth, double width, int head_dim, PlanShape *s) {
     plan_shape_from_conventions(s, &law->conv, depth, width);
@@ -222,29 +222,40 @@ static void fill_point_(const Law *law, const PlanShape *s, double T, PlanPoint 
 typedef struct {
     const Law *law;
     double W, T;
+    const double *n_line; /* N(D) = n_line[0] + n_line[1]·D, or NULL: the conventions */
 } DcritArg;
 
 static double dcrit_fn_(double ld, void *arg) {
     const DcritArg *a = arg;
-    PlanShape s;
-    double D = exp(ld);
-    plan_shape_at(a->law, D, a->W, 0, &s);
-    LawX x = {D, a->W, plan_law_params(&a->law->conv, &s), a->T};
+    double D = exp(ld), N;
+    if (a->n_line) {
+        N = a->n_line[0] + a->n_line[1] * D;
+    } else {
+        PlanShape s;
+        plan_shape_at(a->law, D, a->W, 0, &s);
+        N = plan_law_params(&a->law->conv, &s);
+    }
+    LawX x = {D, a->W, N, a->T};
     double L = law_eval(a->law, &x);
     return isfinite(L) ? L : HUGE_VAL;
 }
 
-double plan_dcrit(const Law *law, double width, double tokens, int *kind) {
-    DcritArg a = {law, width, tokens};
+double plan_min_depth(const Law *law, double width, double tokens, const double *n_line,
+                      int *kind) {
+    DcritArg a = {law, width, tokens, n_line};
     double f;
     int edge;
     if (!law_form_has_shape(&law->form)) {
         *kind = 1;
         return NAN;
     }
-    double ld = minimize_1d_(dcrit_fn_, &a, 0.0, log(1e4), GRID, &f, &edge);
+    double ld = minimize_1d_(dcrit_fn_, &a, 0.0, log(PLAN_MIN_DEPTH_MAX), GRID, &f, &edge);
     *kind = edge > 0 ? 1 : edge < 0 ? -1 : 0;
     return edge > 0 ? NAN : exp(ld);
+}
+
+double plan_dcrit(const Law *law, double width, double tokens, int *kind) {
+    return plan_min_depth(law, width, tokens, NULL, kind);
 }
 
 int plan_eval_shape(const Law *law, const PlanShape *shape, double compute, double tokens,
@@ -296,6 +307,27 @@ static void ctx_init_(Ctx *c, const Law *law, const PlanRequest *r) {
     c->ngrid = GRID;
 }
 
+int plan_best_width(const Law *law, const PlanRequest *req, double depth, PlanPoint *pt) {
+    Ctx c;
+    PlanRequest r = *req;
+    if (r.d_min <= 0) plan_request_default(&r), r.compute = req->compute;
+    if (!(r.compute > 0) || !isfinite(r.compute) || !(depth >= 1) || !isfinite(depth))
+        return dw_error_set(DW_EINVAL, "plan_best_width: needs a budget and a depth >= 1");
+    ctx_init_(&c, law, &r);
+    c.N = c.T = 0;
+    c.aspect = 0; /* a true search over W, whatever the law's form */
+    double lw, T;
+    double L = profile_(&c, depth, &lw);
+    if (!isfinite(L) || L >= HUGE_VAL)
+        return dw_error_set(DW_EINFEASIBLE, "no width in [%g, %g] meets the budget at depth %g",
+                            r.w_min, r.w_max, depth);
+    PlanShape s;
+    loss_at_(&c, depth, exp(lw), &T, NULL);
+    plan_shape_at(law, depth, exp(lw), 0, &s);
+    fill_point_(law, &s, T, pt);
+    return DW_OK;
+}
+
 /* Continuous optimum of the request (compute known). */
 static int solve_with_compute_(const Law *law, const PlanRequest *r, double *D, double *W,
                                double *T, int *edge_d, int *edge_w) {
@@ -341,7 +373,7 @@ static int derive_compute_(const Law *law, PlanRequest *r) {
 
 static int round_shape_(const Law *law, const PlanRequest *r, double D, double W, double C,
                         PlanShape *best_shape, double *best_T) {
-    int hd = r->head_dim > 0 ? r->head_dim : auto_head_dim_(W);
+    int hd = r->head_dim > 0 ? r->head_dim : plan_default_head_dim(W);
     double bestL = HUGE_VAL;
     int d0 = (int)floor(D), found = 0;
     long m0 = (long)floor(W / hd);
@@ -647,7 +679,7 @@ static int shape_with_params_(const Law *law, double d, double N, double C, int 
     int ok;
     double W = exp(solve_width_(&c, d, 1, N, &ok));
     if (!ok) return DW_EINFEASIBLE;
-    int hd = head_dim > 0 ? head_dim : auto_head_dim_(W);
+    int hd = head_dim > 0 ? head_dim : plan_default_head_dim(W);
     double w = fmax(1.0, round(W / hd)) * hd;
     PlanShape s;
     plan_shape_at(law, d, w, hd, &s);

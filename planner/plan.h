@@ -19,7 +19,7 @@ typedef struct {
     double tokens;   /* fixed T; 0 → free */
     double d_min, d_max; /* depth search range (default 1 .. 1024) */
     double w_min, w_max; /* width search range (default 16 .. 131072) */
-    int head_dim;    /* 0 → 32 below W = 256, 64 below 2048, else 128 */
+    int head_dim;    /* 0 → plan_default_head_dim(W) */
     double aspect;   /* W/D used when the law has no shape term (default 128) */
 } PlanRequest;
 
@@ -88,6 +88,27 @@ int plan_eval_shape(const Law *law, const PlanShape *shape, double compute, doub
 
 /* D_crit(W) at tokens T: the depth minimising L at fixed W and T. *kind as in PlanPoint. */
 double plan_dcrit(const Law *law, double width, double tokens, int *kind);
+
+/* The depth minimising L at width W and tokens T over [1, PLAN_MIN_DEPTH_MAX], with N as a
+ * line in depth, N(D) = n_line[0] + n_line[1]·D (every counting convention is affine in D;
+ * a figure passes the runs' own counts), or n_line NULL: N under the law's conventions
+ * (plan_dcrit). A grid scan in ln D, then Brent. Returns NaN and *kind = 1 when the loss
+ * still falls at the largest depth or the law has no shape term; *kind = -1 (and 1) when
+ * the minimum is at D = 1; else *kind = 0. */
+#define PLAN_MIN_DEPTH_MAX 1e4
+double plan_min_depth(const Law *law, double width, double tokens, const double *n_line,
+                      int *kind);
+
+/* The width that minimises the law at a fixed depth under the budget req->compute: the
+ * planner's own inner search (grid scan in ln W over [req->w_min, req->w_max], then Brent),
+ * for any law (a shape-free law is searched over W too, not held at an aspect ratio).
+ * Fills pt at the continuous best width.
+ * Return: DW_OK; DW_EINVAL no budget or depth < 1; DW_EINFEASIBLE no width meets the budget. */
+int plan_best_width(const Law *law, const PlanRequest *req, double depth, PlanPoint *pt);
+
+/* The head width the planner uses when a request gives none: 32 below W = 256, 64 below
+ * W = 2048, else 128 (heads = W / head width). `dwplan check --depth --width` uses it too. */
+int plan_default_head_dim(double width);
 
 /* Sweep: solves the continuous optimum at n budgets log-spaced in [c_lo, c_hi] and fits
  * the exponents of D*, W*, N*, T* against C by least squares on logs.
