@@ -1,0 +1,351 @@
+/* plots/fig.c — the figure registry and the figure builder (plots/fig.h).
+ *
+ * The registry is one table, indexed by PlotKind: each figure's name (plot_kind_name,
+ * plot_kind_parse), its title, its default image size, which inputs it cannot do without,
+ * and its draw function (plots/fig_KIND.c), which plot_make calls.
+ *
+ * Every script has the same layout so that a user can restyle any of them the same way:
+ * a comment saying what it draws and from which files, the terminal line (size, font), one
+ * `set style line` per series (widths get dwplan's width colour, plot.h), axes with units,
+ * then the plot command. Data are written at full precision (%.10g).
+ *
+ * Analyses come from the library (fit/persist.h for τ and D_crit, planner/plan.h for
+ * optima), so a figure shows exactly the numbers `dwplan fit --critical-depth` and
+ * `dwplan plan` print.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/dw.h"
+#include "fig.h"
+
+// ----------------------------------------------------------------------------
+// the registry
+
+/* Which runs a figure needs: plot_make says "no runs to plot" for an empty table when the
+ * figure cannot be drawn without them. */
+typedef enum {
+    FIG_RUNS_NONE,     /* drawn from the law alone (frontier, isoflop) */
+    FIG_RUNS_ALWAYS,   /* drawn from the runs (gradients, tau, parity) */
+    FIG_RUNS_OR_LAW,   /* runs, or the law when there are none (depth, dcrit) */
+} FigRuns;
+
+typedef struct {
+    const char *name;        /* plot_kind_name, plot_kind_parse, the script's comment */
+    const char *title;       /* PlotResult.title, the script's first line */
+    int width_px, height_px; /* default image size; 0: computed by the figure (fig_begin_size_) */
+    FigRuns runs;
+    int (*draw)(Fig *f); /* data files, script, caption; ends with fig_finish_ */
+} FigKind;
+
+static const FigKind kinds_[] = {
+    [PLOT_DEPTH] = {"depth", "Loss vs depth at each width", 900, 600, FIG_RUNS_OR_LAW,
+                    fig_depth_},
+    [PLOT_GRADIENTS] = {"gradients", "Per-layer gradient norms", 900, 600, FIG_RUNS_ALWAYS,
+                        fig_gradients_},
+    [PLOT_TAU] = {"tau", "Gradient persistence length vs width", 800, 600, FIG_RUNS_ALWAYS,
+                  fig_tau_},
+    /* parity: 430 px a panel, two a row, and a legend column (fig_parity.c) */
+    [PLOT_PARITY] = {"parity", "Predicted vs observed loss", 0, 0, FIG_RUNS_ALWAYS, fig_parity_},
+    [PLOT_FRONTIER] = {"frontier", "Compute-optimal shape vs compute", 1000, 780, FIG_RUNS_NONE,
+                       fig_frontier_},
+    [PLOT_ISOFLOP] = {"isoflop", "Loss vs depth at fixed compute", 1000, 600, FIG_RUNS_NONE,
+                      fig_isoflop_},
+    [PLOT_DCRIT] = {"dcrit", "Critical depth vs width", 1050, 600, FIG_RUNS_OR_LAW, fig_dcrit_},
+};
+_Static_assert(sizeof kinds_ / sizeof kinds_[0] == PLOT_NKINDS,
+               "one row of kinds_ per PlotKind");
+
+const char *plot_kind_name(PlotKind k) {
+    return k >= 0 && k < PLOT_NKINDS ? kinds_[k].name : "unknown";
+}
+
+int plot_kind_parse(const char *name, PlotKind *k) {
+    char list[256] = "";
+    for (int i = 0; i < PLOT_NKINDS; i++) {
+        if (!strcmp(name, kinds_[i].name)) {
+            *k = (PlotKind)i;
+            return DW_OK;
+        }
+        size_t L = strlen(list);
+        snprintf(list + L, sizeof list - L, "%s%s", i ? ", " : "", kinds_[i].name);
+    }
+    return dw_error_set(DW_ENOTFOUND, "unknown figure '%s' (kinds: %s)", name, list);
+}
+
+// ----------------------------------------------------------------------------
+// one figure being built
+
+/* Records a drawn point (data or a sample of a curve) for key_corner_. */
+void pt_(Fig *f, double x, double y) {
+    if (!isfinite(x) || !isfinite(y)) return;
+    if (f->np == f->cap) {
+        int cap = f->cap ? 2 * f->cap : 256;
+        double *a = realloc(f->px, sizeof(double) * (size_t)cap);
+        if (!a) return;
+        f->px = a;
+        double *b = realloc(f->py, sizeof(double) * (size_t)cap);
+        if (!b) return;
+        f->py = b;
+        f->cap = cap;
+    }
+    f->px[f->np] = x, f->py[f->np] = y, f->np++;
+}
+
+/* The corner of the plot area ("top left", ...) whose box of wfrac × hfrac of the axes holds
+ * the fewest recorded points, in the axis coordinates given (log axes as logs). Ties go to
+ * top left, top right, bottom right, bottom left in that order. */
+const char *key_corner_(const Fig *f, double xlo, double xhi, double ylo, double yhi, int logx,
+                        int logy, double wfrac, double hfrac) {
+    static const char *const names[4] = {"top left", "top right", "bottom right", "bottom left"};
+    int cnt[4] = {0};
+    if (logx) xlo = log(xlo), xhi = log(xhi);
+    if (logy) ylo = log(ylo), yhi = log(yhi);
+    for (int i = 0; i < f->np; i++) {
+        double x = logx ? log(f->px[i]) : f->px[i], y = logy ? log(f->py[i]) : f->py[i];
+        double u = (x - xlo) / (xhi - xlo), v = (y - ylo) / (yhi - ylo);
+        if (!isfinite(u) || !isfinite(v)) continue;
+        int left = u <= wfrac, right = u >= 1 - wfrac, top = v >= 1 - hfrac, bot = v <= hfrac;
+        cnt[0] += top && left, cnt[1] += top && right, cnt[2] += bot && right,
+            cnt[3] += bot && left;
+    }
+    int best = 0;
+    for (int k = 1; k < 4; k++)
+        if (cnt[k] < cnt[best]) best = k;
+    return names[best];
+}
+
+/* Appends to the caption or the notes (sentences separated by a space / by "; "). */
+void add_text_(char *dst, size_t n, const char *sep, const char *fmt, ...) {
+    size_t k = strlen(dst);
+    if (k && k + strlen(sep) < n) {
+        strcat(dst, sep);
+        k += strlen(sep);
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    if (k < n) vsnprintf(dst + k, n - k, fmt, ap);
+    va_end(ap);
+}
+
+void gp_(Fig *f, const char *fmt, ...) {
+    char line[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    plot_buf_puts_(&f->gp, line);
+}
+
+/* Text for a gnuplot double-quoted string in enhanced mode (where a backslash is itself
+ * escaped): "D_crit" → "D\\_crit". */
+const char *gp_dq_(const char *in, char *out, size_t n) {
+    size_t k = 0;
+    for (; *in && k + 4 < n; in++) {
+        if (strchr("_^@&~{}", *in))
+            out[k++] = '\\', out[k++] = '\\';
+        else if (*in == '\\' || *in == '"')
+            out[k++] = '\\';
+        out[k++] = *in;
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* One item of a plot command: "plot " before the first, ", \\" + newline between items;
+ * plot_end_ closes the command. */
+void item_(Fig *f, const char *fmt, ...) {
+    char line[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    plot_buf_puts_(&f->gp, f->nitems++ ? ", \\\n     " : "plot ");
+    plot_buf_puts_(&f->gp, line);
+}
+
+void plot_end_(Fig *f) {
+    if (f->nitems) plot_buf_puts_(&f->gp, "\n");
+    f->nitems = 0;
+}
+
+void fig_begin_(Fig *f) {
+    fig_begin_size_(f, kinds_[f->kind].width_px, kinds_[f->kind].height_px);
+}
+
+/* The script's header and terminal: the title and name from the figure's row of kinds_. */
+void fig_begin_size_(Fig *f, int dw, int dh) {
+    const PlotSpec *s = f->s;
+    const char *title = kinds_[f->kind].title;
+    f->w = s->width_px > 0 ? s->width_px : dw;
+    f->h = s->height_px > 0 ? s->height_px : dh;
+    f->res->width_px = f->w, f->res->height_px = f->h;
+    snprintf(f->res->title, sizeof f->res->title, "%s", title);
+    gp_(f, "# %s.gp — %s\n", f->stem, title);
+    gp_(f,
+        "# Drawn by dwplan %s (figure '%s'). Redraw with `gnuplot %s.gp` in this directory;\n"
+        "# the data are in %s_*.dat (column names in each file's header).\n"
+        "# Restyle: size and font are on the `set terminal` line; each series has a line\n"
+        "# style below (widths use dwplan's width colours, the same in every figure).\n",
+        DWPLAN_VERSION, kinds_[f->kind].name, f->stem, f->stem);
+    gp_(f, "set encoding utf8\n");
+    if (!strcmp(f->ext, "png")) {
+        gp_(f,
+            "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+            "    set terminal pngcairo size %d,%d enhanced font 'DejaVu Sans,11' "
+            "linewidth 1.2 background rgb 'white'\n"
+            "} else {\n"
+            "    set terminal png size %d,%d enhanced\n"
+            "}\n",
+            f->w, f->h, f->w, f->h);
+    } else if (!strcmp(f->ext, "svg")) {
+        gp_(f,
+            "set terminal svg size %d,%d enhanced font 'DejaVu Sans,11' linewidth 1.2 "
+            "background rgb 'white'\n",
+            f->w, f->h);
+    } else {
+        /* a paper's column: 160 px to the inch (800 x 600 px → 5 x 3.75 in), 9 pt text */
+        gp_(f,
+            "set terminal pdfcairo size %.2fin,%.2fin enhanced font 'DejaVu Sans,9' "
+            "linewidth 1.0 pointscale 0.6\n",
+            f->w / 160.0, f->h / 160.0);
+    }
+    gp_(f, "set output '%s.%s'\n", f->stem, f->ext);
+    gp_(f, "set border 3 lw 1.2\nset tics nomirror out\n"
+           "set grid xtics ytics mxtics mytics lc rgb '#e0e0e0' lw 1 dt 1, lc rgb '#f0f0f0' lw 1\n"
+           "set key box lc rgb '#bbbbbb' opaque samplen 2.5 spacing 1.15\n");
+}
+
+/* `set style line IDX` for width W, with a comment naming the width. */
+void style_width_(Fig *f, int idx, double W) {
+    gp_(f, "set style line %d lc rgb '%s' lw 2 pt 7 ps 1.1   # W = %g\n", idx, plot_width_color(W),
+        W);
+}
+
+/* Writes a data file <stem>_<part>.dat and records its basename in *name. */
+int fig_data_(Fig *f, const char *part, const PlotBuf *d, char *name, size_t n) {
+    char path[PLOT_PATH_MAX + 200];
+    snprintf(name, n, "%s_%s.dat", f->stem, part);
+    snprintf(path, sizeof path, "%s/%s", f->dir, name);
+    int rc = plot_buf_write_(d, path);
+    if (rc) return rc;
+    if (f->res->nfiles < 8) {
+        snprintf(f->res->files[f->res->nfiles], sizeof f->res->files[0], "%s", name);
+        f->res->nfiles++;
+    }
+    return DW_OK;
+}
+
+/* Writes the script and runs gnuplot; checks the image. */
+int fig_finish_(Fig *f) {
+    char warn[1024];
+    gp_(f, "set output\n");
+    int rc = plot_buf_write_(&f->gp, f->res->script);
+    if (rc) return rc;
+    f->res->written = 1;
+    /* an image left from an earlier run must not pass for this one */
+    if (unlink(f->res->image) != 0 && errno != ENOENT)
+        return dw_error_set(DW_EIO, "%s: cannot replace: %s", f->res->image, strerror(errno));
+    if ((rc = plot_gnuplot_run(f->res->script, warn, sizeof warn))) return rc;
+    struct stat st;
+    if (stat(f->res->image, &st) != 0 || st.st_size == 0)
+        return dw_error_set(DW_EIO, "gnuplot ran on %s but wrote no %s", f->res->script,
+                            f->res->image);
+    if (warn[0]) NOTE(f, "gnuplot: %s", warn);
+    f->res->rendered = 1;
+    return DW_OK;
+}
+
+// ----------------------------------------------------------------------------
+// helpers of several figures
+
+const char *law_label_(const Law *law, char *buf, size_t n) {
+    char form[96];
+    law_form_text(&law->form, form, sizeof form);
+    if (snprintf(buf, n, "%s (%s)", law->name[0] ? law->name : "law", form) >= (int)n && n > 4)
+        strcpy(buf + n - 4, "...");
+    return buf;
+}
+
+/* Per-width D_crit analysis of the runs (fit_dcrit_all). *dc is a new array of *nw entries,
+ * or NULL with *nw = 0 when the runs cannot give one (no loss/depth/width or no rows). */
+int runs_dcrit_(const PlotRuns *r, FitDcrit **dc, int *nw) {
+    *dc = NULL;
+    *nw = 0;
+    if (!r || !r->has_depth || !r->has_width || !r->has_loss || r->n < 1) return DW_OK;
+    int use_tok = r->has_tokens;
+    for (int i = 0; i < r->n && use_tok; i++) use_tok = isfinite(r->tokens[i]);
+    if (!(*dc = calloc((size_t)r->n, sizeof **dc))) return dw_error_set(DW_ENOMEM, "out of memory");
+    int rc = fit_dcrit_all(r->depth, r->width, use_tok ? r->tokens : NULL, r->loss, r->n, *dc, nw);
+    if (rc) {
+        free(*dc);
+        *dc = NULL;
+        *nw = 0;
+    }
+    return rc;
+}
+
+/* Notes for the widths without an interior minimum: one line for those with too few depths
+ * (listing them), one per width whose lowest loss is at an end. */
+void dcrit_notes_(Fig *f, const FitDcrit *dc, int nw) {
+    char few[512] = "";
+    int nfew = 0;
+    for (int k = 0; k < nw; k++) {
+        if (dc[k].kind == FIT_DCRIT_TOO_FEW) {
+            size_t L = strlen(few);
+            snprintf(few + L, sizeof few - L, "%s%g", nfew ? ", " : "", dc[k].width);
+            nfew++;
+        } else if (dc[k].kind != FIT_DCRIT_INTERIOR) {
+            NOTE(f, "W = %g: %s", dc[k].width, dc[k].why);
+        }
+    }
+    if (nfew)
+        NOTE(f, "%d width%s with fewer than 3 depths at one token count, so no D_crit: W = %s",
+             nfew, nfew == 1 ? "" : "s", few);
+}
+
+void budget_range_(const PlotSpec *s, double *lo, double *hi) {
+    *lo = s->c_lo > 0 ? s->c_lo : 1e18;
+    *hi = s->c_hi > *lo ? s->c_hi : *lo * 1e6;
+}
+
+// ----------------------------------------------------------------------------
+// entry point
+
+int plot_make(PlotKind kind, const PlotSpec *spec, const char *image, PlotResult *res) {
+    Fig f = {.kind = kind, .s = spec, .res = res};
+    memset(res, 0, sizeof *res);
+    if (kind < 0 || kind >= PLOT_NKINDS) return dw_error_set(DW_EINVAL, "unknown figure kind");
+    const FigKind *fk = &kinds_[kind];
+    int rc =
+        plot_path_split_(image, f.dir, sizeof f.dir, f.stem, sizeof f.stem, f.ext, sizeof f.ext);
+    if (rc) return rc;
+    if (snprintf(res->image, sizeof res->image, "%s", image) >= (int)sizeof res->image ||
+        snprintf(res->script, sizeof res->script, "%s/%s.gp", f.dir, f.stem) >=
+            (int)sizeof res->script)
+        return dw_error_set(DW_EINVAL, "%.64s...: path too long", image);
+    /* no rows: say so, rather than what columns a figure would need */
+    const PlotRuns *r = spec->runs;
+    int needs_runs =
+        fk->runs == FIG_RUNS_ALWAYS || (fk->runs == FIG_RUNS_OR_LAW && !spec->law);
+    if (needs_runs && r && r->n == 0)
+        return dw_error_set(DW_EINVAL, "%s: %s has no runs to plot (%d row%s read%s)", fk->name,
+                            r->path, r->nrows_file, r->nrows_file == 1 ? "" : "s",
+                            r->nskipped_status ? ", all left out: status not \"ok\"" : "");
+    struct stat st;
+    if (stat(f.dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        rc = dw_error_set(DW_EIO, "%s: no such directory", f.dir);
+        return rc;
+    }
+    rc = fk->draw(&f);
+    plot_buf_free_(&f.gp);
+    free(f.px), free(f.py);
+    return rc;
+}

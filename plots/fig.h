@@ -1,0 +1,108 @@
+/* plots/fig.h — the figure builder shared by the seven figures of plot.h (plots/fig_*.c), and
+ * the helpers more than one figure uses. Private to plots/ (callers use plot.h); names end
+ * in `_` because they are non-static internals (STYLE §1).
+ *
+ * A figure is one draw function `int fig_KIND_(Fig *f)` that reads f->s (the PlotSpec),
+ * writes its data files with fig_data_, its script with fig_begin_, style_width_, gp_,
+ * item_ and plot_end_, its caption and notes with CAPTION and NOTE, and ends with
+ * fig_finish_ (which runs gnuplot). The figures are registered in one table in fig.c
+ * (name, title, default size, draw function), which plot_kind_name, plot_kind_parse and
+ * plot_make read.
+ */
+#ifndef PLOT_FIG_H
+#define PLOT_FIG_H
+
+#include <stddef.h>
+
+#include "fit/persist.h"
+#include "plot_impl.h"
+
+// ----------------------------------------------------------------------------
+// one figure being built
+
+typedef struct {
+    PlotKind kind;
+    const PlotSpec *s;
+    PlotResult *res;
+    char dir[PLOT_PATH_MAX], stem[128], ext[8];
+    int w, h;        /* pixels */
+    PlotBuf gp;      /* the script */
+    int nitems;      /* items in the plot command being written */
+    double *px, *py; /* points drawn, for placing the key where there are fewest */
+    int np, cap;
+} Fig;
+
+/* Records a drawn point (data or a sample of a curve) for key_corner_. */
+void pt_(Fig *f, double x, double y);
+
+/* The corner of the plot area ("top left", ...) whose box of wfrac × hfrac of the axes holds
+ * the fewest recorded points, in the axis coordinates given (log axes as logs). Ties go to
+ * top left, top right, bottom right, bottom left in that order. */
+const char *key_corner_(const Fig *f, double xlo, double xhi, double ylo, double yhi, int logx,
+                        int logy, double wfrac, double hfrac);
+
+/* Appends to the caption or the notes (sentences separated by a space / by "; "). */
+void add_text_(char *dst, size_t n, const char *sep, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+#define CAPTION(f, ...) add_text_((f)->res->caption, sizeof(f)->res->caption, " ", __VA_ARGS__)
+#define NOTE(f, ...)    add_text_((f)->res->notes, sizeof(f)->res->notes, "; ", __VA_ARGS__)
+
+/* Appends a formatted line (or part of one) to the script. */
+void gp_(Fig *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Text for a gnuplot double-quoted string in enhanced mode (where a backslash is itself
+ * escaped): "D_crit" → "D\\_crit". */
+const char *gp_dq_(const char *in, char *out, size_t n);
+
+/* One item of a plot command: "plot " before the first, ", \\" + newline between items;
+ * plot_end_ closes the command. */
+void item_(Fig *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void plot_end_(Fig *f);
+
+/* The script's header and terminal, and res->title, from the figure's row in the table
+ * (fig.c); the image is the spec's size, else the table's default size. */
+void fig_begin_(Fig *f);
+/* As fig_begin_, with a default size of dw × dh pixels computed by the figure (parity: from
+ * its number of panels). */
+void fig_begin_size_(Fig *f, int dw, int dh);
+
+/* `set style line IDX` for width W, with a comment naming the width. */
+void style_width_(Fig *f, int idx, double W);
+
+/* Writes a data file <stem>_<part>.dat and records its basename in *name. */
+int fig_data_(Fig *f, const char *part, const PlotBuf *d, char *name, size_t n);
+
+/* Writes the script and runs gnuplot; checks the image. */
+int fig_finish_(Fig *f);
+
+// ----------------------------------------------------------------------------
+// helpers of several figures
+
+/* "name (form)" of a law, cut to n bytes with "..." (depth, parity, frontier, isoflop, dcrit). */
+const char *law_label_(const Law *law, char *buf, size_t n);
+
+/* Per-width D_crit analysis of the runs (fit_dcrit_all). *dc is a new array of *nw entries,
+ * or NULL with *nw = 0 when the runs cannot give one (no loss/depth/width or no rows).
+ * (depth, dcrit) */
+int runs_dcrit_(const PlotRuns *r, FitDcrit **dc, int *nw);
+
+/* Notes for the widths without an interior minimum: one line for those with too few depths
+ * (listing them), one per width whose lowest loss is at an end. (depth, dcrit) */
+void dcrit_notes_(Fig *f, const FitDcrit *dc, int nw);
+
+/* The spec's budget range in FLOPs: c_lo (default 1e18) to c_hi (default c_lo·1e6).
+ * (frontier, isoflop) */
+void budget_range_(const PlotSpec *s, double *lo, double *hi);
+
+// ----------------------------------------------------------------------------
+// the figures (one file each: plots/fig_KIND.c)
+
+int fig_depth_(Fig *f);
+int fig_gradients_(Fig *f);
+int fig_tau_(Fig *f);
+int fig_parity_(Fig *f);
+int fig_frontier_(Fig *f);
+int fig_isoflop_(Fig *f);
+int fig_dcrit_(Fig *f);
+
+#endif

@@ -1,0 +1,352 @@
+/* plots/fig_depth.c — the `depth` figure (plot.h): loss vs depth at each width, the runs as
+ * points, the law as curves at the runs' token count (N through the runs' own parameter
+ * counts, or counted under the law's conventions), D_crit marked: the runs' parabola vertex
+ * (fit_dcrit_all) and the law's own minimum over depth.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dw.h"
+#include "planner/count.h"
+#include "planner/plan.h"
+#include "fig.h"
+
+// ----------------------------------------------------------------------------
+// numerics of this figure
+
+/* N at width W as a line in depth, N(D) = a + b·D (every counting convention is affine in D).
+ * From the law's conventions; or, when `r` is given, through the runs' own parameter counts at
+ * that width (least squares over their depths, or the conventions' slope through the one depth
+ * run), so that the law's curve is evaluated at the N the runs really had. */
+static void n_line_(const Law *law, const PlotRuns *r, double W, double *a, double *b) {
+    PlanShape s;
+    plan_shape_at(law, 1, W, 0, &s);
+    double n1 = plan_law_params(&law->conv, &s);
+    plan_shape_at(law, 2, W, 0, &s);
+    double n2 = plan_law_params(&law->conv, &s);
+    *b = n2 - n1, *a = n1 - *b;
+    if (!r || !r->has_params) return;
+    double sd = 0, sn = 0, sdd = 0, sdn = 0, d0 = NAN;
+    int m = 0, distinct = 0;
+    for (int i = 0; i < r->n; i++) {
+        if (r->width[i] != W) continue;
+        if (m == 0) d0 = r->depth[i];
+        distinct |= r->depth[i] != d0;
+        sd += r->depth[i], sn += r->params[i], sdd += r->depth[i] * r->depth[i];
+        sdn += r->depth[i] * r->params[i], m++;
+    }
+    if (m == 0) return;
+    double slope = distinct ? (m * sdn - sd * sn) / (m * sdd - sd * sd) : NAN;
+    if (slope > 0 && isfinite(slope)) *b = slope;
+    *a = (sn - *b * sd) / m;
+}
+
+static double law_at_n_(const Law *law, double D, double W, double a, double b, double T) {
+    LawX x = {D, W, a + b * D, T};
+    return law_eval(law, &x);
+}
+
+/* The depth minimising the law at width W, tokens T, N(D) = a + b·D: a scan of ln D over
+ * [0, ln 1e4] then golden section. Returns NaN when the minimum is at an end (no interior
+ * minimum). */
+static double law_min_depth_(const Law *law, double W, double a, double b, double T) {
+    const double lo = 0, hi = log(1e4);
+    const int ng = 200;
+    double best = INFINITY, bx = NAN;
+    int bj = -1;
+    for (int j = 0; j <= ng; j++) {
+        double x = lo + (hi - lo) * j / ng, L = law_at_n_(law, exp(x), W, a, b, T);
+        if (isfinite(L) && L < best) best = L, bx = x, bj = j;
+    }
+    if (bj <= 0 || bj >= ng) return NAN;
+    double u = bx - (hi - lo) / ng, v = bx + (hi - lo) / ng;
+    const double g = 0.6180339887498949;
+    for (int it = 0; it < 100 && v - u > 1e-10; it++) {
+        double x1 = v - g * (v - u), x2 = u + g * (v - u);
+        if (law_at_n_(law, exp(x1), W, a, b, T) < law_at_n_(law, exp(x2), W, a, b, T))
+            v = x2;
+        else
+            u = x1;
+    }
+    return exp(0.5 * (u + v));
+}
+
+static const char *loss_label_(const PlotRuns *r, char *buf, size_t n) {
+    char e[128];
+    if (!r || !r->col_loss[0])
+        snprintf(buf, n, "loss (nats/token)");
+    else if (!strcmp(r->col_loss, "val_loss") || !strcmp(r->col_loss, "eval_loss"))
+        snprintf(buf, n, "validation loss (nats/token)");
+    else if (!strcmp(r->col_loss, "loss") || !strcmp(r->col_loss, "L"))
+        snprintf(buf, n, "loss (nats/token)");
+    else
+        snprintf(buf, n, "loss, column %s (nats/token)", plot_gp_esc_(r->col_loss, e, sizeof e));
+    return buf;
+}
+
+/* Rows of width w at the reference token count (within 1%, fit_dcrit_all's rule). */
+static int at_ref_(const PlotRuns *r, int i, double w, double tref) {
+    if (r->width[i] != w) return 0;
+    if (!isfinite(tref) || !isfinite(r->tokens[i])) return 1;
+    return fabs(r->tokens[i] - tref) <= 0.01 * fmax(r->tokens[i], tref);
+}
+
+// ----------------------------------------------------------------------------
+// depth: loss vs depth at each width
+
+int fig_depth_(Fig *f) {
+    const PlotSpec *s = f->s;
+    const PlotRuns *r = s->runs;
+    const Law *law = s->law;
+    static const double def_w[] = {256, 512, 1024, 2048, 4096};
+    FitDcrit *dc = NULL;
+    int nw = 0, rc;
+    PlotBuf pts = {0}, lc = {0}, dcr = {0}, ldc = {0};
+    char name[4][160], b1[64], lbl[160], e[256];
+    int has_runs = r && r->has_depth && r->has_width && r->has_loss && r->n > 0;
+
+    if (!has_runs && !law)
+        return dw_error_set(DW_EINVAL, "depth: needs runs with depth, width and loss columns, "
+                                       "or a law (--law)");
+    if (has_runs && (rc = runs_dcrit_(r, &dc, &nw))) return rc;
+    if (has_runs) {
+        int best = 0;
+        for (int k = 0; k < nw; k++) best = dc[k].ndepths > best ? dc[k].ndepths : best;
+        if (best < 2 && !law) {
+            free(dc);
+            return dw_error_set(DW_EINVAL,
+                                "depth: %s: %d run%s and no width with two depths: "
+                                "a loss-vs-depth curve needs at least two depths at one width "
+                                "(or a law, --law)",
+                                r->path, r->n, r->n == 1 ? "" : "s");
+        }
+    }
+    /* widths and their token counts */
+    int n = has_runs ? nw : s->nwidths > 0 ? s->nwidths : 5;
+    double *W = calloc((size_t)n + 1, sizeof *W), *T = calloc((size_t)n + 1, sizeof *T);
+    if (!W || !T) {
+        rc = dw_error_set(DW_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int k = 0; k < n; k++) {
+        W[k] = has_runs ? dc[k].width : s->nwidths > 0 ? s->widths[k] : def_w[k];
+        T[k] = has_runs && isfinite(dc[k].tokens) ? dc[k].tokens : s->tokens > 0 ? s->tokens : 2e10;
+    }
+    double dlo = 1, dhi = 64;
+    if (has_runs) {
+        dlo = INFINITY, dhi = 0;
+        for (int i = 0; i < r->n; i++) dlo = fmin(dlo, r->depth[i]), dhi = fmax(dhi, r->depth[i]);
+    }
+    /* at least an octave either side of a single depth */
+    if (dhi < 2 * dlo) {
+        double mid = sqrt(dlo * dhi);
+        dlo = fmin(dlo, mid / 2), dhi = fmax(dhi, mid * 2);
+    }
+    /* law curves span the runs' depths (a little beyond) and the law's own minimum */
+    double clo = fmax(1, dlo / 1.4), chi = dhi * 1.4;
+    int ldk[64] = {0}, from_runs = has_runs && r->has_params && !s->n_from_shape;
+    double ldc_d[64], ldc_l[64], na[64], nb[64];
+    for (int k = 0; law && k < n && k < 64; k++) {
+        n_line_(law, from_runs ? r : NULL, W[k], &na[k], &nb[k]);
+        double d =
+            law_form_has_shape(&law->form) ? law_min_depth_(law, W[k], na[k], nb[k], T[k]) : NAN;
+        if (isfinite(d) && d >= 1) {
+            ldk[k] = 1, ldc_d[k] = d, ldc_l[k] = law_at_n_(law, d, W[k], na[k], nb[k], T[k]);
+            /* the law's minimum is in view, with room either side */
+            clo = fmin(clo, fmax(1, d / (has_runs ? 1.6 : 4))),
+            chi = fmax(chi, d * (has_runs ? 1.6 : 4));
+        }
+    }
+
+    fig_begin_(f);
+    plot_buf_printf_(&pts,
+                     "# %s_runs.dat — runs as points: one block (gnuplot index) per width\n"
+                     "# columns: depth loss tokens source_line\n",
+                     f->stem);
+    plot_buf_printf_(&lc,
+                     "# %s_law.dat — law curves: one block per width at the width's token "
+                     "count, N = a + b·depth (%s)\n# columns: depth loss width tokens params\n",
+                     f->stem,
+                     from_runs ? "through the runs' parameter counts"
+                               : "the law's counting conventions");
+    plot_buf_printf_(&dcr,
+                     "# %s_dcrit.dat — D_crit from the runs: vertex of the parabola in "
+                     "ln D through the lowest loss and its neighbours; one block per width "
+                     "that has one\n# columns: dcrit loss width depth_lo depth_hi\n",
+                     f->stem);
+    plot_buf_printf_(&ldc,
+                     "# %s_lawdcrit.dat — the law's loss minimum over depth at each "
+                     "width (D_crit of the law); one block per width that has one\n"
+                     "# columns: dcrit loss width tokens\n",
+                     f->stem);
+    int npts = 0, ndc = 0, nldc = 0, ninterior = 0, ndropped = 0;
+    int pts_idx[64], dc_idx[64], ldc_idx[64];
+    for (int k = 0; k < n && k < 64; k++) {
+        pts_idx[k] = dc_idx[k] = ldc_idx[k] = -1;
+        if (has_runs) {
+            plot_buf_printf_(&pts, "# W = %g, tokens %.10g\n", W[k], dc[k].tokens);
+            for (int i = 0; i < r->n; i++)
+                if (at_ref_(r, i, W[k], dc[k].tokens))
+                    plot_buf_printf_(&pts, "%.10g %.10g %.10g %d\n", r->depth[i], r->loss[i],
+                                     r->tokens[i], r->line[i]);
+            plot_buf_puts_(&pts, "\n\n");
+            pts_idx[k] = npts++;
+            if (dc[k].kind == FIT_DCRIT_INTERIOR) {
+                plot_buf_printf_(&dcr, "# W = %g\n%.10g %.10g %g %g %g\n\n\n", W[k], dc[k].dcrit,
+                                 dc[k].loss_at_min, W[k], dc[k].lo, dc[k].hi);
+                dc_idx[k] = ndc++;
+                ninterior++;
+            }
+            ndropped += dc[k].ndropped;
+        }
+        if (law) {
+            plot_buf_printf_(&lc, "# W = %g, tokens %.10g\n", W[k], T[k]);
+            for (int j = 0; j <= 120; j++) {
+                double D = exp(log(clo) + (log(chi) - log(clo)) * j / 120.0);
+                double L = law_at_n_(law, D, W[k], na[k], nb[k], T[k]);
+                if (isfinite(L))
+                    plot_buf_printf_(&lc, "%.10g %.10g %g %.10g %.10g\n", D, L, W[k], T[k],
+                                     na[k] + nb[k] * D);
+            }
+            plot_buf_puts_(&lc, "\n\n");
+            if (ldk[k]) {
+                plot_buf_printf_(&ldc, "# W = %g\n%.10g %.10g %g %.10g\n\n\n", W[k], ldc_d[k],
+                                 ldc_l[k], W[k], T[k]);
+                ldc_idx[k] = nldc++;
+            }
+        }
+    }
+    if ((has_runs && (rc = fig_data_(f, "runs", &pts, name[0], sizeof name[0]))) ||
+        (law && (rc = fig_data_(f, "law", &lc, name[1], sizeof name[1]))) ||
+        (ndc && (rc = fig_data_(f, "dcrit", &dcr, name[2], sizeof name[2]))) ||
+        (nldc && (rc = fig_data_(f, "lawdcrit", &ldc, name[3], sizeof name[3]))))
+        goto out;
+
+    for (int k = 0; k < n && k < 64; k++) style_width_(f, k + 1, W[k]);
+    /* When the law misses the runs by much more than their own spread, its curves would squash
+     * the runs into a flat band: the y range follows the runs and the caption gives the
+     * law's offset (the parity figure shows it in full). */
+    double off = 0, ylo = INFINITY, yhi = -INFINITY;
+    int law_off = 0, noff = 0;
+    if (has_runs && law) {
+        for (int k = 0; k < n && k < 64; k++)
+            for (int i = 0; i < r->n; i++)
+                if (at_ref_(r, i, W[k], dc[k].tokens)) {
+                    double L = law_at_n_(law, r->depth[i], W[k], na[k], nb[k], T[k]);
+                    ylo = fmin(ylo, r->loss[i]), yhi = fmax(yhi, r->loss[i]);
+                    if (isfinite(L)) off += L - r->loss[i], noff++;
+                }
+        off = noff ? off / noff : 0;
+        double span = fmax(yhi - ylo, 0.05 * fabs(yhi));
+        law_off = fabs(off) > 2 * span;
+        if (law_off) gp_(f, "set yrange [%.6g:%.6g]\n", ylo - 0.15 * span, yhi + 0.15 * span);
+    }
+    gp_(f, "set logscale x 2\nset format x '%%g'\nset xrange [%g:%g]\n",
+        law && !law_off ? clo : fmax(0.5, dlo / 1.25), law && !law_off ? chi : dhi * 1.25);
+    if (has_runs) {
+        /* ticks at the depths that were run too, when there are few enough to label */
+        double ud[16];
+        int nu = 0;
+        for (int i = 0; i < r->n && nu <= 14; i++) {
+            int seen = 0;
+            for (int q = 0; q < nu; q++) seen |= ud[q] == r->depth[i];
+            if (!seen && nu < 16) ud[nu++] = r->depth[i];
+        }
+        if (nu <= 14) {
+            gp_(f, "set xtics add (");
+            for (int q = 0; q < nu; q++) gp_(f, "%s%g", q ? ", " : "", ud[q]);
+            gp_(f, ")\n");
+        }
+    }
+    gp_(f, "set xlabel 'depth D (transformer blocks, log scale)'\nset ylabel '%s'\n",
+        loss_label_(r, lbl, sizeof lbl));
+    if (has_runs && isfinite(T[0])) {
+        int same = 1;
+        for (int k = 1; k < n; k++) same = same && T[k] == T[0];
+        plot_fmt_count_(T[0], b1, sizeof b1);
+        gp_(f, "set title 'Loss vs depth at each width%s%s%s'\n", same ? " (" : "", same ? b1 : "",
+            same ? " tokens)" : "");
+    } else if (!has_runs) {
+        plot_fmt_count_(T[0], b1, sizeof b1);
+        gp_(f, "set title 'Loss vs depth at each width: %s at %s tokens'\n",
+            plot_gp_esc_(law_label_(law, lbl, sizeof lbl), e, sizeof e), b1);
+    } else {
+        gp_(f, "set title 'Loss vs depth at each width'\n");
+    }
+    gp_(f, "set key outside right top vertical Left reverse\n");
+    for (int k = 0; k < n && k < 64; k++) {
+        char wl[32];
+        snprintf(wl, sizeof wl, "W = %g", W[k]);
+        if (has_runs)
+            /* runs joined by a thin line (thinner still when the law's curves are drawn) */
+            item_(f, "'%s' index %d using 1:2 with linespoints ls %d lw %s title '%s'", name[0],
+                  pts_idx[k], k + 1, law && !law_off ? "0.6 dt 2" : "1.5", wl);
+        if (law)
+            item_(f, "'%s' index %d using 1:2 with lines ls %d lw 1.6 title '%s'", name[1], k,
+                  k + 1, has_runs ? "" : wl);
+        if (dc_idx[k] >= 0)
+            item_(f, "'%s' index %d using 1:2 with points ls %d pt 13 ps 2.2 notitle", name[2],
+                  dc_idx[k], k + 1);
+        if (ldc_idx[k] >= 0)
+            item_(f, "'%s' index %d using 1:2 with points ls %d pt 10 ps 1.8 notitle", name[3],
+                  ldc_idx[k], k + 1);
+    }
+    if (law && has_runs)
+        item_(f, "keyentry with lines lc rgb '#444444' lw 1.6 title 'law: %s%s'",
+              plot_gp_esc_(law_label_(law, lbl, sizeof lbl), e, sizeof e),
+              law_off ? " (off scale)" : "");
+    if (ndc) item_(f, "keyentry with points lc rgb '#444444' pt 13 ps 2 title 'D_{crit} (runs)'");
+    if (nldc && !law_off)
+        item_(f, "keyentry with points lc rgb '#444444' pt 10 ps 1.6 title 'D_{crit} (law)'");
+    plot_end_(f);
+
+    /* caption */
+    if (has_runs) {
+        int nrows = 0;
+        for (int k = 0; k < n; k++) nrows += dc[k].nruns;
+        CAPTION(f, "Points: %d run%s at %d width%s (%s).", nrows, nrows == 1 ? "" : "s", n,
+                n == 1 ? "" : "s", r->col_loss);
+    }
+    if (law) {
+        plot_fmt_count_(T[0], b1, sizeof b1);
+        CAPTION(f, "Lines: the law %s at each width's token count, with N %s.",
+                law_label_(law, lbl, sizeof lbl),
+                from_runs ? "a line in depth through the runs' own parameter counts at that "
+                            "width (the N the law was evaluated at in the parity figure)"
+                          : "counted from D and W under the law's conventions");
+    }
+    if (has_runs) {
+        if (ninterior) {
+            CAPTION(f,
+                    "Large diamonds: D_crit from the runs (vertex of the parabola in ln D "
+                    "through the lowest loss and its neighbours) at %d of %d widths:",
+                    ninterior, n);
+            for (int k = 0; k < n; k++)
+                if (dc[k].kind == FIT_DCRIT_INTERIOR)
+                    CAPTION(f, "W = %g: %.1f;", W[k], dc[k].dcrit);
+            size_t L = strlen(f->res->caption);
+            if (L && f->res->caption[L - 1] == ';') f->res->caption[L - 1] = '.';
+        } else {
+            CAPTION(f, "No width has an interior loss minimum (no U-curve in the runs).");
+        }
+        if (ndropped)
+            NOTE(f,
+                 "%d run%s at other token counts not drawn (one token count per width: the "
+                 "one with the most runs)",
+                 ndropped, ndropped == 1 ? "" : "s");
+        dcrit_notes_(f, dc, n);
+    }
+    if (nldc && !law_off) CAPTION(f, "Open triangles: the law's loss minimum over depth.");
+    if (law_off)
+        CAPTION(f,
+                "The law's curves lie %s the runs, by %.3g nats on average at the runs' "
+                "depths, and are off this scale (the y range follows the runs; the parity figure "
+                "shows the law's predictions in full).",
+                off > 0 ? "above" : "below", fabs(off));
+    rc = fig_finish_(f);
+out:
+    plot_buf_free_(&pts), plot_buf_free_(&lc), plot_buf_free_(&dcr), plot_buf_free_(&ldc);
+    free(dc), free(W), free(T);
+    return rc;
+}

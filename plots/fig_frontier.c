@@ -1,0 +1,107 @@
+/* plots/fig_frontier.c — the `frontier` figure (plot.h): D*, W*, N*, T* of the planner's
+ * continuous optimum vs compute (plan_sweep), log-log, with the paper's claimed slopes
+ * (D* ∝ C^0.12, W* ∝ C^0.34 and the N* ∝ C^0.80, T* ∝ C^0.20 they imply).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dw.h"
+#include "planner/plan.h"
+#include "fig.h"
+
+// ----------------------------------------------------------------------------
+// frontier: the planner's optimum vs compute
+
+int fig_frontier_(Fig *f) {
+    const PlotSpec *s = f->s;
+    const Law *law = s->law;
+    PlotBuf db = {0};
+    char name[160], lbl[160], e[320], b1[32], b2[32];
+    double clo, chi, slope[4], se[4], r2[4];
+    int rc;
+    if (!law) return dw_error_set(DW_EINVAL, "frontier: needs a law (--law FILE or a preset)");
+    budget_range_(s, &clo, &chi);
+    int n = (int)lround(4 * log10(chi / clo)) + 1;
+    if (n < 3) n = 3;
+    if (n > 81) n = 81;
+    PlanPoint pts[81];
+    PlanRequest req;
+    plan_request_default(&req);
+    if ((rc = plan_sweep(law, &req, clo, chi, n, pts, slope, se, r2))) {
+        plot_fmt_sci_(clo, b1, sizeof b1), plot_fmt_sci_(chi, b2, sizeof b2);
+        return dw_error_prefix(DW_EINVAL, "frontier: the planner failed between %s and %s FLOPs",
+                               b1, b2);
+    }
+    int shape_free = !law_form_has_shape(&law->form);
+    fig_begin_(f);
+    plot_buf_printf_(&db,
+                     "# %s_sweep.dat — continuous compute-optimal shape per budget "
+                     "(plan_sweep) under %s\n# fitted exponents vs C: D* %.6g, W* %.6g, N* %.6g, "
+                     "T* %.6g\n# columns: compute depth width params tokens loss dcrit\n",
+                     f->stem, law_label_(law, lbl, sizeof lbl), slope[0], slope[1], slope[2],
+                     slope[3]);
+    for (int k = 0; k < n; k++)
+        plot_buf_printf_(&db, "%.8g %.8g %.8g %.8g %.8g %.8g %.8g\n", pts[k].flops, pts[k].depth,
+                         pts[k].width, pts[k].params_law, pts[k].tokens, pts[k].loss, pts[k].dcrit);
+    if ((rc = fig_data_(f, "sweep", &db, name, sizeof name))) goto out;
+    /* the paper's claims: D* ∝ C^0.12, W* ∝ C^0.34; with N = 12·D·W² and C = 6·N·T they imply
+     * N* ∝ C^0.80 and T* ∝ C^0.20. Drawn through this law's optimum at the middle budget. */
+    double pslope[4] = {PLOT_PAPER_D_SLOPE, PLOT_PAPER_W_SLOPE,
+                        PLOT_PAPER_D_SLOPE + 2 * PLOT_PAPER_W_SLOPE,
+                        1 - PLOT_PAPER_D_SLOPE - 2 * PLOT_PAPER_W_SLOPE};
+    int mid = n / 2;
+    double anchor[4] = {pts[mid].depth, pts[mid].width, pts[mid].params_law, pts[mid].tokens};
+    static const char *const ylab[4] = {"depth D* (layers)", "width W*",
+                                        "parameters N* (as the law counts them)", "tokens T*"};
+    static const char *const sym[4] = {"D*", "W*", "N*", "T*"};
+    static const char *const paper_how[4] = {"paper claims", "paper claims", "implied by the paper",
+                                             "implied by the paper"};
+    gp_(f, "# the paper's slopes, through this law's optimum at C0 = %.6g FLOPs\n", pts[mid].flops);
+    gp_(f, "C0 = %.8g\n", pts[mid].flops);
+    for (int q = 0; q < 4; q++)
+        gp_(f, "paper%d(c) = %.8g * (c / C0)**%.4f\n", q, anchor[q], pslope[q]);
+    gp_(f, "set style line 1 lc rgb '#222222' lw 2.2 pt 7 ps 0.8   # this law\n"
+           "set style line 2 lc rgb '#b2182b' lw 1.8 dt 2             # the paper's slope\n");
+    gp_(f, "set logscale xy\nset format x '10^{%%L}'\n");
+    gp_(f, "set xrange [%.6g:%.6g]\nset xlabel 'training compute C (FLOPs)'\n", clo / 1.5,
+        chi * 1.5);
+    gp_(f, "set key bottom right Left reverse\n");
+    gp_(f, "set multiplot layout 2,2 title \"Compute-optimal shape under %s\" font ',13'\n",
+        gp_dq_(law_label_(law, lbl, sizeof lbl), e, sizeof e));
+    for (int q = 0; q < 4; q++) {
+        /* y range: the law's optima and the paper's line over the budgets, a little beyond */
+        double ylo = INFINITY, yhi = 0;
+        for (int k = 0; k < n; k++) {
+            double v[4] = {pts[k].depth, pts[k].width, pts[k].params_law, pts[k].tokens};
+            double pv = anchor[q] * pow(pts[k].flops / pts[mid].flops, pslope[q]);
+            ylo = fmin(ylo, fmin(v[q], pv)), yhi = fmax(yhi, fmax(v[q], pv));
+        }
+        gp_(f, "set yrange [%.6g:%.6g]\n", ylo / 1.4, yhi * 1.4);
+        gp_(f, "set logscale y %d\nset format y '%s'\n", q < 2 ? 2 : 10, q < 2 ? "%g" : "10^{%L}");
+        gp_(f, "set ylabel '%s'\n", ylab[q]);
+        gp_(f, "set title '%s ∝ C^{%.3f} (R^2 %.3f)'\n", sym[q], slope[q], r2[q]);
+        item_(f, "'%s' using 1:%d with linespoints ls 1 title 'this law: C^{%.3f}'", name, q + 2,
+              slope[q]);
+        item_(f, "paper%d(x) with lines ls 2 title '%s: C^{%.2f}'", q, paper_how[q], pslope[q]);
+        plot_end_(f);
+    }
+    gp_(f, "unset multiplot\n");
+    plot_fmt_sci_(clo, b1, sizeof b1), plot_fmt_sci_(chi, b2, sizeof b2);
+    CAPTION(f,
+            "The planner's continuous optimum under %s at %d budgets from %s to %s FLOPs "
+            "(log-log): D* ∝ C^%.3f, W* ∝ C^%.3f, N* ∝ C^%.3f, T* ∝ C^%.3f (least squares on "
+            "logs). Dashed red: the paper's D* ∝ C^0.12 and W* ∝ C^0.34, and the N* ∝ C^0.80, "
+            "T* ∝ C^0.20 they imply (N = 12·D·W², C = 6·N·T), drawn through this law's optimum "
+            "at the middle budget.",
+            law_label_(law, lbl, sizeof lbl), n, b1, b2, slope[0], slope[1], slope[2], slope[3]);
+    if (shape_free)
+        CAPTION(f,
+                "The law has no depth-width term: the planner holds W/D = %g, so D* and W* "
+                "follow from N* alone.",
+                req.aspect);
+    rc = fig_finish_(f);
+out:
+    plot_buf_free_(&db);
+    return rc;
+}

@@ -1,0 +1,186 @@
+/* plots/fig_isoflop.c — the `isoflop` figure (plot.h): at a few fixed budgets, the loss of
+ * the best width at each depth minus the budget's optimum (plan_solve), against depth: the
+ * shape of the compute-optimal depth.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dw.h"
+#include "planner/count.h"
+#include "planner/plan.h"
+#include "fig.h"
+
+// ----------------------------------------------------------------------------
+// isoflop: loss vs depth at fixed budgets (best width at each depth)
+
+/* min over ln W of L(D, W, T = C / FLOPs per token): a scan of the planner's width range
+ * then golden-section refinement. *W_out, *T_out at the minimum. */
+static double best_width_(const Law *law, double C, double D, double *W_out, double *T_out) {
+    const double a0 = log(16.0), b0 = log(131072.0);
+    double best = INFINITY, bw = NAN;
+    const int ng = 96;
+    PlanShape s;
+    double np, fpt;
+    for (int j = 0; j <= ng; j++) {
+        double lw = a0 + (b0 - a0) * j / ng;
+        plan_shape_at(law, D, exp(lw), 0, &s);
+        plan_law_counts(&law->conv, &s, &np, &fpt);
+        LawX x = {D, exp(lw), np, C / fpt};
+        double L = law_eval(law, &x);
+        if (isfinite(L) && L < best) best = L, bw = lw;
+    }
+    if (!isfinite(best)) return NAN;
+    double a = fmax(a0, bw - (b0 - a0) / ng), b = fmin(b0, bw + (b0 - a0) / ng);
+    const double g = 0.6180339887498949;
+    for (int it = 0; it < 80 && b - a > 1e-10; it++) {
+        double x1 = b - g * (b - a), x2 = a + g * (b - a), L1, L2;
+        plan_shape_at(law, D, exp(x1), 0, &s);
+        plan_law_counts(&law->conv, &s, &np, &fpt);
+        L1 = law_eval(law, &(LawX){D, exp(x1), np, C / fpt});
+        plan_shape_at(law, D, exp(x2), 0, &s);
+        plan_law_counts(&law->conv, &s, &np, &fpt);
+        L2 = law_eval(law, &(LawX){D, exp(x2), np, C / fpt});
+        if (!(L1 >= L2))
+            b = x2;
+        else
+            a = x1;
+    }
+    double lw = 0.5 * (a + b);
+    plan_shape_at(law, D, exp(lw), 0, &s);
+    plan_law_counts(&law->conv, &s, &np, &fpt);
+    double L = law_eval(law, &(LawX){D, exp(lw), np, C / fpt});
+    if (!(L <= best)) L = best, lw = bw;
+    plan_shape_at(law, D, exp(lw), 0, &s);
+    plan_law_counts(&law->conv, &s, &np, &fpt);
+    *W_out = exp(lw);
+    *T_out = C / fpt;
+    return L;
+}
+
+int fig_isoflop_(Fig *f) {
+    const PlotSpec *s = f->s;
+    const Law *law = s->law;
+    static const char *const seq[7] = {"#440154", "#443a83", "#31688e", "#21918c",
+                                       "#35b779", "#90d743", "#c8b800"};
+    PlotBuf db = {0};
+    char name[160], lbl[160], e[320], b1[32], b2[32], b3[32];
+    double clo, chi, C[7];
+    int nb = 0, rc;
+    if (!law) return dw_error_set(DW_EINVAL, "isoflop: needs a law (--law FILE or a preset)");
+    budget_range_(s, &clo, &chi);
+    if (s->nbudgets > 0) {
+        for (int k = 0; k < s->nbudgets && nb < 7; k++) C[nb++] = s->budgets[k];
+        if (s->nbudgets > 7) NOTE(f, "only the first 7 budgets are drawn");
+    } else {
+        /* one budget per two decades across the range (at most 7) */
+        double step = fmax(2, ceil(log10(chi / clo) / 6));
+        for (double lc = log10(clo); lc <= log10(chi) + 1e-9 && nb < 7; lc += step)
+            C[nb++] = pow(10, lc);
+    }
+    PlanResult pr[7];
+    int okb[7] = {0}, nok = 0;
+    double dmax = 1;
+    for (int k = 0; k < nb; k++) {
+        PlanRequest req;
+        plan_request_default(&req);
+        req.compute = C[k];
+        if (plan_solve(law, &req, &pr[k]) == DW_OK) {
+            okb[k] = 1, nok++;
+            dmax = fmax(dmax, pr[k].cont.depth);
+            if (pr[k].on_bound) NOTE(f, "C = %.3g: %s", C[k], pr[k].bound_note);
+        } else {
+            NOTE(f, "C = %.3g: no optimum: %s", C[k], dw_error_get());
+        }
+    }
+    dw_error_clear();
+    if (!nok)
+        return dw_error_set(DW_EINVAL, "isoflop: the planner found no optimum at any budget (%s)",
+                            f->res->notes);
+    double dmin = INFINITY;
+    for (int k = 0; k < nb; k++)
+        if (okb[k]) dmin = fmin(dmin, pr[k].cont.depth);
+    /* three octaves either side of the optima */
+    double dlo = fmax(1, pow(2, floor(log2(dmin / 8)))), dhi = fmin(1024, fmax(32, 6 * dmax));
+    fig_begin_(f);
+    plot_buf_printf_(&db,
+                     "# %s_curves.dat — at each budget C and depth D, the best width W "
+                     "(T = C / FLOPs per token) and its loss; one block per budget\n# columns: "
+                     "depth loss_above_optimum loss width tokens compute\n",
+                     f->stem);
+    double ymax = 0;
+    int bidx[7], ni = 0;
+    for (int k = 0; k < nb; k++) {
+        bidx[k] = -1;
+        if (!okb[k]) continue;
+        double Lopt = pr[k].cont.loss;
+        plot_buf_printf_(&db, "# C = %.6g FLOPs: optimum D* = %.6g, W* = %.6g, loss %.8g\n", C[k],
+                         pr[k].cont.depth, pr[k].cont.width, Lopt);
+        for (int j = 0; j <= 120; j++) {
+            double D = exp(log(dlo) + (log(dhi) - log(dlo)) * j / 120.0), Wb, Tb;
+            double L = best_width_(law, C[k], D, &Wb, &Tb);
+            if (!isfinite(L)) continue;
+            /* the planner's optimum is the true minimum; clamp round-off below it */
+            double dL = fmax(0, L - Lopt);
+            plot_buf_printf_(&db, "%.8g %.8g %.8g %.8g %.8g %.6g\n", D, dL, L, Wb, Tb, C[k]);
+            if (D >= pr[k].cont.depth / 4 && D <= pr[k].cont.depth * 4) ymax = fmax(ymax, dL);
+        }
+        plot_buf_puts_(&db, "\n\n");
+        bidx[k] = ni++;
+    }
+    /* then one block per budget with its optimum (the dot) */
+    for (int k = 0; k < nb; k++)
+        if (okb[k])
+            plot_buf_printf_(&db,
+                             "# optimum at C = %.6g\n# columns: depth 0 loss width tokens "
+                             "compute\n%.8g 0 %.8g %.8g %.8g %.6g\n\n\n",
+                             C[k], pr[k].cont.depth, pr[k].cont.loss, pr[k].cont.width,
+                             pr[k].cont.tokens, C[k]);
+    if ((rc = fig_data_(f, "curves", &db, name, sizeof name))) goto out;
+    for (int k = 0; k < nb; k++)
+        gp_(f, "set style line %d lc rgb '%s' lw 2.2 pt 7 ps 1.4   # C = %.3g FLOPs\n", k + 1,
+            seq[k * 7 / (nb > 0 ? nb : 1)], C[k]);
+    gp_(f, "set logscale x 2\nset format x '%%g'\nset xrange [%g:%g]\n", dlo, dhi);
+    /* a little room below zero so that the optimum dots sit clear of the axis */
+    gp_(f, "set yrange [%.4g:%.4g]\n", -0.02 * (ymax > 0 ? ymax : 0.1),
+        ymax > 0 ? ymax * 1.1 : 0.1);
+    gp_(f,
+        "set xlabel 'depth D (layers, log scale); at each depth, the best width for the budget'\n");
+    gp_(f, "set ylabel 'loss above the budget''s optimum (nats/token)'\n");
+    gp_(f, "set title \"Loss vs depth at fixed compute: %s\"\n",
+        gp_dq_(law_label_(law, lbl, sizeof lbl), e, sizeof e));
+    /* outside: the curves rise steeply on both sides and would run under a key inside */
+    gp_(f, "set key outside right top vertical Left reverse\n");
+    for (int k = 0; k < nb; k++) {
+        if (bidx[k] < 0) continue;
+        plot_fmt_sci_(C[k], b1, sizeof b1);
+        plot_fmt_count_(pr[k].cont.width, b2, sizeof b2);
+        item_(f, "'%s' index %d using 1:2 with lines ls %d title 'C = %s: D* %.1f, W* %s, L* %.3f'",
+              name, bidx[k], k + 1, b1, pr[k].cont.depth, b2, pr[k].cont.loss);
+    }
+    for (int k = 0; k < nb; k++)
+        if (bidx[k] >= 0)
+            item_(f, "'%s' index %d using 1:2 with points ls %d notitle", name, ni + bidx[k],
+                  k + 1);
+    plot_end_(f);
+    CAPTION(f,
+            "For each budget, the loss of the best width at each depth (tokens fill the "
+            "budget), minus that budget's optimum, under %s; dots mark the optimum depth D*. A "
+            "flat bottom means depth matters little near the optimum; the curves' walls show "
+            "what too shallow or too deep costs.",
+            law_label_(law, lbl, sizeof lbl));
+    for (int k = 0; k < nb; k++)
+        if (okb[k]) {
+            plot_fmt_sci_(C[k], b1, sizeof b1);
+            plot_fmt_count_(pr[k].cont.width, b2, sizeof b2);
+            plot_fmt_count_(pr[k].cont.tokens, b3, sizeof b3);
+            CAPTION(f, "C = %s: D* = %.1f, W* = %s, T* = %s, loss %.4f;", b1, pr[k].cont.depth, b2,
+                    b3, pr[k].cont.loss);
+        }
+    size_t L = strlen(f->res->caption);
+    if (L && f->res->caption[L - 1] == ';') f->res->caption[L - 1] = '.';
+    rc = fig_finish_(f);
+out:
+    plot_buf_free_(&db);
+    return rc;
+}
