@@ -17,10 +17,14 @@
  * tensors for all layers, the backward's scratch shared by the layers, the RoPE tables).
  * Parameter tensors are stacked over layers, (L, ...), as in llm.c.
  *
- * Precision: the forward, backward and optimizer are written once in the template section
- * at the end of this file, which the file includes into itself for float (the run) and for
- * double (PROBE_F64: the whole-model finite-difference test). Design stance: readable, with
- * the speed in the kernels.
+ * Files: this one holds the plan of tensors, memory, initialisation, host views and the
+ * named tensors; model_ops.c the forward, backward, gradient norms, clipping and AdamW;
+ * model_impl.h what the two share (the tensor tables and struct ProbeModel).
+ *
+ * Precision: the forward, backward and optimizer are written once, in model_ops_tmpl.h,
+ * which model_ops.c includes twice: for float (the run) and for double (PROBE_F64: the
+ * whole-model finite-difference test). Design stance: readable, with the speed in the
+ * kernels.
  *
  * Backends: the four blocks and the token ids live in the backend's memory (kern_alloc);
  * on the CPU that is host memory, on CUDA device memory. Host code touches the blocks only
@@ -29,9 +33,7 @@
  * (initialisation, checkpoint loads). A backend failure (a CUDA error) is sticky: the
  * forward returns NaN, later calls do nothing, and probe_model_status reports it.
  */
-#ifndef PROBE_MODEL_TEMPLATE
-
-#include "model.h"
+#include "model_impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -42,34 +44,8 @@
 #include "../kernels/kern.h"
 #include "../kernels/kern_math.h"
 
-#define LN_EPS 1e-5
-
 // ----------------------------------------------------------------------------
-// the plan: tensor tables
-
-/* Parameter tensors, in block order: the matrices that take weight decay first, then the
- * LayerNorm parameters and biases, so AdamW runs as two calls over two contiguous ranges.
- * Per-layer tensors are (L, ...). */
-enum {
-    P_WTE,      /* (V, C)      gpt_neox.embed_in */
-    P_QKVW,     /* (L, 3C, C)  attention.query_key_value, rows grouped per head */
-    P_ATTPROJW, /* (L, C, C)   attention.dense */
-    P_FCW,      /* (L, rC, C)  mlp.dense_h_to_4h */
-    P_FCPROJW,  /* (L, C, rC)  mlp.dense_4h_to_h */
-    P_HEAD,     /* (V, C)      embed_out */
-    P_LN1W,     /* (L, C)      input_layernorm: first tensor without weight decay */
-    P_LN1B,     /* (L, C) */
-    P_QKVB,     /* (L, 3C) */
-    P_ATTPROJB, /* (L, C) */
-    P_LN2W,     /* (L, C)      post_attention_layernorm */
-    P_LN2B,     /* (L, C) */
-    P_FCB,      /* (L, rC) */
-    P_FCPROJB,  /* (L, C) */
-    P_LNFW,     /* (C)         final_layer_norm */
-    P_LNFB,     /* (C) */
-    NUM_PARAMS
-};
-#define P_FIRST_NO_DECAY P_LN1W
+// the plan: names and order of the parameter tensors (model_impl.h numbers them)
 
 static const struct {
     const char *name; /* Hugging Face name; per-layer: after "gpt_neox.layers.{l}." */
@@ -99,78 +75,6 @@ static const struct {
 static const int hf_order[NUM_PARAMS] = {
     P_WTE,  P_LN1W, P_LN1B,  P_QKVW,    P_QKVB,    P_ATTPROJW, P_ATTPROJB, P_LN2W,
     P_LN2B, P_FCW,  P_FCB,   P_FCPROJW, P_FCPROJB, P_LNFW,     P_LNFB,     P_HEAD,
-};
-
-/* The attention part of block l's gradient norm: ln1, query_key_value, dense; the MLP part:
- * ln2, dense_h_to_4h, dense_4h_to_h. */
-static const int attn_params[6] = {P_LN1W, P_LN1B, P_QKVW, P_QKVB, P_ATTPROJW, P_ATTPROJB};
-static const int mlp_params[6] = {P_LN2W, P_LN2B, P_FCW, P_FCB, P_FCPROJW, P_FCPROJB};
-
-/* Activation block: saved forward tensors, backward scratch, RoPE tables. */
-enum {
-    A_ENCODED,   /* (B, T, C)        embedding output = block 0's residual input */
-    A_LN1,       /* (L, B, T, C) */
-    A_LN1_MEAN,  /* (L, B, T) */
-    A_LN1_RSTD,  /* (L, B, T) */
-    A_QKV,       /* (L, B, T, 3C)    after RoPE */
-    A_ATT,       /* (L, B, NH, T, T) softmax probabilities */
-    A_ATTY,      /* (L, B, T, C)     attention output before dense */
-    A_RES2,      /* (L, B, T, C)     residual after attention */
-    A_LN2,       /* (L, B, T, C) */
-    A_LN2_MEAN,  /* (L, B, T) */
-    A_LN2_RSTD,  /* (L, B, T) */
-    A_FCH,       /* (L, B, T, rC)    before GELU */
-    A_FCH_GELU,  /* (L, B, T, rC) */
-    A_RES3,      /* (L, B, T, C)     block output */
-    A_LNF,       /* (B, T, C) */
-    A_LNF_MEAN,  /* (B, T) */
-    A_LNF_RSTD,  /* (B, T) */
-    A_LOGITS,    /* (B, T, V) */
-    A_LOSSES,    /* (B, T) */
-    G_DRES,      /* (B, T, C)        backward: the residual stream's gradient */
-    G_DLN,       /* (B, T, C)        backward: gradient of a LayerNorm output */
-    G_DQKV,      /* (B, T, 3C) */
-    G_DATTY,     /* (B, T, C) */
-    G_DATT,      /* (B, NH, T, T)    attention backward scratch */
-    G_DFCH,      /* (B, T, rC)       gradient of fch_gelu, then of fch (in place) */
-    G_DLOGITS,   /* (B, T, V)        written by the forward's fused cross-entropy */
-    A_ROPE_COS,  /* (T, HS/2) */
-    A_ROPE_SIN,  /* (T, HS/2) */
-    NUM_ACTS
-};
-
-struct ProbeModel {
-    ProbeModelConfig cfg;
-    int precision;         /* PROBE_F32, PROBE_F64 */
-    size_t esize;          /* bytes per element */
-    int B, T;              /* allocated batch and sequence */
-    int threads;
-    KernCtx ctx;
-    int status;            /* DW_OK, or the first backend failure (sticky) */
-    char error[512];       /* its message */
-
-    size_t psize[NUM_PARAMS], poff[NUM_PARAMS]; /* elements; per-layer tensors all layers */
-    size_t nparams;
-    void *params, *grads, *moments;             /* moments: m (nparams) then v (nparams) */
-
-    size_t asize[NUM_ACTS], aoff[NUM_ACTS];
-    size_t nacts;
-    void *acts;
-
-    /* host views of params, grads, moments (CUDA only; NULL on the CPU, where the blocks
-     * are host memory) and whether each holds the block's current contents */
-    void *host[3];
-    int host_fresh[3];
-    float *host_logits, *host_losses; /* CUDA: downloaded logits (B,T,V), losses (B,T) */
-
-    int32_t *inputs;       /* backend memory: (B, T) inputs of the last forward, then (B, T)
-                            * targets */
-    int fB, fT;            /* shape of the last forward */
-    int have_targets;      /* the last forward had targets: backward may run */
-    double loss;           /* mean loss of the last forward, in the model's precision */
-
-    int ntensors;
-    char (*names)[80];     /* ntensors names, for probe_model_tensor */
 };
 
 /* Element counts of the parameter tensors for a config (biases off: bias tensors empty). */
@@ -303,15 +207,6 @@ static void *block_alloc_(ProbeModel *m, size_t n, size_t esize) {
     if (n == 0) n = 1;
     if (n > SIZE_MAX / esize / 2) return NULL;
     return kern_alloc(&m->ctx, n * esize);
-}
-
-/* Records the first backend failure (the message dw_error_get holds) and returns it. */
-static int fail_(ProbeModel *m, int rc) {
-    if (rc && !m->status) {
-        m->status = rc;
-        snprintf(m->error, sizeof m->error, "%s", dw_error_get());
-    }
-    return m->status;
 }
 
 void probe_device_default(ProbeDevice *d) {
@@ -505,9 +400,6 @@ static void *host_view_(ProbeModel *m, int k) {
     return m->host[k];
 }
 
-/* The device changed block k: its host copy is stale. */
-static void touched_(ProbeModel *m, int k) { m->host_fresh[k] = 0; }
-
 int probe_model_commit(ProbeModel *m, int which) {
     DW_ASSERT(m && which >= 0 && which <= 3);
     if (m->ctx.host_memory) return DW_OK;
@@ -595,157 +487,6 @@ void probe_model_init(ProbeModel *m, uint64_t seed) {
     touched_(m, 1);
     touched_(m, 2);
     m->have_targets = 0;
-}
-
-// ----------------------------------------------------------------------------
-// the forward, backward and optimizer, once per precision
-
-#define PROBE_MODEL_TEMPLATE
-#define R float
-#define MS(name) name##_f
-#define K(name) name
-#include "model.c"
-#undef R
-#undef MS
-#undef K
-#define R double
-#define MS(name) name##_d
-#define K(name) name##_d
-#include "model.c"
-#undef R
-#undef MS
-#undef K
-#undef PROBE_MODEL_TEMPLATE
-
-// ----------------------------------------------------------------------------
-// public entry points: dispatch on precision
-
-static void check_batch_(const ProbeModel *m, const int32_t *inputs, int B, int T) {
-    DW_ASSERT(m && inputs);
-    DW_ASSERT(B >= 1 && B <= m->B && T >= 1 && T <= m->T);
-}
-
-float probe_model_forward(ProbeModel *m, const int32_t *inputs, const int32_t *targets, int B,
-                          int T) {
-    check_batch_(m, inputs, B, T);
-    /* ids outside [0, V) are the caller's bug; checked here, on the host, for every backend
-     * (a GPU kernel could not say so) */
-    for (int i = 0; i < B * T; i++) {
-        DW_ASSERT(inputs[i] >= 0 && inputs[i] < m->cfg.vocab);
-        DW_ASSERT(!targets || (targets[i] >= 0 && targets[i] < m->cfg.vocab));
-    }
-    m->loss = NAN;
-    m->have_targets = 0;
-    if (m->status) return NAN;
-    double loss = m->precision == PROBE_F64 ? forward_d(m, inputs, targets, B, T)
-                                            : forward_f(m, inputs, targets, B, T);
-    return (float)loss;
-}
-
-double probe_model_loss(const ProbeModel *m) {
-    DW_ASSERT(m);
-    return m->loss;
-}
-
-const float *probe_model_logits(const ProbeModel *m) {
-    DW_ASSERT(m);
-    if (m->precision != PROBE_F32) return NULL;
-    const float *dev = (const float *)m->acts + m->aoff[A_LOGITS];
-    if (m->ctx.host_memory) return dev;
-    ProbeModel *mm = (ProbeModel *)m; /* the host copy is a cache */
-    size_t n = (size_t)m->B * m->T * m->cfg.vocab;
-    if (!mm->host_logits && !(mm->host_logits = malloc(sizeof(float) * n))) {
-        fail_(mm, dw_error_set(DW_ENOMEM, "out of memory for the logits"));
-        return NULL;
-    }
-    if (m->status || fail_(mm, kern_download(&mm->ctx, mm->host_logits, dev,
-                                             sizeof(float) * (size_t)m->fB * m->fT *
-                                                 m->cfg.vocab)))
-        return NULL;
-    return m->host_logits;
-}
-
-void probe_model_zero_grad(ProbeModel *m) {
-    DW_ASSERT(m);
-    if (m->status) return;
-    fail_(m, m->precision == PROBE_F64 ? kern_zero_d(&m->ctx, m->grads, m->nparams)
-                                       : kern_zero(&m->ctx, m->grads, m->nparams));
-    touched_(m, 1);
-}
-
-void probe_model_backward(ProbeModel *m) {
-    DW_ASSERT(m);
-    if (m->status) return;
-    DW_ASSERT(m->have_targets); /* backward needs a forward with targets */
-    if (m->precision == PROBE_F64) backward_d(m);
-    else backward_f(m);
-    touched_(m, 1);
-}
-
-void probe_model_grad_norms(ProbeModel *m, double *block, double *attn, double *mlp) {
-    DW_ASSERT(m);
-    int L = m->cfg.depth;
-    size_t *off = malloc(sizeof(size_t) * 12 * (size_t)L);
-    size_t *len = malloc(sizeof(size_t) * 12 * (size_t)L);
-    double *ss = malloc(sizeof(double) * 12 * (size_t)L);
-    DW_ASSERT(off && len && ss);
-    /* segment (l, j): j < 6 the attention tensors, j >= 6 the MLP tensors of layer l */
-    for (int l = 0; l < L; l++) {
-        for (int j = 0; j < 12; j++) {
-            int p = j < 6 ? attn_params[j] : mlp_params[j - 6];
-            size_t per = m->psize[p] / (size_t)L;
-            off[l * 12 + j] = m->poff[p] + (size_t)l * per;
-            len[l * 12 + j] = per;
-        }
-    }
-    KernCtx *ctx = &m->ctx;
-    int rc = m->status ? m->status
-             : m->precision == PROBE_F64
-                 ? kern_segment_sumsq_d(ctx, ss, m->grads, off, len, 12 * L)
-                 : kern_segment_sumsq(ctx, ss, m->grads, off, len, 12 * L);
-    if (fail_(m, rc))
-        for (int k = 0; k < 12 * L; k++) ss[k] = NAN;
-    for (int l = 0; l < L; l++) {
-        double a = 0, b = 0;
-        for (int j = 0; j < 6; j++) a += ss[l * 12 + j];
-        for (int j = 6; j < 12; j++) b += ss[l * 12 + j];
-        if (attn) attn[l] = sqrt(a);
-        if (mlp) mlp[l] = sqrt(b);
-        if (block) block[l] = sqrt(a + b);
-    }
-    free(off);
-    free(len);
-    free(ss);
-}
-
-double probe_model_clip_grad(ProbeModel *m, double max_norm) {
-    DW_ASSERT(m);
-    double ss = 0;
-    if (m->status) return NAN;
-    int rc = m->precision == PROBE_F64 ? kern_sumsq_d(&m->ctx, &ss, m->grads, m->nparams)
-                                       : kern_sumsq(&m->ctx, &ss, m->grads, m->nparams);
-    if (fail_(m, rc)) return NAN;
-    double norm = sqrt(ss);
-    /* torch.nn.utils.clip_grad_norm_: coefficient max_norm / (norm + 1e-6), applied when
-     * below 1; a NaN norm leaves the gradients as they are (the run reports divergence) */
-    if (max_norm > 0 && norm > max_norm) {
-        double coef = max_norm / (norm + 1e-6);
-        rc = m->precision == PROBE_F64 ? kern_scale_d(&m->ctx, m->grads, m->nparams, coef)
-                                       : kern_scale(&m->ctx, m->grads, m->nparams, (float)coef);
-        touched_(m, 1);
-        if (fail_(m, rc)) return NAN;
-    }
-    return norm;
-}
-
-void probe_model_adamw(ProbeModel *m, float lr, float beta1, float beta2, float eps,
-                       float weight_decay, int step) {
-    DW_ASSERT(m && step >= 1);
-    if (m->status) return;
-    if (m->precision == PROBE_F64) adamw_d(m, lr, beta1, beta2, eps, weight_decay, step);
-    else adamw_f(m, lr, beta1, beta2, eps, weight_decay, step);
-    touched_(m, 0);
-    touched_(m, 2);
 }
 
 void *probe_model_block(ProbeModel *m, int which, size_t *n) {
@@ -846,190 +587,3 @@ const char *probe_model_tensor(ProbeModel *m, int i, int which, float **data, in
         snprintf(m->names[i], sizeof m->names[i], "%s", param_info[p].name);
     return m->names[i];
 }
-
-#else /* PROBE_MODEL_TEMPLATE */
-
-/* rc: the first failure; later operations are skipped (only a device can fail) */
-#ifndef TRY_
-#define TRY_(e)                                                                               \
-    do {                                                                                      \
-        if (!rc) rc = (e);                                                                    \
-    } while (0)
-#endif
-
-// ----------------------------------------------------------------------------
-// template: R is the element type, MS() names this precision's functions, K() its kernels
-
-/* Pointers into the parameter-shaped block `base` (params, grads) at layer l. */
-typedef struct {
-    R *wte, *ln1w, *ln1b, *qkvw, *qkvb, *attprojw, *attprojb, *ln2w, *ln2b, *fcw, *fcb,
-        *fcprojw, *fcprojb, *lnfw, *lnfb, *head;
-} MS(Params);
-
-static MS(Params) MS(params_at_)(const ProbeModel *m, void *base, int l) {
-    R *b = base;
-    const size_t L = (size_t)m->cfg.depth;
-    MS(Params) p;
-#define AT_(P) (m->psize[P] ? b + m->poff[P] + (size_t)l * (m->psize[P] / L) : NULL)
-    p.wte = b + m->poff[P_WTE];
-    p.ln1w = AT_(P_LN1W);
-    p.ln1b = AT_(P_LN1B);
-    p.qkvw = AT_(P_QKVW);
-    p.qkvb = AT_(P_QKVB);
-    p.attprojw = AT_(P_ATTPROJW);
-    p.attprojb = AT_(P_ATTPROJB);
-    p.ln2w = AT_(P_LN2W);
-    p.ln2b = AT_(P_LN2B);
-    p.fcw = AT_(P_FCW);
-    p.fcb = AT_(P_FCB);
-    p.fcprojw = AT_(P_FCPROJW);
-    p.fcprojb = AT_(P_FCPROJB);
-#undef AT_
-    p.lnfw = b + m->poff[P_LNFW];
-    p.lnfb = b + m->poff[P_LNFB];
-    p.head = b + m->poff[P_HEAD];
-    return p;
-}
-
-/* Layer l's slice of a per-layer activation (L, ...) laid out for the allocated (B, T):
- * the layer stride is the allocated size, the slice holds the current (B, T) compactly. */
-static R *MS(act_)(const ProbeModel *m, int a, int l) {
-    size_t per = m->asize[a] / (size_t)m->cfg.depth;
-    return (R *)m->acts + m->aoff[a] + (size_t)l * per;
-}
-static R *MS(buf_)(const ProbeModel *m, int a) { return (R *)m->acts + m->aoff[a]; }
-
-static double MS(forward)(ProbeModel *m, const int32_t *inputs, const int32_t *targets, int B,
-                          int T) {
-    KernCtx *ctx = &m->ctx;
-    const int L = m->cfg.depth, C = m->cfg.width, V = m->cfg.vocab, NH = m->cfg.heads;
-    const int HS = C / NH, F = m->cfg.mlp_ratio * C, BT = B * T;
-    const R *cos_t = MS(buf_)(m, A_ROPE_COS), *sin_t = MS(buf_)(m, A_ROPE_SIN);
-    int32_t *d_inputs = m->inputs, *d_targets = m->inputs + (size_t)m->B * m->T;
-    int rc = DW_OK;
-
-    m->fB = B;
-    m->fT = T;
-    TRY_(kern_upload(ctx, d_inputs, inputs, sizeof(int32_t) * (size_t)BT));
-
-    R *residual = MS(buf_)(m, A_ENCODED); /* (B, T, C) */
-    MS(Params) p0 = MS(params_at_)(m, m->params, 0);
-    TRY_(K(kern_embedding_forward)(ctx, residual, d_inputs, p0.wte, BT, C, V));
-    for (int l = 0; l < L; l++) {
-        MS(Params) p = MS(params_at_)(m, m->params, l);
-        R *ln1 = MS(act_)(m, A_LN1, l), *ln1_mean = MS(act_)(m, A_LN1_MEAN, l);
-        R *ln1_rstd = MS(act_)(m, A_LN1_RSTD, l), *qkv = MS(act_)(m, A_QKV, l);
-        R *att = MS(act_)(m, A_ATT, l), *atty = MS(act_)(m, A_ATTY, l);
-        R *res2 = MS(act_)(m, A_RES2, l), *ln2 = MS(act_)(m, A_LN2, l);
-        R *ln2_mean = MS(act_)(m, A_LN2_MEAN, l), *ln2_rstd = MS(act_)(m, A_LN2_RSTD, l);
-        R *fch = MS(act_)(m, A_FCH, l), *fch_gelu = MS(act_)(m, A_FCH_GELU, l);
-        R *res3 = MS(act_)(m, A_RES3, l);
-
-        /* attention half: res2 = residual + dense(attn(rope(qkv(ln1(residual))))) */
-        TRY_(K(kern_layernorm_forward)(ctx, ln1, ln1_mean, ln1_rstd, residual, p.ln1w, p.ln1b,
-                                        BT, C, (R)LN_EPS));
-        TRY_(K(kern_matmul_forward)(ctx, qkv, ln1, p.qkvw, p.qkvb, BT, C, 3 * C));
-        TRY_(K(kern_rope_forward)(ctx, qkv, cos_t, sin_t, B, T, NH, HS));
-        TRY_(K(kern_attention_forward)(ctx, atty, att, qkv, B, T, C, NH));
-        TRY_(K(kern_matmul_forward)(ctx, res2, atty, p.attprojw, p.attprojb, BT, C, C));
-        TRY_(K(kern_residual_forward)(ctx, res2, res2, residual, (size_t)BT * C));
-        /* MLP half: res3 = res2 + dense_4h_to_h(gelu(dense_h_to_4h(ln2(res2)))) */
-        TRY_(K(kern_layernorm_forward)(ctx, ln2, ln2_mean, ln2_rstd, res2, p.ln2w, p.ln2b, BT,
-                                        C, (R)LN_EPS));
-        TRY_(K(kern_matmul_forward)(ctx, fch, ln2, p.fcw, p.fcb, BT, C, F));
-        TRY_(K(kern_gelu_forward)(ctx, fch_gelu, fch, (size_t)BT * F));
-        TRY_(K(kern_matmul_forward)(ctx, res3, fch_gelu, p.fcprojw, p.fcprojb, BT, F, C));
-        TRY_(K(kern_residual_forward)(ctx, res3, res3, res2, (size_t)BT * C));
-        residual = res3;
-    }
-    R *lnf = MS(buf_)(m, A_LNF), *logits = MS(buf_)(m, A_LOGITS);
-    TRY_(K(kern_layernorm_forward)(ctx, lnf, MS(buf_)(m, A_LNF_MEAN), MS(buf_)(m, A_LNF_RSTD),
-                                    residual, p0.lnfw, p0.lnfb, BT, C, (R)LN_EPS));
-    TRY_(K(kern_matmul_forward)(ctx, logits, lnf, p0.head, NULL, BT, C, V));
-    if (!targets) {
-        /* the logits are complete once queued work is done */
-        fail_(m, rc ? rc : kern_sync(ctx));
-        return NAN;
-    }
-    /* fused: losses and dlogits = (softmax − onehot)/BT, the start of the backward */
-    R *losses = MS(buf_)(m, A_LOSSES);
-    TRY_(kern_upload(ctx, d_targets, targets, sizeof(int32_t) * (size_t)BT));
-    TRY_(K(kern_crossentropy_forward)(ctx, losses, MS(buf_)(m, G_DLOGITS), logits, d_targets,
-                                      BT, V, (R)1 / (R)BT));
-    if (!rc && !m->ctx.host_memory) { /* the per-token losses, to the host */
-        if (!m->host_losses && !(m->host_losses = malloc(sizeof(R) * (size_t)m->B * m->T)))
-            rc = dw_error_set(DW_ENOMEM, "out of memory for the losses");
-        TRY_(kern_download(ctx, m->host_losses, losses, sizeof(R) * (size_t)BT));
-        losses = (R *)m->host_losses;
-    }
-    if (fail_(m, rc)) return NAN;
-    double sum = 0;
-    for (int i = 0; i < BT; i++) sum += (double)losses[i]; /* fixed order */
-    m->loss = sum / BT;
-    m->have_targets = 1;
-    return m->loss;
-}
-
-static void MS(backward)(ProbeModel *m) {
-    KernCtx *ctx = &m->ctx;
-    const int L = m->cfg.depth, C = m->cfg.width, V = m->cfg.vocab, NH = m->cfg.heads;
-    const int HS = C / NH, F = m->cfg.mlp_ratio * C, B = m->fB, T = m->fT, BT = B * T;
-    const R *cos_t = MS(buf_)(m, A_ROPE_COS), *sin_t = MS(buf_)(m, A_ROPE_SIN);
-    R *dres = MS(buf_)(m, G_DRES), *dln = MS(buf_)(m, G_DLN), *dqkv = MS(buf_)(m, G_DQKV);
-    R *datty = MS(buf_)(m, G_DATTY), *datt = MS(buf_)(m, G_DATT), *dfch = MS(buf_)(m, G_DFCH);
-    int rc = DW_OK;
-
-    MS(Params) p0 = MS(params_at_)(m, m->params, 0), g0 = MS(params_at_)(m, m->grads, 0);
-    /* head and final LayerNorm; dres starts at zero and accumulates */
-    R *res_top = MS(act_)(m, A_RES3, L - 1);
-    TRY_(K(kern_zero)(ctx, dres, (size_t)BT * C));
-    TRY_(K(kern_matmul_backward)(ctx, dln, g0.head, NULL, MS(buf_)(m, G_DLOGITS),
-                                  MS(buf_)(m, A_LNF), p0.head, BT, C, V));
-    TRY_(K(kern_layernorm_backward)(ctx, dres, g0.lnfw, g0.lnfb, dln, res_top, p0.lnfw,
-                                     MS(buf_)(m, A_LNF_MEAN), MS(buf_)(m, A_LNF_RSTD), BT, C));
-    for (int l = L - 1; l >= 0; l--) {
-        MS(Params) p = MS(params_at_)(m, m->params, l), g = MS(params_at_)(m, m->grads, l);
-        R *residual = l == 0 ? MS(buf_)(m, A_ENCODED) : MS(act_)(m, A_RES3, l - 1);
-        R *ln1 = MS(act_)(m, A_LN1, l), *ln1_mean = MS(act_)(m, A_LN1_MEAN, l);
-        R *ln1_rstd = MS(act_)(m, A_LN1_RSTD, l), *qkv = MS(act_)(m, A_QKV, l);
-        R *att = MS(act_)(m, A_ATT, l), *atty = MS(act_)(m, A_ATTY, l);
-        R *res2 = MS(act_)(m, A_RES2, l), *ln2 = MS(act_)(m, A_LN2, l);
-        R *ln2_mean = MS(act_)(m, A_LN2_MEAN, l), *ln2_rstd = MS(act_)(m, A_LN2_RSTD, l);
-        R *fch = MS(act_)(m, A_FCH, l), *fch_gelu = MS(act_)(m, A_FCH_GELU, l);
-
-        /* MLP half: dres is dL/d(res3); the residual passes it to res2 unchanged */
-        TRY_(K(kern_matmul_backward)(ctx, dfch, g.fcprojw, g.fcprojb, dres, fch_gelu,
-                                      p.fcprojw, BT, F, C));
-        TRY_(K(kern_gelu_backward)(ctx, dfch, fch, dfch, (size_t)BT * F));
-        TRY_(K(kern_matmul_backward)(ctx, dln, g.fcw, g.fcb, dfch, ln2, p.fcw, BT, C, F));
-        TRY_(K(kern_layernorm_backward)(ctx, dres, g.ln2w, g.ln2b, dln, res2, p.ln2w,
-                                         ln2_mean, ln2_rstd, BT, C));
-        /* attention half: dres is now dL/d(res2) */
-        TRY_(K(kern_matmul_backward)(ctx, datty, g.attprojw, g.attprojb, dres, atty,
-                                      p.attprojw, BT, C, C));
-        TRY_(K(kern_attention_backward)(ctx, dqkv, datt, datty, qkv, att, B, T, C, NH));
-        TRY_(K(kern_rope_backward)(ctx, dqkv, cos_t, sin_t, B, T, NH, HS));
-        TRY_(K(kern_matmul_backward)(ctx, dln, g.qkvw, g.qkvb, dqkv, ln1, p.qkvw, BT, C,
-                                      3 * C));
-        TRY_(K(kern_layernorm_backward)(ctx, dres, g.ln1w, g.ln1b, dln, residual, p.ln1w,
-                                         ln1_mean, ln1_rstd, BT, C));
-    }
-    TRY_(K(kern_embedding_backward)(ctx, g0.wte, dres, m->inputs, BT, C, V));
-    fail_(m, rc);
-}
-
-static void MS(adamw)(ProbeModel *m, float lr, float beta1, float beta2, float eps,
-                      float weight_decay, int step) {
-    R *params = m->params, *grads = m->grads, *mom = m->moments;
-    R *mv = mom, *vv = mom + m->nparams;
-    /* the block starts with the matrices (weight decay) and ends with the LayerNorm
-     * parameters and biases (none); the zero padding between tensors stays zero */
-    size_t split = m->poff[P_FIRST_NO_DECAY], n = m->nparams;
-    int rc = K(kern_adamw)(&m->ctx, params, grads, mv, vv, split, (R)lr, (R)beta1, (R)beta2,
-                           (R)eps, (R)weight_decay, step);
-    TRY_(K(kern_adamw)(&m->ctx, params + split, grads + split, mv + split, vv + split,
-                       n - split, (R)lr, (R)beta1, (R)beta2, (R)eps, (R)0, step));
-    fail_(m, rc);
-}
-
-#endif /* PROBE_MODEL_TEMPLATE */
