@@ -214,6 +214,12 @@ static int run_opts_finish_(RunOpts *o, const char *cmd) {
     return 0;
 }
 
+/* The library's progress (ProbeLogFn) on stderr: "PREFIX: MSG", PREFIX being ctx ("probe",
+ * "probe sweep"). */
+static void log_stderr_(const char *msg, void *ctx) {
+    fprintf(stderr, "%s: %s\n", (const char *)ctx, msg);
+}
+
 /* Prints a run's outcome; the exit code. */
 static int run_exit_(const ProbeRunResult *res) {
     if (!strcmp(res->status, "failed")) {
@@ -296,6 +302,8 @@ static int cmd_run_(int argc, char **argv) {
     if (r.checkpoint_every > 0 && !r.checkpoint && !r.resume)
         return cli_usage_error("probe run", "--checkpoint-every needs --checkpoint DIR");
     r.out = out;
+    r.log = log_stderr_;
+    r.log_ctx = "probe";
     ProbeRunResult res;
     rc = probe_run(&r, &res);
     if (rc) {
@@ -446,6 +454,8 @@ static int cmd_sweep_(int argc, char **argv) {
         return 0;
     }
     ProbeSweepSummary s;
+    c.log = log_stderr_;
+    c.log_ctx = "probe sweep";
     if ((rc = probe_sweep_run(&c, &s))) return cli_fail("probe sweep", rc);
     if (!c.quiet)
         fprintf(stderr, "probe sweep: %d configs: %d were done, %d ran now; %d ok, %d diverged, "

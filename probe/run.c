@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -507,7 +508,23 @@ static char *record_json_(const ProbeRunConfig *c, const ProbeRunResult *r, int 
 // ----------------------------------------------------------------------------
 // the run
 
-static double lr_at_(const ProbeRunConfig *c, long s, long S) {
+void probe_log_(ProbeLogFn log, void *ctx, const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    if (!log) return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    log(msg, ctx);
+}
+
+/* A progress line, a note: through the run's log unless it is quiet. */
+#define SAY_(c, ...)                                                                          \
+    do {                                                                                      \
+        if (!(c)->quiet) probe_log_((c)->log, (c)->log_ctx, __VA_ARGS__);                     \
+    } while (0)
+
+double probe_run_lr(const ProbeRunConfig *c, long s, long S) {
     if (c->warmup > 0 && s <= c->warmup) return c->lr * (double)s / (double)c->warmup;
     if (c->schedule == PROBE_SCHED_CONSTANT) return c->lr;
     double x = (double)(s - c->warmup) / (double)(S - c->warmup);
@@ -529,274 +546,310 @@ static int online_cpus_(void) {
     return n > 0 ? (int)n : 1;
 }
 
-int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
+/* What a run holds from its setup to its record. Lives on probe_run's stack and is never
+ * copied: c.data may point into data_buf. */
+typedef struct {
+    ProbeRunConfig c;         /* resolved: the checkpoint's settings on resume, threads */
+    char data_buf[512];
+    DsLoader *train, *val;
+    ProbeModel *m;
+    int32_t *in, *tg;         /* (B, T) batch */
+    char *settings, *state;   /* checkpoint JSON: the run's settings, its state */
+    RunState st;
+    double t0;                /* start of probe_run */
+    double t_train;           /* start of this process's training loop */
+    double train_before;      /* training seconds of the run before a resume */
+    long s_end;               /* the step the loop ended at (S + 1 when it ran through) */
+    int have_end;             /* grad_norms_end measured */
+} Run;
+
+/* Resume: the settings come from the checkpoint; then threads and the dataset name. */
+static int setup_settings_(Run *r, ProbeRunResult *res) {
+    ProbeRunConfig *c = &r->c;
     int rc;
-    ProbeRunConfig c = *cfg;
-    DsLoader *train = NULL, *val = NULL;
-    ProbeModel *m = NULL;
-    int32_t *in = NULL, *tg = NULL;
-    char *settings = NULL, *state = NULL, data_buf[512];
-    RunState st = {0};
-    double t0 = dw_now_s();
-    memset(res, 0, sizeof *res);
-    res->val_loss = res->loss = res->loss_last = res->loss_initial = NAN;
-
-    /* resume: the settings come from the checkpoint */
-    if (c.resume) {
+    if (c->resume) {
         char *run_json = NULL;
-        if ((rc = probe_checkpoint_config(c.resume, &c.model, &run_json))) goto out;
-        if (!run_json) {
-            rc = dw_error_set(DW_EPARSE, "%s: config.json has no dwplan settings to resume "
-                              "from", c.resume);
-            goto out;
-        }
-        rc = settings_parse_(run_json, &c, data_buf, sizeof data_buf);
+        if ((rc = probe_checkpoint_config(c->resume, &c->model, &run_json))) return rc;
+        if (!run_json)
+            return dw_error_set(DW_EPARSE, "%s: config.json has no dwplan settings to resume "
+                                "from", c->resume);
+        rc = settings_parse_(run_json, c, r->data_buf, sizeof r->data_buf);
         free(run_json);
-        if (rc) goto out;
-        if (!c.checkpoint) c.checkpoint = c.resume;
+        if (rc) return rc;
+        if (!c->checkpoint) c->checkpoint = c->resume;
     }
-    if (c.threads <= 0) c.threads = online_cpus_();
-    if (c.backend != KERN_CPU) c.threads = 1; /* the host thread that drives the GPU */
-    snprintf(res->dataset, sizeof res->dataset, "%s", c.data ? c.data : "synthetic");
+    if (c->threads <= 0) c->threads = online_cpus_();
+    if (c->backend != KERN_CPU) c->threads = 1; /* the host thread that drives the GPU */
+    snprintf(res->dataset, sizeof res->dataset, "%s", c->data ? c->data : "synthetic");
+    return DW_OK;
+}
 
-    /* data first: its vocabulary sizes the model; missing shards stop us here */
+/* Data first — its vocabulary sizes the model and missing shards stop us here — then the
+ * plan, refused before any work; the result's arrays and the batch buffers. */
+static int setup_plan_(Run *r, ProbeRunResult *res) {
+    ProbeRunConfig *c = &r->c;
     const char *spec;
     size_t synth_train = 0;
-    if (is_synthetic_(c.data, &spec)) {
+    int rc;
+    if (is_synthetic_(c->data, &spec)) {
         ProbeRunResult pre;
         /* the corpus size depends on the budget: plan once without data to learn it */
-        ProbeRunConfig c0 = c;
+        ProbeRunConfig c0 = *c;
         c0.mem_limit = (size_t)-1;
         if (c0.model.vocab == 0) c0.model.vocab = 256;
-        if ((rc = probe_run_plan(&c0, 0, &pre))) goto out;
-        synth_train = synth_train_tokens_(c.synth_tokens, pre.tokens);
-        c.synth_tokens = synth_train;
+        if ((rc = probe_run_plan(&c0, 0, &pre))) return rc;
+        synth_train = synth_train_tokens_(c->synth_tokens, pre.tokens);
+        c->synth_tokens = synth_train;
     }
-    if ((rc = probe_run_open_data(c.data, "train", synth_train, &train)) ||
-        (rc = probe_run_open_data(c.data, "val", synth_train, &val)))
-        goto out;
-    snprintf(res->dataset_desc, sizeof res->dataset_desc, "%s", ds_loader_describe(train));
-    int vocab = ds_loader_vocab(train);
-    if (ds_loader_vocab(val) > vocab) vocab = ds_loader_vocab(val);
+    if ((rc = probe_run_open_data(c->data, "train", synth_train, &r->train)) ||
+        (rc = probe_run_open_data(c->data, "val", synth_train, &r->val)))
+        return rc;
+    snprintf(res->dataset_desc, sizeof res->dataset_desc, "%s", ds_loader_describe(r->train));
+    int vocab = ds_loader_vocab(r->train);
+    if (ds_loader_vocab(r->val) > vocab) vocab = ds_loader_vocab(r->val);
 
-    /* plan and refuse before any work */
     ProbeRunResult plan;
-    if ((rc = probe_run_plan(&c, vocab, &plan))) goto out;
-    {
-        char ds[512], dd[256];
-        memcpy(ds, res->dataset, sizeof ds);
-        memcpy(dd, res->dataset_desc, sizeof dd);
-        *res = plan;
-        memcpy(res->dataset, ds, sizeof ds);
-        memcpy(res->dataset_desc, dd, sizeof dd);
-    }
+    if ((rc = probe_run_plan(c, vocab, &plan))) return rc;
+    char ds[512], dd[256];
+    memcpy(ds, res->dataset, sizeof ds);
+    memcpy(dd, res->dataset_desc, sizeof dd);
+    *res = plan;
+    memcpy(res->dataset, ds, sizeof ds);
+    memcpy(res->dataset_desc, dd, sizeof dd);
     res->val_loss = res->loss = res->loss_last = res->loss_initial = NAN;
-    res->loss_floor = ds_loader_floor(val);
-    c.model = res->model;
-    const int L = c.model.depth, B = c.batch, T = c.seq;
+    res->loss_floor = ds_loader_floor(r->val);
+    c->model = res->model;
+    const size_t BT = (size_t)c->batch * (size_t)c->seq;
+    if ((rc = alloc_arrays_(res, c->model.depth))) return rc;
+    if (!(r->in = malloc(sizeof(int32_t) * BT)) || !(r->tg = malloc(sizeof(int32_t) * BT)))
+        return dw_error_set(DW_ENOMEM, "out of memory for batches");
+    return DW_OK;
+}
+
+/* The model on its device, initialised from the seed or loaded from the checkpoint. */
+static int setup_model_(Run *r, ProbeRunResult *res) {
+    ProbeRunConfig *c = &r->c;
+    const int L = c->model.depth;
     const long S = res->steps;
-    if ((rc = alloc_arrays_(res, L))) goto out;
-    if (!(in = malloc(sizeof(int32_t) * (size_t)B * T)) ||
-        !(tg = malloc(sizeof(int32_t) * (size_t)B * T))) {
-        rc = dw_error_set(DW_ENOMEM, "out of memory for batches");
-        goto out;
-    }
+    int rc;
     ProbeDevice dev;
     probe_device_default(&dev);
-    dev.backend = c.backend;
-    dev.threads = c.threads;
-    dev.math = c.math;
-    dev.device = c.device;
-    if (!(m = probe_model_alloc_dev(&c.model, B, T, &dev, PROBE_F32))) {
+    dev.backend = c->backend;
+    dev.threads = c->threads;
+    dev.math = c->math;
+    dev.device = c->device;
+    if (!(r->m = probe_model_alloc_dev(&c->model, c->batch, c->seq, &dev, PROBE_F32)))
         /* memory (a config too large: recorded by a sweep, which goes on), or the device
          * (no usable GPU: a sweep stops) */
-        rc = dw_error_code() ? dw_error_code() : dw_error_set(DW_ENOMEM, "model allocation "
-                                                              "failed");
-        goto out;
-    }
-    snprintf(res->device, sizeof res->device, "%s", probe_model_device(m));
-    if (!(settings = settings_json_(&c, res))) {
-        rc = dw_error_set(DW_ENOMEM, "out of memory");
-        goto out;
-    }
-    if (c.resume) {
-        if ((rc = probe_checkpoint_load(c.resume, m, &state)) ||
-            (rc = state_parse_(state, &st, res, L)))
-            goto out;
-        if (st.step > S) {
-            rc = dw_error_set(DW_EPARSE, "%s: checkpoint at step %ld is past the run's %ld "
-                              "steps", c.resume, st.step, S);
-            goto out;
-        }
-        if (st.threads != c.threads && !c.quiet)
-            fprintf(stderr, "probe: note: resuming with %d threads, the run had %d: the "
-                    "trajectory may differ in the last bits\n", c.threads, st.threads);
-        if (!c.quiet)
-            fprintf(stderr, "probe: resuming %s at step %ld of %ld\n", c.resume, st.step, S);
+        return dw_error_code() ? dw_error_code()
+                               : dw_error_set(DW_ENOMEM, "model allocation failed");
+    snprintf(res->device, sizeof res->device, "%s", probe_model_device(r->m));
+    if (!(r->settings = settings_json_(c, res))) return dw_error_set(DW_ENOMEM, "out of memory");
+    if (c->resume) {
+        if ((rc = probe_checkpoint_load(c->resume, r->m, &r->state)) ||
+            (rc = state_parse_(r->state, &r->st, res, L)))
+            return rc;
+        if (r->st.step > S)
+            return dw_error_set(DW_EPARSE, "%s: checkpoint at step %ld is past the run's %ld "
+                                "steps", c->resume, r->st.step, S);
+        if (r->st.threads != c->threads)
+            SAY_(c, "note: resuming with %d threads, the run had %d: the trajectory may "
+                 "differ in the last bits", c->threads, r->st.threads);
+        SAY_(c, "resuming %s at step %ld of %ld", c->resume, r->st.step, S);
     } else {
-        probe_model_init(m, c.seed);
-        st.loss_initial = st.loss_last = NAN;
+        probe_model_init(r->m, c->seed);
+        r->st.loss_initial = r->st.loss_last = NAN;
     }
-    st.threads = c.threads;
-    if (!c.quiet) {
-        char mem[32], nparam[32];
-        fmt_bytes_((double)res->memory_bytes, mem, sizeof mem);
-        snprintf(nparam, sizeof nparam, "%.3gM", (double)res->params / 1e6);
-        fprintf(stderr, "probe: depth %d width %d heads %d, %s params, %ld steps of %d×%d "
-                "tokens, lr %g %s, %s, memory ≈ %s, data %s\n", L, c.model.width,
-                c.model.heads, nparam, S, B, T, c.lr, sched_name_(c.schedule),
-                probe_model_device(m), mem, res->dataset_desc);
-    }
+    r->st.threads = c->threads;
+    char mem[32], nparam[32];
+    fmt_bytes_((double)res->memory_bytes, mem, sizeof mem);
+    snprintf(nparam, sizeof nparam, "%.3gM", (double)res->params / 1e6);
+    SAY_(c, "depth %d width %d heads %d, %s params, %ld steps of %d×%d tokens, lr %g %s, %s, "
+         "memory ≈ %s, data %s", L, c->model.width, c->model.heads, nparam, S, c->batch,
+         c->seq, c->lr, sched_name_(c->schedule), probe_model_device(r->m), mem,
+         res->dataset_desc);
+    return DW_OK;
+}
 
-    /* train */
-    long tail = S / 20 < 1 ? 1 : S / 20 > LOSS_TAIL_MAX ? LOSS_TAIL_MAX : S / 20;
-    double t_train = dw_now_s(), t_last = t_train, train_before = st.train_s;
-    long s0 = st.step, s;
-    int have_end = 0;
-    for (s = st.step + 1; s <= S; s++) {
-        if (ds_loader_batch(train, c.seed, (uint64_t)(s - 1), B, T, in, tg)) {
-            snprintf(res->error, sizeof res->error, "step %ld: %s", s, dw_error_get());
-            snprintf(res->status, sizeof res->status, "failed");
-            break;
-        }
-        float loss = probe_model_forward(m, in, tg, B, T);
-        if (probe_model_status(m)) break; /* a device failure: below */
-        st.loss_last = loss;
-        if (s == 1) st.loss_initial = loss;
-        if (!isfinite(loss)) {
-            snprintf(res->error, sizeof res->error, "loss is %g at step %ld", loss, s);
-            snprintf(res->status, sizeof res->status, "diverged");
-            break;
-        }
-        probe_model_zero_grad(m);
-        probe_model_backward(m);
-        if (s == res->grad_step) {
-            probe_model_grad_norms(m, res->grad_norms, res->grad_norms_attn, res->grad_norms_mlp);
-            st.have_grad = 1;
-        }
-        if (s == S) {
-            probe_model_grad_norms(m, res->grad_norms_end, NULL, NULL);
-            have_end = 1;
-        }
-        double gn = probe_model_clip_grad(m, c.clip);
-        if (s == res->grad_step) st.grad_global = gn;
-        if (!isfinite(gn)) {
-            snprintf(res->error, sizeof res->error, "gradient norm is %g at step %ld", gn, s);
-            snprintf(res->status, sizeof res->status, "diverged");
-            break;
-        }
-        probe_model_adamw(m, (float)lr_at_(&c, s, S), (float)c.beta1, (float)c.beta2,
-                          (float)c.eps, (float)c.weight_decay, (int)s);
-        if (probe_model_status(m)) break;
+/* Sets the run's outcome: status and why. */
+static void outcome_(ProbeRunResult *res, const char *status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void outcome_(ProbeRunResult *res, const char *status, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->error, sizeof res->error, fmt, ap);
+    va_end(ap);
+    snprintf(res->status, sizeof res->status, "%s", status);
+}
+
+/* Writes a checkpoint of the run as it stands (the model, the settings, the state with
+ * train_s). DW_ENOMEM when the state cannot be made; a failing write is the run's outcome
+ * ("failed", `what`: why) and DW_OK. */
+static int checkpoint_(Run *r, ProbeRunResult *res, double train_s, const char *what) {
+    const int L = r->c.model.depth;
+    r->st.train_s = train_s;
+    free(r->state);
+    if (!(r->state = state_json_(&r->st, res, L))) return dw_error_set(DW_ENOMEM, "out of memory");
+    if (probe_checkpoint_save(r->c.checkpoint, r->m, r->settings, r->state))
+        outcome_(res, "failed", "%s: %s", what, dw_error_get());
+    return DW_OK;
+}
+
+/* One training step s: batch, forward, backward, gradient norms, clipping, AdamW. 1 when
+ * the run goes on, 0 when it ends here (the outcome is set, or the model failed). */
+static int step_(Run *r, ProbeRunResult *res, long s, float *loss_out) {
+    const ProbeRunConfig *c = &r->c;
+    const long S = res->steps;
+    ProbeModel *m = r->m;
+    if (ds_loader_batch(r->train, c->seed, (uint64_t)(s - 1), c->batch, c->seq, r->in, r->tg)) {
+        outcome_(res, "failed", "step %ld: %s", s, dw_error_get());
+        return 0;
+    }
+    float loss = probe_model_forward(m, r->in, r->tg, c->batch, c->seq);
+    if (probe_model_status(m)) return 0; /* a device failure: probe_run_finish_ */
+    r->st.loss_last = loss;
+    if (s == 1) r->st.loss_initial = loss;
+    if (!isfinite(loss)) {
+        outcome_(res, "diverged", "loss is %g at step %ld", loss, s);
+        return 0;
+    }
+    probe_model_zero_grad(m);
+    probe_model_backward(m);
+    if (s == res->grad_step) {
+        probe_model_grad_norms(m, res->grad_norms, res->grad_norms_attn, res->grad_norms_mlp);
+        r->st.have_grad = 1;
+    }
+    if (s == S) {
+        probe_model_grad_norms(m, res->grad_norms_end, NULL, NULL);
+        r->have_end = 1;
+    }
+    double gn = probe_model_clip_grad(m, c->clip);
+    if (s == res->grad_step) r->st.grad_global = gn;
+    if (!isfinite(gn)) {
+        outcome_(res, "diverged", "gradient norm is %g at step %ld", gn, s);
+        return 0;
+    }
+    /* AdamW's step counts from 1: its bias corrections 1 − β^s */
+    probe_model_adamw(m, (float)probe_run_lr(c, s, S), (float)c->beta1, (float)c->beta2,
+                      (float)c->eps, (float)c->weight_decay, (int)s);
+    if (probe_model_status(m)) return 0;
+    *loss_out = loss;
+    return 1;
+}
+
+/* The training loop from the step after the checkpoint's (or 1) to S, or to an earlier
+ * end: divergence, a failure, stop_at. DW_OK, or DW_ENOMEM (nothing recorded). */
+static int train_(Run *r, ProbeRunResult *res) {
+    const ProbeRunConfig *c = &r->c;
+    const long S = res->steps, s0 = r->st.step;
+    const int B = c->batch, T = c->seq;
+    const long tail = S / 20 < 1 ? 1 : S / 20 > LOSS_TAIL_MAX ? LOSS_TAIL_MAX : S / 20;
+    double t_last;
+    long s;
+    int rc;
+    r->t_train = t_last = dw_now_s();
+    r->train_before = r->st.train_s;
+    for (s = s0 + 1; s <= S; s++) {
+        float loss;
+        if (!step_(r, res, s, &loss)) break;
         if (s > S - tail) {
-            st.tail_sum += loss;
-            st.tail_n++;
+            r->st.tail_sum += loss;
+            r->st.tail_n++;
         }
-        st.step = s;
-        if (s > c.warmup && s > 1 && loss > 3 * st.loss_initial) {
-            snprintf(res->error, sizeof res->error, "loss %.4g at step %ld is above 3 × the "
-                     "initial %.4g", loss, s, st.loss_initial);
-            snprintf(res->status, sizeof res->status, "diverged");
+        r->st.step = s;
+        if (s > c->warmup && s > 1 && loss > 3 * r->st.loss_initial) {
+            outcome_(res, "diverged", "loss %.4g at step %ld is above 3 × the initial %.4g",
+                     loss, s, r->st.loss_initial);
             break;
         }
         double t = dw_now_s();
-        if (c.on_step) c.on_step(c.on_step_ctx, s, S);
-        if (!c.quiet && (t - t_last >= c.progress_s || s == S)) {
-            double tps = (double)(s - s0) * B * T / (t - t_train);
+        if (c->on_step) c->on_step(c->on_step_ctx, s, S);
+        if (!c->quiet && (t - t_last >= c->progress_s || s == S)) {
+            double tps = (double)(s - s0) * B * T / (t - r->t_train);
             char eta[32];
             fmt_dur_((double)(S - s) * B * T / tps, eta, sizeof eta);
-            fprintf(stderr, "probe: step %ld/%ld  loss %.4f  %.3gk tok/s  ETA %s\n", s, S, loss,
-                    tps / 1e3, eta);
+            SAY_(c, "step %ld/%ld  loss %.4f  %.3gk tok/s  ETA %s", s, S, loss, tps / 1e3, eta);
             t_last = t;
         }
-        int stop = c.stop_at > 0 && s == c.stop_at && s < S;
-        if (c.checkpoint && ((c.checkpoint_every > 0 && s % c.checkpoint_every == 0 && s < S) ||
-                             stop)) {
-            st.train_s = train_before + (dw_now_s() - t_train);
-            free(state);
-            if (!(state = state_json_(&st, res, L))) {
-                rc = dw_error_set(DW_ENOMEM, "out of memory");
-                goto out;
-            }
-            if ((rc = probe_checkpoint_save(c.checkpoint, m, settings, state))) {
-                snprintf(res->error, sizeof res->error, "checkpoint at step %ld: %s", s,
-                         dw_error_get());
-                snprintf(res->status, sizeof res->status, "failed");
-                break;
-            }
+        int stop = c->stop_at > 0 && s == c->stop_at && s < S;
+        if (c->checkpoint && ((c->checkpoint_every > 0 && s % c->checkpoint_every == 0 && s < S) ||
+                              stop)) {
+            char what[64];
+            snprintf(what, sizeof what, "checkpoint at step %ld", s);
+            if ((rc = checkpoint_(r, res, r->train_before + (dw_now_s() - r->t_train), what)))
+                return rc;
+            if (res->status[0]) break;
         }
         if (stop) {
             snprintf(res->status, sizeof res->status, "stopped");
-            if (!c.quiet)
-                fprintf(stderr, "probe: stopped after step %ld; continue with --resume %s\n", s,
-                        c.checkpoint ? c.checkpoint : "(no checkpoint: give --checkpoint)");
+            SAY_(c, "stopped after step %ld; continue with --resume %s", s,
+                 c->checkpoint ? c->checkpoint : "(no checkpoint: give --checkpoint)");
             break;
         }
     }
-    if (probe_model_status(m)) {
-        snprintf(res->error, sizeof res->error, "step %ld: %s", s, probe_model_error(m));
-        snprintf(res->status, sizeof res->status, "failed");
-    }
-    res->steps_done = st.step;
-    res->tokens_trained = (double)st.step * B * T;
-    res->train_s = train_before + (dw_now_s() - t_train);
+    r->s_end = s;
+    return DW_OK;
+}
+
+/* After the loop: the measurements, validation, the final checkpoint, the record (appended
+ * to c.out) and the outcome line. */
+static int finish_(Run *r, ProbeRunResult *res) {
+    const ProbeRunConfig *c = &r->c;
+    const RunState *st = &r->st;
+    int rc;
+    if (probe_model_status(r->m))
+        outcome_(res, "failed", "step %ld: %s", r->s_end, probe_model_error(r->m));
+    res->steps_done = st->step;
+    res->tokens_trained = (double)st->step * c->batch * c->seq;
+    res->train_s = r->train_before + (dw_now_s() - r->t_train);
     res->tokens_per_s = res->train_s > 0 ? res->tokens_trained / res->train_s : NAN;
-    res->loss_initial = st.loss_initial;
-    res->loss_last = st.loss_last;
-    res->loss = st.tail_n ? st.tail_sum / (double)st.tail_n : st.loss_last;
-    res->grad_norm_global = st.grad_global;
-    if (!st.have_grad) res->grad_step = 0;
+    res->loss_initial = st->loss_initial;
+    res->loss_last = st->loss_last;
+    res->loss = st->tail_n ? st->tail_sum / (double)st->tail_n : st->loss_last;
+    res->grad_norm_global = st->grad_global;
+    if (!st->have_grad) res->grad_step = 0;
     if (!strcmp(res->status, "stopped")) {
-        res->wall_s = dw_now_s() - t0;
-        rc = DW_OK;
-        goto out;
+        res->wall_s = dw_now_s() - r->t0;
+        return DW_OK;
     }
     if (!res->status[0]) {
         snprintf(res->status, sizeof res->status, "ok");
-        res->val_loss = probe_run_eval(m, val, B, T, c.val_batches);
-        if (isnan(res->val_loss)) {
-            snprintf(res->error, sizeof res->error, "validation: %s", dw_error_get());
-            snprintf(res->status, sizeof res->status, "failed");
-        } else if (!isfinite(res->val_loss)) {
-            snprintf(res->error, sizeof res->error, "validation loss is %g", res->val_loss);
-            snprintf(res->status, sizeof res->status, "diverged");
-        }
+        res->val_loss = probe_run_eval(r->m, r->val, c->batch, c->seq, c->val_batches);
+        if (isnan(res->val_loss))
+            outcome_(res, "failed", "validation: %s", dw_error_get());
+        else if (!isfinite(res->val_loss))
+            outcome_(res, "diverged", "validation loss is %g", res->val_loss);
     }
-    if (strcmp(res->status, "ok")) res->loss = st.loss_last;
-    if (c.checkpoint && !strcmp(res->status, "ok")) {
-        st.train_s = res->train_s;
-        free(state);
-        if (!(state = state_json_(&st, res, L))) {
-            rc = dw_error_set(DW_ENOMEM, "out of memory");
-            goto out;
-        }
-        if ((rc = probe_checkpoint_save(c.checkpoint, m, settings, state))) {
-            snprintf(res->error, sizeof res->error, "final checkpoint: %s", dw_error_get());
-            snprintf(res->status, sizeof res->status, "failed");
-        }
-    }
-    res->wall_s = dw_now_s() - t0;
-    if (!(res->record = record_json_(&c, res, st.have_grad, have_end, c.threads))) {
-        rc = dw_error_set(DW_ENOMEM, "out of memory");
-        goto out;
-    }
-    if (!c.quiet) {
-        char wall[32];
-        fmt_dur_(res->wall_s, wall, sizeof wall);
-        fprintf(stderr, "probe: %s: loss %.4f, val_loss %.4f, %.3gk tok/s, %s%s%s\n", res->status,
-                res->loss, res->val_loss, res->tokens_per_s / 1e3, wall,
-                res->error[0] ? ": " : "", res->error);
-    }
-    rc = DW_OK;
-    if (c.out && (rc = dw_append_line(c.out, res->record)))
-        dw_error_prefix(rc, "appending the run record");
-out:
-    free(in);
-    free(tg);
-    free(settings);
-    free(state);
-    probe_model_free(m);
-    ds_loader_free(train);
-    ds_loader_free(val);
+    if (strcmp(res->status, "ok")) res->loss = st->loss_last;
+    if (c->checkpoint && !strcmp(res->status, "ok") &&
+        (rc = checkpoint_(r, res, res->train_s, "final checkpoint")))
+        return rc;
+    res->wall_s = dw_now_s() - r->t0;
+    if (!(res->record = record_json_(c, res, st->have_grad, r->have_end, c->threads)))
+        return dw_error_set(DW_ENOMEM, "out of memory");
+    char wall[32];
+    fmt_dur_(res->wall_s, wall, sizeof wall);
+    SAY_(c, "%s: loss %.4f, val_loss %.4f, %.3gk tok/s, %s%s%s", res->status, res->loss,
+         res->val_loss, res->tokens_per_s / 1e3, wall, res->error[0] ? ": " : "", res->error);
+    if (c->out && (rc = dw_append_line(c->out, res->record)))
+        return dw_error_prefix(rc, "appending the run record");
+    return DW_OK;
+}
+
+int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
+    Run run = {.c = *cfg, .t0 = dw_now_s()}, *r = &run;
+    int rc;
+    memset(res, 0, sizeof *res);
+    res->val_loss = res->loss = res->loss_last = res->loss_initial = NAN;
+    if (!(rc = setup_settings_(r, res)) && !(rc = setup_plan_(r, res)) &&
+        !(rc = setup_model_(r, res)) && !(rc = train_(r, res)))
+        rc = finish_(r, res);
+    free(r->in);
+    free(r->tg);
+    free(r->settings);
+    free(r->state);
+    probe_model_free(r->m);
+    ds_loader_free(r->train);
+    ds_loader_free(r->val);
     return rc;
 }

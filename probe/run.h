@@ -29,6 +29,12 @@ struct DsLoader; /* datasets/shards.h */
 
 typedef enum { PROBE_SCHED_CONSTANT = 0, PROBE_SCHED_COSINE = 1 } ProbeSchedule;
 
+/* Where probe_run and probe_sweep_run (probe/sweep.h) say what they are doing — the plan,
+ * progress, notes, outcomes: one line of text per call, without a trailing newline and
+ * without the caller's prefix (dwplan prints "probe: MSG" and "probe sweep: MSG" on
+ * stderr). msg is valid during the call only. The library itself never prints. */
+typedef void (*ProbeLogFn)(const char *msg, void *ctx);
+
 #define PROBE_VAL_SEED 0x5EEDFA11u /* validation batches: the same for every run */
 
 typedef struct {
@@ -64,8 +70,13 @@ typedef struct {
     long stop_at;           /* stop after this step with a checkpoint and no record
                                (0: run to the end) */
     size_t mem_limit;       /* refuse plans above this many bytes (0 → MemAvailable) */
-    int quiet;              /* no progress on stderr */
+    int quiet;              /* say nothing through log */
     double progress_s;      /* seconds between progress lines (default 5) */
+    /* the plan line, a progress line every progress_s seconds and at the last step
+     * ("step 1200/3000  loss 2.8123  41.2k tok/s  ETA 44s"), notes on resuming, and the
+     * outcome; NULL: nothing is said */
+    ProbeLogFn log;
+    void *log_ctx;
     /* called after every step (e.g. a sweep's claim heartbeat); may be NULL */
     void (*on_step)(void *ctx, long step, long steps);
     void *on_step_ctx;
@@ -126,6 +137,16 @@ int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *plan);
  *          refused before any work (as probe_run_plan; DW_EIO/DW_EPARSE for data or a
  *          checkpoint that cannot be read) or when appending the record failed (DW_EIO). */
 int probe_run(const ProbeRunConfig *c, ProbeRunResult *res);
+
+/* The learning rate of step s = 1..S (see probe/run.c's file comment): c->lr · s / warmup
+ * during the warm-up, then c->lr (constant) or the cosine from c->lr down to
+ * c->lr · c->min_lr_frac at step S. */
+double probe_run_lr(const ProbeRunConfig *c, long s, long S);
+
+/* Formats one message and passes it to log (nothing when log is NULL): the one way
+ * probe_run and probe_sweep_run speak. */
+void probe_log_(ProbeLogFn log, void *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Mean loss of `m` on n batches of B×T from `l` drawn with PROBE_VAL_SEED (steps 0..n-1):
  * the run's validation loss. Returns NaN (with the message set) when the loader fails. */

@@ -483,9 +483,9 @@ static int worker_(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n
         r.checkpoint = r.resume = NULL;
         r.stop_at = 0;
         if (!c->quiet)
-            fprintf(stderr, "probe sweep: [%d/%d] depth %d width %d: %.3gM tokens, %ld steps%s\n",
-                    i + 1, nitems, it->depth, it->width, it->tokens / 1e6, it->steps,
-                    cl.taken_over ? " (took over a stale claim)" : "");
+            probe_log_(c->log, c->log_ctx, "[%d/%d] depth %d width %d: %.3gM tokens, %ld steps%s",
+                       i + 1, nitems, it->depth, it->width, it->tokens / 1e6, it->steps,
+                       cl.taken_over ? " (took over a stale claim)" : "");
         rc = probe_run(&r, &res);
         if (rc == DW_EDEVICE && !res.record) {
             /* no usable GPU is this machine's problem, not the config's: record nothing
@@ -499,14 +499,14 @@ static int worker_(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n
             char why[512];
             snprintf(why, sizeof why, "%s", dw_error_get());
             if (!c->quiet)
-                fprintf(stderr, "probe sweep: [%d/%d] depth %d width %d: failed: %s\n", i + 1,
-                        nitems, it->depth, it->width, why);
+                probe_log_(c->log, c->log_ctx, "[%d/%d] depth %d width %d: failed: %s", i + 1,
+                           nitems, it->depth, it->width, why);
             rc = append_failed_(c, it, vocab, why);
         } else if (!rc && !c->quiet) {
-            fprintf(stderr, "probe sweep: [%d/%d] depth %d width %d: %s  loss %.4f  val %.4f  "
-                    "%.3gk tok/s  %.1fs%s%s\n", i + 1, nitems, it->depth, it->width, res.status,
-                    res.loss, res.val_loss, res.tokens_per_s / 1e3, res.wall_s,
-                    res.error[0] ? "  " : "", res.error);
+            probe_log_(c->log, c->log_ctx, "[%d/%d] depth %d width %d: %s  loss %.4f  val %.4f  "
+                       "%.3gk tok/s  %.1fs%s%s", i + 1, nitems, it->depth, it->width, res.status,
+                       res.loss, res.val_loss, res.tokens_per_s / 1e3, res.wall_s,
+                       res.error[0] ? "  " : "", res.error);
         }
         probe_run_result_free(&res);
         probe_claim_release(&cl);
@@ -572,10 +572,10 @@ int probe_sweep_run(const ProbeSweepConfig *c, ProbeSweepSummary *sum) {
     int jobs = c->array_index >= 0 ? 1 : (c->jobs > 0 ? c->jobs : 1);
     if (jobs > todo) jobs = todo > 0 ? todo : 1;
     if (!c->quiet)
-        fprintf(stderr, "probe sweep: %d configs, %d already in %s, %d to run%s (%d worker%s × "
-                "%d thread%s)\n", sum->planned, sum->done, c->out, todo,
-                sum->bad_lines ? " (skipped unreadable lines)" : "", jobs, jobs > 1 ? "s" : "",
-                worker_threads_(c), worker_threads_(c) > 1 ? "s" : "");
+        probe_log_(c->log, c->log_ctx, "%d configs, %d already in %s, %d to run%s (%d worker%s "
+                   "× %d thread%s)", sum->planned, sum->done, c->out, todo,
+                   sum->bad_lines ? " (skipped unreadable lines)" : "", jobs,
+                   jobs > 1 ? "s" : "", worker_threads_(c), worker_threads_(c) > 1 ? "s" : "");
     if (todo > 0 && jobs == 1) {
         rc = worker_(c, items, n, order, norder, vocab);
     } else if (todo > 0) {
@@ -595,7 +595,8 @@ int probe_sweep_run(const ProbeSweepConfig *c, ProbeSweepSummary *sum) {
 #endif
                 if (getppid() != parent) _exit(1);
                 int wr = worker_(c, items, n, order, norder, vocab);
-                if (wr) fprintf(stderr, "probe sweep: worker %d: %s\n", w, dw_error_get());
+                /* said even when quiet: the parent sees only the exit status */
+                if (wr) probe_log_(c->log, c->log_ctx, "worker %d: %s", w, dw_error_get());
                 fflush(NULL);
                 _exit(wr ? 1 : 0);
             }

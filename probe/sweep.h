@@ -39,7 +39,11 @@ typedef struct {
     long array_index;     /* >= 0: run only config #array_index of the plan (Slurm) */
     int retry_failed;     /* run configs whose only records are "failed" again */
     double claim_timeout; /* > 0: a claim untouched this many seconds is stale on any host */
-    int quiet;            /* no per-config lines on stderr */
+    int quiet;            /* no plan and per-config lines through log (a worker process's
+                             failure is still said: only its exit status reaches the parent) */
+    ProbeLogFn log;       /* progress (probe/run.h); NULL: nothing is said. The runs of the
+                             sweep are quiet. Worker processes call it too (after fork) */
+    void *log_ctx;
 } ProbeSweepConfig;
 
 /* The defaults: base from probe_run_config_default, jobs 1, array_index -1. */
