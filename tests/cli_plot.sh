@@ -10,18 +10,20 @@
 #   - without gnuplot on PATH: exit 4, the message names gnuplot-nox, script and data written;
 #   - usage errors exit 2 (unknown kind, no -o, .jpg, frontier without --law); a figure the
 #     inputs do not allow exits 1 with the reason; bad data exits 3 naming file and line;
-#   - the Gemstones CSV (../shared/data) with --where and --map, when present.
+#   - the Gemstones CSV (datasets/public) with --where and --map.
 #
 # usage: bash tests/cli_plot.sh /path/to/dwplan
-# env:   DW_SOURCE_DIR (source tree), DW_SHARED_DIR (../shared)
-# Exits 77 (skip) after the gnuplot-free checks when gnuplot is not installed.
+# env:   DW_SOURCE_DIR (source tree), DW_DATA_DIR (published tables, default
+#        $DW_SOURCE_DIR/datasets/public)
+# Exits 77 (skip) after the gnuplot-free checks when gnuplot is not installed, and after the
+# other checks when the Gemstones table is missing (1 instead if anything failed).
 set -u
 
 DWPLAN=${1:?usage: cli_plot.sh /path/to/dwplan}
 SRC=${DW_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-SHARED=${DW_SHARED_DIR:-$SRC/../shared}
+DATA=${DW_DATA_DIR:-$SRC/datasets/public}
 RUNS=$SRC/examples/runs/synthetic_runs.jsonl
-GEM=$SHARED/data/gemstones_valloss_hot_every10B.csv
+GEM=$DATA/gemstones_valloss_hot_every10B.csv
 . "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 TMP=$tmp
 
@@ -174,7 +176,7 @@ if [ -f "$GEM" ]; then
     expect_rc "gemstones parity" 0
     has "$TMP/out" "R² 0.99"
 else
-    echo "cli_plot: $GEM not found: Gemstones checks skipped"
+    skip_rest cli_plot "$GEM not found: Gemstones checks skipped"
 fi
 
 finish cli_plot

@@ -8,7 +8,7 @@
 #     narrative: U-curve found, τ exponent against 0.44, κ against 2.43, the form verdict,
 #     the planner table;
 #   - --format svg: SVG images referenced;
-#   - the Gemstones CSV (../shared/data) at one checkpoint (--where) with --map: a CSV report,
+#   - the Gemstones CSV (datasets/public) at one checkpoint (--where) with --map: a CSV report,
 #     figures that need gradient norms are explained, not drawn;
 #   - a header-only CSV: exit 1, index.html still written and says why per figure;
 #   - without gnuplot on PATH: exit 4, message names gnuplot-nox, index.html written, every
@@ -16,15 +16,17 @@
 #   - usage: no -o, neither data nor law → exit 2.
 #
 # usage: bash tests/cli_report.sh /path/to/dwplan
-# env:   DW_SOURCE_DIR (source tree), DW_SHARED_DIR (../shared)
-# Exits 77 (skip) after the gnuplot-free checks when gnuplot is not installed.
+# env:   DW_SOURCE_DIR (source tree), DW_DATA_DIR (published tables, default
+#        $DW_SOURCE_DIR/datasets/public)
+# Exits 77 (skip) after the gnuplot-free checks when gnuplot is not installed, and after the
+# other checks when the Gemstones table is missing (1 instead if anything failed).
 set -u
 
 DWPLAN=${1:?usage: cli_report.sh /path/to/dwplan}
 SRC=${DW_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-SHARED=${DW_SHARED_DIR:-$SRC/../shared}
+DATA=${DW_DATA_DIR:-$SRC/datasets/public}
 RUNS=$SRC/examples/runs/synthetic_runs.jsonl
-GEM=$SHARED/data/gemstones_valloss_hot_every10B.csv
+GEM=$DATA/gemstones_valloss_hot_every10B.csv
 . "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 TMP=$tmp
 
@@ -120,7 +122,7 @@ if [ -f "$GEM" ]; then
         "separable:W,D,N,T"
     has "$TMP/err" "not drawn: gradients" "not drawn: tau"
 else
-    echo "cli_report: $GEM not found: Gemstones checks skipped"
+    gem_missing="$GEM not found: Gemstones checks skipped"
 fi
 
 # empty input: a page that says why, and exit 1
@@ -139,4 +141,5 @@ refs_ok "law only" "$TMP/lawonly"
 nimg=$NIMG
 [ "$nimg" -eq 4 ] && ok || bad "law only: $nimg images, want 4 (depth, dcrit, isoflop, frontier)"
 
+[ -z "${gem_missing:-}" ] || skip_rest cli_report "$gem_missing"
 finish cli_report
