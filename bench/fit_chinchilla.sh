@@ -11,7 +11,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 dwplan=${1:-$here/../build/dwplan}
 scipy_starts=${2:-4500}
-data=$here/../../shared/data/epoch_chinchilla.csv
+data=$here/../datasets/public/epoch_chinchilla.csv
 reps=${REPS:-3}   # dwplan runs per configuration (1 when a run takes > 5 s); median reported
 refine_all=${REFINE_ALL:-1}   # REFINE_ALL=0 skips the slow --refine all row
 

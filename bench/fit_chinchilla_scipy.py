@@ -85,7 +85,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--starts", type=int, default=FULL,
                     help="run K of the 4500 grid starts, evenly spaced (default all)")
-    ap.add_argument("--csv", default=os.path.join(here, "..", "..", "shared", "data",
+    ap.add_argument("--csv", default=os.path.join(here, "..", "datasets", "public",
                                                   "epoch_chinchilla.csv"))
     args = ap.parse_args()
     if not 1 <= args.starts <= FULL:

@@ -2,7 +2,7 @@
 # examples/report/walkthrough.sh — two reports and a figure for a paper, from data at hand
 # (see README.md beside this script).
 #
-#   1. Gemstones (../shared/data, 770 real runs, 22 shapes): fit a depth-width law
+#   1. Gemstones (datasets/public, 770 real runs, 22 shapes): fit a depth-width law
 #      (shape:power, Huber δ = 1e-4, the table's own counting conventions), then build the
 #      report against it — figures, narrative, form comparison, planner.
 #   2. The synthetic sweep (examples/runs/synthetic_runs.jsonl: 40 runs with per-layer gradient
@@ -21,7 +21,7 @@ set -eu
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 DWPLAN=${DWPLAN:-$SRC/build/dwplan}
 OUT=${1:-report-walkthrough}
-GEM=$SRC/../shared/data/gemstones_valloss_hot_every10B.csv
+GEM=$SRC/datasets/public/gemstones_valloss_hot_every10B.csv
 RUNS=$SRC/examples/runs/synthetic_runs.jsonl
 
 if ! command -v gnuplot >/dev/null 2>&1; then
