@@ -10,7 +10,8 @@
 #
 # usage: bash tests/cli_depth.sh /path/to/dwplan
 # env:   DW_SOURCE_DIR (source tree, for examples/runs)
-# Exits 77 (skip) while `fit --critical-depth` is not recognised by the binary.
+# Exits 77 (skip) while `fit --critical-depth` is not recognised by the binary, and after the
+# other checks when python3 is missing (the JSON checks cannot run; 1 if anything failed).
 set -u
 
 DWPLAN=${1:?usage: cli_depth.sh /path/to/dwplan}
@@ -141,5 +142,5 @@ printf 'n,width,loss\n2,256,3.0\n4,256,2.9\n8,256,2.8\n' >"$TMP/bad.csv"
 expect3 "no depth column" "$TMP/bad.csv"
 has "$TMP/err" "no depth column" "no column for 'depth'" "--map depth="
 
+[ "$HAVE_PY" -eq 1 ] || skip_rest cli_depth "python3 not found: the JSON checks did not run"
 finish cli_depth
-exit 0

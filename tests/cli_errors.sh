@@ -85,4 +85,3 @@ printf 'depth,width,params,tokens,loss\n2,512,57768960,6.4e9,3.945\n8,512,766832
 expect 3 "fit: non-numeric loss" "badloss.csv:3" "abc" -- fit "$TMP/badloss.csv" --form chinchilla
 
 finish cli_errors
-exit 0
