@@ -7,12 +7,15 @@
  *   constant:   lr
  *   cosine:     lr · (f + (1 − f) · ½ (1 + cos(π (s − w) / (S − w))))
  *
+ * A run is set up (settings, data, plan, model), trained step by step, and finished
+ * (validation, final checkpoint, record); its JSON — settings and state in checkpoints, the
+ * run record — is probe/run_json.c's. Progress goes through the config's log callback only.
+ *
  * Design stance: the loop is plain and sequential; all the arithmetic is in the model.
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "probe/run.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -24,10 +27,10 @@
 
 #include "common/dw.h"
 #include "kernels/kern.h"
-#include "common/dwjson.h"
 #include "datasets/shards.h"
 #include "planner/count.h"
 #include "probe/checkpoint.h"
+#include "probe/run_impl.h"
 
 #define SYNTH_TRAIN_MIN ((size_t)8 << 20)
 #define SYNTH_TRAIN_MAX ((size_t)256 << 20)
@@ -254,258 +257,6 @@ int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *p) {
 }
 
 // ----------------------------------------------------------------------------
-// settings and state as JSON (checkpoints)
-
-
-static const char *sched_name_(ProbeSchedule s) {
-    return s == PROBE_SCHED_COSINE ? "cosine" : "constant";
-}
-
-static char *settings_json_(const ProbeRunConfig *c, const ProbeRunResult *p) {
-    cJSON *j = cJSON_CreateObject();
-    if (!j) return NULL;
-    const ProbeModelConfig *m = &p->model;
-    cJSON_AddNumberToObject(j, "depth", m->depth);
-    cJSON_AddNumberToObject(j, "width", m->width);
-    cJSON_AddNumberToObject(j, "heads", m->heads);
-    cJSON_AddNumberToObject(j, "vocab", m->vocab);
-    cJSON_AddNumberToObject(j, "seq_len", m->seq_len);
-    cJSON_AddNumberToObject(j, "mlp_ratio", m->mlp_ratio);
-    cJSON_AddBoolToObject(j, "biases", m->biases);
-    cJSON_AddNumberToObject(j, "init_std", dw_float_decimal(m->init_std));
-    cJSON_AddNumberToObject(j, "batch", c->batch);
-    cJSON_AddNumberToObject(j, "seq", c->seq);
-    cJSON_AddNumberToObject(j, "steps", (double)p->steps);
-    cJSON_AddNumberToObject(j, "tokens", p->tokens);
-    cJSON_AddNumberToObject(j, "lr", c->lr);
-    cJSON_AddStringToObject(j, "schedule", sched_name_(c->schedule));
-    cJSON_AddNumberToObject(j, "warmup", (double)c->warmup);
-    cJSON_AddNumberToObject(j, "min_lr_frac", c->min_lr_frac);
-    cJSON_AddNumberToObject(j, "beta1", c->beta1);
-    cJSON_AddNumberToObject(j, "beta2", c->beta2);
-    cJSON_AddNumberToObject(j, "eps", c->eps);
-    cJSON_AddNumberToObject(j, "weight_decay", c->weight_decay);
-    cJSON_AddNumberToObject(j, "clip", c->clip);
-    char seed[32];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
-    cJSON_AddStringToObject(j, "seed", seed); /* exact beyond 2^53 */
-    cJSON_AddNumberToObject(j, "grad_step", (double)p->grad_step);
-    cJSON_AddNumberToObject(j, "val_batches", c->val_batches);
-    cJSON_AddStringToObject(j, "data", c->data ? c->data : "synthetic");
-    cJSON_AddNumberToObject(j, "synth_tokens", (double)c->synth_tokens);
-    cJSON_AddStringToObject(j, "dwplan_version", DWPLAN_VERSION);
-    char *s = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
-    return s;
-}
-
-static int jnum_(const cJSON *j, const char *k, double *v) {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, k);
-    if (!cJSON_IsNumber(x)) return dw_error_set(DW_EPARSE, "checkpoint settings: no '%s'", k);
-    *v = x->valuedouble;
-    return DW_OK;
-}
-
-/* Settings from a checkpoint's "dwplan" member into *c (shape already in c->model).
- * data_buf receives the data string (c->data points into it). */
-static int settings_parse_(const char *json, ProbeRunConfig *c, char *data_buf, size_t n) {
-    cJSON *j = cJSON_Parse(json);
-    double v[16];
-    static const char *keys[] = {"batch", "seq", "steps", "lr", "warmup", "min_lr_frac",
-                                 "beta1", "beta2", "eps", "weight_decay", "clip", "grad_step",
-                                 "val_batches", "synth_tokens"};
-    int rc = DW_EPARSE;
-    if (!cJSON_IsObject(j)) {
-        dw_error_set(DW_EPARSE, "checkpoint settings are not a JSON object");
-        goto out;
-    }
-    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-        if ((rc = jnum_(j, keys[k], &v[k]))) goto out;
-    rc = DW_EPARSE;
-    const cJSON *sd = cJSON_GetObjectItemCaseSensitive(j, "seed");
-    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(j, "schedule");
-    const cJSON *da = cJSON_GetObjectItemCaseSensitive(j, "data");
-    if (!cJSON_IsString(sd) || !cJSON_IsString(sc) || !cJSON_IsString(da)) {
-        dw_error_set(DW_EPARSE, "checkpoint settings: seed, schedule or data missing");
-        goto out;
-    }
-    c->batch = (int)v[0];
-    c->seq = (int)v[1];
-    c->steps = (long)v[2];
-    c->tokens = 0;
-    c->lr = v[3];
-    c->warmup = (long)v[4];
-    c->min_lr_frac = v[5];
-    c->beta1 = v[6];
-    c->beta2 = v[7];
-    c->eps = v[8];
-    c->weight_decay = v[9];
-    c->clip = v[10];
-    c->grad_step = (long)v[11];
-    c->val_batches = (int)v[12];
-    c->synth_tokens = (size_t)v[13];
-    c->seed = strtoull(sd->valuestring, NULL, 10);
-    c->schedule = !strcmp(sc->valuestring, "cosine") ? PROBE_SCHED_COSINE : PROBE_SCHED_CONSTANT;
-    snprintf(data_buf, n, "%s", da->valuestring);
-    c->data = data_buf;
-    rc = DW_OK;
-out:
-    cJSON_Delete(j);
-    return rc;
-}
-
-/* What a resumed run needs besides the model and moments. */
-typedef struct {
-    long step;                /* steps done */
-    double loss_initial, loss_last, tail_sum;
-    long tail_n;
-    int have_grad;
-    double grad_global;
-    double train_s;
-    int threads;
-} RunState;
-
-static cJSON *darray_(const double *x, int n) {
-    return x ? cJSON_CreateDoubleArray(x, n) : cJSON_CreateArray();
-}
-
-static char *state_json_(const RunState *s, const ProbeRunResult *r, int L) {
-    cJSON *j = cJSON_CreateObject();
-    if (!j) return NULL;
-    cJSON_AddNumberToObject(j, "step", (double)s->step);
-    cJSON_AddNumberToObject(j, "data_step", (double)s->step); /* next batch: (seed, step) */
-    cJSON_AddNumberToObject(j, "loss_initial", s->loss_initial);
-    cJSON_AddNumberToObject(j, "loss_last", s->loss_last);
-    cJSON_AddNumberToObject(j, "loss_tail_sum", s->tail_sum);
-    cJSON_AddNumberToObject(j, "loss_tail_n", (double)s->tail_n);
-    cJSON_AddBoolToObject(j, "have_grad", s->have_grad);
-    cJSON_AddNumberToObject(j, "grad_norm_global", s->have_grad ? s->grad_global : 0);
-    cJSON_AddItemToObject(j, "grad_norms", darray_(s->have_grad ? r->grad_norms : NULL, L));
-    cJSON_AddItemToObject(j, "grad_norms_attn",
-                          darray_(s->have_grad ? r->grad_norms_attn : NULL, L));
-    cJSON_AddItemToObject(j, "grad_norms_mlp", darray_(s->have_grad ? r->grad_norms_mlp : NULL, L));
-    cJSON_AddNumberToObject(j, "train_s", s->train_s);
-    cJSON_AddNumberToObject(j, "threads", s->threads);
-    char *t = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
-    return t;
-}
-
-static int darray_parse_(const cJSON *j, const char *k, double *out, int L) {
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, k);
-    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != L)
-        return dw_error_set(DW_EPARSE, "checkpoint state: '%s' is not an array of %d", k, L);
-    for (int i = 0; i < L; i++) {
-        const cJSON *x = cJSON_GetArrayItem(a, i);
-        if (!cJSON_IsNumber(x)) return dw_error_set(DW_EPARSE, "checkpoint state: '%s'", k);
-        out[i] = x->valuedouble;
-    }
-    return DW_OK;
-}
-
-static int state_parse_(const char *json, RunState *s, ProbeRunResult *r, int L) {
-    cJSON *j = cJSON_Parse(json);
-    double v[8];
-    static const char *keys[] = {"step", "loss_initial", "loss_last", "loss_tail_sum",
-                                 "loss_tail_n", "grad_norm_global", "train_s", "threads"};
-    int rc = DW_EPARSE;
-    if (!cJSON_IsObject(j)) {
-        dw_error_set(DW_EPARSE, "checkpoint state is not a JSON object");
-        goto out;
-    }
-    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-        if ((rc = jnum_(j, keys[k], &v[k]))) goto out;
-    s->step = (long)v[0];
-    s->loss_initial = v[1];
-    s->loss_last = v[2];
-    s->tail_sum = v[3];
-    s->tail_n = (long)v[4];
-    s->grad_global = v[5];
-    s->train_s = v[6];
-    s->threads = (int)v[7];
-    s->have_grad = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "have_grad"));
-    rc = DW_OK;
-    if (s->have_grad &&
-        ((rc = darray_parse_(j, "grad_norms", r->grad_norms, L)) ||
-         (rc = darray_parse_(j, "grad_norms_attn", r->grad_norms_attn, L)) ||
-         (rc = darray_parse_(j, "grad_norms_mlp", r->grad_norms_mlp, L))))
-        goto out;
-out:
-    cJSON_Delete(j);
-    return rc;
-}
-
-// ----------------------------------------------------------------------------
-// the record
-
-static void add_arr_(cJSON *j, const char *k, const double *x, int n, int have) {
-    if (!have || !x) {
-        cJSON_AddNullToObject(j, k);
-        return;
-    }
-    cJSON *a = cJSON_AddArrayToObject(j, k);
-    for (int i = 0; i < n; i++)
-        cJSON_AddItemToArray(a, isfinite(x[i]) ? cJSON_CreateNumber(x[i]) : cJSON_CreateNull());
-}
-
-static char *record_json_(const ProbeRunConfig *c, const ProbeRunResult *r, int have_grad,
-                          int have_end, int threads) {
-    cJSON *j = cJSON_CreateObject();
-    char now[32];
-    if (!j) return NULL;
-    const ProbeModelConfig *m = &r->model;
-    int L = m->depth;
-    cJSON_AddNumberToObject(j, "depth", L);
-    cJSON_AddNumberToObject(j, "width", m->width);
-    cJSON_AddNumberToObject(j, "heads", m->heads);
-    cJSON_AddNumberToObject(j, "mlp_ratio", m->mlp_ratio);
-    cJSON_AddNumberToObject(j, "vocab", m->vocab);
-    cJSON_AddNumberToObject(j, "seq_len", c->seq);
-    cJSON_AddNumberToObject(j, "params", (double)r->params);
-    cJSON_AddNumberToObject(j, "params_nonembed", (double)r->params_nonembed);
-    cJSON_AddNumberToObject(j, "tokens", r->tokens);
-    dw_json_add_num(j, "flops", r->flops);
-    dw_json_add_num(j, "loss", r->loss);
-    dw_json_add_num(j, "val_loss", r->val_loss);
-    add_arr_(j, "grad_norms", r->grad_norms, L, have_grad);
-    add_arr_(j, "grad_norms_attn", r->grad_norms_attn, L, have_grad);
-    add_arr_(j, "grad_norms_mlp", r->grad_norms_mlp, L, have_grad);
-    add_arr_(j, "grad_norms_end", r->grad_norms_end, L, have_end);
-    cJSON_AddNumberToObject(j, "grad_step", (double)r->grad_step);
-    cJSON_AddNumberToObject(j, "seed", (double)c->seed);
-    cJSON_AddStringToObject(j, "dataset", r->dataset);
-    cJSON_AddStringToObject(j, "backend", kern_backend_name(c->backend));
-    if (c->backend != KERN_CPU) cJSON_AddStringToObject(j, "math", kern_math_name(c->math));
-    if (r->device[0]) cJSON_AddStringToObject(j, "device", r->device);
-    dw_json_add_num(j, "tokens_per_s", r->tokens_per_s);
-    cJSON_AddStringToObject(j, "status", r->status);
-    cJSON_AddStringToObject(j, "dwplan_version", DWPLAN_VERSION);
-    cJSON_AddNumberToObject(j, "lr", c->lr);
-    cJSON_AddStringToObject(j, "schedule", sched_name_(c->schedule));
-    cJSON_AddNumberToObject(j, "warmup", (double)c->warmup);
-    cJSON_AddNumberToObject(j, "batch", c->batch);
-    cJSON_AddNumberToObject(j, "steps", (double)r->steps);
-    cJSON_AddNumberToObject(j, "steps_done", (double)r->steps_done);
-    cJSON_AddNumberToObject(j, "tokens_trained", r->tokens_trained);
-    dw_json_add_num(j, "wall_s", r->wall_s);
-    dw_json_add_num(j, "loss_floor", r->loss_floor);
-    dw_json_add_num(j, "loss_initial", r->loss_initial);
-    dw_json_add_num(j, "loss_last", r->loss_last);
-    dw_json_add_num(j, "grad_norm_global", have_grad ? r->grad_norm_global : NAN);
-    dw_json_add_num(j, "flops_6n", r->flops_6n);
-    dw_json_add_num(j, "flops_model", r->flops_model);
-    cJSON_AddBoolToObject(j, "biases", m->biases);
-    cJSON_AddNumberToObject(j, "threads", threads);
-    cJSON_AddStringToObject(j, "dataset_desc", r->dataset_desc);
-    if (r->error[0]) cJSON_AddStringToObject(j, "error", r->error);
-    dw_utc_now(now);
-    cJSON_AddStringToObject(j, "time", now);
-    char *s = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
-    return s;
-}
-
-// ----------------------------------------------------------------------------
 // the run
 
 void probe_log_(ProbeLogFn log, void *ctx, const char *fmt, ...) {
@@ -573,7 +324,7 @@ static int setup_settings_(Run *r, ProbeRunResult *res) {
         if (!run_json)
             return dw_error_set(DW_EPARSE, "%s: config.json has no dwplan settings to resume "
                                 "from", c->resume);
-        rc = settings_parse_(run_json, c, r->data_buf, sizeof r->data_buf);
+        rc = probe_run_settings_parse_(run_json, c, r->data_buf, sizeof r->data_buf);
         free(run_json);
         if (rc) return rc;
         if (!c->checkpoint) c->checkpoint = c->resume;
@@ -644,10 +395,10 @@ static int setup_model_(Run *r, ProbeRunResult *res) {
         return dw_error_code() ? dw_error_code()
                                : dw_error_set(DW_ENOMEM, "model allocation failed");
     snprintf(res->device, sizeof res->device, "%s", probe_model_device(r->m));
-    if (!(r->settings = settings_json_(c, res))) return dw_error_set(DW_ENOMEM, "out of memory");
+    if (!(r->settings = probe_run_settings_json_(c, res))) return dw_error_set(DW_ENOMEM, "out of memory");
     if (c->resume) {
         if ((rc = probe_checkpoint_load(c->resume, r->m, &r->state)) ||
-            (rc = state_parse_(r->state, &r->st, res, L)))
+            (rc = probe_run_state_parse_(r->state, &r->st, res, L)))
             return rc;
         if (r->st.step > S)
             return dw_error_set(DW_EPARSE, "%s: checkpoint at step %ld is past the run's %ld "
@@ -666,7 +417,7 @@ static int setup_model_(Run *r, ProbeRunResult *res) {
     snprintf(nparam, sizeof nparam, "%.3gM", (double)res->params / 1e6);
     SAY_(c, "depth %d width %d heads %d, %s params, %ld steps of %d×%d tokens, lr %g %s, %s, "
          "memory ≈ %s, data %s", L, c->model.width, c->model.heads, nparam, S, c->batch,
-         c->seq, c->lr, sched_name_(c->schedule), probe_model_device(r->m), mem,
+         c->seq, c->lr, probe_sched_name_(c->schedule), probe_model_device(r->m), mem,
          res->dataset_desc);
     return DW_OK;
 }
@@ -689,7 +440,7 @@ static int checkpoint_(Run *r, ProbeRunResult *res, double train_s, const char *
     const int L = r->c.model.depth;
     r->st.train_s = train_s;
     free(r->state);
-    if (!(r->state = state_json_(&r->st, res, L))) return dw_error_set(DW_ENOMEM, "out of memory");
+    if (!(r->state = probe_run_state_json_(&r->st, res, L))) return dw_error_set(DW_ENOMEM, "out of memory");
     if (probe_checkpoint_save(r->c.checkpoint, r->m, r->settings, r->state))
         outcome_(res, "failed", "%s: %s", what, dw_error_get());
     return DW_OK;
@@ -825,7 +576,7 @@ static int finish_(Run *r, ProbeRunResult *res) {
         (rc = checkpoint_(r, res, res->train_s, "final checkpoint")))
         return rc;
     res->wall_s = dw_now_s() - r->t0;
-    if (!(res->record = record_json_(c, res, st->have_grad, r->have_end, c->threads)))
+    if (!(res->record = probe_run_record_json_(c, res, st->have_grad, r->have_end, c->threads)))
         return dw_error_set(DW_ENOMEM, "out of memory");
     char wall[32];
     fmt_dur_(res->wall_s, wall, sizeof wall);
