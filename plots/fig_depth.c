@@ -95,71 +95,102 @@ static int at_ref_(const PlotRuns *r, int i, double w, double tref) {
 // ----------------------------------------------------------------------------
 // depth: loss vs depth at each width
 
-int fig_depth_(Fig *f) {
-    const PlotSpec *s = f->s;
-    const PlotRuns *r = s->runs;
-    const Law *law = s->law;
-    static const double def_w[] = {256, 512, 1024, 2048, 4096};
-    FitDcrit *dc = NULL;
-    int nw = 0, rc;
-    PlotBuf pts = {0}, lc = {0}, dcr = {0}, ldc = {0};
-    char name[4][160], b1[64], lbl[160], e[256];
-    int has_runs = r && r->has_depth && r->has_width && r->has_loss && r->n > 0;
+/* What the steps of the figure share. Widths k < 64 get curves and markers. */
+typedef struct {
+    const PlotRuns *r;
+    const Law *law;   /* may be NULL */
+    int has_runs;     /* runs with depth, width and loss */
+    int from_runs;    /* the law's N through the runs' parameter counts (n_line_) */
+    FitDcrit *dc;     /* (nw) per-width D_crit of the runs, or NULL */
+    int nw;
+    int n;            /* widths drawn: the runs' (nw), else --widths or five defaults */
+    double *W, *T;    /* (n) widths and their token counts */
+    double dlo, dhi;  /* depths run (1..64 without runs), at least an octave apart */
+    double clo, chi;  /* depths the law's curves span */
+    int ldk[64];      /* the law has a minimum over depth at width k: ldc_d, ldc_l */
+    double ldc_d[64], ldc_l[64], na[64], nb[64]; /* its depth and loss; N = na + nb·D */
+    char name[4][160];                           /* data files: runs, law, dcrit, lawdcrit */
+    int pts_idx[64], dc_idx[64], ldc_idx[64];    /* each width's block in them, or -1 */
+    int ndc, nldc, ninterior, ndropped;
+    int law_off;        /* the law's curves are off the runs' scale ... */
+    double off;         /* ... by this many nats on average at the runs' depths */
+    double ylo, yhi;    /* the y range when law_off */
+} Depth;
 
-    if (!has_runs && !law)
+/* Checks the inputs, finds the runs' D_crit per width, picks the widths, their token counts
+ * and the depths to span. */
+static int depth_widths_(Fig *f, Depth *d) {
+    const PlotSpec *s = f->s;
+    const PlotRuns *r = d->r;
+    static const double def_w[] = {256, 512, 1024, 2048, 4096};
+    int rc;
+    if (!d->has_runs && !d->law)
         return dw_error_set(DW_EINVAL, "depth: needs runs with depth, width and loss columns, "
                                        "or a law (--law)");
-    if (has_runs && (rc = runs_dcrit_(r, &dc, &nw))) return rc;
-    if (has_runs) {
+    if (d->has_runs && (rc = runs_dcrit_(r, &d->dc, &d->nw))) return rc;
+    if (d->has_runs) {
         int best = 0;
-        for (int k = 0; k < nw; k++) best = dc[k].ndepths > best ? dc[k].ndepths : best;
-        if (best < 2 && !law) {
-            free(dc);
+        for (int k = 0; k < d->nw; k++) best = d->dc[k].ndepths > best ? d->dc[k].ndepths : best;
+        if (best < 2 && !d->law)
             return dw_error_set(DW_EINVAL,
                                 "depth: %s: %d run%s and no width with two depths: "
                                 "a loss-vs-depth curve needs at least two depths at one width "
                                 "(or a law, --law)",
                                 r->path, r->n, r->n == 1 ? "" : "s");
-        }
     }
     /* widths and their token counts */
-    int n = has_runs ? nw : s->nwidths > 0 ? s->nwidths : 5;
-    double *W = calloc((size_t)n + 1, sizeof *W), *T = calloc((size_t)n + 1, sizeof *T);
-    if (!W || !T) {
-        rc = dw_error_set(DW_ENOMEM, "out of memory");
-        goto out;
-    }
+    int n = d->n = d->has_runs ? d->nw : s->nwidths > 0 ? s->nwidths : 5;
+    d->W = calloc((size_t)n + 1, sizeof *d->W), d->T = calloc((size_t)n + 1, sizeof *d->T);
+    if (!d->W || !d->T) return dw_error_set(DW_ENOMEM, "out of memory");
     for (int k = 0; k < n; k++) {
-        W[k] = has_runs ? dc[k].width : s->nwidths > 0 ? s->widths[k] : def_w[k];
-        T[k] = has_runs && isfinite(dc[k].tokens) ? dc[k].tokens : s->tokens > 0 ? s->tokens : 2e10;
+        d->W[k] = d->has_runs ? d->dc[k].width : s->nwidths > 0 ? s->widths[k] : def_w[k];
+        d->T[k] = d->has_runs && isfinite(d->dc[k].tokens) ? d->dc[k].tokens
+                  : s->tokens > 0                          ? s->tokens
+                                                           : 2e10;
     }
-    double dlo = 1, dhi = 64;
-    if (has_runs) {
-        dlo = INFINITY, dhi = 0;
-        for (int i = 0; i < r->n; i++) dlo = fmin(dlo, r->depth[i]), dhi = fmax(dhi, r->depth[i]);
+    d->dlo = 1, d->dhi = 64;
+    if (d->has_runs) {
+        d->dlo = INFINITY, d->dhi = 0;
+        for (int i = 0; i < r->n; i++)
+            d->dlo = fmin(d->dlo, r->depth[i]), d->dhi = fmax(d->dhi, r->depth[i]);
     }
     /* at least an octave either side of a single depth */
-    if (dhi < 2 * dlo) {
-        double mid = sqrt(dlo * dhi);
-        dlo = fmin(dlo, mid / 2), dhi = fmax(dhi, mid * 2);
+    if (d->dhi < 2 * d->dlo) {
+        double mid = sqrt(d->dlo * d->dhi);
+        d->dlo = fmin(d->dlo, mid / 2), d->dhi = fmax(d->dhi, mid * 2);
     }
-    /* law curves span the runs' depths (a little beyond) and the law's own minimum */
-    double clo = fmax(1, dlo / 1.4), chi = dhi * 1.4;
-    int ldk[64] = {0}, from_runs = has_runs && r->has_params && !s->n_from_shape;
-    double ldc_d[64], ldc_l[64], na[64], nb[64];
-    for (int k = 0; law && k < n && k < 64; k++) {
-        n_line_(law, from_runs ? r : NULL, W[k], &na[k], &nb[k]);
-        double d =
-            law_form_has_shape(&law->form) ? law_min_depth_(law, W[k], na[k], nb[k], T[k]) : NAN;
-        if (isfinite(d) && d >= 1) {
-            ldk[k] = 1, ldc_d[k] = d, ldc_l[k] = law_at_n_(law, d, W[k], na[k], nb[k], T[k]);
+    d->from_runs = d->has_runs && r->has_params && !s->n_from_shape;
+    return DW_OK;
+}
+
+/* The law's N line and minimum over depth at each width, and the depths its curves span:
+ * the runs' depths (a little beyond) and the law's own minimum. */
+static void depth_law_minima_(Depth *d) {
+    const Law *law = d->law;
+    d->clo = fmax(1, d->dlo / 1.4), d->chi = d->dhi * 1.4;
+    for (int k = 0; law && k < d->n && k < 64; k++) {
+        n_line_(law, d->from_runs ? d->r : NULL, d->W[k], &d->na[k], &d->nb[k]);
+        double dm = law_form_has_shape(&law->form)
+                        ? law_min_depth_(law, d->W[k], d->na[k], d->nb[k], d->T[k])
+                        : NAN;
+        if (isfinite(dm) && dm >= 1) {
+            d->ldk[k] = 1, d->ldc_d[k] = dm,
+            d->ldc_l[k] = law_at_n_(law, dm, d->W[k], d->na[k], d->nb[k], d->T[k]);
             /* the law's minimum is in view, with room either side */
-            clo = fmin(clo, fmax(1, d / (has_runs ? 1.6 : 4))),
-            chi = fmax(chi, d * (has_runs ? 1.6 : 4));
+            d->clo = fmin(d->clo, fmax(1, dm / (d->has_runs ? 1.6 : 4))),
+            d->chi = fmax(d->chi, dm * (d->has_runs ? 1.6 : 4));
         }
     }
+}
 
-    fig_begin_(f);
+/* Writes the data files: the runs, the law's curves, the runs' D_crit and the law's. */
+static int depth_data_(Fig *f, Depth *d) {
+    const PlotRuns *r = d->r;
+    const Law *law = d->law;
+    const FitDcrit *dc = d->dc;
+    const double *W = d->W, *T = d->T;
+    PlotBuf pts = {0}, lc = {0}, dcr = {0}, ldc = {0};
+    int rc = DW_OK;
     plot_buf_printf_(&pts,
                      "# %s_runs.dat — runs as points: one block (gnuplot index) per width\n"
                      "# columns: depth loss tokens source_line\n",
@@ -168,8 +199,8 @@ int fig_depth_(Fig *f) {
                      "# %s_law.dat — law curves: one block per width at the width's token "
                      "count, N = a + b·depth (%s)\n# columns: depth loss width tokens params\n",
                      f->stem,
-                     from_runs ? "through the runs' parameter counts"
-                               : "the law's counting conventions");
+                     d->from_runs ? "through the runs' parameter counts"
+                                  : "the law's counting conventions");
     plot_buf_printf_(&dcr,
                      "# %s_dcrit.dat — D_crit from the runs: vertex of the parabola in "
                      "ln D through the lowest loss and its neighbours; one block per width "
@@ -180,70 +211,83 @@ int fig_depth_(Fig *f) {
                      "width (D_crit of the law); one block per width that has one\n"
                      "# columns: dcrit loss width tokens\n",
                      f->stem);
-    int npts = 0, ndc = 0, nldc = 0, ninterior = 0, ndropped = 0;
-    int pts_idx[64], dc_idx[64], ldc_idx[64];
-    for (int k = 0; k < n && k < 64; k++) {
-        pts_idx[k] = dc_idx[k] = ldc_idx[k] = -1;
-        if (has_runs) {
+    int npts = 0;
+    for (int k = 0; k < d->n && k < 64; k++) {
+        d->pts_idx[k] = d->dc_idx[k] = d->ldc_idx[k] = -1;
+        if (d->has_runs) {
             plot_buf_printf_(&pts, "# W = %g, tokens %.10g\n", W[k], dc[k].tokens);
             for (int i = 0; i < r->n; i++)
                 if (at_ref_(r, i, W[k], dc[k].tokens))
                     plot_buf_printf_(&pts, "%.10g %.10g %.10g %d\n", r->depth[i], r->loss[i],
                                      r->tokens[i], r->line[i]);
             plot_buf_puts_(&pts, "\n\n");
-            pts_idx[k] = npts++;
+            d->pts_idx[k] = npts++;
             if (dc[k].kind == FIT_DCRIT_INTERIOR) {
                 plot_buf_printf_(&dcr, "# W = %g\n%.10g %.10g %g %g %g\n\n\n", W[k], dc[k].dcrit,
                                  dc[k].loss_at_min, W[k], dc[k].lo, dc[k].hi);
-                dc_idx[k] = ndc++;
-                ninterior++;
+                d->dc_idx[k] = d->ndc++;
+                d->ninterior++;
             }
-            ndropped += dc[k].ndropped;
+            d->ndropped += dc[k].ndropped;
         }
         if (law) {
             plot_buf_printf_(&lc, "# W = %g, tokens %.10g\n", W[k], T[k]);
             for (int j = 0; j <= 120; j++) {
-                double D = exp(log(clo) + (log(chi) - log(clo)) * j / 120.0);
-                double L = law_at_n_(law, D, W[k], na[k], nb[k], T[k]);
+                double D = exp(log(d->clo) + (log(d->chi) - log(d->clo)) * j / 120.0);
+                double L = law_at_n_(law, D, W[k], d->na[k], d->nb[k], T[k]);
                 if (isfinite(L))
                     plot_buf_printf_(&lc, "%.10g %.10g %g %.10g %.10g\n", D, L, W[k], T[k],
-                                     na[k] + nb[k] * D);
+                                     d->na[k] + d->nb[k] * D);
             }
             plot_buf_puts_(&lc, "\n\n");
-            if (ldk[k]) {
-                plot_buf_printf_(&ldc, "# W = %g\n%.10g %.10g %g %.10g\n\n\n", W[k], ldc_d[k],
-                                 ldc_l[k], W[k], T[k]);
-                ldc_idx[k] = nldc++;
+            if (d->ldk[k]) {
+                plot_buf_printf_(&ldc, "# W = %g\n%.10g %.10g %g %.10g\n\n\n", W[k], d->ldc_d[k],
+                                 d->ldc_l[k], W[k], T[k]);
+                d->ldc_idx[k] = d->nldc++;
             }
         }
     }
-    if ((has_runs && (rc = fig_data_(f, "runs", &pts, name[0], sizeof name[0]))) ||
-        (law && (rc = fig_data_(f, "law", &lc, name[1], sizeof name[1]))) ||
-        (ndc && (rc = fig_data_(f, "dcrit", &dcr, name[2], sizeof name[2]))) ||
-        (nldc && (rc = fig_data_(f, "lawdcrit", &ldc, name[3], sizeof name[3]))))
-        goto out;
+    char(*name)[160] = d->name;
+    if (d->has_runs) rc = fig_data_(f, "runs", &pts, name[0], sizeof name[0]);
+    if (!rc && law) rc = fig_data_(f, "law", &lc, name[1], sizeof name[1]);
+    if (!rc && d->ndc) rc = fig_data_(f, "dcrit", &dcr, name[2], sizeof name[2]);
+    if (!rc && d->nldc) rc = fig_data_(f, "lawdcrit", &ldc, name[3], sizeof name[3]);
+    plot_buf_free_(&pts), plot_buf_free_(&lc), plot_buf_free_(&dcr), plot_buf_free_(&ldc);
+    return rc;
+}
 
-    for (int k = 0; k < n && k < 64; k++) style_width_(f, k + 1, W[k]);
-    /* When the law misses the runs by much more than their own spread, its curves would squash
-     * the runs into a flat band: the y range follows the runs and the caption gives the
-     * law's offset (the parity figure shows it in full). */
+/* When the law misses the runs by much more than their own spread, its curves would squash
+ * the runs into a flat band: the y range follows the runs and the caption gives the
+ * law's offset (the parity figure shows it in full). */
+static void depth_law_offset_(Depth *d) {
+    const PlotRuns *r = d->r;
     double off = 0, ylo = INFINITY, yhi = -INFINITY;
-    int law_off = 0, noff = 0;
-    if (has_runs && law) {
-        for (int k = 0; k < n && k < 64; k++)
-            for (int i = 0; i < r->n; i++)
-                if (at_ref_(r, i, W[k], dc[k].tokens)) {
-                    double L = law_at_n_(law, r->depth[i], W[k], na[k], nb[k], T[k]);
-                    ylo = fmin(ylo, r->loss[i]), yhi = fmax(yhi, r->loss[i]);
-                    if (isfinite(L)) off += L - r->loss[i], noff++;
-                }
-        off = noff ? off / noff : 0;
-        double span = fmax(yhi - ylo, 0.05 * fabs(yhi));
-        law_off = fabs(off) > 2 * span;
-        if (law_off) gp_(f, "set yrange [%.6g:%.6g]\n", ylo - 0.15 * span, yhi + 0.15 * span);
-    }
+    int noff = 0;
+    for (int k = 0; k < d->n && k < 64; k++)
+        for (int i = 0; i < r->n; i++)
+            if (at_ref_(r, i, d->W[k], d->dc[k].tokens)) {
+                double L = law_at_n_(d->law, r->depth[i], d->W[k], d->na[k], d->nb[k], d->T[k]);
+                ylo = fmin(ylo, r->loss[i]), yhi = fmax(yhi, r->loss[i]);
+                if (isfinite(L)) off += L - r->loss[i], noff++;
+            }
+    d->off = off = noff ? off / noff : 0;
+    double span = fmax(yhi - ylo, 0.05 * fabs(yhi));
+    d->law_off = fabs(off) > 2 * span;
+    d->ylo = ylo - 0.15 * span, d->yhi = yhi + 0.15 * span;
+}
+
+/* The script: line styles, axes, title and the plot command. */
+static void depth_script_(Fig *f, const Depth *d) {
+    const PlotRuns *r = d->r;
+    const Law *law = d->law;
+    const double *W = d->W, *T = d->T;
+    int n = d->n, has_runs = d->has_runs, law_off = d->law_off;
+    char b1[64], lbl[160], e[256];
+    for (int k = 0; k < n && k < 64; k++) style_width_(f, k + 1, W[k]);
+    if (law_off) gp_(f, "set yrange [%.6g:%.6g]\n", d->ylo, d->yhi);
     gp_(f, "set logscale x 2\nset format x '%%g'\nset xrange [%g:%g]\n",
-        law && !law_off ? clo : fmax(0.5, dlo / 1.25), law && !law_off ? chi : dhi * 1.25);
+        law && !law_off ? d->clo : fmax(0.5, d->dlo / 1.25),
+        law && !law_off ? d->chi : d->dhi * 1.25);
     if (has_runs) {
         /* ticks at the depths that were run too, when there are few enough to label */
         double ud[16];
@@ -275,78 +319,99 @@ int fig_depth_(Fig *f) {
         gp_(f, "set title 'Loss vs depth at each width'\n");
     }
     gp_(f, "set key outside right top vertical Left reverse\n");
+    const char(*name)[160] = d->name;
     for (int k = 0; k < n && k < 64; k++) {
         char wl[32];
         snprintf(wl, sizeof wl, "W = %g", W[k]);
         if (has_runs)
             /* runs joined by a thin line (thinner still when the law's curves are drawn) */
             item_(f, "'%s' index %d using 1:2 with linespoints ls %d lw %s title '%s'", name[0],
-                  pts_idx[k], k + 1, law && !law_off ? "0.6 dt 2" : "1.5", wl);
+                  d->pts_idx[k], k + 1, law && !law_off ? "0.6 dt 2" : "1.5", wl);
         if (law)
             item_(f, "'%s' index %d using 1:2 with lines ls %d lw 1.6 title '%s'", name[1], k,
                   k + 1, has_runs ? "" : wl);
-        if (dc_idx[k] >= 0)
+        if (d->dc_idx[k] >= 0)
             item_(f, "'%s' index %d using 1:2 with points ls %d pt 13 ps 2.2 notitle", name[2],
-                  dc_idx[k], k + 1);
-        if (ldc_idx[k] >= 0)
+                  d->dc_idx[k], k + 1);
+        if (d->ldc_idx[k] >= 0)
             item_(f, "'%s' index %d using 1:2 with points ls %d pt 10 ps 1.8 notitle", name[3],
-                  ldc_idx[k], k + 1);
+                  d->ldc_idx[k], k + 1);
     }
     if (law && has_runs)
         item_(f, "keyentry with lines lc rgb '#444444' lw 1.6 title 'law: %s%s'",
               plot_gp_esc_(law_label_(law, lbl, sizeof lbl), e, sizeof e),
               law_off ? " (off scale)" : "");
-    if (ndc) item_(f, "keyentry with points lc rgb '#444444' pt 13 ps 2 title 'D_{crit} (runs)'");
-    if (nldc && !law_off)
+    if (d->ndc)
+        item_(f, "keyentry with points lc rgb '#444444' pt 13 ps 2 title 'D_{crit} (runs)'");
+    if (d->nldc && !law_off)
         item_(f, "keyentry with points lc rgb '#444444' pt 10 ps 1.6 title 'D_{crit} (law)'");
     plot_end_(f);
+}
 
-    /* caption */
-    if (has_runs) {
+/* The caption (what is drawn, the D_crit found) and the notes (runs not drawn, widths
+ * without D_crit). */
+static void depth_caption_(Fig *f, const Depth *d) {
+    const PlotRuns *r = d->r;
+    const Law *law = d->law;
+    const FitDcrit *dc = d->dc;
+    int n = d->n;
+    char lbl[160];
+    if (d->has_runs) {
         int nrows = 0;
         for (int k = 0; k < n; k++) nrows += dc[k].nruns;
         CAPTION(f, "Points: %d run%s at %d width%s (%s).", nrows, nrows == 1 ? "" : "s", n,
                 n == 1 ? "" : "s", r->col_loss);
     }
-    if (law) {
-        plot_fmt_count_(T[0], b1, sizeof b1);
+    if (law)
         CAPTION(f, "Lines: the law %s at each width's token count, with N %s.",
                 law_label_(law, lbl, sizeof lbl),
-                from_runs ? "a line in depth through the runs' own parameter counts at that "
-                            "width (the N the law was evaluated at in the parity figure)"
-                          : "counted from D and W under the law's conventions");
-    }
-    if (has_runs) {
-        if (ninterior) {
+                d->from_runs ? "a line in depth through the runs' own parameter counts at that "
+                               "width (the N the law was evaluated at in the parity figure)"
+                             : "counted from D and W under the law's conventions");
+    if (d->has_runs) {
+        if (d->ninterior) {
             CAPTION(f,
                     "Large diamonds: D_crit from the runs (vertex of the parabola in ln D "
                     "through the lowest loss and its neighbours) at %d of %d widths:",
-                    ninterior, n);
+                    d->ninterior, n);
             for (int k = 0; k < n; k++)
                 if (dc[k].kind == FIT_DCRIT_INTERIOR)
-                    CAPTION(f, "W = %g: %.1f;", W[k], dc[k].dcrit);
+                    CAPTION(f, "W = %g: %.1f;", d->W[k], dc[k].dcrit);
             size_t L = strlen(f->res->caption);
             if (L && f->res->caption[L - 1] == ';') f->res->caption[L - 1] = '.';
         } else {
             CAPTION(f, "No width has an interior loss minimum (no U-curve in the runs).");
         }
-        if (ndropped)
+        if (d->ndropped)
             NOTE(f,
                  "%d run%s at other token counts not drawn (one token count per width: the "
                  "one with the most runs)",
-                 ndropped, ndropped == 1 ? "" : "s");
+                 d->ndropped, d->ndropped == 1 ? "" : "s");
         dcrit_notes_(f, dc, n);
     }
-    if (nldc && !law_off) CAPTION(f, "Open triangles: the law's loss minimum over depth.");
-    if (law_off)
+    if (d->nldc && !d->law_off) CAPTION(f, "Open triangles: the law's loss minimum over depth.");
+    if (d->law_off)
         CAPTION(f,
                 "The law's curves lie %s the runs, by %.3g nats on average at the runs' "
                 "depths, and are off this scale (the y range follows the runs; the parity figure "
                 "shows the law's predictions in full).",
-                off > 0 ? "above" : "below", fabs(off));
+                d->off > 0 ? "above" : "below", fabs(d->off));
+}
+
+int fig_depth_(Fig *f) {
+    const PlotRuns *r = f->s->runs;
+    Depth d = {.r = r, .law = f->s->law};
+    d.has_runs = r && r->has_depth && r->has_width && r->has_loss && r->n > 0;
+    int rc = depth_widths_(f, &d);
+    if (rc) goto out;
+    depth_law_minima_(&d);
+    fig_begin_(f);
+    if ((rc = depth_data_(f, &d))) goto out;
+    if (d.has_runs && d.law) depth_law_offset_(&d);
+    depth_script_(f, &d);
+    depth_caption_(f, &d);
     rc = fig_finish_(f);
 out:
-    plot_buf_free_(&pts), plot_buf_free_(&lc), plot_buf_free_(&dcr), plot_buf_free_(&ldc);
-    free(dc), free(W), free(T);
+    free(d.dc), free(d.W), free(d.T);
     return rc;
 }

@@ -13,60 +13,75 @@
 // ----------------------------------------------------------------------------
 // tau: persistence length vs width
 
-int fig_tau_(Fig *f) {
-    const PlotSpec *s = f->s;
-    const PlotRuns *r = s->runs;
-    PlotBuf pb = {0}, fb = {0};
-    char name[2][160], b1[64], b2[64], b3[64];
-    int rc, nw;
-    double *W = NULL, *tau = NULL;
-    FitTauRun *tr = NULL;
+/* What the steps of the figure share. */
+typedef struct {
+    const PlotRuns *r;
+    double *W;             /* (nw) the runs' widths, ascending */
+    int nw;
+    double *tau;           /* (n) τ of each run, NaN when it has none */
+    FitTauRun *tr;         /* (n) the fit behind it */
+    int nt, nfew, nnodecay; /* runs with τ, with fewer than 3 layers, without decay */
+    FitTauWidth tw;         /* τ(W) across runs, when tw_rc is DW_OK */
+    int tw_rc;
+    double lo, hi;          /* the width axis */
+    char name[2][160];      /* data files: runs, fit */
+    int idx[512], np;       /* each width's block in the runs file, or -1; np blocks */
+} Tau;
+
+/* τ of each run (fit_tau_run) and τ(W) across them (fit_tau_width); fails when fewer than two
+ * runs have a τ. */
+static int tau_fit_(Fig *f, Tau *t) {
+    const PlotRuns *r = t->r;
     if (!r || !r->has_grad || !r->has_width)
         return dw_error_set(DW_EINVAL, "tau: %s",
                             !r             ? "needs run records with grad_norms"
                             : !r->has_grad ? "the runs have no grad_norms column"
                                            : "the runs have no width column");
-    W = calloc((size_t)r->n + 1, sizeof *W), tau = calloc((size_t)r->n + 1, sizeof *tau);
-    tr = calloc((size_t)r->n + 1, sizeof *tr);
-    if (!W || !tau || !tr) {
-        rc = dw_error_set(DW_ENOMEM, "out of memory");
-        goto out;
-    }
-    int nt = 0, nfew = 0, nnodecay = 0;
+    double *W, *tau;
+    FitTauRun *tr;
+    W = t->W = calloc((size_t)r->n + 1, sizeof *W);
+    tau = t->tau = calloc((size_t)r->n + 1, sizeof *tau);
+    tr = t->tr = calloc((size_t)r->n + 1, sizeof *tr);
+    if (!W || !tau || !tr) return dw_error_set(DW_ENOMEM, "out of memory");
     for (int i = 0; i < r->n; i++) {
         tau[i] = NAN;
         if (r->ngrad[i] < 3) {
-            nfew += r->ngrad[i] > 0;
+            t->nfew += r->ngrad[i] > 0;
             continue;
         }
         if (fit_tau_run(r->grad[i], r->ngrad[i], &tr[i]) == DW_OK && tr[i].ok)
-            tau[i] = tr[i].tau, nt++;
+            tau[i] = tr[i].tau, t->nt++;
         else
-            nnodecay++;
+            t->nnodecay++;
     }
     dw_error_clear();
-    if (nt < 2) {
-        rc = dw_error_set(DW_EINVAL,
-                          "tau: %d run%s with a persistence length (runs need >= 3 "
-                          "layers of gradient norms that decay toward the input; %d too shallow, "
-                          "%d without decay): a plot of tau vs W needs at least two",
-                          nt, nt == 1 ? "" : "s", nfew, nnodecay);
-        goto out;
-    }
-    FitTauWidth tw = {0};
-    int tw_rc = fit_tau_width(r->width, tau, r->n, &tw);
-    if (tw_rc) NOTE(f, "no fit of tau(W): %s", dw_error_get());
+    if (t->nt < 2)
+        return dw_error_set(DW_EINVAL,
+                            "tau: %d run%s with a persistence length (runs need >= 3 "
+                            "layers of gradient norms that decay toward the input; %d too "
+                            "shallow, %d without decay): a plot of tau vs W needs at least two",
+                            t->nt, t->nt == 1 ? "" : "s", t->nfew, t->nnodecay);
+    t->tw_rc = fit_tau_width(r->width, tau, r->n, &t->tw);
+    if (t->tw_rc) NOTE(f, "no fit of tau(W): %s", dw_error_get());
     dw_error_clear();
-    nw = plot_runs_widths(r, W);
-    double wlo = W[0], whi = W[nw - 1];
+    t->nw = plot_runs_widths(r, W);
+    return DW_OK;
+}
 
-    fig_begin_(f);
+/* Writes the data files: τ per run, and the fits with the paper's slope. */
+static int tau_data_(Fig *f, Tau *t) {
+    const PlotRuns *r = t->r;
+    const double *W = t->W, *tau = t->tau;
+    const FitTauRun *tr = t->tr;
+    const FitTauWidth tw = t->tw;
+    PlotBuf pb = {0}, fb = {0};
+    int rc;
+    double wlo = W[0], whi = W[t->nw - 1];
     plot_buf_printf_(&pb,
                      "# %s_runs.dat — tau per run (least squares of ln grad_norm on "
                      "layer), one block per width\n# columns: width tau tau_se depth source_line\n",
                      f->stem);
-    int idx[512], np = 0;
-    for (int k = 0; k < nw && k < 512; k++) {
+    for (int k = 0; k < t->nw && k < 512; k++) {
         int cnt = 0;
         for (int i = 0; i < r->n; i++)
             if (r->width[i] == W[k] && isfinite(tau[i])) {
@@ -78,15 +93,15 @@ int fig_tau_(Fig *f) {
                 pt_(f, W[k], tau[i] + se), pt_(f, W[k], tau[i] - se);
                 cnt++;
             }
-        idx[k] = -1;
+        t->idx[k] = -1;
         if (cnt) {
             plot_buf_puts_(&pb, "\n\n");
-            idx[k] = np++;
+            t->idx[k] = t->np++;
         }
     }
-    if ((rc = fig_data_(f, "runs", &pb, name[0], sizeof name[0]))) goto out;
-    double lo = wlo / 1.25, hi = whi * 1.25;
-    if (tw_rc == DW_OK) {
+    if ((rc = fig_data_(f, "runs", &pb, t->name[0], sizeof t->name[0]))) goto out;
+    double lo = t->lo = wlo / 1.25, hi = t->hi = whi * 1.25;
+    if (t->tw_rc == DW_OK) {
         /* the paper's slope, drawn through the power fit at the geometric middle width */
         /* shifted down by a quarter so that it does not hide under the fit it resembles */
         double wm = sqrt(wlo * whi), tm = 0.75 * tw.t0 * pow(wm, tw.beta);
@@ -113,9 +128,19 @@ int fig_tau_(Fig *f) {
                 if (tl > 0) pt_(f, w, tl);
             }
         }
-        if ((rc = fig_data_(f, "fit", &fb, name[1], sizeof name[1]))) goto out;
+        rc = fig_data_(f, "fit", &fb, t->name[1], sizeof t->name[1]);
     }
-    for (int k = 0; k < nw && k < 512; k++) style_width_(f, k + 1, W[k]);
+out:
+    plot_buf_free_(&pb), plot_buf_free_(&fb);
+    return rc;
+}
+
+/* The script: line styles, axes, the key where the points are fewest, the plot command. */
+static void tau_script_(Fig *f, const Tau *t) {
+    const FitTauWidth *tw = &t->tw;
+    double lo = t->lo, hi = t->hi;
+    char b1[64];
+    for (int k = 0; k < t->nw && k < 512; k++) style_width_(f, k + 1, t->W[k]);
     gp_(f, "set logscale xy 2\nset format x '%%g'\nset format y '%%g'\n");
     gp_(f, "set xrange [%g:%g]\n", lo, hi);
     gp_(f, "set xlabel 'width W (model dimension, log scale)'\n"
@@ -127,47 +152,64 @@ int fig_tau_(Fig *f) {
     tlo = pow(2, floor(log2(tlo)) - 1), thi = pow(2, ceil(log2(thi)));
     gp_(f, "set yrange [%g:%g]\n", tlo, thi);
     gp_(f, "set key %s Left reverse\n", key_corner_(f, lo, hi, tlo, thi, 1, 1, 0.55, 0.4));
-    for (int k = 0; k < nw && k < 512; k++)
-        if (idx[k] >= 0)
-            item_(f, "'%s' index %d using 1:2:3 with yerrorbars ls %d title 'W = %g'", name[0],
-                  idx[k], k + 1, W[k]);
-    if (tw_rc == DW_OK) {
-        plot_fmt_pm_(tw.beta, tw.beta_se, b1, sizeof b1);
+    for (int k = 0; k < t->nw && k < 512; k++)
+        if (t->idx[k] >= 0)
+            item_(f, "'%s' index %d using 1:2:3 with yerrorbars ls %d title 'W = %g'", t->name[0],
+                  t->idx[k], k + 1, t->W[k]);
+    if (t->tw_rc == DW_OK) {
+        plot_fmt_pm_(tw->beta, tw->beta_se, b1, sizeof b1);
         item_(f,
               "'%s' using 1:2 with lines lc rgb '#222222' lw 2 title 'τ = %.3g·W^{%s}, R^2 %.3f'",
-              name[1], tw.t0, b1, tw.r2_power);
+              t->name[1], tw->t0, b1, tw->r2_power);
         item_(f,
               "'%s' using 1:3 with lines lc rgb '#222222' lw 2 dt 2 title 'τ = %.3g + %.3g·ln W, "
               "R^2 %.3f'",
-              name[1], tw.a, tw.b, tw.r2_log);
+              t->name[1], tw->a, tw->b, tw->r2_log);
         item_(f,
               "'%s' using 1:4 with lines lc rgb '#b2182b' lw 1.5 dt 3 title 'paper slope: τ ∝ "
               "W^{%.2f} (shifted ×0.75 to be seen)'",
-              name[1], PLOT_PAPER_TAU_BETA);
+              t->name[1], PLOT_PAPER_TAU_BETA);
     }
     plot_end_(f);
+}
+
+/* The caption (the fits against the paper's) and the notes (runs left out). */
+static void tau_caption_(Fig *f, const Tau *t) {
+    const FitTauWidth *tw = &t->tw;
+    char b1[64], b2[64], b3[64];
     CAPTION(f,
             "Persistence length τ of each run (points with ±1 SE; τ = 1/slope of ln "
             "gradient norm on layer) against width, log-log, %d runs at %d widths.",
-            nt, np);
-    if (tw_rc == DW_OK) {
-        plot_fmt_pm_(tw.a, tw.a_se, b2, sizeof b2);
-        plot_fmt_pm_(tw.b, tw.b_se, b3, sizeof b3);
+            t->nt, t->np);
+    if (t->tw_rc == DW_OK) {
+        plot_fmt_pm_(tw->beta, tw->beta_se, b1, sizeof b1);
+        plot_fmt_pm_(tw->a, tw->a_se, b2, sizeof b2);
+        plot_fmt_pm_(tw->b, tw->b_se, b3, sizeof b3);
         CAPTION(f,
                 "Solid: τ = t0·W^β with β = %s (R² %.3f on ln τ, %.3f on τ); dashed: τ = a + "
                 "b·ln W with a = %s, b = %s (R² %.3f on τ); dotted red: the paper's slope %.2f, "
                 "drawn 25%% below the fit so that both stay visible (the paper reports R² %.2f for "
                 "the power law vs %.2f for the log form).",
-                b1, tw.r2_power, tw.r2_power_tau, b2, b3, tw.r2_log, PLOT_PAPER_TAU_BETA,
+                b1, tw->r2_power, tw->r2_power_tau, b2, b3, tw->r2_log, PLOT_PAPER_TAU_BETA,
                 PLOT_PAPER_TAU_R2_POWER, PLOT_PAPER_TAU_R2_LOG);
     }
-    if (nfew) NOTE(f, "%d run%s with fewer than 3 layers left out", nfew, nfew == 1 ? "" : "s");
-    if (nnodecay)
-        NOTE(f, "%d run%s without decay toward the input left out", nnodecay,
-             nnodecay == 1 ? "" : "s");
+    if (t->nfew)
+        NOTE(f, "%d run%s with fewer than 3 layers left out", t->nfew, t->nfew == 1 ? "" : "s");
+    if (t->nnodecay)
+        NOTE(f, "%d run%s without decay toward the input left out", t->nnodecay,
+             t->nnodecay == 1 ? "" : "s");
+}
+
+int fig_tau_(Fig *f) {
+    Tau t = {.r = f->s->runs};
+    int rc = tau_fit_(f, &t);
+    if (rc) goto out;
+    fig_begin_(f);
+    if ((rc = tau_data_(f, &t))) goto out;
+    tau_script_(f, &t);
+    tau_caption_(f, &t);
     rc = fig_finish_(f);
 out:
-    plot_buf_free_(&pb), plot_buf_free_(&fb);
-    free(W), free(tau), free(tr);
+    free(t.W), free(t.tau), free(t.tr);
     return rc;
 }
