@@ -519,19 +519,11 @@ static int start_cmp_(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *r) {
-    Problem pr = {.f = f, .d = d, .o = o, .tie_b = -1};
-    int lin[LAW_MAXP], nlin = 0, nl[LAW_MAXP], nnl = 0, rc = DW_OK;
-    static const int gmax = 128;
-    double gv[LAW_MAXP][128];
-    int gn[LAW_MAXP];
-    Start *starts = NULL;
-    gsl_matrix *X = NULL, *cov = NULL;
-    gsl_vector *y = NULL, *c = NULL;
-    gsl_multifit_linear_workspace *ws = NULL;
-
-    memset(r, 0, sizeof *r);
-    r->info.cv_rmse = NAN;
+/* The problem's free parameters (linear and nonlinear), fixed values and the --optimal-at
+ * tie of B to A. */
+static int setup_(Problem *pr, int *lin, int *nlin, int *nl, int *nnl) {
+    const LawForm *f = pr->f;
+    const FitOptions *o = pr->o;
     if (o->anchor_n > 0 || o->anchor_t > 0) {
         int ia = law_form_param_index(f, "A"), ib = law_form_param_index(f, "B");
         int ial = law_form_param_index(f, "alpha"), ide = law_form_param_index(f, "delta");
@@ -542,23 +534,184 @@ int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *
             return dw_error_set(DW_EINVAL, "an optimum anchor needs alpha and delta fixed and "
                                 "B free (B is derived from A)");
         double al = o->value[ial], de = o->value[ide];
-        pr.tie_a = ia;
-        pr.tie_b = ib;
-        pr.tie_k = al / de * exp(-al * log(o->anchor_n) + de * log(o->anchor_t));
+        pr->tie_a = ia;
+        pr->tie_b = ib;
+        pr->tie_k = al / de * exp(-al * log(o->anchor_n) + de * log(o->anchor_t));
     }
+    *nlin = *nnl = 0;
     for (int i = 0; i < f->np; i++) {
-        if (i == pr.tie_b) continue;
+        if (i == pr->tie_b) continue;
         if (o->fixed >> i & 1) {
-            pr.base[i] = o->value[i];
+            pr->base[i] = o->value[i];
             continue;
         }
-        pr.idx[pr.nfree++] = i;
-        if (role_(f, i) == ROLE_NONLINEAR) nl[nnl++] = i;
-        else lin[nlin++] = i;
+        pr->idx[pr->nfree++] = i;
+        if (role_(f, i) == ROLE_NONLINEAR) nl[(*nnl)++] = i;
+        else lin[(*nlin)++] = i;
     }
-    if (d->n < pr.nfree)
-        return dw_error_set(DW_EDATA, "%d rows cannot determine %d free parameters", d->n,
-                            pr.nfree);
+    if (pr->d->n < pr->nfree)
+        return dw_error_set(DW_EDATA, "%d rows cannot determine %d free parameters", pr->d->n,
+                            pr->nfree);
+    return DW_OK;
+}
+
+/* Linear least-squares workspace for the grid's variable projection. */
+typedef struct {
+    gsl_matrix *X, *cov;
+    gsl_vector *y, *c;
+    gsl_multifit_linear_workspace *ws;
+} LinWork;
+
+static void linwork_free_(LinWork *w) {
+    gsl_matrix_free(w->X);
+    gsl_matrix_free(w->cov);
+    gsl_vector_free(w->y);
+    gsl_vector_free(w->c);
+    gsl_multifit_linear_free(w->ws);
+}
+
+/* The starts, sorted best first: the caller's warm start, or a grid over the free nonlinear
+ * parameters with the linear ones solved at each point. *starts is new (caller frees). */
+static int starts_(Problem *pr, const int *lin, int nlin, const int *nl, int nnl,
+                   Start **out, long *ntotal) {
+    const LawForm *f = pr->f;
+    const FitOptions *o = pr->o;
+    const FitData *d = pr->d;
+    static const int gmax = 128;
+    double gv[LAW_MAXP][128];
+    int gn[LAW_MAXP], rc = DW_OK;
+    LinWork w = {0};
+    /* the grid: each free nonlinear parameter gets g values; cap the product */
+    int g = o->grid < 1 ? 1 : o->grid > gmax ? gmax : o->grid;
+    long total = 1;
+    for (int k = 0; k < nnl; k++) total *= (gn[k] = grid_values_(f, nl[k], g, gv[k]));
+    while (total > o->max_starts && g > 2) {
+        g--;
+        total = 1;
+        for (int k = 0; k < nnl; k++) total *= (gn[k] = grid_values_(f, nl[k], g, gv[k]));
+    }
+    if (o->has_start) total = 1;
+    Start *starts = calloc((size_t)total, sizeof *starts);
+    if (nlin) {
+        w.X = gsl_matrix_alloc(d->n, nlin), w.y = gsl_vector_alloc(d->n);
+        w.c = gsl_vector_alloc(nlin), w.cov = gsl_matrix_alloc(nlin, nlin);
+        w.ws = gsl_multifit_linear_alloc(d->n, nlin);
+    }
+    if (!starts || (nlin && (!w.X || !w.y || !w.c || !w.cov || !w.ws))) {
+        free(starts);
+        linwork_free_(&w);
+        return dw_error_set(DW_ENOMEM, "out of memory for %ld fit starts", total);
+    }
+    if (o->has_start) {
+        /* a warm start: the caller's point, no grid */
+        memcpy(starts[0].p, o->start, sizeof starts[0].p);
+        for (int i = 0; i < f->np; i++)
+            if (o->fixed >> i & 1) starts[0].p[i] = o->value[i];
+        if (pr->tie_b >= 0) starts[0].p[pr->tie_b] = pr->tie_k * starts[0].p[pr->tie_a];
+        starts[0].obj = fit_objective(f, starts[0].p, d, o);
+    }
+    for (long s = 0; s < total && !o->has_start; s++) {
+        Start *st = &starts[s];
+        long rem = s;
+        memcpy(st->p, pr->base, sizeof st->p);
+        for (int k = 0; k < nlin; k++) st->p[lin[k]] = 1.0;
+        for (int k = 0; k < nnl; k++) {
+            int gi = (int)(rem % gn[k]);
+            rem /= gn[k];
+            int i = nl[k];
+            st->p[i] = fmin(fmax(gv[k][gi], o->lo[i] + 1e-9), o->hi[i] - 1e-9);
+            if (gn[k] > 1 && (gi == 0 || gi == gn[k] - 1)) st->edge = 1;
+        }
+        st->obj = solve_linear_(pr, st->p, lin, nlin, w.X, w.y, w.c, w.cov, w.ws);
+    }
+    linwork_free_(&w);
+    qsort(starts, (size_t)total, sizeof *starts, start_cmp_);
+    *out = starts;
+    *ntotal = total;
+    return rc;
+}
+
+/* Refines the best starts with the objective's optimiser; the best refinement wins.
+ * zbest receives its unconstrained coordinates. Returns its objective (inf: none). */
+static double refine_(Problem *pr, const Start *starts, long total, double *zbest,
+                      int *best_status, int *best_iters) {
+    const FitOptions *o = pr->o;
+    double best = INFINITY;
+    int nref = o->refine < 0 ? (int)total : o->refine < 1 ? 1 : o->refine;
+    *best_status = GSL_FAILURE;
+    *best_iters = 0;
+    for (int s = 0; s < nref && s < total && isfinite(starts[s].obj); s++) {
+        double z[LAW_MAXP], p[LAW_MAXP], dpdz[LAW_MAXP];
+        int iters = 0, status;
+        for (int k = 0; k < pr->nfree; k++) {
+            int i = pr->idx[k];
+            z[k] = to_z_(starts[s].p[i], o->lo[i], o->hi[i]);
+        }
+        if (o->objective == FIT_HUBER_LOG) {
+            int it2 = 0, s1 = refine_irls_(pr, z, &iters);
+            status = refine_huber_(pr, z, &it2);
+            /* converged if either finished: IRLS stalls exactly at a kink-free optimum and
+             * BFGS2 then reports no progress */
+            if (s1 == GSL_SUCCESS && status != GSL_SUCCESS && status != GSL_EMAXITER)
+                status = GSL_SUCCESS;
+            iters += it2;
+        } else {
+            status = refine_lsq_(pr, z, &iters);
+        }
+        unpack_(pr, z, p, dpdz);
+        double v = fit_objective(pr->f, p, pr->d, o);
+        if (isfinite(v) && v < best) {
+            best = v;
+            memcpy(zbest, z, sizeof(double) * LAW_MAXP);
+            *best_status = status;
+            *best_iters = iters;
+        }
+    }
+    return best;
+}
+
+/* The result at the winning point: bounds hit, covariance, statistics, status text. */
+static void finish_(const Problem *pr, const double *zbest, double best, int best_status,
+                    int best_iters, int best_edge, FitResult *r) {
+    const FitOptions *o = pr->o;
+    double dpdz[LAW_MAXP];
+    unpack_(pr, zbest, r->p, dpdz);
+    r->edge_of_grid = best_edge;
+    for (int k = 0; k < pr->nfree; k++) {
+        int i = pr->idx[k];
+        double tol = 1e-6 * fmax(1.0, fabs(r->p[i]));
+        if ((isfinite(o->lo[i]) && r->p[i] - o->lo[i] < tol) ||
+            (isfinite(o->hi[i]) && o->hi[i] - r->p[i] < tol))
+            r->on_bound |= 1u << i;
+    }
+    covariance_(pr, r->p, r);
+    r->info.objective = best;
+    if (o->objective == FIT_HUBER_LOG)
+        snprintf(r->info.objective_kind, sizeof r->info.objective_kind, "huber-log:%g",
+                 o->huber_delta);
+    else
+        snprintf(r->info.objective_kind, sizeof r->info.objective_kind, "%s",
+                 o->objective == FIT_LSQ ? "lsq" : "lsq-log");
+    fit_stats(pr->f, r->p, pr->d, o->objective, pr->nfree, &r->info);
+    char *s = r->info.status;
+    size_t n = sizeof r->info.status;
+    int len = snprintf(s, n, "%s after %d iterations",
+                       best_status == GSL_SUCCESS    ? "converged"
+                       : best_status == GSL_EMAXITER ? "iteration limit"
+                                                     : gsl_strerror(best_status),
+                       best_iters);
+    if (r->on_bound && len < (int)n) len += snprintf(s + len, n - len, "; on a bound");
+    if (best_edge && len < (int)n) snprintf(s + len, n - len, "; start at the grid edge");
+}
+
+int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *r) {
+    Problem pr = {.f = f, .d = d, .o = o, .tie_b = -1};
+    int lin[LAW_MAXP], nlin = 0, nl[LAW_MAXP], nnl = 0, rc;
+    Start *starts = NULL;
+    long total = 0;
+    memset(r, 0, sizeof *r);
+    r->info.cv_rmse = NAN;
+    if ((rc = setup_(&pr, lin, &nlin, nl, &nnl))) return rc;
     if (pr.nfree == 0) {
         memcpy(r->p, pr.base, sizeof r->p);
         r->info.objective = fit_objective(f, r->p, d, o);
@@ -566,135 +719,19 @@ int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *
         snprintf(r->info.status, sizeof r->info.status, "all parameters fixed");
         return DW_OK;
     }
-
-    /* the grid: each free nonlinear parameter gets g values; cap the product */
-    int g = o->grid < 1 ? 1 : o->grid > gmax ? gmax : o->grid;
-    long total = 1;
-    for (int k = 0; k < nnl; k++) {
-        gn[k] = grid_values_(f, nl[k], g, gv[k]);
-        total *= gn[k];
-    }
-    while (total > o->max_starts && g > 2) {
-        g--;
-        total = 1;
-        for (int k = 0; k < nnl; k++) total *= (gn[k] = grid_values_(f, nl[k], g, gv[k]));
-    }
-    if (o->has_start) total = 1;
-    starts = calloc((size_t)total, sizeof *starts);
-    if (nlin) {
-        X = gsl_matrix_alloc(d->n, nlin);
-        y = gsl_vector_alloc(d->n);
-        c = gsl_vector_alloc(nlin);
-        cov = gsl_matrix_alloc(nlin, nlin);
-        ws = gsl_multifit_linear_alloc(d->n, nlin);
-    }
-    if (!starts || (nlin && (!X || !y || !c || !cov || !ws))) {
-        rc = dw_error_set(DW_ENOMEM, "out of memory for %ld fit starts", total);
-        goto out;
-    }
-    for (long s = 0; s < total && o->has_start; s++) {
-        /* a warm start: the caller's point, no grid */
-        memcpy(starts[0].p, o->start, sizeof starts[0].p);
-        for (int i = 0; i < f->np; i++)
-            if (o->fixed >> i & 1) starts[0].p[i] = o->value[i];
-        if (pr.tie_b >= 0) starts[0].p[pr.tie_b] = pr.tie_k * starts[0].p[pr.tie_a];
-        starts[0].obj = fit_objective(f, starts[0].p, d, o);
-    }
-    for (long s = 0; s < total && !o->has_start; s++) {
-        Start *st = &starts[s];
-        long rem = s;
-        memcpy(st->p, pr.base, sizeof st->p);
-        for (int k = 0; k < nlin; k++) st->p[lin[k]] = 1.0;
-        for (int k = 0; k < nnl; k++) {
-            int gi = (int)(rem % gn[k]);
-            rem /= gn[k];
-            double v = gv[k][gi];
-            int i = nl[k];
-            v = fmin(fmax(v, o->lo[i] + 1e-9), o->hi[i] - 1e-9);
-            st->p[i] = v;
-            if (gn[k] > 1 && (gi == 0 || gi == gn[k] - 1)) st->edge = 1;
-        }
-        st->obj = solve_linear_(&pr, st->p, lin, nlin, X, y, c, cov, ws);
-    }
+    if ((rc = starts_(&pr, lin, nlin, nl, nnl, &starts, &total))) return rc;
     r->nstarts = (int)total;
-    qsort(starts, (size_t)total, sizeof *starts, start_cmp_);
     if (!isfinite(starts[0].obj)) {
-        rc = dw_error_set(DW_ENOCONV, "no start gave a finite objective: the form cannot be "
-                          "evaluated on this data (check for non-positive inputs)");
-        goto out;
+        free(starts);
+        return dw_error_set(DW_ENOCONV, "no start gave a finite objective: the form cannot be "
+                            "evaluated on this data (check for non-positive inputs)");
     }
-
-    /* refine the best starts */
-    double best = INFINITY, zbest[LAW_MAXP] = {0};
-    int best_status = GSL_FAILURE, best_iters = 0;
+    double zbest[LAW_MAXP] = {0};
+    int best_status, best_iters;
+    double best = refine_(&pr, starts, total, zbest, &best_status, &best_iters);
     int best_edge = starts[0].edge; /* the best grid point lies on the grid's edge */
-    int nref = o->refine < 0 ? (int)total : o->refine < 1 ? 1 : o->refine;
-    for (int s = 0; s < nref && s < total && isfinite(starts[s].obj); s++) {
-        double z[LAW_MAXP], p[LAW_MAXP], dpdz[LAW_MAXP];
-        int iters = 0, status;
-        for (int k = 0; k < pr.nfree; k++) {
-            int i = pr.idx[k];
-            z[k] = to_z_(starts[s].p[i], o->lo[i], o->hi[i]);
-        }
-        if (o->objective == FIT_HUBER_LOG) {
-            int it2 = 0, s1 = refine_irls_(&pr, z, &iters);
-            status = refine_huber_(&pr, z, &it2);
-            /* converged if either finished: IRLS stalls exactly at a kink-free optimum and
-             * BFGS2 then reports no progress */
-            if (s1 == GSL_SUCCESS && status != GSL_SUCCESS && status != GSL_EMAXITER)
-                status = GSL_SUCCESS;
-            iters += it2;
-        } else {
-            status = refine_lsq_(&pr, z, &iters);
-        }
-        unpack_(&pr, z, p, dpdz);
-        double v = fit_objective(f, p, d, o);
-        if (isfinite(v) && v < best) {
-            best = v;
-            memcpy(zbest, z, sizeof zbest);
-            best_status = status;
-            best_iters = iters;
-        }
-    }
-    if (!isfinite(best)) {
-        rc = dw_error_set(DW_ENOCONV, "the optimiser failed from every start");
-        goto out;
-    }
-    double dpdz[LAW_MAXP];
-    unpack_(&pr, zbest, r->p, dpdz);
-    r->edge_of_grid = best_edge;
-    for (int k = 0; k < pr.nfree; k++) {
-        int i = pr.idx[k];
-        double tol = 1e-6 * fmax(1.0, fabs(r->p[i]));
-        if ((isfinite(o->lo[i]) && r->p[i] - o->lo[i] < tol) ||
-            (isfinite(o->hi[i]) && o->hi[i] - r->p[i] < tol))
-            r->on_bound |= 1u << i;
-    }
-    covariance_(&pr, r->p, r);
-    r->info.objective = best;
-    snprintf(r->info.objective_kind, sizeof r->info.objective_kind, "%s",
-             o->objective == FIT_LSQ ? "lsq" : o->objective == FIT_LSQ_LOG ? "lsq-log" : "huber-log");
-    if (o->objective == FIT_HUBER_LOG)
-        snprintf(r->info.objective_kind, sizeof r->info.objective_kind, "huber-log:%g",
-                 o->huber_delta);
-    fit_stats(f, r->p, d, o->objective, pr.nfree, &r->info);
-    {
-        char *s = r->info.status;
-        size_t n = sizeof r->info.status;
-        int len = snprintf(s, n, "%s after %d iterations",
-                           best_status == GSL_SUCCESS ? "converged"
-                           : best_status == GSL_EMAXITER ? "iteration limit"
-                                                         : gsl_strerror(best_status),
-                           best_iters);
-        if (r->on_bound && len < (int)n) len += snprintf(s + len, n - len, "; on a bound");
-        if (best_edge && len < (int)n) snprintf(s + len, n - len, "; start at the grid edge");
-    }
-out:
     free(starts);
-    gsl_matrix_free(X);
-    gsl_matrix_free(cov);
-    gsl_vector_free(y);
-    gsl_vector_free(c);
-    gsl_multifit_linear_free(ws);
-    return rc;
+    if (!isfinite(best)) return dw_error_set(DW_ENOCONV, "the optimiser failed from every start");
+    finish_(&pr, zbest, best, best_status, best_iters, best_edge, r);
+    return DW_OK;
 }

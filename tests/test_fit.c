@@ -495,7 +495,7 @@ static void test_errors(void) {
     /* 4 rows, 5 free parameters */
     FitData few = {.n = 4, .x = x, .loss = loss};
     dw_error_clear();
-    CHECK(fit_run(&f, &few, &o, &r) == DW_EINVAL);
+    CHECK(fit_run(&f, &few, &o, &r) == DW_EDATA);
     CHECK(has_(dw_error_get(), "4") && has_(dw_error_get(), "5"));
     fprintf(stderr, "test_fit: too few rows: %s\n", dw_error_get());
     /* with one parameter fixed, 4 rows are enough to run */
