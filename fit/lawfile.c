@@ -227,144 +227,124 @@ static int parse_matrix_(const cJSON *m, const char *origin, const char *field, 
     return DW_OK;
 }
 
-int law_parse(const char *text, const char *origin, Law **out) {
-    int rc = DW_EPARSE;
-    cJSON *root = NULL;
-    Law *law = NULL;
-    const cJSON *item, *v;
-    LawForm form;
-    *out = NULL;
+/* params (exactly the form's names) and fixed (a list of names). */
+static int parse_params_(const cJSON *root, const char *origin, Law *law) {
+    const LawForm *form = &law->form;
+    const cJSON *v, *item = cJSON_GetObjectItemCaseSensitive(root, "params");
+    int rc;
+    if (!cJSON_IsObject(item))
+        return dw_error_set(DW_EPARSE, "%s: field 'params' is missing or not an object", origin);
+    cJSON_ArrayForEach(v, item) {
+        if (law_form_param_index(form, v->string) < 0) {
+            char ftext[96];
+            law_form_text(form, ftext, sizeof ftext);
+            return dw_error_set(DW_EPARSE, "%s: field 'params.%s' is not a parameter of form '%s'",
+                                origin, v->string, ftext);
+        }
+    }
+    for (int i = 0; i < form->np; i++)
+        if ((rc = get_number_(item, form->names[i], origin, "params.", 1, &law->p[i]))) return rc;
+    item = cJSON_GetObjectItemCaseSensitive(root, "fixed");
+    if (!item) return DW_OK;
+    if (!cJSON_IsArray(item))
+        return dw_error_set(DW_EPARSE, "%s: field 'fixed' must be an array of names", origin);
+    cJSON_ArrayForEach(v, item) {
+        int k = cJSON_IsString(v) ? law_form_param_index(form, v->valuestring) : -1;
+        if (k < 0)
+            return dw_error_set(DW_EPARSE, "%s: field 'fixed' names an unknown parameter", origin);
+        law->fixed |= 1u << k;
+    }
+    return DW_OK;
+}
 
-    if (!(root = cJSON_Parse(text))) {
+/* The optional uncertainty: ci and se per name, cov, draws. */
+static int parse_uncertainty_(const cJSON *root, const char *origin, Law *law) {
+    const LawForm *form = &law->form;
+    const cJSON *v, *item = cJSON_GetObjectItemCaseSensitive(root, "ci");
+    int rc;
+    if (item) {
+        if (!cJSON_IsObject(item))
+            return dw_error_set(DW_EPARSE, "%s: field 'ci' must be an object", origin);
+        cJSON_ArrayForEach(v, item) {
+            int k = law_form_param_index(form, v->string);
+            if (k < 0)
+                return dw_error_set(DW_EPARSE, "%s: field 'ci.%s' is not a parameter", origin,
+                                    v->string);
+            if ((rc = parse_pair_(v, origin, "ci", v->string, law->ci[k]))) return rc;
+            law->has_ci[k] = 1;
+        }
+    }
+    if ((item = cJSON_GetObjectItemCaseSensitive(root, "se"))) {
+        if (!cJSON_IsObject(item))
+            return dw_error_set(DW_EPARSE, "%s: field 'se' must be an object", origin);
+        for (int i = 0; i < form->np; i++) {
+            law->se[i] = 0;
+            if ((rc = get_number_(item, form->names[i], origin, "se.", 0, &law->se[i]))) return rc;
+        }
+        law->has_se = 1;
+    }
+    if ((item = cJSON_GetObjectItemCaseSensitive(root, "cov"))) {
+        int nr = 0;
+        if ((rc = parse_matrix_(item, origin, "cov", form->np, form->np, law->cov, &nr))) return rc;
+        if (nr != form->np)
+            return dw_error_set(DW_EPARSE, "%s: field 'cov' must be %d x %d", origin, form->np,
+                                form->np);
+        law->has_cov = 1;
+    }
+    item = cJSON_GetObjectItemCaseSensitive(root, "draws");
+    if (item && !cJSON_IsArray(item))
+        return dw_error_set(DW_EPARSE, "%s: field 'draws' must be an array of parameter vectors",
+                            origin);
+    if (item && cJSON_GetArraySize(item) > 0) {
+        int nd = cJSON_GetArraySize(item);
+        if (!(law->draws = malloc((size_t)nd * form->np * sizeof(double))))
+            return dw_error_set(DW_ENOMEM, "%s: out of memory for draws", origin);
+        if ((rc = parse_matrix_(item, origin, "draws", -1, form->np, law->draws, &law->ndraws)))
+            return rc;
+    }
+    return DW_OK;
+}
+
+/* The JSON document and its form (the rest needs the form). */
+static int parse_root_(const char *text, const char *origin, cJSON **root, LawForm *form) {
+    const cJSON *item;
+    if (!(*root = cJSON_Parse(text))) {
         /* cJSON gives the position of the first bad character */
         const char *at = cJSON_GetErrorPtr();
         int line = 1;
         for (const char *p = text; at && p < at; p++) line += *p == '\n';
-        rc = dw_error_set(DW_EPARSE, "%s:%d: malformed JSON", origin, line);
-        goto out;
+        return dw_error_set(DW_EPARSE, "%s:%d: malformed JSON", origin, line);
     }
-    if (!cJSON_IsObject(root)) {
-        rc = dw_error_set(DW_EPARSE, "%s: a law file must be a JSON object", origin);
-        goto out;
-    }
-    item = cJSON_GetObjectItemCaseSensitive(root, "form");
-    if (!cJSON_IsString(item)) {
-        rc = dw_error_set(DW_EPARSE, "%s: field 'form' is missing or not a string", origin);
-        goto out;
-    }
-    if ((rc = law_form_parse(item->valuestring, &form))) {
-        rc = dw_error_prefix(DW_EPARSE, "%s: field 'form'", origin);
-        goto out;
-    }
+    if (!cJSON_IsObject(*root))
+        return dw_error_set(DW_EPARSE, "%s: a law file must be a JSON object", origin);
+    item = cJSON_GetObjectItemCaseSensitive(*root, "form");
+    if (!cJSON_IsString(item))
+        return dw_error_set(DW_EPARSE, "%s: field 'form' is missing or not a string", origin);
+    if (law_form_parse(item->valuestring, form))
+        return dw_error_prefix(DW_EPARSE, "%s: field 'form'", origin);
+    return DW_OK;
+}
+
+int law_parse(const char *text, const char *origin, Law **out) {
+    int rc;
+    cJSON *root = NULL;
+    Law *law = NULL;
+    const cJSON *item;
+    LawForm form;
+    *out = NULL;
+    if ((rc = parse_root_(text, origin, &root, &form))) goto out;
     if (!(law = law_alloc(&form))) {
         rc = dw_error_set(DW_ENOMEM, "%s: out of memory", origin);
         goto out;
     }
-    rc = DW_EPARSE;
-    if ((rc = get_string_(root, "name", origin, "", law->name, sizeof law->name))) goto out;
-    if ((rc = get_string_(root, "description", origin, "", law->description,
-                          sizeof law->description)))
+    if ((rc = get_string_(root, "name", origin, "", law->name, sizeof law->name)) ||
+        (rc = get_string_(root, "description", origin, "", law->description,
+                          sizeof law->description)) ||
+        (rc = parse_params_(root, origin, law)) || (rc = parse_uncertainty_(root, origin, law)) ||
+        (rc = parse_conventions_(cJSON_GetObjectItemCaseSensitive(root, "conventions"), origin,
+                                 &law->conv)) ||
+        (rc = parse_fit_info_(cJSON_GetObjectItemCaseSensitive(root, "fit"), origin, &law->fit)))
         goto out;
-
-    /* params: exactly the form's names */
-    item = cJSON_GetObjectItemCaseSensitive(root, "params");
-    if (!cJSON_IsObject(item)) {
-        rc = dw_error_set(DW_EPARSE, "%s: field 'params' is missing or not an object", origin);
-        goto out;
-    }
-    cJSON_ArrayForEach(v, item) {
-        if (law_form_param_index(&form, v->string) < 0) {
-            char ftext[96];
-            law_form_text(&form, ftext, sizeof ftext);
-            rc = dw_error_set(DW_EPARSE, "%s: field 'params.%s' is not a parameter of form '%s'",
-                              origin, v->string, ftext);
-            goto out;
-        }
-    }
-    for (int i = 0; i < form.np; i++)
-        if ((rc = get_number_(item, form.names[i], origin, "params.", 1, &law->p[i]))) goto out;
-
-    /* fixed: list of names */
-    item = cJSON_GetObjectItemCaseSensitive(root, "fixed");
-    if (item) {
-        if (!cJSON_IsArray(item)) {
-            rc = dw_error_set(DW_EPARSE, "%s: field 'fixed' must be an array of names", origin);
-            goto out;
-        }
-        cJSON_ArrayForEach(v, item) {
-            int k = cJSON_IsString(v) ? law_form_param_index(&form, v->valuestring) : -1;
-            if (k < 0) {
-                rc = dw_error_set(DW_EPARSE, "%s: field 'fixed' names an unknown parameter",
-                                  origin);
-                goto out;
-            }
-            law->fixed |= 1u << k;
-        }
-    }
-
-    /* ci and se: optional, per name */
-    item = cJSON_GetObjectItemCaseSensitive(root, "ci");
-    if (item) {
-        if (!cJSON_IsObject(item)) {
-            rc = dw_error_set(DW_EPARSE, "%s: field 'ci' must be an object", origin);
-            goto out;
-        }
-        cJSON_ArrayForEach(v, item) {
-            int k = law_form_param_index(&form, v->string);
-            if (k < 0) {
-                rc = dw_error_set(DW_EPARSE, "%s: field 'ci.%s' is not a parameter", origin,
-                                  v->string);
-                goto out;
-            }
-            if ((rc = parse_pair_(v, origin, "ci", v->string, law->ci[k]))) goto out;
-            law->has_ci[k] = 1;
-        }
-    }
-    item = cJSON_GetObjectItemCaseSensitive(root, "se");
-    if (item) {
-        if (!cJSON_IsObject(item)) {
-            rc = dw_error_set(DW_EPARSE, "%s: field 'se' must be an object", origin);
-            goto out;
-        }
-        for (int i = 0; i < form.np; i++) {
-            law->se[i] = 0;
-            if ((rc = get_number_(item, form.names[i], origin, "se.", 0, &law->se[i]))) goto out;
-        }
-        law->has_se = 1;
-    }
-    item = cJSON_GetObjectItemCaseSensitive(root, "cov");
-    if (item) {
-        int nr = 0;
-        if ((rc = parse_matrix_(item, origin, "cov", form.np, form.np, law->cov, &nr))) goto out;
-        if (nr != form.np) {
-            rc = dw_error_set(DW_EPARSE, "%s: field 'cov' must be %d x %d", origin, form.np,
-                              form.np);
-            goto out;
-        }
-        law->has_cov = 1;
-    }
-    item = cJSON_GetObjectItemCaseSensitive(root, "draws");
-    if (item && !cJSON_IsArray(item)) {
-        rc = dw_error_set(DW_EPARSE, "%s: field 'draws' must be an array of parameter vectors",
-                          origin);
-        goto out;
-    }
-    if (item && cJSON_GetArraySize(item) > 0) {
-        int nd = cJSON_GetArraySize(item);
-        if (!(law->draws = malloc((size_t)nd * form.np * sizeof(double)))) {
-            rc = dw_error_set(DW_ENOMEM, "%s: out of memory for draws", origin);
-            goto out;
-        }
-        if ((rc = parse_matrix_(item, origin, "draws", -1, form.np, law->draws, &law->ndraws)))
-            goto out;
-    }
-
-    if ((rc = parse_conventions_(cJSON_GetObjectItemCaseSensitive(root, "conventions"), origin,
-                                 &law->conv)))
-        goto out;
-    if ((rc = parse_fit_info_(cJSON_GetObjectItemCaseSensitive(root, "fit"), origin, &law->fit)))
-        goto out;
-
     item = cJSON_GetObjectItemCaseSensitive(root, "provenance");
     if (item) {
         if (!cJSON_IsObject(item)) {
@@ -376,7 +356,6 @@ int law_parse(const char *text, const char *origin, Law **out) {
             goto out;
         }
     }
-
     rc = DW_OK;
     *out = law;
     law = NULL;
