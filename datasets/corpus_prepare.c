@@ -230,14 +230,22 @@ static int dir_state_(const char *p) { /* -1 absent, 0 empty dir, 1 non-empty di
     return any;
 }
 
+/* The state of one ds_data_prepare call; its steps below fill it in order. */
 typedef struct {
     const DsPrepareOptions *o;
     Enc_ enc;
-    Sink_ sink[2];
+    Sink_ sink[2];          /* train, val */
     Progress_ pr;
-    double nats;      /* synthetic sources: −ln P of all generated text */
+    Src_ *src;              /* (o->nsources) */
+    cJSON *jsrc;            /* the manifest's "sources", until the manifest takes it */
+    double split_nats[2];   /* synthetic sources: −ln P of the text of each split */
     int all_synthetic;
+    char out[PATH_N];       /* out_dir without trailing slashes */
+    char tmp[PATH_N];       /* out.tmp.<pid>: everything is built here */
+    int made_tmp;
 } Prep_;
+
+static const char *const splits_[2] = {"train", "val"};
 
 static int prep_file_(Prep_ *P, const Src_ *s, cJSON *js) {
     const DsPrepareOptions *o = P->o;
@@ -295,14 +303,13 @@ static int prep_synth_(Prep_ *P, const Src_ *s, cJSON *js, double split_nats[2])
     if (rc != DW_OK) return dw_error_prefix(rc, "%s", s->arg);
     size_t nval = (size_t)llround((double)o->synth_bytes * o->val_frac);
     size_t want[2] = {o->synth_bytes - nval, nval};
-    static const char *const splits[2] = {"train", "val"};
     unsigned char *buf = malloc(CHUNK_BYTES);
     if (!buf) return dw_error_set(DW_ENOMEM, "out of memory");
     double expected = NAN;
     for (int k = 0; k < 2 && rc == DW_OK; k++) {
         if (want[k] == 0) continue;
         DsSynthConfig ck = c;
-        ck.stream = ds_loader_synth_stream(c.stream, splits[k]);
+        ck.stream = ds_loader_synth_stream(c.stream, splits_[k]);
         DsSynth *g = ds_synth_alloc(&ck);
         if (!g) {
             rc = dw_error_prefix(DW_EINVAL, "%s", s->arg);
@@ -337,13 +344,10 @@ static void strip_slashes_(char *p) {
     while (n > 1 && p[n - 1] == '/') p[--n] = '\0';
 }
 
-int ds_data_prepare(const DsPrepareOptions *o, DsPrepareResult *r) {
-    Prep_ P;
-    memset(&P, 0, sizeof P);
-    memset(r, 0, sizeof *r);
-    r->floor = NAN;
-    P.o = o;
-    const char *tname = o->tokenizer ? o->tokenizer : "byte";
+/* Step 1: the options, and out_dir (without trailing slashes) as P->out, which must be
+ * absent or an empty directory unless force. */
+static int prep_check_(Prep_ *P) {
+    const DsPrepareOptions *o = P->o;
     if (o->nsources < 1) return dw_error_set(DW_EINVAL, "no sources (--corpus NAME|FILE...)");
     if (!(o->val_frac >= 0 && o->val_frac < 1))
         return dw_error_set(DW_EINVAL, "val fraction must be in [0, 1) (got %g)", o->val_frac);
@@ -353,180 +357,214 @@ int ds_data_prepare(const DsPrepareOptions *o, DsPrepareResult *r) {
     if (!o->out_dir || !*o->out_dir) return dw_error_set(DW_EINVAL, "no output directory");
     if (strlen(o->out_dir) > DATA_DIR_MAX || (o->data_dir && strlen(o->data_dir) > DATA_DIR_MAX))
         return dw_error_set(DW_EINVAL, "path longer than %d bytes", DATA_DIR_MAX);
-    char out[PATH_N], tmp[PATH_N], old[PATH_N];
-    ds_bfmt_(out, sizeof out, "%s", o->out_dir);
-    strip_slashes_(out);
-    int st = dir_state_(out);
-    if (st == 2) return dw_error_set(DW_EINVAL, "%s exists and is not a directory", out);
+    ds_bfmt_(P->out, sizeof P->out, "%s", o->out_dir);
+    strip_slashes_(P->out);
+    int st = dir_state_(P->out);
+    if (st == 2) return dw_error_set(DW_EINVAL, "%s exists and is not a directory", P->out);
     if (st == 1 && !o->force)
-        return dw_error_set(DW_EINVAL, "%s exists and is not empty (--force replaces it)", out);
+        return dw_error_set(DW_EINVAL, "%s exists and is not empty (--force replaces it)",
+                            P->out);
+    return DW_OK;
+}
 
-    Src_ *src = calloc((size_t)o->nsources, sizeof *src);
-    cJSON *man = cJSON_CreateObject(), *jsrc = NULL;
-    int rc = DW_OK, made_tmp = 0;
-    if (!src || !man) {
-        rc = dw_error_set(DW_ENOMEM, "out of memory");
-        goto out;
-    }
-    P.all_synthetic = 1;
-    for (int i = 0; i < o->nsources && rc == DW_OK; i++) {
-        rc = resolve_source_(o->sources[i], o->data_dir ? o->data_dir : ".", &src[i]);
-        if (rc == DW_OK && src[i].synthetic && o->synth_bytes == 0)
+/* Step 2: every source resolved into P->src; the bytes to read, for the progress line. */
+static int prep_resolve_(Prep_ *P) {
+    const DsPrepareOptions *o = P->o;
+    if (!(P->src = calloc((size_t)o->nsources, sizeof *P->src)))
+        return dw_error_set(DW_ENOMEM, "out of memory");
+    P->all_synthetic = 1;
+    for (int i = 0; i < o->nsources; i++) {
+        Src_ *s = &P->src[i];
+        int rc = resolve_source_(o->sources[i], o->data_dir ? o->data_dir : ".", s);
+        if (rc == DW_OK && s->synthetic && o->synth_bytes == 0)
             rc = dw_error_set(DW_EINVAL, "%s needs a length (--tokens N)", o->sources[i]);
-        if (rc != DW_OK) goto out;
-        P.all_synthetic &= src[i].synthetic;
-        if (src[i].synthetic) P.pr.bytes_all += o->synth_bytes;
+        if (rc != DW_OK) return rc;
+        P->all_synthetic &= s->synthetic;
+        if (s->synthetic) P->pr.bytes_all += o->synth_bytes;
         else {
             struct stat sb;
-            if (stat(src[i].path, &sb) == 0) P.pr.bytes_all += (size_t)sb.st_size;
+            if (stat(s->path, &sb) == 0) P->pr.bytes_all += (size_t)sb.st_size;
         }
     }
-    /* the tokenizer */
-    char ranks[PATH_N] = "";
-    P.enc.bpe = !strcmp(tname, "gpt2");
-    if (P.enc.bpe) {
-        if (o->rank_file) ds_bfmt_(ranks, sizeof ranks, "%s", o->rank_file);
-        else if (!ds_data_gpt2_ranks(o->data_dir ? o->data_dir : ".", ranks, sizeof ranks)) {
-            rc = dw_error_set(DW_EPARSE, "the GPT-2 rank file is not in %s (run: dwplan data "
-                                         "fetch gpt2-bpe%s%s)",
-                              ranks, o->data_dir ? " --data-dir " : "",
-                              o->data_dir ? o->data_dir : "");
-            goto out;
-        }
-    }
-    if ((rc = ds_tok_open(tname, P.enc.bpe ? ranks : NULL, &P.enc.tok)) != DW_OK) goto out;
-    r->vocab = ds_tok_vocab(P.enc.tok);
+    return DW_OK;
+}
 
-    /* the output, built beside its final place */
-    char parent[PATH_N];
-    ds_bfmt_(parent, sizeof parent, "%s", out);
+/* Step 3: the tokenizer; gpt2 reads o->rank_file, else the data directory's rank file. */
+static int prep_tokenizer_(Prep_ *P) {
+    const DsPrepareOptions *o = P->o;
+    const char *tname = o->tokenizer ? o->tokenizer : "byte";
+    char ranks[PATH_N] = "";
+    P->enc.bpe = !strcmp(tname, "gpt2");
+    if (P->enc.bpe) {
+        if (o->rank_file) ds_bfmt_(ranks, sizeof ranks, "%s", o->rank_file);
+        else if (!ds_data_gpt2_ranks(o->data_dir ? o->data_dir : ".", ranks, sizeof ranks))
+            return dw_error_set(DW_EPARSE, "the GPT-2 rank file is not in %s (run: dwplan data "
+                                           "fetch gpt2-bpe%s%s)",
+                                ranks, o->data_dir ? " --data-dir " : "",
+                                o->data_dir ? o->data_dir : "");
+    }
+    return ds_tok_open(tname, P->enc.bpe ? ranks : NULL, &P->enc.tok);
+}
+
+/* Step 4: the output, built beside its final place: out's parent made when missing, what
+ * interrupted runs left there removed, P->tmp created, and one sink per split into it. */
+static int prep_open_output_(Prep_ *P) {
+    char parent[PATH_N], pdir[PATH_N], pre[PATH_N];
+    ds_bfmt_(parent, sizeof parent, "%s", P->out);
     char *slash = strrchr(parent, '/');
     if (slash && slash != parent) {
         *slash = '\0';
-        if ((rc = ds_mkdir_p_(parent)) != DW_OK) goto out;
+        int rc = ds_mkdir_p_(parent);
+        if (rc != DW_OK) return rc;
     }
-    {
-        char pdir[PATH_N], pre[PATH_N];
-        ds_bfmt_(pdir, sizeof pdir, "%s", slash ? (slash == parent ? "/" : parent) : ".");
-        ds_bfmt_(pre, sizeof pre, "%s.tmp.", ds_base_name_(out));
-        ds_clean_stale_(pdir, pre);
-        ds_bfmt_(pre, sizeof pre, "%s.old.", ds_base_name_(out));
-        ds_clean_stale_(pdir, pre);
-    }
-    ds_bfmt_(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
-    ds_rm_tree_(tmp);
-    if (mkdir(tmp, 0755) != 0) {
-        rc = dw_error_set(DW_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-        goto out;
-    }
-    made_tmp = 1;
-    const char *name = ds_base_name_(out);
-    static const char *const splits[2] = {"train", "val"};
+    ds_bfmt_(pdir, sizeof pdir, "%s", slash ? (slash == parent ? "/" : parent) : ".");
+    ds_bfmt_(pre, sizeof pre, "%s.tmp.", ds_base_name_(P->out));
+    ds_clean_stale_(pdir, pre);
+    ds_bfmt_(pre, sizeof pre, "%s.old.", ds_base_name_(P->out));
+    ds_clean_stale_(pdir, pre);
+    ds_bfmt_(P->tmp, sizeof P->tmp, "%s.tmp.%ld", P->out, (long)getpid());
+    ds_rm_tree_(P->tmp);
+    if (mkdir(P->tmp, 0755) != 0)
+        return dw_error_set(DW_EIO, "%s: cannot create: %s", P->tmp, strerror(errno));
+    P->made_tmp = 1;
+    const char *name = ds_base_name_(P->out);
     for (int k = 0; k < 2; k++) {
-        P.sink[k] = (Sink_){.dir = tmp, .name = *name ? name : "data", .split = splits[k],
-                            .shard_tokens = o->shard_tokens, .files = cJSON_CreateArray()};
-        if (!P.sink[k].files) {
-            rc = dw_error_set(DW_ENOMEM, "out of memory");
-            goto out;
-        }
+        P->sink[k] = (Sink_){.dir = P->tmp, .name = *name ? name : "data", .split = splits_[k],
+                             .shard_tokens = P->o->shard_tokens, .files = cJSON_CreateArray()};
+        if (!P->sink[k].files) return dw_error_set(DW_ENOMEM, "out of memory");
     }
-    P.pr.log = o->log;
-    P.pr.on = o->progress;
-    P.pr.t0 = P.pr.last = dw_now_s();
-    double split_nats[2] = {0, 0};
-    if (!(jsrc = cJSON_CreateArray())) {
-        rc = dw_error_set(DW_ENOMEM, "out of memory");
-        goto out;
-    }
+    return DW_OK;
+}
+
+/* Step 5: every source tokenised into the sinks, each with its entry in P->jsrc, then the
+ * last partial shard of each split. */
+static int prep_sources_(Prep_ *P) {
+    const DsPrepareOptions *o = P->o;
+    if (!(P->jsrc = cJSON_CreateArray())) return dw_error_set(DW_ENOMEM, "out of memory");
+    int rc = DW_OK;
     for (int i = 0; i < o->nsources && rc == DW_OK; i++) {
+        const Src_ *s = &P->src[i];
         cJSON *js = cJSON_CreateObject();
-        cJSON_AddItemToArray(jsrc, js);
-        cJSON_AddStringToObject(js, "name", src[i].corpus ? src[i].corpus->name : src[i].arg);
-        if (!src[i].synthetic) cJSON_AddStringToObject(js, "path", src[i].path);
-        size_t t0[2] = {P.sink[0].total, P.sink[1].total};
-        rc = src[i].synthetic ? prep_synth_(&P, &src[i], js, split_nats)
-                              : prep_file_(&P, &src[i], js);
-        cJSON_AddNumberToObject(js, "train_tokens", (double)(P.sink[0].total - t0[0]));
-        cJSON_AddNumberToObject(js, "val_tokens", (double)(P.sink[1].total - t0[1]));
+        cJSON_AddItemToArray(P->jsrc, js);
+        cJSON_AddStringToObject(js, "name", s->corpus ? s->corpus->name : s->arg);
+        if (!s->synthetic) cJSON_AddStringToObject(js, "path", s->path);
+        size_t t0[2] = {P->sink[0].total, P->sink[1].total};
+        rc = s->synthetic ? prep_synth_(P, s, js, P->split_nats) : prep_file_(P, s, js);
+        cJSON_AddNumberToObject(js, "train_tokens", (double)(P->sink[0].total - t0[0]));
+        cJSON_AddNumberToObject(js, "val_tokens", (double)(P->sink[1].total - t0[1]));
     }
     for (int k = 0; k < 2 && rc == DW_OK; k++)
-        if (P.sink[k].n > 0) rc = sink_flush_(&P.sink[k]);
-    if (rc != DW_OK) goto out;
-    progress_(&P.pr, 1);
-    if (P.sink[1].total == 0 && o->val_frac > 0 && o->log)
-        fprintf(o->log, "dwplan data prepare: warning: the val split is empty (the sources are "
-                        "too short for --val-frac %g)\n", o->val_frac);
+        if (P->sink[k].n > 0) rc = sink_flush_(&P->sink[k]);
+    return rc;
+}
 
-    /* the manifest */
+/* Step 6: P->tmp/manifest.json (it takes P->jsrc and the sinks' file lists); the counts and
+ * the floor into r. */
+static int prep_manifest_(Prep_ *P, DsPrepareResult *r) {
+    const DsPrepareOptions *o = P->o;
+    cJSON *man = cJSON_CreateObject();
+    if (!man) return dw_error_set(DW_ENOMEM, "out of memory");
     char date[32];
     dw_utc_now(date);
-    size_t total = P.sink[0].total + P.sink[1].total;
-    cJSON_AddStringToObject(man, "name", P.sink[0].name);
+    size_t total = P->sink[0].total + P->sink[1].total;
+    cJSON_AddStringToObject(man, "name", P->sink[0].name);
     cJSON_AddStringToObject(man, "format", "llm.c token shards: 256 x int32 header (magic "
                                            "20240520, version 1, token count), uint16 tokens");
-    cJSON_AddStringToObject(man, "tokenizer", ds_tok_name(P.enc.tok));
+    cJSON_AddStringToObject(man, "tokenizer", ds_tok_name(P->enc.tok));
     cJSON_AddNumberToObject(man, "vocab", r->vocab);
     cJSON_AddNumberToObject(man, "tokens", (double)total);
     cJSON_AddNumberToObject(man, "val_frac", o->val_frac);
     cJSON_AddStringToObject(man, "split_rule",
-                            P.all_synthetic ? "synthetic: independent streams of one language "
-                                              "(train stream 2s, val stream 2s+1)"
-                                            : "per source: the last val_frac of its bytes, from "
-                                              "the next line start, is val");
+                            P->all_synthetic ? "synthetic: independent streams of one language "
+                                               "(train stream 2s, val stream 2s+1)"
+                                             : "per source: the last val_frac of its bytes, from "
+                                               "the next line start, is val");
     cJSON_AddNumberToObject(man, "shard_tokens", (double)o->shard_tokens);
-    if (P.all_synthetic && total > 0) {
-        r->floor = (split_nats[0] + split_nats[1]) / (double)total;
+    if (P->all_synthetic && total > 0) {
+        r->floor = (P->split_nats[0] + P->split_nats[1]) / (double)total;
         cJSON_AddNumberToObject(man, "floor_nats_per_token", r->floor);
     }
     cJSON *js = cJSON_AddObjectToObject(man, "splits");
     for (int k = 0; k < 2; k++) {
-        cJSON *s = cJSON_AddObjectToObject(js, splits[k]);
-        cJSON_AddNumberToObject(s, "tokens", (double)P.sink[k].total);
-        cJSON_AddItemToObject(s, "shards", P.sink[k].files);
-        P.sink[k].files = NULL;
-        if (P.all_synthetic && P.sink[k].total > 0)
+        cJSON *s = cJSON_AddObjectToObject(js, splits_[k]);
+        cJSON_AddNumberToObject(s, "tokens", (double)P->sink[k].total);
+        cJSON_AddItemToObject(s, "shards", P->sink[k].files);
+        P->sink[k].files = NULL;
+        if (P->all_synthetic && P->sink[k].total > 0)
             cJSON_AddNumberToObject(s, "floor_nats_per_token",
-                                    split_nats[k] / (double)P.sink[k].total);
-        r->tokens[k] = P.sink[k].total;
-        r->shards[k] = P.sink[k].index;
+                                    P->split_nats[k] / (double)P->sink[k].total);
+        r->tokens[k] = P->sink[k].total;
+        r->shards[k] = P->sink[k].index;
     }
-    cJSON_AddItemToObject(man, "sources", jsrc);
-    jsrc = NULL;
+    cJSON_AddItemToObject(man, "sources", P->jsrc);
+    P->jsrc = NULL;
     cJSON_AddStringToObject(man, "date", date);
     cJSON_AddStringToObject(man, "dwplan_version", DWPLAN_VERSION);
     char *text = cJSON_Print(man), mpath[PATH_N];
-    if (!text) {
-        rc = dw_error_set(DW_ENOMEM, "out of memory");
-        goto out;
-    }
+    cJSON_Delete(man);
+    if (!text) return dw_error_set(DW_ENOMEM, "out of memory");
     size_t tl = strlen(text);
-    text[tl] = '\n';
-    ds_bfmt_(mpath, sizeof mpath, "%s/manifest.json", tmp);
-    rc = dw_write_file_atomic(mpath, text, tl + 1);
+    text[tl] = '\n'; /* in place of the NUL: the file ends with a newline */
+    ds_bfmt_(mpath, sizeof mpath, "%s/manifest.json", P->tmp);
+    int rc = dw_write_file_atomic(mpath, text, tl + 1);
     free(text);
-    if (rc != DW_OK) goto out;
+    return rc;
+}
 
-    /* into place */
-    ds_bfmt_(old, sizeof old, "%s.old.%ld", out, (long)getpid());
-    st = dir_state_(out);
-    if (st == 0 && rmdir(out) != 0) st = 1;
-    if (st == 1 && (!o->force || rename(out, old) != 0)) {
-        rc = dw_error_set(DW_EIO, "%s: cannot replace: %s", out,
-                          o->force ? strerror(errno) : "it appeared while preparing");
-        goto out;
+/* Step 7: P->tmp renamed to P->out; an earlier output (force) moves aside first and goes
+ * once the new one is in. */
+static int prep_into_place_(Prep_ *P) {
+    char old[PATH_N];
+    ds_bfmt_(old, sizeof old, "%s.old.%ld", P->out, (long)getpid());
+    int st = dir_state_(P->out);
+    if (st == 0 && rmdir(P->out) != 0) st = 1;
+    if (st == 1 && (!P->o->force || rename(P->out, old) != 0))
+        return dw_error_set(DW_EIO, "%s: cannot replace: %s", P->out,
+                            P->o->force ? strerror(errno) : "it appeared while preparing");
+    if (rename(P->tmp, P->out) != 0) {
+        int rc = dw_error_set(DW_EIO, "%s: cannot rename into place: %s", P->out,
+                              strerror(errno));
+        if (st == 1) rename(old, P->out);
+        return rc;
     }
-    if (rename(tmp, out) != 0) {
-        rc = dw_error_set(DW_EIO, "%s: cannot rename into place: %s", out, strerror(errno));
-        if (st == 1) rename(old, out);
-        goto out;
-    }
-    made_tmp = 0;
+    P->made_tmp = 0;
     if (st == 1) ds_rm_tree_(old);
-    r->bytes = P.pr.bytes_done;
-    r->seconds = dw_now_s() - P.pr.t0;
-out:
+    return DW_OK;
+}
+
+int ds_data_prepare(const DsPrepareOptions *o, DsPrepareResult *r) {
+    Prep_ P;
+    memset(&P, 0, sizeof P);
+    memset(r, 0, sizeof *r);
+    r->floor = NAN;
+    P.o = o;
+    int rc = prep_check_(&P);
+    if (rc == DW_OK) rc = prep_resolve_(&P);
+    if (rc == DW_OK) rc = prep_tokenizer_(&P);
+    if (rc == DW_OK) {
+        r->vocab = ds_tok_vocab(P.enc.tok);
+        rc = prep_open_output_(&P);
+    }
+    if (rc == DW_OK) {
+        P.pr.log = o->log;
+        P.pr.on = o->progress;
+        P.pr.t0 = P.pr.last = dw_now_s();
+        rc = prep_sources_(&P);
+    }
+    if (rc == DW_OK) {
+        progress_(&P.pr, 1);
+        if (P.sink[1].total == 0 && o->val_frac > 0 && o->log)
+            fprintf(o->log, "dwplan data prepare: warning: the val split is empty (the sources "
+                            "are too short for --val-frac %g)\n", o->val_frac);
+        rc = prep_manifest_(&P, r);
+    }
+    if (rc == DW_OK) rc = prep_into_place_(&P);
+    if (rc == DW_OK) {
+        r->bytes = P.pr.bytes_done;
+        r->seconds = dw_now_s() - P.pr.t0;
+    }
     if (P.pr.printed && P.pr.log) fputc('\n', P.pr.log); /* before the caller's message */
-    if (made_tmp) ds_rm_tree_(tmp);
+    if (P.made_tmp) ds_rm_tree_(P.tmp);
     for (int k = 0; k < 2; k++) {
         free(P.sink[k].buf);
         cJSON_Delete(P.sink[k].files);
@@ -534,9 +572,8 @@ out:
     ds_ids_free(&P.enc.ids);
     ds_buf_free(&P.enc.carry);
     ds_tok_free(P.enc.tok);
-    cJSON_Delete(jsrc);
-    cJSON_Delete(man);
-    free(src);
+    cJSON_Delete(P.jsrc);
+    free(P.src);
     return rc;
 }
 
