@@ -32,9 +32,9 @@
 /* Which runs a figure needs: plot_make says "no runs to plot" for an empty table when the
  * figure cannot be drawn without them. */
 typedef enum {
-    FIG_RUNS_NONE,     /* drawn from the law alone (frontier, isoflop) */
-    FIG_RUNS_ALWAYS,   /* drawn from the runs (gradients, tau, parity) */
-    FIG_RUNS_OR_LAW,   /* runs, or the law when there are none (depth, dcrit) */
+    FIG_RUNS_NONE,   /* drawn from the law alone (frontier, isoflop) */
+    FIG_RUNS_ALWAYS, /* drawn from the runs (gradients, tau, parity) */
+    FIG_RUNS_OR_LAW, /* runs, or the law when there are none (depth, dcrit) */
 } FigRuns;
 
 typedef struct {
@@ -46,8 +46,7 @@ typedef struct {
 } FigKind;
 
 static const FigKind kinds_[] = {
-    [PLOT_DEPTH] = {"depth", "Loss vs depth at each width", 900, 600, FIG_RUNS_OR_LAW,
-                    fig_depth_},
+    [PLOT_DEPTH] = {"depth", "Loss vs depth at each width", 900, 600, FIG_RUNS_OR_LAW, fig_depth_},
     [PLOT_GRADIENTS] = {"gradients", "Per-layer gradient norms", 900, 600, FIG_RUNS_ALWAYS,
                         fig_gradients_},
     [PLOT_TAU] = {"tau", "Gradient persistence length vs width", 800, 600, FIG_RUNS_ALWAYS,
@@ -60,22 +59,28 @@ static const FigKind kinds_[] = {
                       fig_isoflop_},
     [PLOT_DCRIT] = {"dcrit", "Critical depth vs width", 1050, 600, FIG_RUNS_OR_LAW, fig_dcrit_},
 };
-_Static_assert(sizeof kinds_ / sizeof kinds_[0] == PLOT_NKINDS,
-               "one row of kinds_ per PlotKind");
+_Static_assert(sizeof kinds_ / sizeof kinds_[0] == PLOT_NKINDS, "one row of kinds_ per PlotKind");
+
+/* The row of kind k (0 <= k < PLOT_NKINDS). A kind inserted in the enum without a row leaves
+ * a zero row, which the static assertion above cannot see: a programmer error. */
+static const FigKind *kind_(int k) {
+    DW_ASSERT(kinds_[k].name && kinds_[k].title && kinds_[k].draw);
+    return &kinds_[k];
+}
 
 const char *plot_kind_name(PlotKind k) {
-    return k >= 0 && k < PLOT_NKINDS ? kinds_[k].name : "unknown";
+    return k >= 0 && k < PLOT_NKINDS ? kind_(k)->name : "unknown";
 }
 
 int plot_kind_parse(const char *name, PlotKind *k) {
     char list[256] = "";
     for (int i = 0; i < PLOT_NKINDS; i++) {
-        if (!strcmp(name, kinds_[i].name)) {
+        if (!strcmp(name, kind_(i)->name)) {
             *k = (PlotKind)i;
             return DW_OK;
         }
         size_t L = strlen(list);
-        snprintf(list + L, sizeof list - L, "%s%s", i ? ", " : "", kinds_[i].name);
+        snprintf(list + L, sizeof list - L, "%s%s", i ? ", " : "", kind_(i)->name);
     }
     return dw_error_set(DW_ENOTFOUND, "unknown figure '%s' (kinds: %s)", name, list);
 }
@@ -176,14 +181,12 @@ void plot_end_(Fig *f) {
     f->nitems = 0;
 }
 
-void fig_begin_(Fig *f) {
-    fig_begin_size_(f, kinds_[f->kind].width_px, kinds_[f->kind].height_px);
-}
+void fig_begin_(Fig *f) { fig_begin_size_(f, kind_(f->kind)->width_px, kind_(f->kind)->height_px); }
 
 /* The script's header and terminal: the title and name from the figure's row of kinds_. */
 void fig_begin_size_(Fig *f, int dw, int dh) {
     const PlotSpec *s = f->s;
-    const char *title = kinds_[f->kind].title;
+    const char *title = kind_(f->kind)->title;
     f->w = s->width_px > 0 ? s->width_px : dw;
     f->h = s->height_px > 0 ? s->height_px : dh;
     f->res->width_px = f->w, f->res->height_px = f->h;
@@ -194,7 +197,7 @@ void fig_begin_size_(Fig *f, int dw, int dh) {
         "# the data are in %s_*.dat (column names in each file's header).\n"
         "# Restyle: size and font are on the `set terminal` line; each series has a line\n"
         "# style below (widths use dwplan's width colours, the same in every figure).\n",
-        DWPLAN_VERSION, kinds_[f->kind].name, f->stem, f->stem);
+        DWPLAN_VERSION, kind_(f->kind)->name, f->stem, f->stem);
     gp_(f, "set encoding utf8\n");
     if (!strcmp(f->ext, "png")) {
         gp_(f,
@@ -323,7 +326,7 @@ int plot_make(PlotKind kind, const PlotSpec *spec, const char *image, PlotResult
     Fig f = {.kind = kind, .s = spec, .res = res};
     memset(res, 0, sizeof *res);
     if (kind < 0 || kind >= PLOT_NKINDS) return dw_error_set(DW_EINVAL, "unknown figure kind");
-    const FigKind *fk = &kinds_[kind];
+    const FigKind *fk = kind_(kind);
     int rc =
         plot_path_split_(image, f.dir, sizeof f.dir, f.stem, sizeof f.stem, f.ext, sizeof f.ext);
     if (rc) return rc;
@@ -333,8 +336,7 @@ int plot_make(PlotKind kind, const PlotSpec *spec, const char *image, PlotResult
         return dw_error_set(DW_EINVAL, "%.64s...: path too long", image);
     /* no rows: say so, rather than what columns a figure would need */
     const PlotRuns *r = spec->runs;
-    int needs_runs =
-        fk->runs == FIG_RUNS_ALWAYS || (fk->runs == FIG_RUNS_OR_LAW && !spec->law);
+    int needs_runs = fk->runs == FIG_RUNS_ALWAYS || (fk->runs == FIG_RUNS_OR_LAW && !spec->law);
     if (needs_runs && r && r->n == 0)
         return dw_error_set(DW_EINVAL, "%s: %s has no runs to plot (%d row%s read%s)", fk->name,
                             r->path, r->nrows_file, r->nrows_file == 1 ? "" : "s",

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "common/dw.h"
-#include "planner/plan.h"
 #include "fig.h"
+#include "planner/plan.h"
 
 // ----------------------------------------------------------------------------
 // dcrit: critical depth vs width
@@ -19,14 +19,14 @@ typedef struct {
     const Law *law;    /* the law when it has a depth-width term, else NULL */
     FitDcrit *dc;      /* (nw) per-width D_crit of the runs, or NULL */
     int nw;
-    double *wk, *dk;   /* (nw) width and its interior D_crit (NaN when none) */
-    int ninterior;     /* widths with an interior D_crit */
-    FitKappa kp;       /* κ·ln W and c·W^β across widths, when kp_rc is DW_OK */
+    double *wk, *dk; /* (nw) width and its interior D_crit (NaN when none) */
+    int ninterior;   /* widths with an interior D_crit */
+    FitKappa kp;     /* κ·ln W and c·W^β across widths, when kp_rc is DW_OK */
     int kp_rc;
-    double T;          /* tokens of the law's D_crit(W) */
-    double lo, hi;     /* the width axis */
-    double dmax;       /* top of the D_crit axis */
-    char name[3][160]; /* data files: runs, bounds, fit */
+    double T;                             /* tokens of the law's D_crit(W) */
+    double lo, hi;                        /* the width axis */
+    double dmax;                          /* top of the D_crit axis */
+    char name[3][160];                    /* data files: runs, bounds, fit */
     int pidx[512], bidx[512], bkind[512]; /* each width's block in runs / bounds, or -1;
                                              bounds: 1 at the deepest run, -1 the shallowest */
     int npi, nbi, nlaw; /* blocks in runs, in bounds; widths where the law has a D_crit */
@@ -170,8 +170,8 @@ static void dcrit_script_(Fig *f, const Dcrit *d) {
     const char(*name)[160] = d->name;
     char lbl[160], e[320], b1[64], b2[64], b3[64];
     for (int k = 0; k < d->nw && k < 512; k++) style_width_(f, k + 1, wk[k]);
-    gp_(f, "set logscale x 2\nset format x '%%g'\nset xrange [%g:%g]\nset yrange [0:%.4g]\n",
-        d->lo, d->hi, d->dmax);
+    gp_(f, "set logscale x 2\nset format x '%%g'\nset xrange [%g:%g]\nset yrange [0:%.4g]\n", d->lo,
+        d->hi, d->dmax);
     gp_(f, "set xlabel 'width W (model dimension, log scale)'\n"
            "set ylabel 'critical depth D_{crit} (layers)'\n");
     gp_(f, "set title 'Critical depth vs width: past D_{crit}, more layers raise the loss'\n");

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "common/dw.h"
+#include "fig.h"
 #include "planner/count.h"
 #include "planner/plan.h"
-#include "fig.h"
 
 // ----------------------------------------------------------------------------
 // numerics of this figure
@@ -98,23 +98,23 @@ static int at_ref_(const PlotRuns *r, int i, double w, double tref) {
 /* What the steps of the figure share. Widths k < 64 get curves and markers. */
 typedef struct {
     const PlotRuns *r;
-    const Law *law;   /* may be NULL */
-    int has_runs;     /* runs with depth, width and loss */
-    int from_runs;    /* the law's N through the runs' parameter counts (n_line_) */
-    FitDcrit *dc;     /* (nw) per-width D_crit of the runs, or NULL */
+    const Law *law; /* may be NULL */
+    int has_runs;   /* runs with depth, width and loss */
+    int from_runs;  /* the law's N through the runs' parameter counts (n_line_) */
+    FitDcrit *dc;   /* (nw) per-width D_crit of the runs, or NULL */
     int nw;
-    int n;            /* widths drawn: the runs' (nw), else --widths or five defaults */
-    double *W, *T;    /* (n) widths and their token counts */
-    double dlo, dhi;  /* depths run (1..64 without runs), at least an octave apart */
-    double clo, chi;  /* depths the law's curves span */
-    int ldk[64];      /* the law has a minimum over depth at width k: ldc_d, ldc_l */
+    int n;           /* widths drawn: the runs' (nw), else --widths or five defaults */
+    double *W, *T;   /* (n) widths and their token counts */
+    double dlo, dhi; /* depths run (1..64 without runs), at least an octave apart */
+    double clo, chi; /* depths the law's curves span */
+    int ldk[64];     /* the law has a minimum over depth at width k: ldc_d, ldc_l */
     double ldc_d[64], ldc_l[64], na[64], nb[64]; /* its depth and loss; N = na + nb·D */
     char name[4][160];                           /* data files: runs, law, dcrit, lawdcrit */
     int pts_idx[64], dc_idx[64], ldc_idx[64];    /* each width's block in them, or -1 */
     int ndc, nldc, ninterior, ndropped;
-    int law_off;        /* the law's curves are off the runs' scale ... */
-    double off;         /* ... by this many nats on average at the runs' depths */
-    double ylo, yhi;    /* the y range when law_off */
+    int law_off;     /* the law's curves are off the runs' scale ... */
+    double off;      /* ... by this many nats on average at the runs' depths */
+    double ylo, yhi; /* the y range when law_off */
 } Depth;
 
 /* Checks the inputs, finds the runs' D_crit per width, picks the widths, their token counts

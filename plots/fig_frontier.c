@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "common/dw.h"
-#include "planner/plan.h"
 #include "fig.h"
+#include "planner/plan.h"
 
 // ----------------------------------------------------------------------------
 // frontier: the planner's optimum vs compute

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "common/dw.h"
-#include "fit/persist.h"
 #include "fig.h"
+#include "fit/persist.h"
 
 // ----------------------------------------------------------------------------
 // gradients: per-layer gradient norm vs layer, one run per width

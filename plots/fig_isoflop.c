@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "common/dw.h"
+#include "fig.h"
 #include "planner/count.h"
 #include "planner/plan.h"
-#include "fig.h"
 
 // ----------------------------------------------------------------------------
 // isoflop: loss vs depth at fixed budgets (best width at each depth)

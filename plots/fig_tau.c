@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "common/dw.h"
-#include "fit/persist.h"
 #include "fig.h"
+#include "fit/persist.h"
 
 // ----------------------------------------------------------------------------
 // tau: persistence length vs width
@@ -16,16 +16,16 @@
 /* What the steps of the figure share. */
 typedef struct {
     const PlotRuns *r;
-    double *W;             /* (nw) the runs' widths, ascending */
+    double *W; /* (nw) the runs' widths, ascending */
     int nw;
-    double *tau;           /* (n) τ of each run, NaN when it has none */
-    FitTauRun *tr;         /* (n) the fit behind it */
+    double *tau;            /* (n) τ of each run, NaN when it has none */
+    FitTauRun *tr;          /* (n) the fit behind it */
     int nt, nfew, nnodecay; /* runs with τ, with fewer than 3 layers, without decay */
     FitTauWidth tw;         /* τ(W) across runs, when tw_rc is DW_OK */
     int tw_rc;
-    double lo, hi;          /* the width axis */
-    char name[2][160];      /* data files: runs, fit */
-    int idx[512], np;       /* each width's block in the runs file, or -1; np blocks */
+    double lo, hi;     /* the width axis */
+    char name[2][160]; /* data files: runs, fit */
+    int idx[512], np;  /* each width's block in the runs file, or -1; np blocks */
 } Tau;
 
 /* τ of each run (fit_tau_run) and τ(W) across them (fit_tau_width); fails when fewer than two
