@@ -20,12 +20,13 @@ for sub in "" run sweep eval; do
 done
 
 # 2. refusals: exit code and message, no record written
-expect() { # name, code, message, args...
+expect() { # name, code, message (non-empty: an empty pattern matches anything), args...
     local name=$1 code=$2 msg=$3
     shift 3
+    if [ -z "$msg" ]; then bad "$name: expect needs the message to look for"; return; fi
     "$DWPLAN" "$@" >out.txt 2>err.txt
     local rc=$?
-    if [ $rc -eq "$code" ] && grep -q -- "$msg" err.txt && [ ! -e refused.jsonl ]; then ok; else
+    if [ $rc -eq "$code" ] && grep -qF -- "$msg" err.txt && [ ! -e refused.jsonl ]; then ok; else
         bad "$name: exit $rc (want $code), stderr: $(cat err.txt)"; fi
 }
 expect "zero depth" 2 "depth" probe run --depth 0 --width 16 --steps 2 $T -o refused.jsonl
@@ -36,7 +37,7 @@ expect "no budget" 2 "budget" probe run --depth 2 --width 16 $T -o refused.jsonl
 expect "memory" 4 "needs about" probe run --depth 2 --width 16 --steps 2 --max-memory 4k $T -o refused.jsonl
 expect "missing shards dir" 4 "nonexistent" probe run --depth 2 --width 16 --steps 2 --data "$tmp/nonexistent" $T -o refused.jsonl
 mkdir empty
-expect "no shards in dir" 3 "" probe run --depth 2 --width 16 --steps 2 --data "$tmp/empty" $T -o refused.jsonl
+expect "no shards in dir" 3 "empty: no train shards" probe run --depth 2 --width 16 --steps 2 --data "$tmp/empty" $T -o refused.jsonl
 expect "unknown option" 2 "unknown option" probe run --depth 2 --width 16 --steps 2 --bogus $T
 expect "bad schedule" 2 "schedule" probe run --depth 2 --width 16 --steps 2 --schedule linear $T
 expect "resume takes settings" 2 "settings" probe run --resume x --depth 2
