@@ -193,6 +193,11 @@ static int parse_arg_(int argc, char **argv, int *i, FitArgs *a) {
 static int load_runs_(const FitArgs *a, DsRuns **runs) {
     DsRunsOptions ro = {.wheres = a->wheres, .nwhere = a->nwhere, .maps = a->map,
                         .weight = a->weight};
+    if (a->critical) /* the depth analysis reads these; a params or flops column is not its */
+        ro.fields = DS_RUNS_BIT(DS_RUNS_DEPTH) | DS_RUNS_BIT(DS_RUNS_WIDTH) |
+                    DS_RUNS_BIT(DS_RUNS_TOKENS) | DS_RUNS_BIT(DS_RUNS_LOSS) | DS_RUNS_BIT(DS_RUNS_GRAD);
+    else
+        ro.fields = ~DS_RUNS_BIT(DS_RUNS_GRAD); /* fitting does not read gradient norms */
     return ds_runs_load(a->file, &ro, runs);
 }
 

@@ -185,9 +185,11 @@ out:
 static int columns_(DsRuns *r, const DsTable *t, const DsRunsOptions *o, int *col, int *cweight) {
     int rc;
     const char *maps = o ? o->maps : NULL;
+    unsigned use = o && o->fields ? o->fields : ~0u;
     for (int k = 0; k < DS_RUNS_NFIELDS; k++) {
         if ((rc = ds_table_resolve(t, field_names_[k], aliases_((DsRunsField)k), maps, &col[k])))
             return rc;
+        if (!(use >> k & 1)) col[k] = -1;
         snprintf(r->col[k], sizeof r->col[k], "%s", col[k] >= 0 ? t->colnames[col[k]] : "");
         if (col[k] >= 0) r->fields |= DS_RUNS_BIT(k);
     }

@@ -46,6 +46,9 @@ typedef struct {
     int nwhere;
     const char *maps;   /* explicit mappings "loss=ce_mean_11,grad_norms=g" (--map), or NULL */
     const char *weight; /* a column of per-row weights (--weight), or NULL */
+    unsigned fields;    /* DS_RUNS_BIT mask of the fields the caller uses (0: all): the others
+                           are neither resolved nor checked, so a column an analysis does not
+                           read (params for the depth analysis) cannot make it fail */
 } DsRunsOptions;
 
 typedef struct {

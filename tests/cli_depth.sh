@@ -121,7 +121,7 @@ expect3() {
 head -n 3 "$DATA" >"$TMP/bad.jsonl"
 echo '{"depth":4,"width":64,"tokens":2000000000,"val_loss":3.5,"grad_norms":[0.1,0.2,0,0.4]}' >>"$TMP/bad.jsonl"
 expect3 "zero gradient norm"
-has "$TMP/err" "zero gradient norm" "bad.jsonl:4" "'grad_norms'" "layer 2" "not positive"
+has "$TMP/err" "zero gradient norm" "bad.jsonl:4" "'grad_norms'" "layer 2" "must be positive and finite"
 
 head -n 2 "$DATA" >"$TMP/bad.jsonl"
 echo '{"depth":4,"width":64,"tokens":2000000000,"val_loss":3.5,"grad_norms":"high"}' >>"$TMP/bad.jsonl"
@@ -131,16 +131,16 @@ has "$TMP/err" "grad_norms not an array" "bad.jsonl:3" "'grad_norms'" "not a JSO
 head -n 2 "$DATA" >"$TMP/bad.jsonl"
 echo '{"depth":4,"width":-64,"tokens":2000000000,"val_loss":3.5}' >>"$TMP/bad.jsonl"
 expect3 "negative width"
-has "$TMP/err" "negative width" "bad.jsonl:3" "'width'" "must be positive"
+has "$TMP/err" "negative width" "bad.jsonl:3" "'width'" "'-64' is not a positive number"
 
 head -n 2 "$DATA" >"$TMP/bad.jsonl"
 echo '{"depth":4,"width":64,"tokens":2000000000,"val_loss":"n/a"}' >>"$TMP/bad.jsonl"
 expect3 "loss not a number"
-has "$TMP/err" "loss not a number" "bad.jsonl:3" "'val_loss'" "not a finite number"
+has "$TMP/err" "loss not a number" "bad.jsonl:3" "'val_loss'" "is not a positive number"
 
 printf 'n,width,loss\n2,256,3.0\n4,256,2.9\n8,256,2.8\n' >"$TMP/bad.csv"
 expect3 "no depth column" "$TMP/bad.csv"
-has "$TMP/err" "no depth column" "no column for 'depth'" "--map depth="
+has "$TMP/err" "no depth column" "needs a depth column" "--map depth="
 
 [ "$HAVE_PY" -eq 1 ] || skip_rest cli_depth "python3 not found: the JSON checks did not run"
 finish cli_depth
