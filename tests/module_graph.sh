@@ -14,7 +14,7 @@ declare -A ALLOW=(
     [kernels]="kernels common"
     [datasets]="datasets common"
     [fit]="fit datasets common"
-    [planner]="planner fit common"
+    [planner]="planner fit datasets common"
     [probe]="probe kernels datasets planner common"
     [plots]="plots planner fit datasets common"
 )
