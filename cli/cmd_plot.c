@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "common/dw.h"
+#include "planner/fitdata.h"
 #include "plots/plot.h"
 
 static void help_(void) {
@@ -50,7 +51,7 @@ static void help_(void) {
         "  dwplan plot depth examples/runs/synthetic_runs.jsonl -o depth.png\n"
         "  dwplan plot tau examples/runs/synthetic_runs.jsonl -o tau.svg\n"
         "  dwplan plot frontier --law depth-delusion --compute 1e18:1e24 -o frontier.pdf\n"
-        "  dwplan plot parity ../shared/data/gemstones_valloss_hot_every10B.csv \\\n"
+        "  dwplan plot parity datasets/public/gemstones_valloss_hot_every10B.csv \\\n"
         "      --law gemstones --form shape:power -o parity.png\n"
         "\n"
         "gnuplot runs as a separate program (Debian package gnuplot-nox).\n"
@@ -116,15 +117,29 @@ static int objective_(const char *s, FitObjective *o) {
     return DW_OK;
 }
 
+/* --form: the forms fitted to the runs by the comparison every command uses (fit/compare.h),
+ * without CV; N under the default conventions (or from the shape). */
+static int fit_forms_(const DsRuns *runs, const char *forms, FitObjective obj, double delta,
+                      int n_from_shape, FitComparison *cmp) {
+    LawConventions conv;
+    FitData d;
+    law_conventions_default(&conv);
+    FitCompareOptions co = {.forms = forms, .objective = obj, .huber_delta = delta, .conv = &conv};
+    int rc = plan_runs_fitdata(runs, &conv, n_from_shape, &d);
+    if (rc == DW_OK) rc = fit_compare(&d, runs->group, runs->ngroups, &co, cmp);
+    fit_data_free(&d);
+    return rc;
+}
+
 int cmd_plot(int argc, char **argv) {
     const char *kind_s = NULL, *file = NULL, *law_s = NULL, *forms = NULL, *map = NULL;
     const char *nsrc = NULL, *compute = NULL, *budgets_s = NULL, *widths_s = NULL, *out = NULL;
     const char *size_s = NULL, *obj_s = "lsq", *wheres[32];
-    int nwhere = 0, depth = 0, code = 0, rc, nfits = 0;
+    int nwhere = 0, depth = 0, code = 0, rc;
     double tokens = 0, delta = 1e-3, budgets[16], widths[64];
-    PlotRuns *runs = NULL;
+    DsRuns *runs = NULL;
     Law *law = NULL;
-    PlotFormFit *fits = NULL;
+    FitComparison cmp = {0};
     PlotModel models[8];
     PlotSpec spec = {0};
     PlotResult res;
@@ -205,34 +220,32 @@ int cmd_plot(int argc, char **argv) {
     spec.n_from_shape = nsrc && !strcmp(nsrc, "shape");
 
     if (law_s && (rc = law_load(law_s, &law))) return cli_fail("plot", rc);
-    if (file && (rc = plot_runs_load(file, wheres, nwhere, map, &runs))) {
+    DsRunsOptions ro = {.wheres = wheres, .nwhere = nwhere, .maps = map};
+    if (file && (rc = ds_runs_load(file, &ro, &runs))) {
         code = cli_fail("plot", rc);
         goto out;
     }
     if (runs && runs->nskipped_status)
         fprintf(stderr, "dwplan plot: %d run%s left out: status not \"ok\"\n",
                 runs->nskipped_status, runs->nskipped_status == 1 ? "" : "s");
-    if (forms) {
-        if ((rc = plot_fit_forms(runs, forms, obj, delta, spec.n_from_shape, 0, NULL, NULL, &fits,
-                                 &nfits))) {
-            code = cli_fail("plot", rc == DW_EINVAL ? DW_EPARSE : rc);
-            goto out;
-        }
-        for (int k = 0; k < nfits; k++) {
-            if (!fits[k].ok) {
-                fprintf(stderr, "dwplan plot: %s: not fitted: %s\n", fits[k].form, fits[k].why);
-                continue;
-            }
-            if (fits[k].note[0])
-                fprintf(stderr, "dwplan plot: %s: %s\n", fits[k].form, fits[k].note);
-            if (spec.nmodels == 8) break;
-            PlotModel *m = &models[spec.nmodels++];
-            snprintf(m->label, sizeof m->label, "%.80s (fitted)", fits[k].form);
-            m->law = fits[k].law;
-            m->n_from_shape = spec.n_from_shape;
-        }
-        spec.models = models;
+    if (forms && (rc = fit_forms_(runs, forms, obj, delta, spec.n_from_shape, &cmp))) {
+        code = cli_fail("plot", rc);
+        goto out;
     }
+    for (int k = 0; k < cmp.n; k++) {
+        const FitCompareRow *c = &cmp.rows[k];
+        if (!c->ok) {
+            fprintf(stderr, "dwplan plot: %s: not fitted: %s\n", c->form, c->why);
+            continue;
+        }
+        if (c->note[0]) fprintf(stderr, "dwplan plot: %s: %s\n", c->form, c->note);
+        if (spec.nmodels == 8) break;
+        PlotModel *m = &models[spec.nmodels++];
+        snprintf(m->label, sizeof m->label, "%.80s (fitted)", c->form);
+        m->law = c->law;
+        m->n_from_shape = spec.n_from_shape;
+    }
+    spec.models = models;
     spec.runs = runs;
     spec.law = law;
     rc = plot_make(kind, &spec, out, &res);
@@ -249,8 +262,8 @@ int cmd_plot(int argc, char **argv) {
     }
     printf("wrote %s: %s\n%s\n", res.image, res.title, res.caption);
 out:
-    plot_form_fits_free(fits, nfits);
-    plot_runs_free(runs);
+    fit_comparison_free(&cmp);
+    ds_runs_free(runs);
     law_free(law);
     return code;
 }

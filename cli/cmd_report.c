@@ -41,7 +41,7 @@ static void help_(void) {
         "examples:\n"
         "  dwplan fit examples/runs/synthetic_runs.jsonl --form shape:log -o law.json\n"
         "  dwplan report examples/runs/synthetic_runs.jsonl --law law.json -o report/\n"
-        "  dwplan report ../shared/data/gemstones_valloss_hot_every10B.csv --law gemstones \\\n"
+        "  dwplan report datasets/public/gemstones_valloss_hot_every10B.csv --law gemstones \\\n"
         "      --objective huber --delta 1e-4 -o gemstones-report/\n"
         "\n"
         "gnuplot runs as a separate program (Debian package gnuplot-nox); without it the\n"
@@ -60,7 +60,7 @@ int cmd_report(int argc, char **argv) {
     const char *obj_s = "lsq", *compute = NULL, *out = NULL, *format = "png", *wheres[32];
     int nwhere = 0, no_cv = 0, code = 0, rc;
     double delta = 1e-3;
-    PlotRuns *runs = NULL;
+    DsRuns *runs = NULL;
     Law *law = NULL;
     char *cmdline = NULL;
     PlotReportSpec spec = {0};
@@ -126,7 +126,8 @@ int cmd_report(int argc, char **argv) {
     }
 
     if (law_s && (rc = law_load(law_s, &law))) return cli_fail("report", rc);
-    if (file && (rc = plot_runs_load(file, wheres, nwhere, map, &runs))) {
+    DsRunsOptions ro = {.wheres = wheres, .nwhere = nwhere, .maps = map};
+    if (file && (rc = ds_runs_load(file, &ro, &runs))) {
         code = cli_fail("report", rc);
         goto out;
     }
@@ -172,7 +173,7 @@ int cmd_report(int argc, char **argv) {
            res.nfigures, res.nskipped);
 out:
     free(cmdline);
-    plot_runs_free(runs);
+    ds_runs_free(runs);
     law_free(law);
     return code;
 }

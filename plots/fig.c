@@ -279,39 +279,37 @@ const char *law_label_(const Law *law, char *buf, size_t n) {
 
 /* Per-width D_crit analysis of the runs (fit_dcrit_all). *dc is a new array of *nw entries,
  * or NULL with *nw = 0 when the runs cannot give one (no loss/depth/width or no rows). */
-int runs_dcrit_(const PlotRuns *r, FitDcrit **dc, int *nw) {
-    *dc = NULL;
-    *nw = 0;
-    if (!r || !r->has_depth || !r->has_width || !r->has_loss || r->n < 1) return DW_OK;
-    int use_tok = r->has_tokens;
-    for (int i = 0; i < r->n && use_tok; i++) use_tok = isfinite(r->tokens[i]);
-    if (!(*dc = calloc((size_t)r->n, sizeof **dc))) return dw_error_set(DW_ENOMEM, "out of memory");
-    int rc = fit_dcrit_all(r->depth, r->width, use_tok ? r->tokens : NULL, r->loss, r->n, *dc, nw);
-    if (rc) {
-        free(*dc);
-        *dc = NULL;
-        *nw = 0;
-    }
-    return rc;
+const FitDepthReport *fig_analysis_(Fig *f, int *rc) {
+    const DsRuns *r = f->s->runs;
+    *rc = DW_OK;
+    if (f->s->depth) return f->s->depth;
+    if (f->own_set) return &f->own;
+    if (!r || !r->has_depth || !r->has_width || !(r->has_loss || r->has_grad) || r->n < 1)
+        return NULL;
+    if ((*rc = fit_depth_analyse(r, &f->own))) return NULL;
+    f->own_set = 1;
+    return &f->own;
 }
 
-/* Notes for the widths without an interior minimum: one line for those with too few depths
- * (listing them), one per width whose lowest loss is at an end. */
-void dcrit_notes_(Fig *f, const FitDcrit *dc, int nw) {
+void dcrit_notes_(Fig *f, const FitDepthReport *rep) {
     char few[512] = "";
     int nfew = 0;
-    for (int k = 0; k < nw; k++) {
-        if (dc[k].kind == FIT_DCRIT_TOO_FEW) {
+    for (int k = 0; rep && k < rep->nwidths; k++) {
+        const FitDcrit *dc = &rep->widths[k].dc;
+        if (dc->kind == FIT_DCRIT_TOO_FEW) {
             size_t L = strlen(few);
-            snprintf(few + L, sizeof few - L, "%s%g", nfew ? ", " : "", dc[k].width);
+            snprintf(few + L, sizeof few - L, "%s%g", nfew ? ", " : "", dc->width);
             nfew++;
-        } else if (dc[k].kind != FIT_DCRIT_INTERIOR) {
-            NOTE(f, "W = %g: %s", dc[k].width, dc[k].why);
+        } else if (dc->kind != FIT_DCRIT_INTERIOR) {
+            NOTE(f, "W = %g: %s", dc->width, dc->why);
         }
     }
     if (nfew)
         NOTE(f, "%d width%s with fewer than 3 depths at one token count, so no D_crit: W = %s",
              nfew, nfew == 1 ? "" : "s", few);
+    if (rep && rep->nno_tokens)
+        NOTE(f, "%d run%s without a token count left out", rep->nno_tokens,
+             rep->nno_tokens == 1 ? "" : "s");
 }
 
 void budget_range_(const PlotSpec *s, double *lo, double *hi) {
@@ -335,7 +333,7 @@ int plot_make(PlotKind kind, const PlotSpec *spec, const char *image, PlotResult
             (int)sizeof res->script)
         return dw_error_set(DW_EINVAL, "%.64s...: path too long", image);
     /* no rows: say so, rather than what columns a figure would need */
-    const PlotRuns *r = spec->runs;
+    const DsRuns *r = spec->runs;
     int needs_runs = fk->runs == FIG_RUNS_ALWAYS || (fk->runs == FIG_RUNS_OR_LAW && !spec->law);
     if (needs_runs && r && r->n == 0)
         return dw_error_set(DW_EINVAL, "%s: %s has no runs to plot (%d row%s read%s)", fk->name,
@@ -347,6 +345,7 @@ int plot_make(PlotKind kind, const PlotSpec *spec, const char *image, PlotResult
         return rc;
     }
     rc = fk->draw(&f);
+    if (f.own_set) fit_depth_report_free(&f.own);
     plot_buf_free_(&f.gp);
     free(f.px), free(f.py);
     return rc;

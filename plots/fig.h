@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "fit/persist.h"
+#include "fit/depth.h"
 #include "plot_impl.h"
 
 // ----------------------------------------------------------------------------
@@ -30,6 +30,8 @@ typedef struct {
     int nitems;      /* items in the plot command being written */
     double *px, *py; /* points drawn, for placing the key where there are fewest */
     int np, cap;
+    FitDepthReport own; /* the runs' depth analysis when the spec brought none */
+    int own_set;
 } Fig;
 
 /* Records a drawn point (data or a sample of a curve) for key_corner_. */
@@ -81,14 +83,14 @@ int fig_finish_(Fig *f);
 /* "name (form)" of a law, cut to n bytes with "..." (depth, parity, frontier, isoflop, dcrit). */
 const char *law_label_(const Law *law, char *buf, size_t n);
 
-/* Per-width D_crit analysis of the runs (fit_dcrit_all). *dc is a new array of *nw entries,
- * or NULL with *nw = 0 when the runs cannot give one (no loss/depth/width or no rows).
- * (depth, dcrit) */
-int runs_dcrit_(const PlotRuns *r, FitDcrit **dc, int *nw);
+/* The runs' depth analysis (fit/depth.h: τ per run, τ(W), the curves and D_crit per width,
+ * κ): the spec's, or computed once for this figure. NULL when the runs cannot have one (no
+ * runs; no depth, width, or loss and grad_norms); *rc receives DW_ENOMEM on failure. */
+const FitDepthReport *fig_analysis_(Fig *f, int *rc);
 
 /* Notes for the widths without an interior minimum: one line for those with too few depths
- * (listing them), one per width whose lowest loss is at an end. (depth, dcrit) */
-void dcrit_notes_(Fig *f, const FitDcrit *dc, int nw);
+ * (listing them), one per width whose lowest loss is at an end. */
+void dcrit_notes_(Fig *f, const FitDepthReport *rep);
 
 /* The spec's budget range in FLOPs: c_lo (default 1e18) to c_hi (default c_lo·1e6).
  * (frontier, isoflop) */

@@ -1,6 +1,6 @@
 /* plots/fig_dcrit.c — the `dcrit` figure (plot.h): D_crit per width from the runs
- * (fit_dcrit_all; bars to the neighbouring depths that bracket it), D_crit = κ·ln W and
- * c·W^β fitted across widths (fit_kappa), the paper's 2.43·ln W and the law's own D_crit(W)
+ * (fit/depth.h; bars to the neighbouring depths that bracket it), D_crit = κ·ln W and
+ * c·W^β fitted across widths (the same analysis), the paper's 2.43·ln W and the law's own D_crit(W)
  * (plan_dcrit).
  */
 #include <math.h>
@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "common/dw.h"
+#include "common/dwfmt.h"
+#include "fit/paper.h"
 #include "fig.h"
 #include "planner/plan.h"
 
@@ -15,13 +17,14 @@
 // dcrit: critical depth vs width
 /* What the steps of the figure share. */
 typedef struct {
-    const PlotRuns *r; /* may be NULL */
-    const Law *law;    /* the law when it has a depth-width term, else NULL */
-    FitDcrit *dc;      /* (nw) per-width D_crit of the runs, or NULL */
+    const DsRuns *r;           /* may be NULL */
+    const Law *law;            /* the law when it has a depth-width term, else NULL */
+    const FitDepthReport *rep; /* the runs' depth analysis, or NULL */
+    FitDcrit *dc;              /* (nw) per-width D_crit of the runs (copied from rep) */
     int nw;
     double *wk, *dk; /* (nw) width and its interior D_crit (NaN when none) */
     int ninterior;   /* widths with an interior D_crit */
-    FitKappa kp;     /* κ·ln W and c·W^β across widths, when kp_rc is DW_OK */
+    FitKappa kp;     /* κ·ln W and c·W^β across widths (rep->kp), when kp_rc is DW_OK */
     int kp_rc;
     double T;                             /* tokens of the law's D_crit(W) */
     double lo, hi;                        /* the width axis */
@@ -36,16 +39,18 @@ typedef struct {
  * law's curve and the width range. Fails when there is neither a D_crit nor a law. */
 static int dcrit_fit_(Fig *f, Dcrit *d) {
     const PlotSpec *s = f->s;
-    const PlotRuns *r = d->r;
+    const DsRuns *r = d->r;
     static const double def_w[] = {256, 512, 1024, 2048, 4096};
     int nw, rc;
-    if ((rc = runs_dcrit_(r, &d->dc, &d->nw))) return rc;
-    nw = d->nw;
-    const FitDcrit *dc = d->dc;
+    d->rep = fig_analysis_(f, &rc);
+    if (rc) return rc;
+    nw = d->nw = d->rep && d->rep->dcrit_ok ? d->rep->nwidths : 0;
+    FitDcrit *dc = d->dc = calloc((size_t)nw + 1, sizeof *dc);
     double *wk = d->wk = calloc((size_t)nw + 1, sizeof *wk);
     double *dk = d->dk = calloc((size_t)nw + 1, sizeof *dk);
-    if (!wk || !dk) return dw_error_set(DW_ENOMEM, "out of memory");
+    if (!dc || !wk || !dk) return dw_error_set(DW_ENOMEM, "out of memory");
     for (int k = 0; k < nw; k++) {
+        dc[k] = d->rep->widths[k].dc;
         wk[k] = dc[k].width;
         dk[k] = dc[k].kind == FIT_DCRIT_INTERIOR && dc[k].width > 1 ? dc[k].dcrit : NAN;
         d->ninterior += isfinite(dk[k]);
@@ -59,11 +64,10 @@ static int dcrit_fit_(Fig *f, Dcrit *d) {
                             "needs >= 3 depths at one token count with the lowest loss in "
                             "between) and no law with a depth-width term was given");
     }
-    d->kp_rc = d->ninterior >= 2 ? fit_kappa(wk, dk, nw, &d->kp) : DW_EINVAL;
-    if (d->ninterior && d->kp_rc)
-        NOTE(f, "no fit across widths: %s",
-             d->ninterior < 2 ? "needs interior minima at two or more widths" : dw_error_get());
-    dw_error_clear();
+    /* κ and (c, β): the analysis' own fit across widths */
+    d->kp_rc = d->rep && d->rep->kp_ok ? DW_OK : DW_EDATA;
+    if (d->kp_rc == DW_OK) d->kp = d->rep->kp;
+    if (d->ninterior && d->kp_rc) NOTE(f, "no fit across widths: %s", d->rep->kp_why);
     /* reference tokens for the law: the runs' most used count, else --tokens */
     d->T = s->tokens > 0 ? s->tokens : 2e10;
     if (r && nw) {
@@ -122,7 +126,7 @@ static int dcrit_data_(Fig *f, Dcrit *d) {
             d->bidx[k] = d->nbi++;
         }
     }
-    dcrit_notes_(f, dc, d->nw);
+    dcrit_notes_(f, d->rep);
     plot_buf_printf_(&fb, "# %s_fit.dat — curves of D_crit(W)\n", f->stem);
     if (kp_rc == DW_OK)
         plot_buf_printf_(&fb, "# kappa·ln W: kappa = %.6g ± %.3g (R² %.4f)\n", kp.kappa,
@@ -134,7 +138,7 @@ static int dcrit_data_(Fig *f, Dcrit *d) {
                      "# paper: %.2f·ln W\n# law: the depth minimising the law's loss at "
                      "width W and T = %.6g tokens (NaN: none)\n# columns: width kappa_lnW "
                      "c_W_beta paper law\n",
-                     PLOT_PAPER_KAPPA, T);
+                     FIT_PAPER_KAPPA, T);
     for (int j = 0; j <= 100; j++) {
         double w = exp(log(lo) + (log(hi) - log(lo)) * j / 100.0), ld = NAN;
         if (law) {
@@ -145,10 +149,10 @@ static int dcrit_data_(Fig *f, Dcrit *d) {
         }
         double yk = kp_rc == DW_OK ? kp.kappa * log(w) : NAN;
         double yp = kp_rc == DW_OK && kp.has_power ? kp.c * pow(w, kp.beta) : NAN;
-        plot_buf_printf_(&fb, "%.8g %.8g %.8g %.8g %.8g\n", w, yk, yp, PLOT_PAPER_KAPPA * log(w),
+        plot_buf_printf_(&fb, "%.8g %.8g %.8g %.8g %.8g\n", w, yk, yp, FIT_PAPER_KAPPA * log(w),
                          ld);
         if (j % 5 == 0)
-            pt_(f, w, yk), pt_(f, w, yp), pt_(f, w, PLOT_PAPER_KAPPA * log(w)), pt_(f, w, ld);
+            pt_(f, w, yk), pt_(f, w, yp), pt_(f, w, FIT_PAPER_KAPPA * log(w)), pt_(f, w, ld);
     }
     double dmax = 0;
     for (int q = 0; q < f->np; q++) dmax = fmax(dmax, f->py[q]);
@@ -192,12 +196,12 @@ static void dcrit_script_(Fig *f, const Dcrit *d) {
         item_(f, "keyentry with yerrorbars lc rgb '#444444' pt 7 title 'bars: depths run on either "
                  "side (not a CI)'");
     if (d->kp_rc == DW_OK) {
-        plot_fmt_pm_(kp->kappa, kp->kappa_se, b1, sizeof b1);
+        dw_fmt_pm(kp->kappa, kp->kappa_se, b1, sizeof b1);
         item_(f,
               "'%s' using 1:2 with lines lc rgb '#222222' lw 2 title 'κ·ln W, κ = %s (R^2 %.3f)'",
               name[2], b1, kp->r2_kappa);
         if (kp->has_power) {
-            plot_fmt_pm_(kp->beta, kp->beta_se, b2, sizeof b2);
+            dw_fmt_pm(kp->beta, kp->beta_se, b2, sizeof b2);
             item_(f,
                   "'%s' using 1:3 with lines lc rgb '#222222' lw 2 dt 2 title 'c·W^{β}, c = %.3g, "
                   "β = %s (R^2 %.3f)'",
@@ -205,9 +209,9 @@ static void dcrit_script_(Fig *f, const Dcrit *d) {
         }
     }
     item_(f, "'%s' using 1:4 with lines lc rgb '#b2182b' lw 1.5 dt 3 title 'paper: %.2f·ln W'",
-          name[2], PLOT_PAPER_KAPPA);
+          name[2], FIT_PAPER_KAPPA);
     if (d->nlaw) {
-        plot_fmt_count_(d->T, b3, sizeof b3);
+        dw_fmt_count(d->T, b3, sizeof b3);
         item_(
             f,
             "'%s' using 1:5 with lines lc rgb '#666666' lw 1.8 dt 4 title \"law %s at %s tokens\"",
@@ -232,19 +236,19 @@ static void dcrit_caption_(Fig *f, const Dcrit *d) {
                 "(▼) run, so D_crit lies beyond the runs.",
                 d->nbi, d->nbi == 1 ? "" : "s");
     if (d->kp_rc == DW_OK) {
-        plot_fmt_pm_(kp->kappa, kp->kappa_se, b1, sizeof b1);
+        dw_fmt_pm(kp->kappa, kp->kappa_se, b1, sizeof b1);
         CAPTION(f, "Solid: D_crit = κ·ln W with κ = %s (R² %.3f; the paper: κ = %.2f, dotted red).",
-                b1, kp->r2_kappa, PLOT_PAPER_KAPPA);
+                b1, kp->r2_kappa, FIT_PAPER_KAPPA);
         if (kp->has_power) {
-            plot_fmt_pm_(kp->beta, kp->beta_se, b2, sizeof b2);
+            dw_fmt_pm(kp->beta, kp->beta_se, b2, sizeof b2);
             CAPTION(f, "Dashed: D_crit = c·W^β with c = %.3g, β = %s (R² %.3f on ln D_crit).",
                     kp->c, b2, kp->r2_power);
         }
     } else {
-        CAPTION(f, "Dotted red: the paper's D_crit = %.2f·ln W.", PLOT_PAPER_KAPPA);
+        CAPTION(f, "Dotted red: the paper's D_crit = %.2f·ln W.", FIT_PAPER_KAPPA);
     }
     if (d->nlaw) {
-        plot_fmt_count_(d->T, b3, sizeof b3);
+        dw_fmt_count(d->T, b3, sizeof b3);
         CAPTION(f,
                 "Grey dash-dot: the law %s's own D_crit(W) (its loss minimum over depth) at %s "
                 "tokens.",

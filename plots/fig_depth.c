@@ -1,13 +1,16 @@
 /* plots/fig_depth.c — the `depth` figure (plot.h): loss vs depth at each width, the runs as
  * points, the law as curves at the runs' token count (N through the runs' own parameter
  * counts, or counted under the law's conventions), D_crit marked: the runs' parabola vertex
- * (fit_dcrit_all) and the law's own minimum over depth.
+ * (fit/depth.h, the analysis `dwplan fit --critical-depth` prints) and the law's own minimum
+ * over depth (plan_min_depth).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/dw.h"
+#include "common/dwfmt.h"
+#include "fit/paper.h"
 #include "fig.h"
 #include "planner/count.h"
 #include "planner/plan.h"
@@ -19,7 +22,7 @@
  * From the law's conventions; or, when `r` is given, through the runs' own parameter counts at
  * that width (least squares over their depths, or the conventions' slope through the one depth
  * run), so that the law's curve is evaluated at the N the runs really had. */
-static void n_line_(const Law *law, const PlotRuns *r, double W, double *a, double *b) {
+static void n_line_(const Law *law, const DsRuns *r, double W, double *a, double *b) {
     PlanShape s;
     plan_shape_at(law, 1, W, 0, &s);
     double n1 = plan_law_params(&law->conv, &s);
@@ -47,49 +50,17 @@ static double law_at_n_(const Law *law, double D, double W, double a, double b, 
     return law_eval(law, &x);
 }
 
-/* The depth minimising the law at width W, tokens T, N(D) = a + b·D: a scan of ln D over
- * [0, ln 1e4] then golden section. Returns NaN when the minimum is at an end (no interior
- * minimum). */
-static double law_min_depth_(const Law *law, double W, double a, double b, double T) {
-    const double lo = 0, hi = log(1e4);
-    const int ng = 200;
-    double best = INFINITY, bx = NAN;
-    int bj = -1;
-    for (int j = 0; j <= ng; j++) {
-        double x = lo + (hi - lo) * j / ng, L = law_at_n_(law, exp(x), W, a, b, T);
-        if (isfinite(L) && L < best) best = L, bx = x, bj = j;
-    }
-    if (bj <= 0 || bj >= ng) return NAN;
-    double u = bx - (hi - lo) / ng, v = bx + (hi - lo) / ng;
-    const double g = 0.6180339887498949;
-    for (int it = 0; it < 100 && v - u > 1e-10; it++) {
-        double x1 = v - g * (v - u), x2 = u + g * (v - u);
-        if (law_at_n_(law, exp(x1), W, a, b, T) < law_at_n_(law, exp(x2), W, a, b, T))
-            v = x2;
-        else
-            u = x1;
-    }
-    return exp(0.5 * (u + v));
-}
-
-static const char *loss_label_(const PlotRuns *r, char *buf, size_t n) {
+static const char *loss_label_(const DsRuns *r, char *buf, size_t n) {
     char e[128];
-    if (!r || !r->col_loss[0])
+    if (!r || !r->col[DS_RUNS_LOSS][0])
         snprintf(buf, n, "loss (nats/token)");
-    else if (!strcmp(r->col_loss, "val_loss") || !strcmp(r->col_loss, "eval_loss"))
+    else if (!strcmp(r->col[DS_RUNS_LOSS], "val_loss") || !strcmp(r->col[DS_RUNS_LOSS], "eval_loss"))
         snprintf(buf, n, "validation loss (nats/token)");
-    else if (!strcmp(r->col_loss, "loss") || !strcmp(r->col_loss, "L"))
+    else if (!strcmp(r->col[DS_RUNS_LOSS], "loss") || !strcmp(r->col[DS_RUNS_LOSS], "L"))
         snprintf(buf, n, "loss (nats/token)");
     else
-        snprintf(buf, n, "loss, column %s (nats/token)", plot_gp_esc_(r->col_loss, e, sizeof e));
+        snprintf(buf, n, "loss, column %s (nats/token)", plot_gp_esc_(r->col[DS_RUNS_LOSS], e, sizeof e));
     return buf;
-}
-
-/* Rows of width w at the reference token count (within 1%, fit_dcrit_all's rule). */
-static int at_ref_(const PlotRuns *r, int i, double w, double tref) {
-    if (r->width[i] != w) return 0;
-    if (!isfinite(tref) || !isfinite(r->tokens[i])) return 1;
-    return fabs(r->tokens[i] - tref) <= 0.01 * fmax(r->tokens[i], tref);
 }
 
 // ----------------------------------------------------------------------------
@@ -97,12 +68,12 @@ static int at_ref_(const PlotRuns *r, int i, double w, double tref) {
 
 /* What the steps of the figure share. Widths k < 64 get curves and markers. */
 typedef struct {
-    const PlotRuns *r;
+    const DsRuns *r;
     const Law *law; /* may be NULL */
     int has_runs;   /* runs with depth, width and loss */
     int from_runs;  /* the law's N through the runs' parameter counts (n_line_) */
-    FitDcrit *dc;   /* (nw) per-width D_crit of the runs, or NULL */
-    int nw;
+    const FitDepthReport *rep; /* the runs' depth analysis (fit/depth.h), or NULL */
+    int nw;                    /* its widths */
     int n;           /* widths drawn: the runs' (nw), else --widths or five defaults */
     double *W, *T;   /* (n) widths and their token counts */
     double dlo, dhi; /* depths run (1..64 without runs), at least an octave apart */
@@ -117,20 +88,23 @@ typedef struct {
     double ylo, yhi; /* the y range when law_off */
 } Depth;
 
+static const FitDcrit *dc_(const Depth *d, int k) { return &d->rep->widths[k].dc; }
+
 /* Checks the inputs, finds the runs' D_crit per width, picks the widths, their token counts
  * and the depths to span. */
 static int depth_widths_(Fig *f, Depth *d) {
     const PlotSpec *s = f->s;
-    const PlotRuns *r = d->r;
+    const DsRuns *r = d->r;
     static const double def_w[] = {256, 512, 1024, 2048, 4096};
     int rc;
     if (!d->has_runs && !d->law)
         return dw_error_set(DW_EINVAL, "depth: needs runs with depth, width and loss columns, "
                                        "or a law (--law)");
-    if (d->has_runs && (rc = runs_dcrit_(r, &d->dc, &d->nw))) return rc;
     if (d->has_runs) {
+        if (!(d->rep = fig_analysis_(f, &rc))) return rc ? rc : dw_error_set(DW_EINVAL, "depth: no analysis");
+        d->nw = d->rep->nwidths;
         int best = 0;
-        for (int k = 0; k < d->nw; k++) best = d->dc[k].ndepths > best ? d->dc[k].ndepths : best;
+        for (int k = 0; k < d->nw; k++) best = dc_(d, k)->ndepths > best ? dc_(d, k)->ndepths : best;
         if (best < 2 && !d->law)
             return dw_error_set(DW_EINVAL,
                                 "depth: %s: %d run%s and no width with two depths: "
@@ -143,8 +117,8 @@ static int depth_widths_(Fig *f, Depth *d) {
     d->W = calloc((size_t)n + 1, sizeof *d->W), d->T = calloc((size_t)n + 1, sizeof *d->T);
     if (!d->W || !d->T) return dw_error_set(DW_ENOMEM, "out of memory");
     for (int k = 0; k < n; k++) {
-        d->W[k] = d->has_runs ? d->dc[k].width : s->nwidths > 0 ? s->widths[k] : def_w[k];
-        d->T[k] = d->has_runs && isfinite(d->dc[k].tokens) ? d->dc[k].tokens
+        d->W[k] = d->has_runs ? dc_(d, k)->width : s->nwidths > 0 ? s->widths[k] : def_w[k];
+        d->T[k] = d->has_runs && isfinite(dc_(d, k)->tokens) ? dc_(d, k)->tokens
                   : s->tokens > 0                          ? s->tokens
                                                            : 2e10;
     }
@@ -170,10 +144,10 @@ static void depth_law_minima_(Depth *d) {
     d->clo = fmax(1, d->dlo / 1.4), d->chi = d->dhi * 1.4;
     for (int k = 0; law && k < d->n && k < 64; k++) {
         n_line_(law, d->from_runs ? d->r : NULL, d->W[k], &d->na[k], &d->nb[k]);
-        double dm = law_form_has_shape(&law->form)
-                        ? law_min_depth_(law, d->W[k], d->na[k], d->nb[k], d->T[k])
-                        : NAN;
-        if (isfinite(dm) && dm >= 1) {
+        double nline[2] = {d->na[k], d->nb[k]};
+        int kind;
+        double dm = plan_min_depth(law, d->W[k], d->T[k], nline, &kind);
+        if (kind == 0 && isfinite(dm) && dm >= 1) {
             d->ldk[k] = 1, d->ldc_d[k] = dm,
             d->ldc_l[k] = law_at_n_(law, dm, d->W[k], d->na[k], d->nb[k], d->T[k]);
             /* the law's minimum is in view, with room either side */
@@ -185,9 +159,8 @@ static void depth_law_minima_(Depth *d) {
 
 /* Writes the data files: the runs, the law's curves, the runs' D_crit and the law's. */
 static int depth_data_(Fig *f, Depth *d) {
-    const PlotRuns *r = d->r;
+    const DsRuns *r = d->r;
     const Law *law = d->law;
-    const FitDcrit *dc = d->dc;
     const double *W = d->W, *T = d->T;
     PlotBuf pts = {0}, lc = {0}, dcr = {0}, ldc = {0};
     int rc = DW_OK;
@@ -215,20 +188,21 @@ static int depth_data_(Fig *f, Depth *d) {
     for (int k = 0; k < d->n && k < 64; k++) {
         d->pts_idx[k] = d->dc_idx[k] = d->ldc_idx[k] = -1;
         if (d->has_runs) {
-            plot_buf_printf_(&pts, "# W = %g, tokens %.10g\n", W[k], dc[k].tokens);
+            const FitDcrit *dc = dc_(d, k);
+            plot_buf_printf_(&pts, "# W = %g, tokens %.10g\n", W[k], dc->tokens);
             for (int i = 0; i < r->n; i++)
-                if (at_ref_(r, i, W[k], dc[k].tokens))
+                if (d->rep->row_width[i] == k)
                     plot_buf_printf_(&pts, "%.10g %.10g %.10g %d\n", r->depth[i], r->loss[i],
                                      r->tokens[i], r->line[i]);
             plot_buf_puts_(&pts, "\n\n");
             d->pts_idx[k] = npts++;
-            if (dc[k].kind == FIT_DCRIT_INTERIOR) {
-                plot_buf_printf_(&dcr, "# W = %g\n%.10g %.10g %g %g %g\n\n\n", W[k], dc[k].dcrit,
-                                 dc[k].loss_at_min, W[k], dc[k].lo, dc[k].hi);
+            if (dc->kind == FIT_DCRIT_INTERIOR) {
+                plot_buf_printf_(&dcr, "# W = %g\n%.10g %.10g %g %g %g\n\n\n", W[k], dc->dcrit,
+                                 dc->loss_at_min, W[k], dc->lo, dc->hi);
                 d->dc_idx[k] = d->ndc++;
                 d->ninterior++;
             }
-            d->ndropped += dc[k].ndropped;
+            d->ndropped += dc->ndropped;
         }
         if (law) {
             plot_buf_printf_(&lc, "# W = %g, tokens %.10g\n", W[k], T[k]);
@@ -260,12 +234,12 @@ static int depth_data_(Fig *f, Depth *d) {
  * the runs into a flat band: the y range follows the runs and the caption gives the
  * law's offset (the parity figure shows it in full). */
 static void depth_law_offset_(Depth *d) {
-    const PlotRuns *r = d->r;
+    const DsRuns *r = d->r;
     double off = 0, ylo = INFINITY, yhi = -INFINITY;
     int noff = 0;
     for (int k = 0; k < d->n && k < 64; k++)
         for (int i = 0; i < r->n; i++)
-            if (at_ref_(r, i, d->W[k], d->dc[k].tokens)) {
+            if (d->rep->row_width[i] == k) {
                 double L = law_at_n_(d->law, r->depth[i], d->W[k], d->na[k], d->nb[k], d->T[k]);
                 ylo = fmin(ylo, r->loss[i]), yhi = fmax(yhi, r->loss[i]);
                 if (isfinite(L)) off += L - r->loss[i], noff++;
@@ -278,7 +252,7 @@ static void depth_law_offset_(Depth *d) {
 
 /* The script: line styles, axes, title and the plot command. */
 static void depth_script_(Fig *f, const Depth *d) {
-    const PlotRuns *r = d->r;
+    const DsRuns *r = d->r;
     const Law *law = d->law;
     const double *W = d->W, *T = d->T;
     int n = d->n, has_runs = d->has_runs, law_off = d->law_off;
@@ -308,11 +282,11 @@ static void depth_script_(Fig *f, const Depth *d) {
     if (has_runs && isfinite(T[0])) {
         int same = 1;
         for (int k = 1; k < n; k++) same = same && T[k] == T[0];
-        plot_fmt_count_(T[0], b1, sizeof b1);
+        dw_fmt_count(T[0], b1, sizeof b1);
         gp_(f, "set title 'Loss vs depth at each width%s%s%s'\n", same ? " (" : "", same ? b1 : "",
             same ? " tokens)" : "");
     } else if (!has_runs) {
-        plot_fmt_count_(T[0], b1, sizeof b1);
+        dw_fmt_count(T[0], b1, sizeof b1);
         gp_(f, "set title 'Loss vs depth at each width: %s at %s tokens'\n",
             plot_gp_esc_(law_label_(law, lbl, sizeof lbl), e, sizeof e), b1);
     } else {
@@ -351,16 +325,15 @@ static void depth_script_(Fig *f, const Depth *d) {
 /* The caption (what is drawn, the D_crit found) and the notes (runs not drawn, widths
  * without D_crit). */
 static void depth_caption_(Fig *f, const Depth *d) {
-    const PlotRuns *r = d->r;
+    const DsRuns *r = d->r;
     const Law *law = d->law;
-    const FitDcrit *dc = d->dc;
     int n = d->n;
     char lbl[160];
     if (d->has_runs) {
         int nrows = 0;
-        for (int k = 0; k < n; k++) nrows += dc[k].nruns;
+        for (int k = 0; k < n; k++) nrows += dc_(d, k)->nruns;
         CAPTION(f, "Points: %d run%s at %d width%s (%s).", nrows, nrows == 1 ? "" : "s", n,
-                n == 1 ? "" : "s", r->col_loss);
+                n == 1 ? "" : "s", r->col[DS_RUNS_LOSS]);
     }
     if (law)
         CAPTION(f, "Lines: the law %s at each width's token count, with N %s.",
@@ -375,8 +348,8 @@ static void depth_caption_(Fig *f, const Depth *d) {
                     "through the lowest loss and its neighbours) at %d of %d widths:",
                     d->ninterior, n);
             for (int k = 0; k < n; k++)
-                if (dc[k].kind == FIT_DCRIT_INTERIOR)
-                    CAPTION(f, "W = %g: %.1f;", d->W[k], dc[k].dcrit);
+                if (dc_(d, k)->kind == FIT_DCRIT_INTERIOR)
+                    CAPTION(f, "W = %g: %.1f;", d->W[k], dc_(d, k)->dcrit);
             size_t L = strlen(f->res->caption);
             if (L && f->res->caption[L - 1] == ';') f->res->caption[L - 1] = '.';
         } else {
@@ -387,7 +360,7 @@ static void depth_caption_(Fig *f, const Depth *d) {
                  "%d run%s at other token counts not drawn (one token count per width: the "
                  "one with the most runs)",
                  d->ndropped, d->ndropped == 1 ? "" : "s");
-        dcrit_notes_(f, dc, n);
+        dcrit_notes_(f, d->rep);
     }
     if (d->nldc && !d->law_off) CAPTION(f, "Open triangles: the law's loss minimum over depth.");
     if (d->law_off)
@@ -399,7 +372,7 @@ static void depth_caption_(Fig *f, const Depth *d) {
 }
 
 int fig_depth_(Fig *f) {
-    const PlotRuns *r = f->s->runs;
+    const DsRuns *r = f->s->runs;
     Depth d = {.r = r, .law = f->s->law};
     d.has_runs = r && r->has_depth && r->has_width && r->has_loss && r->n > 0;
     int rc = depth_widths_(f, &d);
@@ -412,6 +385,6 @@ int fig_depth_(Fig *f) {
     depth_caption_(f, &d);
     rc = fig_finish_(f);
 out:
-    free(d.dc), free(d.W), free(d.T);
+    free(d.W), free(d.T);
     return rc;
 }

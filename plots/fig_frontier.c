@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "common/dw.h"
+#include "common/dwfmt.h"
+#include "fit/paper.h"
 #include "fig.h"
 #include "planner/plan.h"
 
@@ -29,7 +31,7 @@ int fig_frontier_(Fig *f) {
     PlanRequest req;
     plan_request_default(&req);
     if ((rc = plan_sweep(law, &req, clo, chi, n, pts, slope, se, r2))) {
-        plot_fmt_sci_(clo, b1, sizeof b1), plot_fmt_sci_(chi, b2, sizeof b2);
+        dw_fmt_sci_short(clo, b1, sizeof b1), dw_fmt_sci_short(chi, b2, sizeof b2);
         return dw_error_prefix(DW_EINVAL, "frontier: the planner failed between %s and %s FLOPs",
                                b1, b2);
     }
@@ -47,9 +49,9 @@ int fig_frontier_(Fig *f) {
     if ((rc = fig_data_(f, "sweep", &db, name, sizeof name))) goto out;
     /* the paper's claims: D* ∝ C^0.12, W* ∝ C^0.34; with N = 12·D·W² and C = 6·N·T they imply
      * N* ∝ C^0.80 and T* ∝ C^0.20. Drawn through this law's optimum at the middle budget. */
-    double pslope[4] = {PLOT_PAPER_D_SLOPE, PLOT_PAPER_W_SLOPE,
-                        PLOT_PAPER_D_SLOPE + 2 * PLOT_PAPER_W_SLOPE,
-                        1 - PLOT_PAPER_D_SLOPE - 2 * PLOT_PAPER_W_SLOPE};
+    double pslope[4] = {FIT_PAPER_D_SLOPE, FIT_PAPER_W_SLOPE,
+                        FIT_PAPER_D_SLOPE + 2 * FIT_PAPER_W_SLOPE,
+                        1 - FIT_PAPER_D_SLOPE - 2 * FIT_PAPER_W_SLOPE};
     int mid = n / 2;
     double anchor[4] = {pts[mid].depth, pts[mid].width, pts[mid].params_law, pts[mid].tokens};
     static const char *const ylab[4] = {"depth D* (layers)", "width W*",
@@ -87,7 +89,7 @@ int fig_frontier_(Fig *f) {
         plot_end_(f);
     }
     gp_(f, "unset multiplot\n");
-    plot_fmt_sci_(clo, b1, sizeof b1), plot_fmt_sci_(chi, b2, sizeof b2);
+    dw_fmt_sci_short(clo, b1, sizeof b1), dw_fmt_sci_short(chi, b2, sizeof b2);
     CAPTION(f,
             "The planner's continuous optimum under %s at %d budgets from %s to %s FLOPs "
             "(log-log): D* ∝ C^%.3f, W* ∝ C^%.3f, N* ∝ C^%.3f, T* ∝ C^%.3f (least squares on "

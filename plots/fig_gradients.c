@@ -1,21 +1,22 @@
 /* plots/fig_gradients.c — the `gradients` figure (plot.h): per-layer gradient norm vs
  * layer on a log scale, one run per width (the deepest, or those of --depth), with the
- * exponential decay ln g = a + ℓ/τ fitted by fit_tau_run and τ in the legend.
+ * exponential decay ln g = a + ℓ/τ of the depth analysis (fit/depth.h) and τ in the legend.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/dw.h"
+#include "common/dwfmt.h"
+#include "fit/paper.h"
 #include "fig.h"
-#include "fit/persist.h"
 
 // ----------------------------------------------------------------------------
 // gradients: per-layer gradient norm vs layer, one run per width
 
 int fig_gradients_(Fig *f) {
     const PlotSpec *s = f->s;
-    const PlotRuns *r = s->runs;
+    const DsRuns *r = s->runs;
     PlotBuf nb = {0}, fb = {0};
     char name[2][160], b1[64];
     int rc, nw, *pick = NULL;
@@ -29,7 +30,11 @@ int fig_gradients_(Fig *f) {
                             !r             ? "needs run records with grad_norms"
                             : !r->has_grad ? "the runs have no grad_norms column"
                                            : "no run has gradient norms at two or more layers");
-    if (!r->has_width) return dw_error_set(DW_EINVAL, "gradients: the runs have no width column");
+    if (!r->has_width || !r->has_depth)
+        return dw_error_set(DW_EINVAL, "gradients: the runs have no %s column",
+                            r->has_width ? "depth" : "width");
+    const FitDepthReport *rep = fig_analysis_(f, &rc);
+    if (!rep) return rc;
     W = calloc((size_t)r->n, sizeof *W), pick = calloc((size_t)r->n, sizeof *pick);
     tr = calloc((size_t)r->n, sizeof *tr);
     if (!W || !pick || !tr) {
@@ -37,7 +42,7 @@ int fig_gradients_(Fig *f) {
         goto out;
     }
     /* per width: the run at --depth, or the one with the most layers (the longest decay) */
-    nw = plot_runs_widths(r, W);
+    nw = ds_runs_widths(r, W);
     int m = 0;
     for (int k = 0; k < nw; k++) {
         int best = -1;
@@ -82,8 +87,8 @@ int fig_gradients_(Fig *f) {
         }
         plot_buf_puts_(&nb, "\n\n");
         fit_idx[k] = -1;
-        memset(&tr[k], 0, sizeof tr[k]);
-        if (r->ngrad[i] >= 3 && fit_tau_run(r->grad[i], r->ngrad[i], &tr[k]) == DW_OK && tr[k].ok) {
+        tr[k] = rep->runs[i].tau; /* the depth analysis' τ of this run */
+        if (tr[k].ok) {
             plot_buf_printf_(&fb, "# W = %g: tau = %.6g layers\n", W[k], tr[k].tau);
             for (int j = 0; j <= 40; j++) {
                 double l = (r->ngrad[i] - 1) * j / 40.0;
@@ -92,13 +97,9 @@ int fig_gradients_(Fig *f) {
             plot_buf_puts_(&fb, "\n\n");
             fit_idx[k] = nfit++;
         } else {
-            NOTE(f, "W = %g (depth %g): no tau: %s", W[k], r->depth[i],
-                 r->ngrad[i] < 3 ? "needs >= 3 layers"
-                 : tr[k].why[0]  ? tr[k].why
-                                 : dw_error_get());
+            NOTE(f, "W = %g (depth %g): no tau: %s", W[k], r->depth[i], tr[k].why);
         }
     }
-    dw_error_clear();
     if ((rc = fig_data_(f, "norms", &nb, name[0], sizeof name[0])) ||
         (nfit && (rc = fig_data_(f, "fit", &fb, name[1], sizeof name[1]))))
         goto out;
@@ -125,8 +126,10 @@ int fig_gradients_(Fig *f) {
             snprintf(t, sizeof t, "W = %g, D = %g: no τ (%s)", W[k], r->depth[i],
                      r->ngrad[i] < 3 ? "< 3 layers" : "no decay toward the input");
         /* without a fit, a thin line joins the points so that the trend still reads */
-        item_(f, "'%s' index %d using 1:2 with %s ls %d ps 0.8 title '%s'", name[0], k,
-              fit_idx[k] >= 0 ? "points" : "linespoints lw 0.8", k + 1, t);
+        /* gnuplot 5.4 wants the line style before a line width that overrides it */
+        item_(f, "'%s' index %d using 1:2 with %s ls %d%s ps 0.8 title '%s'", name[0], k,
+              fit_idx[k] >= 0 ? "points" : "linespoints", k + 1, fit_idx[k] >= 0 ? "" : " lw 0.8",
+              t);
         if (fit_idx[k] >= 0)
             item_(f, "'%s' index %d using 1:2 with lines ls %d lw 1.5 notitle", name[1], fit_idx[k],
                   k + 1);
@@ -142,7 +145,7 @@ int fig_gradients_(Fig *f) {
         s->grad_depth > 0 ? "the runs of the chosen depth" : "the deepest run at each width");
     for (int k = 0; k < m; k++)
         if (fit_idx[k] >= 0) {
-            plot_fmt_pm_(tr[k].tau, tr[k].tau_se, b1, sizeof b1);
+            dw_fmt_pm(tr[k].tau, tr[k].tau_se, b1, sizeof b1);
             CAPTION(f, "W = %g: τ = %s;", W[k], b1);
         }
     size_t L = strlen(f->res->caption);

@@ -1,62 +1,20 @@
 /* plots/fig_isoflop.c — the `isoflop` figure (plot.h): at a few fixed budgets, the loss of
- * the best width at each depth minus the budget's optimum (plan_solve), against depth: the
- * shape of the compute-optimal depth.
+ * the best width at each depth (plan_best_width) minus the budget's optimum (plan_solve),
+ * against depth: the shape of the compute-optimal depth.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/dw.h"
+#include "common/dwfmt.h"
+#include "fit/paper.h"
 #include "fig.h"
 #include "planner/count.h"
 #include "planner/plan.h"
 
 // ----------------------------------------------------------------------------
 // isoflop: loss vs depth at fixed budgets (best width at each depth)
-
-/* min over ln W of L(D, W, T = C / FLOPs per token): a scan of the planner's width range
- * then golden-section refinement. *W_out, *T_out at the minimum. */
-static double best_width_(const Law *law, double C, double D, double *W_out, double *T_out) {
-    const double a0 = log(16.0), b0 = log(131072.0);
-    double best = INFINITY, bw = NAN;
-    const int ng = 96;
-    PlanShape s;
-    double np, fpt;
-    for (int j = 0; j <= ng; j++) {
-        double lw = a0 + (b0 - a0) * j / ng;
-        plan_shape_at(law, D, exp(lw), 0, &s);
-        plan_law_counts(&law->conv, &s, &np, &fpt);
-        LawX x = {D, exp(lw), np, C / fpt};
-        double L = law_eval(law, &x);
-        if (isfinite(L) && L < best) best = L, bw = lw;
-    }
-    if (!isfinite(best)) return NAN;
-    double a = fmax(a0, bw - (b0 - a0) / ng), b = fmin(b0, bw + (b0 - a0) / ng);
-    const double g = 0.6180339887498949;
-    for (int it = 0; it < 80 && b - a > 1e-10; it++) {
-        double x1 = b - g * (b - a), x2 = a + g * (b - a), L1, L2;
-        plan_shape_at(law, D, exp(x1), 0, &s);
-        plan_law_counts(&law->conv, &s, &np, &fpt);
-        L1 = law_eval(law, &(LawX){D, exp(x1), np, C / fpt});
-        plan_shape_at(law, D, exp(x2), 0, &s);
-        plan_law_counts(&law->conv, &s, &np, &fpt);
-        L2 = law_eval(law, &(LawX){D, exp(x2), np, C / fpt});
-        if (!(L1 >= L2))
-            b = x2;
-        else
-            a = x1;
-    }
-    double lw = 0.5 * (a + b);
-    plan_shape_at(law, D, exp(lw), 0, &s);
-    plan_law_counts(&law->conv, &s, &np, &fpt);
-    double L = law_eval(law, &(LawX){D, exp(lw), np, C / fpt});
-    if (!(L <= best)) L = best, lw = bw;
-    plan_shape_at(law, D, exp(lw), 0, &s);
-    plan_law_counts(&law->conv, &s, &np, &fpt);
-    *W_out = exp(lw);
-    *T_out = C / fpt;
-    return L;
-}
 
 int fig_isoflop_(Fig *f) {
     const PlotSpec *s = f->s;
@@ -117,9 +75,14 @@ int fig_isoflop_(Fig *f) {
         plot_buf_printf_(&db, "# C = %.6g FLOPs: optimum D* = %.6g, W* = %.6g, loss %.8g\n", C[k],
                          pr[k].cont.depth, pr[k].cont.width, Lopt);
         for (int j = 0; j <= 120; j++) {
-            double D = exp(log(dlo) + (log(dhi) - log(dlo)) * j / 120.0), Wb, Tb;
-            double L = best_width_(law, C[k], D, &Wb, &Tb);
-            if (!isfinite(L)) continue;
+            double D = exp(log(dlo) + (log(dhi) - log(dlo)) * j / 120.0);
+            PlanRequest rq;
+            PlanPoint bw;
+            plan_request_default(&rq);
+            rq.compute = C[k];
+            /* the planner's own width search at this depth */
+            if (plan_best_width(law, &rq, D, &bw) != DW_OK || !isfinite(bw.loss)) continue;
+            double L = bw.loss, Wb = bw.width, Tb = bw.tokens;
             /* the planner's optimum is the true minimum; clamp round-off below it */
             double dL = fmax(0, L - Lopt);
             plot_buf_printf_(&db, "%.8g %.8g %.8g %.8g %.8g %.6g\n", D, dL, L, Wb, Tb, C[k]);
@@ -153,8 +116,8 @@ int fig_isoflop_(Fig *f) {
     gp_(f, "set key outside right top vertical Left reverse\n");
     for (int k = 0; k < nb; k++) {
         if (bidx[k] < 0) continue;
-        plot_fmt_sci_(C[k], b1, sizeof b1);
-        plot_fmt_count_(pr[k].cont.width, b2, sizeof b2);
+        dw_fmt_sci_short(C[k], b1, sizeof b1);
+        dw_fmt_count(pr[k].cont.width, b2, sizeof b2);
         item_(f, "'%s' index %d using 1:2 with lines ls %d title 'C = %s: D* %.1f, W* %s, L* %.3f'",
               name, bidx[k], k + 1, b1, pr[k].cont.depth, b2, pr[k].cont.loss);
     }
@@ -171,9 +134,9 @@ int fig_isoflop_(Fig *f) {
             law_label_(law, lbl, sizeof lbl));
     for (int k = 0; k < nb; k++)
         if (okb[k]) {
-            plot_fmt_sci_(C[k], b1, sizeof b1);
-            plot_fmt_count_(pr[k].cont.width, b2, sizeof b2);
-            plot_fmt_count_(pr[k].cont.tokens, b3, sizeof b3);
+            dw_fmt_sci_short(C[k], b1, sizeof b1);
+            dw_fmt_count(pr[k].cont.width, b2, sizeof b2);
+            dw_fmt_count(pr[k].cont.tokens, b3, sizeof b3);
             CAPTION(f, "C = %s: D* = %.1f, W* = %s, T* = %s, loss %.4f;", b1, pr[k].cont.depth, b2,
                     b3, pr[k].cont.loss);
         }

@@ -1,5 +1,5 @@
 /* plots/fig_parity.c — the `parity` figure (plot.h): predicted vs observed loss, one square
- * panel per model (the law and the forms fitted to the runs), R² and RMSE (fit_stats) in
+ * panel per model (the law and the forms fitted to the runs), R² and RMSE (fit_predict) in
  * each panel's title, one legend for all panels.
  */
 #include <math.h>
@@ -8,13 +8,14 @@
 
 #include "common/dw.h"
 #include "fig.h"
+#include "planner/fitdata.h"
 
 // ----------------------------------------------------------------------------
 // parity: predicted vs observed loss, one panel per model
 
 int fig_parity_(Fig *f) {
     const PlotSpec *s = f->s;
-    const PlotRuns *r = s->runs;
+    const DsRuns *r = s->runs;
     PlotModel models[9];
     int nm = 0, rc = DW_OK;
     PlotBuf db = {0};
@@ -37,11 +38,11 @@ int fig_parity_(Fig *f) {
     if (nm == 0)
         return dw_error_set(DW_EINVAL, "parity: needs a law (--law) or forms to fit (--form)");
     if (!(W = calloc((size_t)r->n, sizeof *W))) return dw_error_set(DW_ENOMEM, "out of memory");
-    int nw = plot_runs_widths(r, W);
+    int nw = ds_runs_widths(r, W);
     double lo = INFINITY, hi = -INFINITY;
     int ok[9] = {0}, nok = 0;
     for (int k = 0; k < nm; k++) {
-        if (plot_runs_fitdata(r, &models[k].law->conv, models[k].n_from_shape, &d[k])) {
+        if (plan_runs_fitdata(r, &models[k].law->conv, models[k].n_from_shape, &d[k])) {
             NOTE(f, "%s: %s", models[k].label, dw_error_get());
             continue;
         }
@@ -56,7 +57,12 @@ int fig_parity_(Fig *f) {
             lo = fmin(lo, fmin(p, d[k].loss[i])), hi = fmax(hi, fmax(p, d[k].loss[i]));
         }
         if (!finite) continue;
-        fit_stats(&models[k].law->form, models[k].law->p, &d[k], FIT_LSQ, 0, &info[k]);
+        FitPrediction pred; /* the same statistics as `dwplan fit --predict` */
+        if (fit_predict(models[k].law, &d[k], &pred)) {
+            NOTE(f, "%s: %s", models[k].label, dw_error_get());
+            continue;
+        }
+        info[k] = pred.info;
         ok[k] = 1, nok++;
     }
     if (!nok) {
@@ -101,7 +107,7 @@ int fig_parity_(Fig *f) {
     gp_(f, "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\n", lo, hi, lo, hi);
     gp_(f,
         "set xlabel 'observed loss, %s (nats/token)'\nset ylabel 'predicted loss (nats/token)'\n",
-        r->col_loss[0] ? plot_gp_esc_(r->col_loss, e, sizeof e) : "loss");
+        r->col[DS_RUNS_LOSS][0] ? plot_gp_esc_(r->col[DS_RUNS_LOSS], e, sizeof e) : "loss");
     /* explicit placement in screen fractions: panels left to right, then the legend column */
     double kf = (double)key_px / f->w, pw = (1 - kf) / cols, ph = 0.93 / rows;
     gp_(f, "set multiplot title 'Predicted vs observed loss (%d runs)' font ',13'\n", r->n);
@@ -150,7 +156,7 @@ int fig_parity_(Fig *f) {
     rc = fig_finish_(f);
 out:
     plot_buf_free_(&db);
-    for (int k = 0; k < 9; k++) plot_fitdata_free(&d[k]);
+    for (int k = 0; k < 9; k++) fit_data_free(&d[k]);
     free(W);
     return rc;
 }

@@ -1,21 +1,22 @@
 /* plots/fig_tau.c — the `tau` figure (plot.h): the persistence length τ of each run against
  * width on log-log axes, with τ = t0·W^β and τ = a + b·ln W fitted across runs
- * (fit_tau_run, fit_tau_width) and the paper's slope 0.44 for comparison.
+ * (the depth analysis of fit/depth.h) and the paper's slope 0.44 for comparison.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/dw.h"
+#include "common/dwfmt.h"
+#include "fit/paper.h"
 #include "fig.h"
-#include "fit/persist.h"
 
 // ----------------------------------------------------------------------------
 // tau: persistence length vs width
 
 /* What the steps of the figure share. */
 typedef struct {
-    const PlotRuns *r;
+    const DsRuns *r;
     double *W; /* (nw) the runs' widths, ascending */
     int nw;
     double *tau;            /* (n) τ of each run, NaN when it has none */
@@ -31,46 +32,43 @@ typedef struct {
 /* τ of each run (fit_tau_run) and τ(W) across them (fit_tau_width); fails when fewer than two
  * runs have a τ. */
 static int tau_fit_(Fig *f, Tau *t) {
-    const PlotRuns *r = t->r;
+    const DsRuns *r = t->r;
     if (!r || !r->has_grad || !r->has_width)
         return dw_error_set(DW_EINVAL, "tau: %s",
                             !r             ? "needs run records with grad_norms"
                             : !r->has_grad ? "the runs have no grad_norms column"
                                            : "the runs have no width column");
+    int rc;
+    const FitDepthReport *rep = fig_analysis_(f, &rc);
+    if (!rep) return rc ? rc : dw_error_set(DW_EINVAL, "tau: the runs need depth and width columns");
     double *W, *tau;
     FitTauRun *tr;
     W = t->W = calloc((size_t)r->n + 1, sizeof *W);
     tau = t->tau = calloc((size_t)r->n + 1, sizeof *tau);
     tr = t->tr = calloc((size_t)r->n + 1, sizeof *tr);
     if (!W || !tau || !tr) return dw_error_set(DW_ENOMEM, "out of memory");
+    /* τ per run and τ(W): the depth analysis' own (fit/depth.h) */
     for (int i = 0; i < r->n; i++) {
-        tau[i] = NAN;
-        if (r->ngrad[i] < 3) {
-            t->nfew += r->ngrad[i] > 0;
-            continue;
-        }
-        if (fit_tau_run(r->grad[i], r->ngrad[i], &tr[i]) == DW_OK && tr[i].ok)
-            tau[i] = tr[i].tau, t->nt++;
-        else
-            t->nnodecay++;
+        tr[i] = rep->runs[i].tau;
+        tau[i] = tr[i].ok ? tr[i].tau : NAN;
     }
-    dw_error_clear();
+    t->nt = rep->ntau, t->nfew = rep->nfew, t->nnodecay = rep->nnodecay;
     if (t->nt < 2)
         return dw_error_set(DW_EINVAL,
                             "tau: %d run%s with a persistence length (runs need >= 3 "
                             "layers of gradient norms that decay toward the input; %d too "
                             "shallow, %d without decay): a plot of tau vs W needs at least two",
                             t->nt, t->nt == 1 ? "" : "s", t->nfew, t->nnodecay);
-    t->tw_rc = fit_tau_width(r->width, tau, r->n, &t->tw);
-    if (t->tw_rc) NOTE(f, "no fit of tau(W): %s", dw_error_get());
-    dw_error_clear();
-    t->nw = plot_runs_widths(r, W);
+    t->tw_rc = rep->tw_ok ? DW_OK : DW_EDATA;
+    if (rep->tw_ok) t->tw = rep->tw;
+    else NOTE(f, "no fit of tau(W): %s", rep->tw_why);
+    t->nw = ds_runs_widths(r, W);
     return DW_OK;
 }
 
 /* Writes the data files: τ per run, and the fits with the paper's slope. */
 static int tau_data_(Fig *f, Tau *t) {
-    const PlotRuns *r = t->r;
+    const DsRuns *r = t->r;
     const double *W = t->W, *tau = t->tau;
     const FitTauRun *tr = t->tr;
     const FitTauWidth tw = t->tw;
@@ -112,7 +110,7 @@ static int tau_data_(Fig *f, Tau *t) {
             "(a = %.6g, b = %.6g, R² %.4f on tau)\n# paper: slope %.2f through 0.75 x the "
             "power fit at W = %.6g (shifted down to stay visible)\n# columns: width tau_power "
             "tau_log tau_paper_slope\n",
-            f->stem, tw.t0, tw.beta, tw.r2_power, tw.a, tw.b, tw.r2_log, PLOT_PAPER_TAU_BETA, wm);
+            f->stem, tw.t0, tw.beta, tw.r2_power, tw.a, tw.b, tw.r2_log, FIT_PAPER_TAU_BETA, wm);
         for (int j = 0; j <= 100; j++) {
             double w = exp(log(lo) + (log(hi) - log(lo)) * j / 100.0);
             double tl = tw.a + tw.b * log(w);
@@ -121,10 +119,10 @@ static int tau_data_(Fig *f, Tau *t) {
                 plot_buf_printf_(&fb, "%.8g", tl);
             else
                 plot_buf_puts_(&fb, "NaN");
-            plot_buf_printf_(&fb, " %.8g\n", tm * pow(w / wm, PLOT_PAPER_TAU_BETA));
+            plot_buf_printf_(&fb, " %.8g\n", tm * pow(w / wm, FIT_PAPER_TAU_BETA));
             if (j % 5 == 0) {
                 pt_(f, w, tw.t0 * pow(w, tw.beta)),
-                    pt_(f, w, tm * pow(w / wm, PLOT_PAPER_TAU_BETA));
+                    pt_(f, w, tm * pow(w / wm, FIT_PAPER_TAU_BETA));
                 if (tl > 0) pt_(f, w, tl);
             }
         }
@@ -157,7 +155,7 @@ static void tau_script_(Fig *f, const Tau *t) {
             item_(f, "'%s' index %d using 1:2:3 with yerrorbars ls %d title 'W = %g'", t->name[0],
                   t->idx[k], k + 1, t->W[k]);
     if (t->tw_rc == DW_OK) {
-        plot_fmt_pm_(tw->beta, tw->beta_se, b1, sizeof b1);
+        dw_fmt_pm(tw->beta, tw->beta_se, b1, sizeof b1);
         item_(f,
               "'%s' using 1:2 with lines lc rgb '#222222' lw 2 title 'τ = %.3g·W^{%s}, R^2 %.3f'",
               t->name[1], tw->t0, b1, tw->r2_power);
@@ -168,7 +166,7 @@ static void tau_script_(Fig *f, const Tau *t) {
         item_(f,
               "'%s' using 1:4 with lines lc rgb '#b2182b' lw 1.5 dt 3 title 'paper slope: τ ∝ "
               "W^{%.2f} (shifted ×0.75 to be seen)'",
-              t->name[1], PLOT_PAPER_TAU_BETA);
+              t->name[1], FIT_PAPER_TAU_BETA);
     }
     plot_end_(f);
 }
@@ -182,16 +180,16 @@ static void tau_caption_(Fig *f, const Tau *t) {
             "gradient norm on layer) against width, log-log, %d runs at %d widths.",
             t->nt, t->np);
     if (t->tw_rc == DW_OK) {
-        plot_fmt_pm_(tw->beta, tw->beta_se, b1, sizeof b1);
-        plot_fmt_pm_(tw->a, tw->a_se, b2, sizeof b2);
-        plot_fmt_pm_(tw->b, tw->b_se, b3, sizeof b3);
+        dw_fmt_pm(tw->beta, tw->beta_se, b1, sizeof b1);
+        dw_fmt_pm(tw->a, tw->a_se, b2, sizeof b2);
+        dw_fmt_pm(tw->b, tw->b_se, b3, sizeof b3);
         CAPTION(f,
                 "Solid: τ = t0·W^β with β = %s (R² %.3f on ln τ, %.3f on τ); dashed: τ = a + "
                 "b·ln W with a = %s, b = %s (R² %.3f on τ); dotted red: the paper's slope %.2f, "
                 "drawn 25%% below the fit so that both stay visible (the paper reports R² %.2f for "
                 "the power law vs %.2f for the log form).",
-                b1, tw->r2_power, tw->r2_power_tau, b2, b3, tw->r2_log, PLOT_PAPER_TAU_BETA,
-                PLOT_PAPER_TAU_R2_POWER, PLOT_PAPER_TAU_R2_LOG);
+                b1, tw->r2_power, tw->r2_power_tau, b2, b3, tw->r2_log, FIT_PAPER_TAU_BETA,
+                FIT_PAPER_TAU_R2_POWER, FIT_PAPER_TAU_R2_LOG);
     }
     if (t->nfew)
         NOTE(f, "%d run%s with fewer than 3 layers left out", t->nfew, t->nfew == 1 ? "" : "s");

@@ -140,51 +140,6 @@ int plot_image_check(const char *image) {
 }
 
 // ----------------------------------------------------------------------------
-// numbers
-
-void plot_fmt_sci_(double v, char *buf, size_t n) {
-    if (!isfinite(v) || v == 0) {
-        snprintf(buf, n, "%g", v);
-        return;
-    }
-    int e = (int)floor(log10(fabs(v)));
-    double m = v / pow(10, e);
-    if (fabs(m) >= 9.995) m /= 10, e++;
-    if (fabs(m - round(m)) < 0.005)
-        snprintf(buf, n, "%.0fe%d", m, e);
-    else
-        snprintf(buf, n, "%.2fe%d", m, e);
-}
-
-void plot_fmt_count_(double v, char *buf, size_t n) {
-    static const struct {
-        double s;
-        const char *u;
-    } units[] = {{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "k"}};
-    for (size_t k = 0; k < 4; k++)
-        if (fabs(v) >= units[k].s) {
-            double m = v / units[k].s;
-            snprintf(buf, n, m >= 100 ? "%.0f%s" : m >= 10 ? "%.1f%s" : "%.2f%s", m, units[k].u);
-            return;
-        }
-    snprintf(buf, n, "%.0f", v);
-}
-
-void plot_fmt_pm_(double v, double se, char *buf, size_t n) {
-    if (!isfinite(v))
-        snprintf(buf, n, "n/a");
-    else if (!(se > 0) || !isfinite(se))
-        snprintf(buf, n, "%.4g", v);
-    else {
-        int dec = 1 - (int)floor(log10(se));
-        if (dec > 6 || dec < 0)
-            snprintf(buf, n, "%.4g ± %.2g", v, se);
-        else
-            snprintf(buf, n, "%.*f ± %.*f", dec, v, dec, se);
-    }
-}
-
-// ----------------------------------------------------------------------------
 // the width palette (plot.h): 24 colours over quarter-octave steps of log2 W. Slots that
 // are multiples of 4 are powers of two (64 → 0, 128 → 4, 256 → 8, 512 → 12, 1024 → 16,
 // 2048 → 20) and get the six strongest hues; slots 2 mod 4 (96, 192, 384, 768, 1536, 3072)

@@ -50,97 +50,13 @@
 
 #include <stddef.h>
 
+#include "datasets/runs.h"
+#include "fit/compare.h"
+#include "fit/depth.h"
 #include "fit/fit.h"
 #include "fit/law.h"
 
 #define PLOT_PATH_MAX 1024
-
-// ----------------------------------------------------------------------------
-// run data
-
-/* Runs read from run records (JSON Lines) or a CSV, columns resolved as `dwplan fit` does
- * (ds_aliases, --map, --where). Rows whose `status` column exists and is not "ok" are left
- * out and counted. Arrays have n entries; a column the file lacks is NaN throughout and its
- * has_ flag is 0. */
-typedef struct {
-    char path[PLOT_PATH_MAX];
-    char sha256[65];     /* of the file, "" when it cannot be read again */
-    int n;               /* rows kept */
-    int nrows_file;      /* rows after --where, before the status filter */
-    int nskipped_status; /* rows left out: status not "ok" */
-    int has_depth, has_width, has_params, has_tokens, has_flops, has_loss, has_grad;
-    char col_depth[64], col_width[64], col_params[64], col_tokens[64], col_flops[64], col_loss[64],
-        col_grad[64];                                       /* column names used ("" when none) */
-    double *depth, *width, *params, *tokens, *flops, *loss; /* (n) */
-    double **grad; /* (n) per-layer gradient norms, input side first, or NULL */
-    int *ngrad;    /* (n) layers in grad[i] (0 when none) */
-    int *line;     /* (n) source line of each row */
-    int *group;    /* (n) shape id: rows with equal (depth, width), else equal params */
-    int ngroups;
-} PlotRuns;
-
-/* Reads and filters a run table.
- * Inputs:  path    CSV or JSON Lines (datasets/table.h)
- *          wheres  nwhere filter expressions ("col=v", "col<v", ...; ds_table_where), ANDed
- *          maps    explicit column mappings ("loss=ce_mean_11,grad_norms=g"), or NULL
- *          out     receives the runs (caller frees with plot_runs_free)
- * Return:  DW_OK (also for zero rows: each figure then says it has nothing to draw);
- *          DW_EIO the file cannot be read; DW_EPARSE malformed data, a missing or non-finite
- *          value in a used column (message names file, line and column), no depth/width/loss
- *          column at all; DW_ENOTFOUND/DW_EINVAL a bad --map or --where; DW_ENOMEM. */
-int plot_runs_load(const char *path, const char *const *wheres, int nwhere, const char *maps,
-                   PlotRuns **out);
-void plot_runs_free(PlotRuns *r);
-
-/* Distinct widths of the runs, ascending, into w[] (room for r->n); returns the count. */
-int plot_runs_widths(const PlotRuns *r, double *w);
-
-/* Rows as fitting data for a law's conventions: N from the params column, or counted from
- * depth and width under `conv` when n_from_shape is set or the file has no params column;
- * T from the tokens column, else flops / (FLOPs per token under conv).
- * On DW_OK d->x and d->loss are new arrays (plot_fitdata_free). DW_EPARSE when the rows lack
- * what is needed (the message says what), DW_ENOMEM. */
-int plot_runs_fitdata(const PlotRuns *r, const LawConventions *conv, int n_from_shape, FitData *d);
-void plot_fitdata_free(FitData *d);
-
-// ----------------------------------------------------------------------------
-// fitting forms to the runs (for the parity figure and the report's comparison)
-
-/* One form fitted to the runs by fit_run, with its leave-one-shape-out CV error. */
-typedef struct {
-    char form[96];  /* canonical form text */
-    int ok;         /* 1 when the fit ran (law is set) */
-    char why[256];  /* when !ok: the reason */
-    char note[192]; /* how the form was adapted to the data, e.g. "T is the same in every
-                       run: B·T^-delta is absorbed into E (B = 0, delta fixed)", or "" */
-    Law *law;       /* the fitted law (owned; default conventions, as `dwplan fit`) */
-    int nfree;      /* free parameters */
-    int converged;  /* the optimiser reported convergence */
-    double cv_rmse, cv_rmse_log; /* NaN when not computed */
-    int folds;
-} PlotFormFit;
-
-/* Fits each form of `forms` ("F1,F2,..."; separable variable lists such as
- * "separable:W,D,N,T" stay whole) to the runs, or, when forms is NULL, a default set chosen
- * by what the runs vary: the Chinchilla and Gemstones baselines, and the depth-width forms
- * shape:power, shape:log and logsq:power when depth and width vary. When every run has the
- * same token count, forms with B·T^-delta get B = 0 and delta fixed (the term is a constant
- * that E absorbs), and separable lists drop T.
- * Inputs:  r             the runs (needs a loss column and >= 3 rows)
- *          forms         as above, or NULL
- *          obj, delta    fit objective and Huber delta (as `dwplan fit --objective`)
- *          n_from_shape  N from (D, W) under the default conventions instead of the params
- *                        column
- *          cv            1: leave-one-shape-out CV per form (fit_cv_groups)
- *          progress      called before each fit with a message (may be NULL)
- *          out, nout     a new array (plot_form_fits_free), ranked by CV RMSE (or by RMSE
- *                        without CV), failed forms last
- * Return:  DW_OK (some forms may have failed: see ok/why); DW_EINVAL no loss column, too few
- *          rows or a bad form list; DW_ENOMEM. */
-int plot_fit_forms(const PlotRuns *r, const char *forms, FitObjective obj, double delta,
-                   int n_from_shape, int cv, void (*progress)(const char *, void *), void *ctx,
-                   PlotFormFit **out, int *nout);
-void plot_form_fits_free(PlotFormFit *f, int n);
 
 // ----------------------------------------------------------------------------
 // figures
@@ -170,7 +86,9 @@ typedef struct {
 
 /* What a figure is drawn from. Everything is borrowed. Zero fields take defaults. */
 typedef struct {
-    const PlotRuns *runs;    /* may be NULL */
+    const DsRuns *runs;      /* may be NULL (datasets/runs.h) */
+    const FitDepthReport *depth; /* the runs' depth analysis (fit_depth_analyse), or NULL:
+                                    plot_make runs it for the figures that draw it */
     const Law *law;          /* may be NULL */
     int n_from_shape;        /* the law's N: counted from (D, W) rather than the params column */
     const PlotModel *models; /* parity: models besides the law (e.g. fitted forms) */
@@ -238,7 +156,7 @@ int plot_gnuplot_run(const char *script, char *warn, size_t n);
 // report
 
 typedef struct {
-    const PlotRuns *runs;   /* may be NULL (a report on a law alone) */
+    const DsRuns *runs;     /* may be NULL (a report on a law alone) */
     const Law *law;         /* may be NULL (a report on runs alone) */
     const char *law_origin; /* how the law was named (file or preset), for the page */
     int n_from_shape;       /* as in PlotSpec, for the law and the fitted forms */

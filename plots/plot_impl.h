@@ -34,17 +34,4 @@ int plot_buf_write_(const PlotBuf *b, const char *path);
 int plot_path_split_(const char *image, char *dir, size_t ndir, char *stem, size_t nstem, char *ext,
                      size_t next);
 
-/* Numbers for captions: "1.23e22", "6.74B", "0.448 ± 0.008". */
-void plot_fmt_sci_(double v, char *buf, size_t n);
-void plot_fmt_count_(double v, char *buf, size_t n);
-void plot_fmt_pm_(double v, double se, char *buf, size_t n);
-
-/* The paper's numbers (arXiv 2601.20994), drawn and quoted for comparison. */
-#define PLOT_PAPER_TAU_BETA     0.44
-#define PLOT_PAPER_TAU_R2_POWER 0.98
-#define PLOT_PAPER_TAU_R2_LOG   0.60
-#define PLOT_PAPER_KAPPA        2.43
-#define PLOT_PAPER_D_SLOPE      0.12
-#define PLOT_PAPER_W_SLOPE      0.34
-
 #endif

@@ -5,7 +5,8 @@
  *                (64–1024) get distinct colours; powers of two get the six strongest hues
  *   runs         examples/runs/synthetic_runs.jsonl loads (40 runs, gradient norms); FitData
  *                under the law's conventions when N is counted from the shape
- *   forms        plot_fit_forms on the synthetic sweep (one token count): forms with B·T^-δ are
+ *   forms        fit_compare (as the report and `plot parity --form` call it) on the synthetic
+ *                sweep (one token count): forms with B·T^-δ are
  *                fitted with B = 0 and δ fixed (and say so); a depth-width form beats
  *                separable:N out of sample; a bad form is reported, not fatal
  *   figures      every kind × {png, svg} from the example data: PNG magic and IHDR size equal
@@ -44,6 +45,7 @@
 
 #include "common/dw.h"
 #include "fit/law.h"
+#include "planner/fitdata.h"
 #include "plots/plot.h"
 #include "tests/check.h"
 
@@ -146,46 +148,59 @@ static void test_palette(void) {
     CHECK(plot_image_check("it's.png") == DW_EINVAL);
 }
 
-static PlotRuns *load_synth_(void) {
+static DsRuns *load_synth_(void) {
     char path[2048];
-    PlotRuns *r = NULL;
+    DsRuns *r = NULL;
     snprintf(path, sizeof path, "%s/examples/runs/synthetic_runs.jsonl", src_);
-    CHECK_STATUS(plot_runs_load(path, NULL, 0, NULL, &r));
+    CHECK_STATUS(ds_runs_load(path, NULL, &r));
     return r;
 }
 
-static void test_runs(const PlotRuns *r) {
+static void test_runs(const DsRuns *r) {
     CHECK(r->n == 40 && r->has_grad && r->has_loss && r->has_tokens && r->has_params);
-    CHECK(!strcmp(r->col_loss, "val_loss") && r->ngroups == 40 && strlen(r->sha256) == 64);
+    CHECK(!strcmp(r->col[DS_RUNS_LOSS], "val_loss") && r->ngroups == 40 && strlen(r->sha256) == 64);
     CHECK(r->ngrad[0] == 2 && r->ngrad[39] == 32);
     double w[64];
-    CHECK(plot_runs_widths(r, w) == 5 && w[0] == 64 && w[4] == 1024);
+    CHECK(ds_runs_widths(r, w) == 5 && w[0] == 64 && w[4] == 1024);
     LawConventions c;
     law_conventions_default(&c);
     FitData d;
-    CHECK_STATUS(plot_runs_fitdata(r, &c, 1, &d));
+    CHECK_STATUS(plan_runs_fitdata(r, &c, 1, &d));
     /* N counted from the shape: GPT-NeoX block 12W² + 13W per layer */
     CHECK_REL(d.x[0].params, 2 * (12.0 * 64 * 64 + 13 * 64), 1e-12);
     CHECK(d.x[0].tokens == 2e9);
-    plot_fitdata_free(&d);
-    CHECK_STATUS(plot_runs_fitdata(r, &c, 0, &d));
+    fit_data_free(&d);
+    CHECK_STATUS(plan_runs_fitdata(r, &c, 0, &d));
     CHECK(d.x[0].params == r->params[0]);
-    plot_fitdata_free(&d);
+    fit_data_free(&d);
     const char *wh[] = {"width=128"};
     char path[2048];
-    PlotRuns *f = NULL;
+    DsRuns *f = NULL;
+    DsRunsOptions wo = {.wheres = wh, .nwhere = 1};
     snprintf(path, sizeof path, "%s/examples/runs/synthetic_runs.jsonl", src_);
-    CHECK_STATUS(plot_runs_load(path, wh, 1, NULL, &f));
+    CHECK_STATUS(ds_runs_load(path, &wo, &f));
     CHECK(f && f->n == 8);
-    plot_runs_free(f);
-    CHECK(plot_runs_load("/nonexistent/runs.jsonl", NULL, 0, NULL, &f) == DW_EIO && !f);
+    ds_runs_free(f);
+    CHECK(ds_runs_load("/nonexistent/runs.jsonl", NULL, &f) == DW_EIO && !f);
 }
 
-static void test_forms(const PlotRuns *r, PlotFormFit **ff, int *nf) {
-    CHECK_STATUS(plot_fit_forms(r, NULL, FIT_LSQ, 0, 1, 1, NULL, NULL, ff, nf));
+/* The comparison the report makes: default conventions, N from the shape, CV on. */
+static int compare_(const DsRuns *r, const char *forms, int cv, FitComparison *c) {
+    LawConventions conv;
+    FitData d;
+    law_conventions_default(&conv);
+    FitCompareOptions o = {.forms = forms, .objective = FIT_LSQ, .cv = cv, .conv = &conv};
+    int rc = plan_runs_fitdata(r, &conv, 1, &d);
+    if (rc == DW_OK) rc = fit_compare(&d, r->group, r->ngroups, &o, c);
+    fit_data_free(&d);
+    return rc;
+}
+
+static void test_forms(const DsRuns *r, FitComparison *cmp) {
+    CHECK_STATUS(compare_(r, NULL, 1, cmp));
     int shape = -1, sepn = -1, noted = 0;
-    for (int k = 0; k < *nf; k++) {
-        const PlotFormFit *c = &(*ff)[k];
+    for (int k = 0; k < cmp->n; k++) {
+        const FitCompareRow *c = &cmp->rows[k];
         CHECK(c->ok);
         if (!strcmp(c->form, "shape:log")) shape = k;
         if (!strcmp(c->form, "separable:N")) sepn = k;
@@ -195,13 +210,11 @@ static void test_forms(const PlotRuns *r, PlotFormFit **ff, int *nf) {
     }
     CHECK(shape >= 0 && sepn >= 0 && shape < sepn); /* ranked by CV RMSE */
     CHECK(noted >= 3);
-    if (shape >= 0 && sepn >= 0) CHECK((*ff)[shape].cv_rmse < (*ff)[sepn].cv_rmse);
-    PlotFormFit *bad = NULL;
-    int nb = 0;
-    CHECK_STATUS(
-        plot_fit_forms(r, "nosuchform,separable:W,D,N", FIT_LSQ, 0, 1, 0, NULL, NULL, &bad, &nb));
-    CHECK(nb == 2 && bad[0].ok && !bad[1].ok && has_(bad[1].why, "nosuchform"));
-    plot_form_fits_free(bad, nb);
+    if (shape >= 0 && sepn >= 0) CHECK(cmp->rows[shape].cv_rmse < cmp->rows[sepn].cv_rmse);
+    FitComparison bad;
+    CHECK_STATUS(compare_(r, "nosuchform,separable:W,D,N", 0, &bad));
+    CHECK(bad.n == 2 && bad.rows[0].ok && !bad.rows[1].ok && has_(bad.rows[1].why, "nosuchform"));
+    fit_comparison_free(&bad);
 }
 
 typedef struct {
@@ -209,7 +222,7 @@ typedef struct {
     int runs, law, models;
 } FigCase;
 
-static void test_figures(const PlotRuns *r, const Law *law, const PlotFormFit *ff) {
+static void test_figures(const DsRuns *r, const Law *law, const FitCompareRow *ff) {
     static const FigCase cases[] = {
         {PLOT_DEPTH, 1, 1, 0},  {PLOT_GRADIENTS, 1, 0, 0}, {PLOT_TAU, 1, 0, 0},
         {PLOT_PARITY, 1, 1, 1}, {PLOT_FRONTIER, 0, 1, 0},  {PLOT_ISOFLOP, 0, 1, 0},
@@ -263,9 +276,9 @@ static void test_figures(const PlotRuns *r, const Law *law, const PlotFormFit *f
     CHECK(has_(res.caption, "κ = 2.4") && has_(res.caption, "paper"));
 }
 
-static void test_nothing(const PlotRuns *synth, const Law *law) {
+static void test_nothing(const DsRuns *synth, const Law *law) {
     char path[1100], img[1300];
-    PlotRuns *r = NULL;
+    DsRuns *r = NULL;
     PlotResult res;
     snprintf(path, sizeof path, "%s/one.csv", tmp_);
     FILE *f = fopen(path, "w");
@@ -273,7 +286,7 @@ static void test_nothing(const PlotRuns *synth, const Law *law) {
         fputs("depth,width,tokens,loss\n4,128,1e9,3.5\n", f);
         fclose(f);
     }
-    CHECK_STATUS(plot_runs_load(path, NULL, 0, NULL, &r));
+    CHECK_STATUS(ds_runs_load(path, NULL, &r));
     PlotSpec s = {.runs = r};
     static const PlotKind kinds[] = {PLOT_DEPTH, PLOT_GRADIENTS, PLOT_TAU,    PLOT_PARITY,
                                      PLOT_DCRIT, PLOT_FRONTIER,  PLOT_ISOFLOP};
@@ -287,22 +300,23 @@ static void test_nothing(const PlotRuns *synth, const Law *law) {
     s.law = law;
     snprintf(img, sizeof img, "%s/one_depth_law.png", tmp_);
     if (plot_gnuplot_found()) CHECK_STATUS(plot_make(PLOT_DEPTH, &s, img, &res));
-    plot_runs_free(r);
+    ds_runs_free(r);
     r = NULL;
     /* zero runs: the message says so */
     const char *none[] = {"width=3"};
-    CHECK_STATUS(plot_runs_load(synth->path, none, 1, NULL, &r));
+    DsRunsOptions no = {.wheres = none, .nwhere = 1};
+    CHECK_STATUS(ds_runs_load(synth->path, &no, &r));
     CHECK(r && r->n == 0);
     PlotSpec z = {.runs = r};
     snprintf(img, sizeof img, "%s/zero.png", tmp_);
     CHECK(plot_make(PLOT_TAU, &z, img, &res) == DW_EINVAL && has_(dw_error_get(), "no runs"));
-    plot_runs_free(r);
+    ds_runs_free(r);
     /* a bad extension or a missing directory */
     CHECK(plot_make(PLOT_TAU, &s, "x.gif", &res) == DW_EINVAL);
     CHECK(plot_make(PLOT_FRONTIER, &s, "/nonexistent/dir/f.png", &res) == DW_EIO);
 }
 
-static void test_gnuplot_errors(const PlotRuns *r) {
+static void test_gnuplot_errors(const DsRuns *r) {
     char img[1300], dir[1100], gp[1200];
     PlotResult res;
     PlotSpec s = {.runs = r};
@@ -359,7 +373,7 @@ static int html_refs_ok_(const char *dir, const char *html, int *nimg) {
     return ok;
 }
 
-static void test_report(const PlotRuns *r, const Law *law) {
+static void test_report(const DsRuns *r, const Law *law) {
     char dir[1100];
     snprintf(dir, sizeof dir, "%s/report", tmp_);
     PlotReportSpec s = {.runs = r,
@@ -411,27 +425,26 @@ int main(void) {
         return 1;
     }
     test_palette();
-    PlotRuns *r = load_synth_();
+    DsRuns *r = load_synth_();
     Law *law = NULL;
-    PlotFormFit *ff = NULL;
-    int nf = 0;
+    FitComparison cmp = {0};
     CHECK_STATUS(law_load("depth-delusion", &law));
     if (!r || !law) return check_done("test_plot");
     test_runs(r);
-    test_forms(r, &ff, &nf);
+    test_forms(r, &cmp);
     test_nothing(r, law);
     if (!plot_gnuplot_found()) {
         printf("test_plot: gnuplot not found (Debian: gnuplot-nox): figure checks skipped\n");
         if (!check_fail_) nftw(tmp_, rm_, 16, FTW_DEPTH | FTW_PHYS);
         int code = check_done("test_plot");
-        plot_form_fits_free(ff, nf), plot_runs_free(r), law_free(law);
+        fit_comparison_free(&cmp), ds_runs_free(r), law_free(law);
         return code ? code : 77;
     }
-    if (nf > 0 && ff[0].ok) test_figures(r, law, ff);
+    if (cmp.n > 0 && cmp.rows[0].ok) test_figures(r, law, cmp.rows);
     test_gnuplot_errors(r);
     test_report(r, law);
-    plot_form_fits_free(ff, nf);
-    plot_runs_free(r);
+    fit_comparison_free(&cmp);
+    ds_runs_free(r);
     law_free(law);
     /* keep the output for a look when something failed */
     if (check_fail_)
