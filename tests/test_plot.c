@@ -316,6 +316,33 @@ static void test_nothing(const DsRuns *synth, const Law *law) {
     CHECK(plot_make(PLOT_FRONTIER, &s, "/nonexistent/dir/f.png", &res) == DW_EIO);
 }
 
+/* A run whose gradient norms do not decay toward the input has no τ: the gradients figure
+ * still draws it (joined by a thin line) and says why in the legend. gnuplot 5.4 refused the
+ * script when the line width came before the line style ("duplicated or contradicting
+ * arguments"), leaving no image. */
+static void test_gradients_no_tau(void) {
+    char path[1100], img[1300];
+    DsRuns *r = NULL;
+    PlotResult res;
+    snprintf(path, sizeof path, "%s/nodecay.jsonl", tmp_);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs("{\"depth\":4,\"width\":64,\"grad_norms\":[0.1,0.2,0.4,0.8],\"val_loss\":3}\n"
+              "{\"depth\":4,\"width\":128,\"grad_norms\":[0.8,0.4,0.2,0.1],\"val_loss\":2.9}\n",
+              f);
+        fclose(f);
+    }
+    CHECK_STATUS(ds_runs_load(path, NULL, &r));
+    if (!r) return;
+    PlotSpec s = {.runs = r};
+    snprintf(img, sizeof img, "%s/nodecay.png", tmp_);
+    int rc = plot_make(PLOT_GRADIENTS, &s, img, &res);
+    if (rc) fprintf(stderr, "gradients without a tau: %s\n", dw_error_get());
+    CHECK(rc == DW_OK && res.rendered && png_ok_(img, res.width_px, res.height_px, "nodecay"));
+    CHECK(has_(res.notes, "W = 128 (depth 4): no tau: no decay toward the input"));
+    ds_runs_free(r);
+}
+
 static void test_gnuplot_errors(const DsRuns *r) {
     char img[1300], dir[1100], gp[1200];
     PlotResult res;
@@ -441,6 +468,7 @@ int main(void) {
         return code ? code : 77;
     }
     if (cmp.n > 0 && cmp.rows[0].ok) test_figures(r, law, cmp.rows);
+    test_gradients_no_tau();
     test_gnuplot_errors(r);
     test_report(r, law);
     fit_comparison_free(&cmp);
