@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "common/dw.h"
+#include "common/dwfmt.h"
 #include "planner/hfconfig.h"
 #include "planner/plan.h"
 #include "report.h"
@@ -122,10 +123,10 @@ int cmd_check(int argc, char **argv) {
         goto out;
     }
     char n1[32], n2[32], t[32], c[32];
-    cli_fmt_count(pt.params_nonembed, n1, sizeof n1);
-    cli_fmt_count(pt.params_total, n2, sizeof n2);
-    cli_fmt_count(pt.tokens, t, sizeof t);
-    cli_fmt_sci(pt.flops, c, sizeof c);
+    dw_fmt_count(pt.params_nonembed, n1, sizeof n1);
+    dw_fmt_count(pt.params_total, n2, sizeof n2);
+    dw_fmt_count(pt.tokens, t, sizeof t);
+    dw_fmt_sci(pt.flops, c, sizeof c);
     printf("dwplan check: %s — %.0f layers × width %.0f\n", name, pt.depth, pt.width);
     report_law_line(stdout, law);
     printf("\n  params        %s non-embedding, %s total\n", n1, n2);

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "common/dw.h"
+#include "common/dwfmt.h"
 #include "fit/paper.h"
 #include "planner/hardware.h"
 #include "planner/plan.h"
@@ -81,8 +82,8 @@ static void fmt_range_(const double ci[2], int count, char *buf, size_t n) {
         return;
     }
     if (count) {
-        cli_fmt_count(ci[0], a, sizeof a);
-        cli_fmt_count(ci[1], b, sizeof b);
+        dw_fmt_count(ci[0], a, sizeof a);
+        dw_fmt_count(ci[1], b, sizeof b);
     } else {
         snprintf(a, sizeof a, "%.1f", ci[0]);
         snprintf(b, sizeof b, "%.1f", ci[1]);
@@ -92,10 +93,10 @@ static void fmt_range_(const double ci[2], int count, char *buf, size_t n) {
 
 static void print_point_(const char *title, const PlanPoint *pt, const PlanResult *r) {
     char n1[32], n2[32], t[32], c[32], ci[80], line[96];
-    cli_fmt_count(pt->params_nonembed, n1, sizeof n1);
-    cli_fmt_count(pt->params_total, n2, sizeof n2);
-    cli_fmt_count(pt->tokens, t, sizeof t);
-    cli_fmt_sci(pt->flops, c, sizeof c);
+    dw_fmt_count(pt->params_nonembed, n1, sizeof n1);
+    dw_fmt_count(pt->params_total, n2, sizeof n2);
+    dw_fmt_count(pt->tokens, t, sizeof t);
+    dw_fmt_sci(pt->flops, c, sizeof c);
     printf("%s%s\n", title, r ? "                                  95% interval of the optimum" : "");
     snprintf(line, sizeof line, "%.0f layers", pt->depth);
     fmt_range_(r ? r->depth_ci : (double[2]){NAN, NAN}, 0, ci, sizeof ci);
@@ -234,9 +235,9 @@ static int sweep_(const Law *law, const PlanRequest *req, const char *spec, int 
     printf("\n%10s %9s %10s %10s %10s %8s\n", "compute", "D*", "W*", "N*", "T*", "loss");
     for (int i = 0; i < n; i++) {
         char c[32], nn[32], t[32];
-        cli_fmt_sci(pts[i].flops, c, sizeof c);
-        cli_fmt_count(pts[i].params_law, nn, sizeof nn);
-        cli_fmt_count(pts[i].tokens, t, sizeof t);
+        dw_fmt_sci(pts[i].flops, c, sizeof c);
+        dw_fmt_count(pts[i].params_law, nn, sizeof nn);
+        dw_fmt_count(pts[i].tokens, t, sizeof t);
         printf("%10s %9.2f %10.1f %10s %10s %8.4f\n", c, pts[i].depth, pts[i].width, nn, t,
                pts[i].loss);
     }
@@ -343,7 +344,7 @@ static int render_json_(const PlanArgs *a, const Law *law, const PlanResult *res
 
 static int render_text_(const PlanArgs *a, const Law *law, const PlanResult *res) {
     char c[32];
-    cli_fmt_sci(res->req.compute, c, sizeof c);
+    dw_fmt_sci(res->req.compute, c, sizeof c);
     printf("dwplan plan: compute-optimal shape for C = %s FLOPs", c);
     if (a->gpu) printf(" (%g × %s for %g days at %.0f%% MFU)", a->gpus, a->gpu, a->days, 100 * a->mfu);
     printf("\n");
@@ -366,8 +367,8 @@ static int render_text_(const PlanArgs *a, const Law *law, const PlanResult *res
         printf("\nalternatives at the same compute (loss cost vs the recommendation):\n");
         for (int i = 0; i < res->nalts; i++) {
             char n1[32], t[32];
-            cli_fmt_count(res->alts[i].pt.params_total, n1, sizeof n1);
-            cli_fmt_count(res->alts[i].pt.tokens, t, sizeof t);
+            dw_fmt_count(res->alts[i].pt.params_total, n1, sizeof n1);
+            dw_fmt_count(res->alts[i].pt.tokens, t, sizeof t);
             printf("  %-40s N %7s  T %7s  loss %.4f  %+.4f\n", res->alts[i].label, n1, t,
                    res->alts[i].pt.loss, res->alts[i].dloss);
         }

@@ -112,7 +112,7 @@ int main(void) {
         CHECK_STATUS(fit_bootstrap(&f, &d, &o, &r, &bo, draws, &nok));
         CHECK(nok >= 190);
         double ci[LAW_MAXP][2];
-        fit_percentile_ci(&f, draws, nok, ci);
+        CHECK_STATUS(fit_percentile_ci(&f, draws, nok, ci));
         for (int i = 0; i < f.np; i++) {
             covered += ci[i][0] <= p[i] && p[i] <= ci[i][1];
             total++;
