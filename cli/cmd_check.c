@@ -25,13 +25,53 @@ static void help_(void) {
         "                     vocab_size, tie_word_embeddings)\n"
         "  --model NAME       a built-in shape: gpt2, pythia-1.4b, llama-2-7b, llama-3-8b,\n"
         "                     llama-3-70b, mistral-7b (examples/models/)\n"
-        "  --depth/--width    a block shape in the law's conventions (heads default W/64)\n"
+        "  --depth/--width    a block shape in the law's conventions (heads: W over the\n"
+        "                     planner's head width, 32 below W = 256, 64 below 2048, else 128)\n"
         "\n"
         "examples:\n"
         "  dwplan check --depth 64 --width 2816 --tokens 140e9\n"
         "  dwplan check --hf-config examples/models/llama-3-70b.json --tokens 15e12\n"
         "\n"
         "exit codes: 0 ok, 1 no optimum found, 2 usage, 3 bad config or law file, 4 system\n");
+}
+
+static int render_json_(const char *name, const Law *law, const PlanCheck *ck) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "model", name);
+    cJSON_AddItemToObject(j, "law", report_law_json(law));
+    cJSON_AddItemToObject(j, "shape", report_point_json(&ck->pt));
+    cJSON_AddBoolToObject(j, "tokens_assumed_20_per_param", ck->tokens_assumed);
+    cJSON_AddItemToObject(j, "optimal_at_same_compute", report_point_json(&ck->opt.real));
+    cJSON_AddNumberToObject(j, "loss_cost", ck->dloss);
+    cJSON_AddBoolToObject(j, "past_critical_depth", ck->past_dcrit);
+    return report_print_json(j);
+}
+
+static int render_text_(const char *name, const Law *law, const PlanCheck *ck) {
+    const PlanPoint *pt = &ck->pt, *o = &ck->opt.real;
+    char n1[32], n2[32], t[32], c[32];
+    dw_fmt_count(pt->params_nonembed, n1, sizeof n1);
+    dw_fmt_count(pt->params_total, n2, sizeof n2);
+    dw_fmt_count(pt->tokens, t, sizeof t);
+    dw_fmt_sci(pt->flops, c, sizeof c);
+    printf("dwplan check: %s — %.0f layers × width %.0f (%d heads × %d)\n", name, pt->depth,
+           pt->width, pt->heads, pt->head_dim);
+    report_law_line(stdout, law);
+    printf("\n  params        %s non-embedding, %s total\n", n1, n2);
+    printf("  tokens        %s%s;  compute %s FLOPs\n", t,
+           ck->tokens_assumed ? " (assumed: 20 tokens per parameter; pass --tokens)" : "", c);
+    printf("  loss          %.4f nats/token (law's prediction)\n", pt->loss);
+    if (pt->dcrit_kind > 0)
+        printf("  D_crit(W)     none: under this law loss falls with depth at this width\n");
+    else
+        printf("  D_crit(W)     %.1f layers;  D/D_crit = %.2f — %s\n", pt->dcrit,
+               pt->depth / pt->dcrit,
+               ck->past_dcrit ? "PAST the critical depth: layers beyond it add loss"
+                              : "within the critical depth");
+    printf("\n  optimal at the same compute: %.0f layers × %.0f (%d heads), T %.3g, loss %.4f\n",
+           o->depth, o->width, o->heads, o->tokens, o->loss);
+    printf("  loss cost of this shape: %+.4f nats/token\n", ck->dloss);
+    return 0;
 }
 
 int cmd_check(int argc, char **argv) {
@@ -69,7 +109,7 @@ int cmd_check(int argc, char **argv) {
     PlanShape shape;
     char name[128] = "";
     if (hf || model) {
-        if ((rc = report_model_shape(hf ? hf : model, &shape, name, sizeof name))) {
+        if ((rc = plan_model_shape(hf ? hf : model, &shape, name, sizeof name))) {
             code = cli_fail("check", rc);
             goto out;
         }
@@ -85,65 +125,12 @@ int cmd_check(int argc, char **argv) {
         }
         snprintf(name, sizeof name, "%gx%g", depth, width);
     }
-    PlanCount cnt;
-    if ((rc = plan_count(&shape, &cnt))) {
+    PlanCheck ck;
+    if ((rc = plan_check(law, &shape, compute, tokens, &ck))) {
         code = cli_fail("check", rc);
         goto out;
     }
-    int assumed_tokens = 0;
-    if (!(tokens > 0) && !(compute > 0)) {
-        tokens = 20 * cnt.total;
-        assumed_tokens = 1;
-    }
-    PlanPoint pt;
-    if ((rc = plan_eval_shape(law, &shape, compute, tokens, &pt))) {
-        code = cli_fail("check", rc);
-        goto out;
-    }
-    PlanRequest req;
-    PlanResult opt;
-    plan_request_default(&req);
-    req.compute = pt.flops;
-    if ((rc = plan_solve(law, &req, &opt))) {
-        code = cli_fail("check", rc);
-        goto out;
-    }
-    double dloss = pt.loss - opt.real.loss;
-
-    if (json) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "model", name);
-        cJSON_AddItemToObject(j, "law", report_law_json(law));
-        cJSON_AddItemToObject(j, "shape", report_point_json(&pt));
-        cJSON_AddBoolToObject(j, "tokens_assumed_20_per_param", assumed_tokens);
-        cJSON_AddItemToObject(j, "optimal_at_same_compute", report_point_json(&opt.real));
-        cJSON_AddNumberToObject(j, "loss_cost", dloss);
-        cJSON_AddBoolToObject(j, "past_critical_depth", pt.dcrit_kind == 0 && pt.depth > pt.dcrit);
-        code = report_print_json(j);
-        goto out;
-    }
-    char n1[32], n2[32], t[32], c[32];
-    dw_fmt_count(pt.params_nonembed, n1, sizeof n1);
-    dw_fmt_count(pt.params_total, n2, sizeof n2);
-    dw_fmt_count(pt.tokens, t, sizeof t);
-    dw_fmt_sci(pt.flops, c, sizeof c);
-    printf("dwplan check: %s — %.0f layers × width %.0f\n", name, pt.depth, pt.width);
-    report_law_line(stdout, law);
-    printf("\n  params        %s non-embedding, %s total\n", n1, n2);
-    printf("  tokens        %s%s;  compute %s FLOPs\n", t,
-           assumed_tokens ? " (assumed: 20 tokens per parameter; pass --tokens)" : "", c);
-    printf("  loss          %.4f nats/token (law's prediction)\n", pt.loss);
-    if (pt.dcrit_kind > 0)
-        printf("  D_crit(W)     none: under this law loss falls with depth at this width\n");
-    else {
-        printf("  D_crit(W)     %.1f layers;  D/D_crit = %.2f — %s\n", pt.dcrit,
-               pt.depth / pt.dcrit,
-               pt.depth > pt.dcrit ? "PAST the critical depth: layers beyond it add loss"
-                                   : "within the critical depth");
-    }
-    printf("\n  optimal at the same compute: %.0f layers × %.0f (%d heads), T %.3g, loss %.4f\n",
-           opt.real.depth, opt.real.width, opt.real.heads, opt.real.tokens, opt.real.loss);
-    printf("  loss cost of this shape: %+.4f nats/token\n", dloss);
+    code = json ? render_json_(name, law, &ck) : render_text_(name, law, &ck);
 out:
     law_free(law);
     return code;

@@ -9,6 +9,7 @@
 #include "common/dwfmt.h"
 #include "fit/paper.h"
 #include "planner/hardware.h"
+#include "planner/hfconfig.h"
 #include "planner/plan.h"
 #include "report.h"
 
@@ -385,8 +386,8 @@ static int plan_(const PlanArgs *a, const Law *law) {
     if ((rc = plan_solve(law, &a->req, &res)) || (rc = plan_intervals(law, &res, a->ndraws)))
         return cli_fail("plan", rc);
     if (a->vs) {
-        if ((rc = report_model_shape(a->vs, &vshape, vname, sizeof vname))) return cli_fail("plan", rc);
-    } else if (report_nearest_model(res.real.params_total, &vshape, vname, sizeof vname) != DW_OK) {
+        if ((rc = plan_model_shape(a->vs, &vshape, vname, sizeof vname))) return cli_fail("plan", rc);
+    } else if (plan_model_nearest(res.real.params_total, &vshape, vname, sizeof vname) != DW_OK) {
         vname[0] = '\0';
     }
     plan_alternatives(law, &res, vname[0] ? &vshape : NULL, vname);

@@ -94,37 +94,3 @@ int report_print_json(cJSON *doc) {
     free(s);
     return 0;
 }
-
-int report_model_shape(const char *name_or_path, PlanShape *s, char *name, size_t n) {
-    for (const DwEmbedded *e = dw_model_shapes; e->name; e++)
-        if (!strcmp(e->name, name_or_path)) return plan_hfconfig_parse(e->text, e->name, s, name, n);
-    if (!strchr(name_or_path, '/') && !strstr(name_or_path, ".json")) {
-        char list[512] = "";
-        for (const DwEmbedded *e = dw_model_shapes; e->name; e++) {
-            strncat(list, list[0] ? ", " : "", sizeof list - strlen(list) - 1);
-            strncat(list, e->name, sizeof list - strlen(list) - 1);
-        }
-        return dw_error_set(DW_ENOTFOUND, "unknown model '%s': not a built-in shape (%s) nor a "
-                            "config.json path", name_or_path, list);
-    }
-    return plan_hfconfig_read(name_or_path, s, name, n);
-}
-
-int report_nearest_model(double total, PlanShape *s, char *name, size_t n) {
-    double best = HUGE_VAL;
-    int found = 0;
-    for (const DwEmbedded *e = dw_model_shapes; e->name; e++) {
-        PlanShape m;
-        PlanCount c;
-        char nm[128];
-        if (plan_hfconfig_parse(e->text, e->name, &m, nm, sizeof nm) || plan_count(&m, &c)) continue;
-        double d = fabs(log(c.total / total));
-        if (d < best) {
-            best = d;
-            *s = m;
-            snprintf(name, n, "%s", e->name);
-            found = 1;
-        }
-    }
-    return found ? DW_OK : DW_ENOTFOUND;
-}

@@ -19,9 +19,5 @@ cJSON *report_law_json(const Law *law);
 cJSON *report_point_json(const PlanPoint *pt);
 /* Prints a cJSON document to stdout and frees it. */
 int report_print_json(cJSON *doc);
-/* Looks up a model shape: an embedded name (examples/models) or a config.json path. */
-int report_model_shape(const char *name_or_path, PlanShape *s, char *name, size_t n);
-/* The embedded model whose total parameter count is nearest to `total`. */
-int report_nearest_model(double total, PlanShape *s, char *name, size_t n);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../common/dw.h"
+#include "../common/embedded.h"
 
 typedef enum { FAM_UNKNOWN, FAM_GATED, FAM_NEOX, FAM_GPT2 } Family;
 
@@ -272,4 +273,42 @@ int plan_hfconfig_read(const char *path, PlanShape *out, char *model_name, size_
     int rc = plan_hfconfig_parse(text, path, out, model_name, n);
     free(text);
     return rc;
+}
+
+// ----------------------------------------------------------------------------
+// the embedded model shapes
+
+int plan_model_shape(const char *name_or_path, PlanShape *s, char *name, size_t n) {
+    for (const DwEmbedded *e = dw_model_shapes; e->name; e++)
+        if (!strcmp(e->name, name_or_path)) return plan_hfconfig_parse(e->text, e->name, s, name, n);
+    if (!strchr(name_or_path, '/') && !strstr(name_or_path, ".json")) {
+        char list[512] = "";
+        for (const DwEmbedded *e = dw_model_shapes; e->name; e++) {
+            strncat(list, list[0] ? ", " : "", sizeof list - strlen(list) - 1);
+            strncat(list, e->name, sizeof list - strlen(list) - 1);
+        }
+        return dw_error_set(DW_ENOTFOUND, "unknown model '%s': not a built-in shape (%s) nor a "
+                            "config.json path", name_or_path, list);
+    }
+    return plan_hfconfig_read(name_or_path, s, name, n);
+}
+
+int plan_model_nearest(double total, PlanShape *s, char *name, size_t n) {
+    double best = HUGE_VAL;
+    int found = 0;
+    for (const DwEmbedded *e = dw_model_shapes; e->name; e++) {
+        PlanShape m;
+        PlanCount c;
+        char nm[128];
+        if (plan_hfconfig_parse(e->text, e->name, &m, nm, sizeof nm) || plan_count(&m, &c)) continue;
+        double d = fabs(log(c.total / total));
+        if (d < best) {
+            best = d;
+            *s = m;
+            snprintf(name, n, "%s", e->name);
+            found = 1;
+        }
+    }
+    dw_error_clear();
+    return found ? DW_OK : dw_error_set(DW_ENOTFOUND, "no built-in model shape");
 }

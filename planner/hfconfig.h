@@ -48,4 +48,13 @@ int plan_hfconfig_parse(const char *json_text, const char *origin, PlanShape *ou
  * otherwise as plan_hfconfig_parse. */
 int plan_hfconfig_read(const char *path, PlanShape *out, char *model_name, size_t n);
 
+/* A model's shape by name or path: an embedded shape (examples/models/, `dwplan check
+ * --model`, `dwplan plan --vs`), else a config.json path. DW_ENOTFOUND names the built-in
+ * shapes when `name_or_path` is neither; otherwise as plan_hfconfig_read. */
+int plan_model_shape(const char *name_or_path, PlanShape *s, char *name, size_t n);
+
+/* The embedded model whose total parameter count is nearest to `total` (in log ratio), the
+ * default named model among the planner's alternatives. DW_OK or DW_ENOTFOUND. */
+int plan_model_nearest(double total, PlanShape *s, char *name, size_t n);
+
 #endif

@@ -271,6 +271,26 @@ int plan_eval_shape(const Law *law, const PlanShape *shape, double compute, doub
     return DW_OK;
 }
 
+int plan_check(const Law *law, const PlanShape *shape, double compute, double tokens,
+               PlanCheck *out) {
+    PlanCount cnt;
+    PlanRequest req;
+    int rc;
+    memset(out, 0, sizeof *out);
+    if ((rc = plan_count(shape, &cnt))) return rc;
+    if (!(tokens > 0) && !(compute > 0)) {
+        tokens = 20 * cnt.total; /* Chinchilla's rule, said so by tokens_assumed */
+        out->tokens_assumed = 1;
+    }
+    if ((rc = plan_eval_shape(law, shape, compute, tokens, &out->pt))) return rc;
+    plan_request_default(&req);
+    req.compute = out->pt.flops;
+    if ((rc = plan_solve(law, &req, &out->opt))) return rc;
+    out->dloss = out->pt.loss - out->opt.real.loss;
+    out->past_dcrit = out->pt.dcrit_kind == 0 && out->pt.depth > out->pt.dcrit;
+    return DW_OK;
+}
+
 // ----------------------------------------------------------------------------
 // the solve
 

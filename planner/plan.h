@@ -86,6 +86,21 @@ int plan_alternatives(const Law *law, PlanResult *res, const PlanShape *vs, cons
 int plan_eval_shape(const Law *law, const PlanShape *shape, double compute, double tokens,
                     PlanPoint *pt);
 
+/* An existing or proposed shape against the law's optimum at the same compute. */
+typedef struct {
+    PlanPoint pt;       /* the shape at its tokens (or at its compute) */
+    int tokens_assumed; /* neither tokens nor compute given: T = 20 per parameter (total) */
+    PlanResult opt;     /* the law's optimum at the shape's compute */
+    double dloss;       /* pt.loss − opt.real.loss: what the shape gives up */
+    int past_dcrit;     /* the law has an interior D_crit at this width and D > D_crit */
+} PlanCheck;
+
+/* Evaluates `shape` at `tokens`, or at `compute`, or at 20 tokens per parameter when both
+ * are 0, and solves the optimum at the same compute (`dwplan check`).
+ * Return: DW_OK; DW_EINVAL a shape plan_count rejects or a bad budget; as plan_solve. */
+int plan_check(const Law *law, const PlanShape *shape, double compute, double tokens,
+               PlanCheck *out);
+
 /* D_crit(W) at tokens T: the depth minimising L at fixed W and T. *kind as in PlanPoint. */
 double plan_dcrit(const Law *law, double width, double tokens, int *kind);
 
