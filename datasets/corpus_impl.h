@@ -1,11 +1,13 @@
 /* datasets/corpus_impl.h — private to the corpus files of datasets/ (corpus.c, corpus_fetch.c,
  * corpus_text.c, lzw.c, corpus_prepare.c); callers use datasets/corpus.h. The path limits,
  * the formatting and file-system helpers that fetching and preparing both use, and the
- * progress messages. Nothing here is API; names shared across the files end in '_'.
+ * formatting of progress messages for the caller's callback. Nothing here is API; names
+ * shared across the files end in '_'.
  */
 #ifndef DS_CORPUS_IMPL_H
 #define DS_CORPUS_IMPL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "datasets/corpus.h"
@@ -34,5 +36,12 @@ int ds_mkdir_p_(const char *path);
 /* Removes what an interrupted run left in `dir`: entries named <prefix><pid> whose process
  * is gone (a live pid may be another run in progress: its files stay). */
 void ds_clean_stale_(const char *dir, const char *prefix);
+
+/* Formats a message and hands it to fn with ctx (nothing when fn is NULL; a message that
+ * cannot be allocated is dropped: progress is best-effort). */
+void ds_progress_(DsProgressFn fn, void *ctx, DsProgressKind kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void ds_vprogress_(DsProgressFn fn, void *ctx, DsProgressKind kind, const char *fmt,
+                   va_list ap) __attribute__((format(printf, 4, 0)));
 
 #endif

