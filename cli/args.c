@@ -78,29 +78,6 @@ int cli_parse_opt(int argc, char **argv, int *i, const CliOpt *t, size_t n, cons
     return 0;
 }
 
-void cli_fmt_sci(double v, char *buf, size_t n) {
-    if (!isfinite(v)) {
-        snprintf(buf, n, "%g", v);
-        return;
-    }
-    int e = v == 0 ? 0 : (int)floor(log10(fabs(v)));
-    double m = v / pow(10, e);
-    if (fabs(m) >= 9.995) m /= 10, e++;
-    snprintf(buf, n, "%.2fe%d", m, e);
-}
-
-void cli_fmt_count(double v, char *buf, size_t n) {
-    static const struct { double s; const char *u; } units[] = {
-        {1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "k"}};
-    for (size_t k = 0; k < 4; k++)
-        if (fabs(v) >= units[k].s) {
-            double m = v / units[k].s;
-            snprintf(buf, n, m >= 100 ? "%.0f%s" : m >= 10 ? "%.1f%s" : "%.2f%s", m, units[k].u);
-            return;
-        }
-    snprintf(buf, n, "%.0f", v);
-}
-
 int cli_close_stdout(int code) {
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "dwplan: error writing to standard output\n");

@@ -1,5 +1,5 @@
 /* cli/cli.h — shared pieces of the dwplan program: exit codes, option parsing helpers,
- * number formatting and the subcommand entry points. */
+ * and the subcommand entry points. */
 #ifndef DW_CLI_H
 #define DW_CLI_H
 
@@ -47,9 +47,6 @@ typedef struct {
  * argv[*i] is none of them, or a negative exit code after printing the usage error. */
 int cli_parse_opt(int argc, char **argv, int *i, const CliOpt *t, size_t n, const char *cmd);
 
-/* Human formats: 1.23e+22 → "1.23e22"; counts → "6.74B", "124M". */
-void cli_fmt_sci(double v, char *buf, size_t n);
-void cli_fmt_count(double v, char *buf, size_t n);
 
 /* Finishes stdout: flushes and checks for write errors (e.g. a closed pipe). */
 int cli_close_stdout(int code);

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "common/dw.h"
 #include "planner/count.h"
+#include "planner/hfconfig.h"
 #include "report.h"
 
 static void help_(void) {
@@ -58,7 +59,7 @@ int cmd_count(int argc, char **argv) {
         hf = model;
     }
     if (hf) {
-        if ((rc = report_model_shape(hf, &s, name, sizeof name))) return cli_fail("count", rc);
+        if ((rc = plan_model_shape(hf, &s, name, sizeof name))) return cli_fail("count", rc);
     } else if (!(s.depth > 0 && s.width > 0)) {
         return cli_usage_error("count", "give --depth and --width, or --hf-config/--model");
     }

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "common/dw.h"
+#include "common/dwfmt.h"
 #include "datasets/corpus.h"
 #include "datasets/shards.h"
 #include "datasets/synth.h"
@@ -125,7 +126,7 @@ static int cmd_list_(int argc, char **argv) {
             if (cJSON_IsString(s)) snprintf(src, sizeof src, "%s", s->valuestring);
             cJSON_Delete(m);
             free(text);
-            if (isfinite(nbytes)) cli_fmt_count(nbytes, bytes, sizeof bytes);
+            if (isfinite(nbytes)) dw_fmt_count(nbytes, bytes, sizeof bytes);
         }
         if (json) {
             cJSON *o = cJSON_CreateObject();
@@ -337,8 +338,8 @@ static int cmd_prepare_(int argc, char **argv) {
         goto out;
     }
     char a[32], b[32];
-    cli_fmt_count((double)res.tokens[0], a, sizeof a);
-    cli_fmt_count((double)res.tokens[1], b, sizeof b);
+    dw_fmt_count((double)res.tokens[0], a, sizeof a);
+    dw_fmt_count((double)res.tokens[1], b, sizeof b);
     printf("%s: %s train tokens in %d shard%s, %s val tokens in %d shard%s (%s, V = %d)\n", out,
            a, res.shards[0], res.shards[0] == 1 ? "" : "s", b, res.shards[1],
            res.shards[1] == 1 ? "" : "s", tok, res.vocab);
@@ -399,7 +400,7 @@ static int cmd_generate_(int argc, char **argv) {
         return report_print_json(o);
     }
     char c[32];
-    cli_fmt_count(tokens, c, sizeof c);
+    dw_fmt_count(tokens, c, sizeof c);
     printf("%s: %s bytes of synthetic text\n", out, c);
     printf("floor: %.4f nats/token (byte tokenizer; exact entropy of this text)\n", fl);
     printf("language floor: %.4f nats/token (analytic)\n", ex);

@@ -3,6 +3,8 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* v = m·10^e with 1 <= |m| < 10 after rounding m to `dec` decimals. */
 static void split_(double v, int dec, double *m, int *e) {
@@ -67,5 +69,31 @@ const char *dw_fmt_pm(double v, double se, char *buf, size_t n) {
 const char *dw_fmt_stat(double v, char *buf, size_t n) {
     if (isfinite(v)) snprintf(buf, n, "%.4f", v);
     else snprintf(buf, n, "n/a");
+    return buf;
+}
+
+const char *dw_fmt_bytes(double b, char *buf, size_t n) {
+    if (b >= 1024.0 * 1024 * 1024) snprintf(buf, n, "%.2f GiB", b / (1024.0 * 1024 * 1024));
+    else if (b >= 1024.0 * 1024) snprintf(buf, n, "%.1f MiB", b / (1024.0 * 1024));
+    else snprintf(buf, n, "%.0f KiB", b / 1024.0);
+    return buf;
+}
+
+const char *dw_fmt_duration(double s, char *buf, size_t n) {
+    if (!(s >= 0) || s > 1e8) snprintf(buf, n, "?");
+    else if (s < 60) snprintf(buf, n, "%.0fs", s);
+    else if (s < 3600) snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+    return buf;
+}
+
+const char *dw_fmt_shortest(double v, char *buf, size_t n) {
+    if (isnan(v)) snprintf(buf, n, "nan");
+    else if (isinf(v)) snprintf(buf, n, "%s", v < 0 ? "-inf" : "inf");
+    else
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(buf, n, "%.*g", prec, v);
+            if (strtod(buf, NULL) == v) break;
+        }
     return buf;
 }

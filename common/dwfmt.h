@@ -24,4 +24,14 @@ const char *dw_fmt_pm(double v, double se, char *buf, size_t n);
 /* R² (or any statistic) to 4 decimals, or "n/a" when it is not finite. */
 const char *dw_fmt_stat(double v, char *buf, size_t n);
 
+/* Bytes in binary units: "512 KiB", "3.4 MiB", "1.25 GiB". */
+const char *dw_fmt_bytes(double bytes, char *buf, size_t n);
+
+/* A duration: "42s", "3m07s", "2h05m"; "?" when negative, NaN or absurd (> 1e8 s). */
+const char *dw_fmt_duration(double seconds, char *buf, size_t n);
+
+/* The shortest "%.15g" / "%.16g" / "%.17g" text that reads back (strtod) to exactly v;
+ * "nan", "inf", "-inf" for those. For writing numbers into files that must round-trip. */
+const char *dw_fmt_shortest(double v, char *buf, size_t n);
+
 #endif

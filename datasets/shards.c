@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/dw.h"
+#include "common/dwfmt.h"
 #include "datasets/synth.h"
 
 static int host_le_(void) {
@@ -393,13 +394,6 @@ out:
     return rc;
 }
 
-static void fmt_count_(double v, char *buf, size_t n) {
-    if (v >= 1e9) snprintf(buf, n, "%.2fB", v / 1e9);
-    else if (v >= 1e6) snprintf(buf, n, "%.2fM", v / 1e6);
-    else if (v >= 1e3) snprintf(buf, n, "%.2fk", v / 1e3);
-    else snprintf(buf, n, "%.0f", v);
-}
-
 int ds_loader_open(const char *dir, const char *split, DsLoader **out) {
     char **paths = NULL;
     size_t np = 0;
@@ -445,7 +439,7 @@ int ds_loader_open(const char *dir, const char *split, DsLoader **out) {
         goto out;
     }
     char cnt[32];
-    fmt_count_((double)l->ntokens, cnt, sizeof cnt);
+    dw_fmt_count((double)l->ntokens, cnt, sizeof cnt);
     if (tokenizer[0])
         snprintf(l->desc, sizeof l->desc, "%s (%s, %s tokens, %s)", dir, split, cnt, tokenizer);
     else
@@ -503,7 +497,7 @@ int ds_loader_open_synthetic(const char *spec, size_t ntokens, const char *split
     l->vocab = 256;
     l->floor = ds_synth_floor(g);
     char cnt[32];
-    fmt_count_((double)ntokens, cnt, sizeof cnt);
+    dw_fmt_count((double)ntokens, cnt, sizeof cnt);
     snprintf(l->desc, sizeof l->desc, "synthetic%s%s (%s, %s tokens, byte, floor %.4f nats/token)",
              spec && *spec ? ":" : "", spec && *spec ? spec : "", split, cnt, l->floor);
     rc = DW_OK;

@@ -18,6 +18,7 @@
 #include "datasets/synth_impl.h"
 
 #include "common/dw.h"
+#include "common/dwfmt.h"
 
 #include <errno.h>
 #include <math.h>
@@ -202,18 +203,10 @@ out:
     return rc;
 }
 
-/* Shortest "%.{15,16,17}g" text that reads back to v. */
-static void fmt_double_(double v, char out[32]) {
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(out, 32, "%.*g", prec, v);
-        if (strtod(out, NULL) == v) return;
-    }
-}
-
 int ds_synth_config_format(const DsSynthConfig *c, char *out, size_t size) {
     char pn[32], pr[32];
-    fmt_double_(c->p_nest, pn);
-    fmt_double_(c->p_repeat, pr);
+    dw_fmt_shortest(c->p_nest, pn, sizeof pn);
+    dw_fmt_shortest(c->p_repeat, pr, sizeof pr);
     return snprintf(out, size,
                     "seed=%llu,vocab=%d,topics=%d,depth=%d,nest=%s,repeat=%s,sentences=%d,"
                     "stream=%llu",

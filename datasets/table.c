@@ -11,6 +11,7 @@
 #include "datasets/table.h"
 
 #include "common/dw.h"
+#include "common/dwfmt.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -75,22 +76,6 @@ static int parse_num_(const char *s, double *v) {
 static double num_or_nan_(const char *s) {
     double v;
     return parse_num_(s, &v) ? v : NAN;
-}
-
-/* Shortest "%.{15,16,17}g" text that reads back to exactly v. */
-static void fmt_num_(double v, char buf[40]) {
-    if (isnan(v)) {
-        strcpy(buf, "nan");
-        return;
-    }
-    if (isinf(v)) {
-        strcpy(buf, v < 0 ? "-inf" : "inf");
-        return;
-    }
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, 40, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v) return;
-    }
 }
 
 /* A cell quoted for a message, cut to a readable length. */
@@ -433,7 +418,7 @@ static int json_cell_(const cJSON *v, char **cell, double *num) {
         *cell = xstrdup_(cJSON_IsTrue(v) ? "true" : "false");
     } else if (cJSON_IsNumber(v)) {
         *num = v->valuedouble;
-        fmt_num_(v->valuedouble, tmp);
+        dw_fmt_shortest(v->valuedouble, tmp, sizeof tmp);
         *cell = xstrdup_(tmp);
     } else if (cJSON_IsString(v)) {
         *cell = xstrdup_(v->valuestring);

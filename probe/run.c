@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "common/dw.h"
+#include "common/dwfmt.h"
 #include "kernels/kern.h"
 #include "datasets/shards.h"
 #include "planner/count.h"
@@ -91,19 +92,6 @@ size_t probe_mem_available(void) {
     if (pages > 0 && psz > 0) return (size_t)pages * (size_t)psz;
 #endif
     return 0;
-}
-
-static void fmt_bytes_(double b, char *out, size_t n) {
-    if (b >= 1024.0 * 1024 * 1024) snprintf(out, n, "%.2f GiB", b / (1024.0 * 1024 * 1024));
-    else if (b >= 1024.0 * 1024) snprintf(out, n, "%.1f MiB", b / (1024.0 * 1024));
-    else snprintf(out, n, "%.0f KiB", b / 1024.0);
-}
-
-static void fmt_dur_(double s, char *out, size_t n) {
-    if (!(s >= 0) || s > 1e8) snprintf(out, n, "?");
-    else if (s < 60) snprintf(out, n, "%.0fs", s);
-    else if (s < 3600) snprintf(out, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
-    else snprintf(out, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
 }
 
 // ----------------------------------------------------------------------------
@@ -247,8 +235,8 @@ int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *p) {
     size_t avail = c->mem_limit ? c->mem_limit : probe_mem_available();
     if (avail && mem > (double)avail) {
         char need[32], have[32];
-        fmt_bytes_(mem, need, sizeof need);
-        fmt_bytes_((double)avail, have, sizeof have);
+        dw_fmt_bytes(mem, need, sizeof need);
+        dw_fmt_bytes((double)avail, have, sizeof have);
         return dw_error_set(DW_ENOMEM, "depth %d width %d at batch %d × seq %d needs about %s "
                             "of memory; %s %s", mc->depth, mc->width, c->batch, c->seq, need,
                             have, c->mem_limit ? "allowed (--max-memory)" : "available");
@@ -413,7 +401,7 @@ static int setup_model_(Run *r, ProbeRunResult *res) {
     }
     r->st.threads = c->threads;
     char mem[32], nparam[32];
-    fmt_bytes_((double)res->memory_bytes, mem, sizeof mem);
+    dw_fmt_bytes((double)res->memory_bytes, mem, sizeof mem);
     snprintf(nparam, sizeof nparam, "%.3gM", (double)res->params / 1e6);
     SAY_(c, "depth %d width %d heads %d, %s params, %ld steps of %d×%d tokens, lr %g %s, %s, "
          "memory ≈ %s, data %s", L, c->model.width, c->model.heads, nparam, S, c->batch,
@@ -518,7 +506,7 @@ static int train_(Run *r, ProbeRunResult *res) {
         if (!c->quiet && (t - t_last >= c->progress_s || s == S)) {
             double tps = (double)(s - s0) * B * T / (t - r->t_train);
             char eta[32];
-            fmt_dur_((double)(S - s) * B * T / tps, eta, sizeof eta);
+            dw_fmt_duration((double)(S - s) * B * T / tps, eta, sizeof eta);
             SAY_(c, "step %ld/%ld  loss %.4f  %.3gk tok/s  ETA %s", s, S, loss, tps / 1e3, eta);
             t_last = t;
         }
@@ -579,7 +567,7 @@ static int finish_(Run *r, ProbeRunResult *res) {
     if (!(res->record = probe_run_record_json_(c, res, st->have_grad, r->have_end, c->threads)))
         return dw_error_set(DW_ENOMEM, "out of memory");
     char wall[32];
-    fmt_dur_(res->wall_s, wall, sizeof wall);
+    dw_fmt_duration(res->wall_s, wall, sizeof wall);
     SAY_(c, "%s: loss %.4f, val_loss %.4f, %.3gk tok/s, %s%s%s", res->status, res->loss,
          res->val_loss, res->tokens_per_s / 1e3, wall, res->error[0] ? ": " : "", res->error);
     if (c->out && (rc = dw_append_line(c->out, res->record)))
