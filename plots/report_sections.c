@@ -342,129 +342,169 @@ void report_planner_section_(PlotBuf *b, const Law *law, const PlannerOut *p) {
 // ----------------------------------------------------------------------------
 // the narrative
 
-void report_narrative_(PlotBuf *b, const DsRuns *r, const Law *law, const FitDepthReport *a,
-                       const char *verdict, const PlannerOut *p, const PlotResult *parity_law) {
-    char s1[64], s2[64], s3[64];
-    plot_buf_puts_(b, "<h2 id=\"summary\">What the data say</h2>\n<ul class=\"narr\">\n");
-    if (r) {
-        /* U-curve */
-        plot_buf_puts_(b, "<li><b>U-curve.</b> ");
-        if (!a->dcrit_ok) {
-            plot_buf_puts_(b, "Cannot tell: the data need depth, width and loss columns.");
-        } else {
-            int enough = 0, deep = 0, shallow = 0;
-            for (int k = 0; k < a->nwidths; k++) {
-                enough += a->widths[k].dc.kind != FIT_DCRIT_TOO_FEW;
-                deep += a->widths[k].dc.kind == FIT_DCRIT_AT_LARGEST;
-                shallow += a->widths[k].dc.kind == FIT_DCRIT_AT_SMALLEST;
-            }
-            if (a->ninterior) {
-                plot_buf_printf_(b,
-                                 "Found at %d of %d widths: past a critical depth the loss rises "
-                                 "again (",
-                                 a->ninterior, a->nwidths);
-                int first = 1;
-                for (int k = 0; k < a->nwidths; k++)
-                    if (a->widths[k].dc.kind == FIT_DCRIT_INTERIOR) {
-                        plot_buf_printf_(b, "%sD<sub>crit</sub> ≈ %.1f at W = %g",
-                                         first ? "" : ", ", a->widths[k].dc.dcrit, a->widths[k].dc.width);
-                        first = 0;
-                    }
-                plot_buf_puts_(b, ").");
-                if (deep || shallow)
-                    plot_buf_printf_(b,
-                                     " At %d other width%s the lowest loss is at an end of the "
-                                     "depths run.",
-                                     deep + shallow, deep + shallow == 1 ? "" : "s");
-            } else if (enough) {
-                plot_buf_printf_(
-                    b,
-                    "Not found: at each of the %d widths with three or more depths the "
-                    "lowest loss is at %s of the depths run%s, so any critical depth "
-                    "lies outside them.",
-                    enough,
-                    deep && shallow ? "one end"
-                    : deep          ? "the deepest"
-                                    : "the shallowest",
-                    deep && !shallow ? " (deeper was better throughout)" : "");
-            } else {
-                plot_buf_printf_(b,
-                                 "Cannot tell: no width was run at three or more depths at one "
-                                 "token count (%d width%s).",
-                                 a->nwidths, a->nwidths == 1 ? "" : "s");
-            }
-            if (enough < a->nwidths && (a->ninterior || enough))
-                plot_buf_printf_(b, " %d width%s had fewer than three depths.", a->nwidths - enough,
-                                 a->nwidths - enough == 1 ? "" : "s");
+/* The narrative's items: each says what one analysis found, or why it cannot tell. */
+static void narr_ucurve_(PlotBuf *b, const FitDepthReport *a) {
+    plot_buf_puts_(b, "<li><b>U-curve.</b> ");
+    if (!a->dcrit_ok) {
+        plot_buf_puts_(b, "Cannot tell: the data need depth, width and loss columns.");
+    } else {
+        int enough = 0, deep = 0, shallow = 0;
+        for (int k = 0; k < a->nwidths; k++) {
+            enough += a->widths[k].dc.kind != FIT_DCRIT_TOO_FEW;
+            deep += a->widths[k].dc.kind == FIT_DCRIT_AT_LARGEST;
+            shallow += a->widths[k].dc.kind == FIT_DCRIT_AT_SMALLEST;
         }
-        plot_buf_puts_(b, "</li>\n");
-        /* τ */
-        plot_buf_puts_(b, "<li><b>Gradient persistence.</b> ");
-        if (a->tw_ok) {
-            double z = (a->tw.beta - FIT_PAPER_TAU_BETA) / a->tw.beta_se;
-            dw_fmt_pm(a->tw.beta, a->tw.beta_se, s1, sizeof s1);
+        if (a->ninterior) {
             plot_buf_printf_(b,
-                             "τ ∝ W<sup>β</sup> with β = %s (R² %.3f on ln τ, over %d runs at %d "
-                             "widths), against the paper's %.2f: ",
-                             s1, a->tw.r2_power, a->tw.n, a->tw.nwidths, FIT_PAPER_TAU_BETA);
-            if (fabs(z) <= 1.96)
-                plot_buf_puts_(b, "consistent (within 1.96 standard errors).");
-            else
-                plot_buf_printf_(b, "%s by %.1f standard errors.", z > 0 ? "steeper" : "shallower",
-                                 fabs(z));
+                             "Found at %d of %d widths: past a critical depth the loss rises "
+                             "again (",
+                             a->ninterior, a->nwidths);
+            int first = 1;
+            for (int k = 0; k < a->nwidths; k++)
+                if (a->widths[k].dc.kind == FIT_DCRIT_INTERIOR) {
+                    plot_buf_printf_(b, "%sD<sub>crit</sub> ≈ %.1f at W = %g",
+                                     first ? "" : ", ", a->widths[k].dc.dcrit, a->widths[k].dc.width);
+                    first = 0;
+                }
+            plot_buf_puts_(b, ").");
+            if (deep || shallow)
+                plot_buf_printf_(b,
+                                 " At %d other width%s the lowest loss is at an end of the "
+                                 "depths run.",
+                                 deep + shallow, deep + shallow == 1 ? "" : "s");
+        } else if (enough) {
             plot_buf_printf_(
                 b,
-                " The log form τ = a + b·ln W fits with R² %.3f on τ (the power law: %.3f "
-                "on τ); the paper reports R² %.2f for the power law and %.2f for the log form.",
-                a->tw.r2_log, a->tw.r2_power_tau, FIT_PAPER_TAU_R2_POWER, FIT_PAPER_TAU_R2_LOG);
-        } else if (!r->has_grad || !(a->ngrad > 0)) {
-            plot_buf_puts_(b,
-                           "Not measured: the data have no per-layer gradient norms (run records "
-                           "from <code>dwplan probe</code> carry them).");
+                "Not found: at each of the %d widths with three or more depths the "
+                "lowest loss is at %s of the depths run%s, so any critical depth "
+                "lies outside them.",
+                enough,
+                deep && shallow ? "one end"
+                : deep          ? "the deepest"
+                                : "the shallowest",
+                deep && !shallow ? " (deeper was better throughout)" : "");
         } else {
-            plot_buf_puts_(b, "Not estimated: ");
-            H(b, a->tw_why);
-            plot_buf_puts_(b, ".");
-            if (a->nnodecay)
-                plot_buf_printf_(b,
-                                 " In %d of the %d runs with gradient norms they do not fall "
-                                 "toward the input, so the paper's persistence model "
-                                 "(‖∇<sub>ℓ</sub>‖ ∝ exp(−(D − ℓ)/τ)) does not describe them.",
-                                 a->nnodecay, a->ngrad);
-            if (a->nfew)
-                plot_buf_printf_(b, " %d run%s %s fewer than 3 layers.", a->nfew,
-                                 a->nfew == 1 ? "" : "s", a->nfew == 1 ? "has" : "have");
-        }
-        plot_buf_puts_(b, "</li>\n");
-        /* κ */
-        plot_buf_puts_(b, "<li><b>Critical depth vs width.</b> ");
-        if (!a->dcrit_ok) {
-            plot_buf_puts_(b, "Cannot tell: the data need depth, width and loss columns.");
-        } else if (a->kp_ok) {
-            double z = (a->kp.kappa - FIT_PAPER_KAPPA) / a->kp.kappa_se;
-            dw_fmt_pm(a->kp.kappa, a->kp.kappa_se, s2, sizeof s2);
             plot_buf_printf_(b,
-                             "D<sub>crit</sub> = κ·ln W with κ = %s (R² %.3f, %d widths), against "
-                             "the paper's %.2f: ",
-                             s2, a->kp.r2_kappa, a->kp.nwidths, FIT_PAPER_KAPPA);
-            if (!(a->kp.kappa_se > 0))
-                plot_buf_puts_(b, "no standard error (too few widths).");
-            else if (fabs(z) <= 1.96)
-                plot_buf_puts_(b, "consistent (within 1.96 standard errors).");
-            else
-                plot_buf_printf_(b, "%s by %.1f standard errors.", z > 0 ? "larger" : "smaller",
-                                 fabs(z));
-            if (a->kp.has_power) {
-                dw_fmt_pm(a->kp.beta, a->kp.beta_se, s3, sizeof s3);
-                plot_buf_printf_(b, " As a power law, D<sub>crit</sub> ∝ W<sup>%s</sup> (R² %.3f).",
-                                 s3, a->kp.r2_power);
-            }
-        } else {
-            plot_buf_puts_(b, "κ not estimated: ");
-            H(b, a->kp_why[0] ? a->kp_why : "it needs interior minima at two or more widths");
-            plot_buf_puts_(b, ".");
+                             "Cannot tell: no width was run at three or more depths at one "
+                             "token count (%d width%s).",
+                             a->nwidths, a->nwidths == 1 ? "" : "s");
         }
-        plot_buf_puts_(b, "</li>\n");
+        if (enough < a->nwidths && (a->ninterior || enough))
+            plot_buf_printf_(b, " %d width%s had fewer than three depths.", a->nwidths - enough,
+                             a->nwidths - enough == 1 ? "" : "s");
+    }
+    plot_buf_puts_(b, "</li>\n");
+}
+
+static void narr_tau_(PlotBuf *b, const DsRuns *r, const FitDepthReport *a) {
+    char s1[64];
+    plot_buf_puts_(b, "<li><b>Gradient persistence.</b> ");
+    if (a->tw_ok) {
+        double z = (a->tw.beta - FIT_PAPER_TAU_BETA) / a->tw.beta_se;
+        dw_fmt_pm(a->tw.beta, a->tw.beta_se, s1, sizeof s1);
+        plot_buf_printf_(b,
+                         "τ ∝ W<sup>β</sup> with β = %s (R² %.3f on ln τ, over %d runs at %d "
+                         "widths), against the paper's %.2f: ",
+                         s1, a->tw.r2_power, a->tw.n, a->tw.nwidths, FIT_PAPER_TAU_BETA);
+        if (fabs(z) <= 1.96)
+            plot_buf_puts_(b, "consistent (within 1.96 standard errors).");
+        else
+            plot_buf_printf_(b, "%s by %.1f standard errors.", z > 0 ? "steeper" : "shallower",
+                             fabs(z));
+        plot_buf_printf_(
+            b,
+            " The log form τ = a + b·ln W fits with R² %.3f on τ (the power law: %.3f "
+            "on τ); the paper reports R² %.2f for the power law and %.2f for the log form.",
+            a->tw.r2_log, a->tw.r2_power_tau, FIT_PAPER_TAU_R2_POWER, FIT_PAPER_TAU_R2_LOG);
+    } else if (!r->has_grad || !(a->ngrad > 0)) {
+        plot_buf_puts_(b,
+                       "Not measured: the data have no per-layer gradient norms (run records "
+                       "from <code>dwplan probe</code> carry them).");
+    } else {
+        plot_buf_puts_(b, "Not estimated: ");
+        H(b, a->tw_why);
+        plot_buf_puts_(b, ".");
+        if (a->nnodecay)
+            plot_buf_printf_(b,
+                             " In %d of the %d runs with gradient norms they do not fall "
+                             "toward the input, so the paper's persistence model "
+                             "(‖∇<sub>ℓ</sub>‖ ∝ exp(−(D − ℓ)/τ)) does not describe them.",
+                             a->nnodecay, a->ngrad);
+        if (a->nfew)
+            plot_buf_printf_(b, " %d run%s %s fewer than 3 layers.", a->nfew,
+                             a->nfew == 1 ? "" : "s", a->nfew == 1 ? "has" : "have");
+    }
+    plot_buf_puts_(b, "</li>\n");
+}
+
+static void narr_kappa_(PlotBuf *b, const FitDepthReport *a) {
+    char s2[64], s3[64];
+    plot_buf_puts_(b, "<li><b>Critical depth vs width.</b> ");
+    if (!a->dcrit_ok) {
+        plot_buf_puts_(b, "Cannot tell: the data need depth, width and loss columns.");
+    } else if (a->kp_ok) {
+        double z = (a->kp.kappa - FIT_PAPER_KAPPA) / a->kp.kappa_se;
+        dw_fmt_pm(a->kp.kappa, a->kp.kappa_se, s2, sizeof s2);
+        plot_buf_printf_(b,
+                         "D<sub>crit</sub> = κ·ln W with κ = %s (R² %.3f, %d widths), against "
+                         "the paper's %.2f: ",
+                         s2, a->kp.r2_kappa, a->kp.nwidths, FIT_PAPER_KAPPA);
+        if (!(a->kp.kappa_se > 0))
+            plot_buf_puts_(b, "no standard error (too few widths).");
+        else if (fabs(z) <= 1.96)
+            plot_buf_puts_(b, "consistent (within 1.96 standard errors).");
+        else
+            plot_buf_printf_(b, "%s by %.1f standard errors.", z > 0 ? "larger" : "smaller",
+                             fabs(z));
+        if (a->kp.has_power) {
+            dw_fmt_pm(a->kp.beta, a->kp.beta_se, s3, sizeof s3);
+            plot_buf_printf_(b, " As a power law, D<sub>crit</sub> ∝ W<sup>%s</sup> (R² %.3f).",
+                             s3, a->kp.r2_power);
+        }
+    } else {
+        plot_buf_puts_(b, "κ not estimated: ");
+        H(b, a->kp_why[0] ? a->kp_why : "it needs interior minima at two or more widths");
+        plot_buf_puts_(b, ".");
+    }
+    plot_buf_puts_(b, "</li>\n");
+}
+
+static void narr_plan_(PlotBuf *b, const PlannerOut *p) {
+    char s1[64], s2[64], s3[64];
+    int k = 0;
+    for (int q = 0; q < p->nrows; q++)
+        if (p->row_ok[q] && fabs(log10(p->C[q]) - 22) < 0.5) k = q;
+    if (!p->row_ok[k])
+        for (k = 0; k < p->nrows && !p->row_ok[k]; k++) {
+        }
+    const PlanPoint *q = &p->res[k].real;
+    dw_fmt_sci_short(p->C[k], s1, sizeof s1);
+    dw_fmt_count(q->params_law, s2, sizeof s2);
+    dw_fmt_count(q->tokens, s3, sizeof s3);
+    plot_buf_printf_(
+        b,
+        "<li><b>Plan.</b> Under the law, C = %s FLOPs is best spent on %g layers × "
+        "width %g (N = %s, T = %s tokens), predicted loss %.3f",
+        s1, q->depth, q->width, s2, s3, q->loss);
+    if (isfinite(q->dcrit) && q->dcrit > 0)
+        plot_buf_printf_(b, "; that depth is %.2f × its critical depth", q->depth / q->dcrit);
+    plot_buf_puts_(b, ".");
+    if (p->sweep_ok)
+        plot_buf_printf_(b,
+                         " Across the budgets D* ∝ C<sup>%.3f</sup> and W* ∝ C<sup>%.3f</sup> "
+                         "(the paper claims %.2f and %.2f; with the paper's own α and δ no "
+                         "law gives both: see the README).",
+                         p->slope[0], p->slope[1], FIT_PAPER_D_SLOPE, FIT_PAPER_W_SLOPE);
+    plot_buf_puts_(b, "</li>\n");
+}
+
+void report_narrative_(PlotBuf *b, const DsRuns *r, const Law *law, const FitDepthReport *a,
+                       const char *verdict, const PlannerOut *p, const PlotResult *parity_law) {
+    plot_buf_puts_(b, "<h2 id=\"summary\">What the data say</h2>\n<ul class=\"narr\">\n");
+    if (r) {
+        narr_ucurve_(b, a);
+        narr_tau_(b, r, a);
+        narr_kappa_(b, a);
         if (verdict[0]) {
             plot_buf_puts_(b, "<li><b>Forms.</b> ");
             char v[400];
@@ -487,33 +527,6 @@ void report_narrative_(PlotBuf *b, const DsRuns *r, const Law *law, const FitDep
             }
         }
     }
-    if (law && p->ok) {
-        int k = 0;
-        for (int q = 0; q < p->nrows; q++)
-            if (p->row_ok[q] && fabs(log10(p->C[q]) - 22) < 0.5) k = q;
-        if (!p->row_ok[k])
-            for (k = 0; k < p->nrows && !p->row_ok[k]; k++) {
-            }
-        const PlanPoint *q = &p->res[k].real;
-        dw_fmt_sci_short(p->C[k], s1, sizeof s1);
-        dw_fmt_count(q->params_law, s2, sizeof s2);
-        dw_fmt_count(q->tokens, s3, sizeof s3);
-        plot_buf_printf_(
-            b,
-            "<li><b>Plan.</b> Under the law, C = %s FLOPs is best spent on %g layers × "
-            "width %g (N = %s, T = %s tokens), predicted loss %.3f",
-            s1, q->depth, q->width, s2, s3, q->loss);
-        if (isfinite(q->dcrit) && q->dcrit > 0)
-            plot_buf_printf_(b, "; that depth is %.2f × its critical depth", q->depth / q->dcrit);
-        plot_buf_puts_(b, ".");
-        if (p->sweep_ok)
-            plot_buf_printf_(b,
-                             " Across the budgets D* ∝ C<sup>%.3f</sup> and W* ∝ C<sup>%.3f</sup> "
-                             "(the paper claims %.2f and %.2f; with the paper's own α and δ no "
-                             "law gives both: see the README).",
-                             p->slope[0], p->slope[1], FIT_PAPER_D_SLOPE, FIT_PAPER_W_SLOPE);
-        plot_buf_puts_(b, "</li>\n");
-    }
+    if (law && p->ok) narr_plan_(b, p);
     plot_buf_puts_(b, "</ul>\n");
 }
-
