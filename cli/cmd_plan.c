@@ -141,12 +141,12 @@ static void reasoning_(const Law *law, const PlanResult *r) {
                law->name, r->req.aspect);
         return;
     }
-    int g = law_form_param_index(&law->form, "gamma");
-    if (law->form.id == LAW_SHAPE && g >= 0 && o->dcrit_kind == 0)
+    double ratio = plan_iso_n_depth_ratio(law);
+    if (isfinite(ratio) && o->dcrit_kind == 0)
         printf("  At fixed parameter count the law's loss is lowest at D0(W) = D_crit(W)·e^(-1/2γ)\n"
                "  = %.2f·D_crit (γ = %.3g); the budget then balances N against T, so the shape\n"
                "  sits at D/D_crit ≈ %.2f and width carries the growth.\n",
-               exp(-1.0 / (2 * law->p[g])), law->p[g], o->depth / o->dcrit);
+               ratio, law->p[law_form_param_index(&law->form, "gamma")], o->depth / o->dcrit);
     else if (o->dcrit_kind == 0)
         printf("  The law's fixed-width loss minimum is D_crit(W) = %.1f; the compute-optimal\n"
                "  depth is %.2f of it.\n", o->dcrit, o->depth / o->dcrit);

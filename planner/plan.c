@@ -26,6 +26,12 @@ void plan_request_default(PlanRequest *r) {
     r->aspect = 128.0;
 }
 
+double plan_iso_n_depth_ratio(const Law *law) {
+    int g = law_form_param_index(&law->form, "gamma");
+    if (law->form.id != LAW_SHAPE || g < 0 || !(law->p[g] > 0)) return NAN;
+    return exp(-1.0 / (2 * law->p[g]));
+}
+
 int plan_default_head_dim(double width) { return width < 256 ? 32 : width < 2048 ? 64 : 128; }
 
 void plan_shape_at(const Law *law, double depth, double width, int head_dim, PlanShape *s) {

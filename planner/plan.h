@@ -121,6 +121,11 @@ double plan_min_depth(const Law *law, double width, double tokens, const double 
  * Return: DW_OK; DW_EINVAL no budget or depth < 1; DW_EINFEASIBLE no width meets the budget. */
 int plan_best_width(const Law *law, const PlanRequest *req, double depth, PlanPoint *pt);
 
+/* Under the F2 `shape` form, the depth that minimises the loss at fixed N and W is
+ * D0(W) = D_crit(W)·e^(−1/(2γ)): returns that ratio D0/D_crit (the planner's optimum sits
+ * near it), or NaN for any other form. */
+double plan_iso_n_depth_ratio(const Law *law);
+
 /* The head width the planner uses when a request gives none: 32 below W = 256, 64 below
  * W = 2048, else 128 (heads = W / head width). `dwplan check --depth --width` uses it too. */
 int plan_default_head_dim(double width);
