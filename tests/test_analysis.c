@@ -113,6 +113,7 @@ static void test_loader(void) {
     CHECK_STATUS(law_form_parse("shape:log", &f));
     CHECK(fit_check_inputs(&f, &d) == DW_EPARSE);
     CHECK(strstr(dw_error_get(), "needs depth and width columns") != NULL);
+    fit_data_free(&d);
     CHECK(plan_runs_fitdata(r, &conv, 1, &d) == DW_EPARSE); /* N from the shape: no shape */
     fit_data_free(&d);
     ds_runs_free(r);
