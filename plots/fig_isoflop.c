@@ -59,7 +59,10 @@ int fig_isoflop_(Fig *f) {
     for (int k = 0; k < nb; k++)
         if (okb[k]) dmin = fmin(dmin, pr[k].cont.depth);
     /* three octaves either side of the optima */
-    double dlo = fmax(1, pow(2, floor(log2(dmin / 8)))), dhi = fmin(1024, fmax(32, 6 * dmax));
+    PlanRequest range; /* the planner's depth range bounds the curves */
+    plan_request_default(&range);
+    double dlo = fmax(range.d_min, pow(2, floor(log2(dmin / 8))));
+    double dhi = fmin(range.d_max, fmax(32, 6 * dmax));
     fig_begin_(f);
     plot_buf_printf_(&db,
                      "# %s_curves.dat — at each budget C and depth D, the best width W "
