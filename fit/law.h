@@ -134,7 +134,33 @@ typedef struct {
     double aic, bic;
     double cv_rmse;        /* leave-one-shape-out CV RMSE, NaN when not computed */
     char status[96];       /* optimiser stop reason */
+    /* What the data could not tell (law file "degenerate"; all 0 when the fit was sound or
+     * nothing is known). Bits are parameter indices of the form. */
+    unsigned on_bound;     /* parameter ended on (within rounding of) a bound of its range */
+    unsigned unidentified; /* Jacobian rank-deficient along these parameters */
+    int nt_confounded;     /* tokens ∝ params in every row: N and T cannot be separated */
 } LawFitInfo;
+
+/* The range of the data a law was fitted to (law file "range"): the planner and check warn
+ * when asked outside it. known == 0 for laws without rows (most presets). Each quantity is
+ * [lo, hi]; a quantity the data did not have is NaN. */
+enum {
+    LAW_RANGE_PARAMS,  /* N in the law's convention */
+    LAW_RANGE_TOKENS,  /* T */
+    LAW_RANGE_FLOPS,   /* C under the law's FLOP convention */
+    LAW_RANGE_DEPTH,   /* D */
+    LAW_RANGE_WIDTH,   /* W */
+    LAW_RANGE_TPP,     /* T / N */
+    LAW_RANGE_COUNT
+};
+typedef struct {
+    int known;
+    double lo[LAW_RANGE_COUNT], hi[LAW_RANGE_COUNT];
+} LawRange;
+
+/* JSON key of range quantity i ("params", "tokens", "flops", "depth", "width",
+ * "tokens_per_param"). */
+const char *law_range_key(int i);
 
 typedef struct {
     char name[64];          /* preset name or file stem */
@@ -152,6 +178,7 @@ typedef struct {
     double *draws;          /* ndraws × np parameter vectors (bootstrap), owned */
     LawConventions conv;
     LawFitInfo fit;
+    LawRange range;
     char *provenance_json;  /* the "provenance" object as JSON text, owned, may be NULL */
 } Law;
 
@@ -174,6 +201,16 @@ int law_to_json(const Law *law, char **text);
 
 /* Writes law JSON atomically to path. */
 int law_write(const Law *law, const char *path);
+
+/* What the law cannot tell, as one line into buf[n] ("" when nothing): the parameters on
+ * a bound ("E -> 0 (on bound)"), the unidentified ones, and "tokens ∝ params in every row:
+ * N and T cannot be separated". Returns 1 when anything was written. */
+int law_degenerate_text(const Law *law, char *buf, size_t n);
+
+/* Which of the quantities at a point lie outside the law's data range by more than a
+ * factor `slack` (>= 1; 1 = exactly the range): bit i set for LAW_RANGE_i. Quantities
+ * passed as NaN and unknown ranges are not checked. `v` has LAW_RANGE_COUNT entries. */
+unsigned law_range_outside(const Law *law, const double *v, double slack);
 
 /* Embedded presets: NULL-terminated list of names, and a preset's JSON text (NULL if
  * unknown). Both borrowed, static. */

@@ -34,6 +34,7 @@ Law *law_alloc(const LawForm *form) {
     law->form = *form;
     law_conventions_default(&law->conv);
     law->fit.cv_rmse = NAN;
+    for (int i = 0; i < LAW_RANGE_COUNT; i++) law->range.lo[i] = law->range.hi[i] = NAN;
     return law;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/dw.h"
+#include "plan_impl.h"
 
 #define GRID 48     /* grid points of the first scan in each 1-D search */
 #define GRID_MAX 64
@@ -204,7 +205,7 @@ static double solve_depth_shape_free_(Ctx *c, int *ok) {
 // ----------------------------------------------------------------------------
 // points
 
-static void fill_point_(const Law *law, const PlanShape *s, double T, PlanPoint *pt) {
+void plan_fill_point_(const Law *law, const PlanShape *s, double T, PlanPoint *pt) {
     PlanCount cnt;
     memset(pt, 0, sizeof *pt);
     pt->depth = s->depth;
@@ -264,39 +265,6 @@ double plan_dcrit(const Law *law, double width, double tokens, int *kind) {
     return plan_min_depth(law, width, tokens, NULL, kind);
 }
 
-int plan_eval_shape(const Law *law, const PlanShape *shape, double compute, double tokens,
-                    PlanPoint *pt) {
-    PlanCount cnt;
-    int rc = plan_count(shape, &cnt);
-    if (rc) return rc;
-    double fpt = plan_flops_per_token(&law->conv, shape);
-    double T = tokens > 0 ? tokens : compute / fpt;
-    if (!(T > 0) || !isfinite(T))
-        return dw_error_set(DW_EINVAL, "need a positive token count or compute budget");
-    fill_point_(law, shape, T, pt);
-    return DW_OK;
-}
-
-int plan_check(const Law *law, const PlanShape *shape, double compute, double tokens,
-               PlanCheck *out) {
-    PlanCount cnt;
-    PlanRequest req;
-    int rc;
-    memset(out, 0, sizeof *out);
-    if ((rc = plan_count(shape, &cnt))) return rc;
-    if (!(tokens > 0) && !(compute > 0)) {
-        tokens = 20 * cnt.total; /* Chinchilla's rule, said so by tokens_assumed */
-        out->tokens_assumed = 1;
-    }
-    if ((rc = plan_eval_shape(law, shape, compute, tokens, &out->pt))) return rc;
-    plan_request_default(&req);
-    req.compute = out->pt.flops;
-    if ((rc = plan_solve(law, &req, &out->opt))) return rc;
-    out->dloss = out->pt.loss - out->opt.real.loss;
-    out->past_dcrit = out->pt.dcrit_kind == 0 && out->pt.depth > out->pt.dcrit;
-    return DW_OK;
-}
-
 // ----------------------------------------------------------------------------
 // the solve
 
@@ -350,7 +318,7 @@ int plan_best_width(const Law *law, const PlanRequest *req, double depth, PlanPo
     PlanShape s;
     loss_at_(&c, depth, exp(lw), &T, NULL);
     plan_shape_at(law, depth, exp(lw), 0, &s);
-    fill_point_(law, &s, T, pt);
+    plan_fill_point_(law, &s, T, pt);
     return DW_OK;
 }
 
@@ -525,7 +493,7 @@ int plan_solve(const Law *law, const PlanRequest *req, PlanResult *res) {
     }
     PlanShape s;
     plan_shape_at(law, D, W, 0, &s);
-    fill_point_(law, &s, T, &res->cont);
+    plan_fill_point_(law, &s, T, &res->cont);
     double C = res->cont.flops;
     if (r.compute == 0) res->req.compute = C;
 
@@ -536,7 +504,7 @@ int plan_solve(const Law *law, const PlanRequest *req, PlanResult *res) {
         /* T was the user's constraint: keep it, let compute follow the real shape */
         rT = r.tokens;
     }
-    fill_point_(law, &rs, rT, &res->real);
+    plan_fill_point_(law, &rs, rT, &res->real);
     loss_interval_(law, &res->real, res);
     return DW_OK;
 }
@@ -709,7 +677,7 @@ static int shape_with_params_(const Law *law, double d, double N, double C, int 
     double w = fmax(1.0, round(W / hd)) * hd;
     PlanShape s;
     plan_shape_at(law, d, w, hd, &s);
-    fill_point_(law, &s, C / plan_flops_per_token(&law->conv, &s), pt);
+    plan_fill_point_(law, &s, C / plan_flops_per_token(&law->conv, &s), pt);
     return DW_OK;
 }
 
