@@ -160,7 +160,79 @@ static int parse_conventions_(const cJSON *c, const char *origin, LawConventions
     return get_string_(c, "note", origin, "conventions.", conv->note, sizeof conv->note);
 }
 
-static int parse_fit_info_(const cJSON *f, const char *origin, LawFitInfo *fi) {
+static int parse_pair_(const cJSON *v, const char *origin, const char *field, const char *name,
+                       double out[2]);
+
+/* A list of the form's parameter names ("fit.degenerate.on_bound": ["e", "a_N"]) as bits. */
+static int parse_name_bits_(const cJSON *v, const char *origin, const char *key,
+                            const LawForm *form, unsigned *bits) {
+    const cJSON *e;
+    if (!v) return DW_OK;
+    if (!cJSON_IsArray(v))
+        return dw_error_set(DW_EPARSE, "%s: field 'fit.degenerate.%s' must be a list of "
+                            "parameter names", origin, key);
+    cJSON_ArrayForEach(e, v) {
+        int i = cJSON_IsString(e) ? law_form_param_index(form, e->valuestring) : -1;
+        if (i < 0)
+            return dw_error_set(DW_EPARSE, "%s: field 'fit.degenerate.%s' names '%s', not a "
+                                "parameter of the form", origin, key,
+                                cJSON_IsString(e) ? e->valuestring : "(not a string)");
+        *bits |= 1u << i;
+    }
+    return DW_OK;
+}
+
+/* "fit": {"degenerate": {"on_bound": [...], "unidentified": [...],
+ * "tokens_proportional_to_params": true}} */
+static int parse_degenerate_(const cJSON *f, const char *origin, const LawForm *form,
+                             LawFitInfo *fi) {
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(f, "degenerate");
+    int rc;
+    if (!d) return DW_OK;
+    if (!cJSON_IsObject(d))
+        return dw_error_set(DW_EPARSE, "%s: field 'fit.degenerate' must be an object", origin);
+    if ((rc = parse_name_bits_(cJSON_GetObjectItemCaseSensitive(d, "on_bound"), origin,
+                               "on_bound", form, &fi->on_bound)) ||
+        (rc = parse_name_bits_(cJSON_GetObjectItemCaseSensitive(d, "unidentified"), origin,
+                               "unidentified", form, &fi->unidentified)))
+        return rc;
+    return get_bool_(d, "tokens_proportional_to_params", origin, "fit.degenerate.",
+                     &fi->nt_confounded);
+}
+
+/* "range": {"params": [lo, hi], ...}: keys from law_range_key, each lo <= hi, positive and
+ * finite (every quantity is a count); null or absent is unknown. */
+static int parse_range_(const cJSON *r, const char *origin, LawRange *range) {
+    const cJSON *e;
+    for (int i = 0; i < LAW_RANGE_COUNT; i++) range->lo[i] = range->hi[i] = NAN;
+    range->known = 0;
+    if (!r) return DW_OK;
+    if (!cJSON_IsObject(r))
+        return dw_error_set(DW_EPARSE, "%s: field 'range' must be an object of [lo, hi] pairs",
+                            origin);
+    cJSON_ArrayForEach(e, r) {
+        int i = 0;
+        double pair[2];
+        while (i < LAW_RANGE_COUNT && strcmp(e->string, law_range_key(i))) i++;
+        if (i == LAW_RANGE_COUNT)
+            return dw_error_set(DW_EPARSE, "%s: field 'range.%s' is unknown (expected params, "
+                                "tokens, flops, depth, width, tokens_per_param)", origin,
+                                e->string);
+        if (cJSON_IsNull(e)) continue;
+        int rc = parse_pair_(e, origin, "range", e->string, pair);
+        if (rc) return rc;
+        if (!(pair[0] > 0))
+            return dw_error_set(DW_EPARSE, "%s: field 'range.%s' must be positive", origin,
+                                e->string);
+        range->lo[i] = pair[0];
+        range->hi[i] = pair[1];
+        range->known = 1;
+    }
+    return DW_OK;
+}
+
+static int parse_fit_info_(const cJSON *f, const char *origin, const LawForm *form,
+                           LawFitInfo *fi) {
     int rc;
     if (!f) return DW_OK;
     if (!cJSON_IsObject(f))
@@ -182,7 +254,9 @@ static int parse_fit_info_(const cJSON *f, const char *origin, LawFitInfo *fi) {
     if ((rc = get_string_(f, "objective_kind", origin, "fit.", fi->objective_kind,
                           sizeof fi->objective_kind)))
         return rc;
-    return get_string_(f, "status", origin, "fit.", fi->status, sizeof fi->status);
+    if ((rc = get_string_(f, "status", origin, "fit.", fi->status, sizeof fi->status)))
+        return rc;
+    return parse_degenerate_(f, origin, form, fi);
 }
 
 /* A [lo, hi] pair of finite numbers with lo <= hi. */
@@ -344,7 +418,10 @@ int law_parse(const char *text, const char *origin, Law **out) {
         (rc = parse_params_(root, origin, law)) || (rc = parse_uncertainty_(root, origin, law)) ||
         (rc = parse_conventions_(cJSON_GetObjectItemCaseSensitive(root, "conventions"), origin,
                                  &law->conv)) ||
-        (rc = parse_fit_info_(cJSON_GetObjectItemCaseSensitive(root, "fit"), origin, &law->fit)))
+        (rc = parse_fit_info_(cJSON_GetObjectItemCaseSensitive(root, "fit"), origin,
+                              &law->form, &law->fit)) ||
+        (rc = parse_range_(cJSON_GetObjectItemCaseSensitive(root, "range"), origin,
+                           &law->range)))
         goto out;
     item = cJSON_GetObjectItemCaseSensitive(root, "provenance");
     if (item) {
@@ -434,6 +511,37 @@ static cJSON *number_array_(const double *v, int n) {
     return a;
 }
 
+/* The parameters in `bits` by name. */
+static cJSON *name_list_(const LawForm *f, unsigned bits) {
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && i < f->np; i++)
+        if (bits >> i & 1) cJSON_AddItemToArray(a, cJSON_CreateString(f->names[i]));
+    return a;
+}
+
+/* "degenerate" under "fit", only when the fit flagged something. */
+static void add_degenerate_(cJSON *fit, const Law *law) {
+    const LawFitInfo *fi = &law->fit;
+    if (!fi->on_bound && !fi->unidentified && !fi->nt_confounded) return;
+    cJSON *d = cJSON_AddObjectToObject(fit, "degenerate");
+    if (!d) return;
+    if (fi->on_bound) cJSON_AddItemToObject(d, "on_bound", name_list_(&law->form, fi->on_bound));
+    if (fi->unidentified)
+        cJSON_AddItemToObject(d, "unidentified", name_list_(&law->form, fi->unidentified));
+    if (fi->nt_confounded) cJSON_AddTrueToObject(d, "tokens_proportional_to_params");
+}
+
+/* "range": {"params": [lo, hi], ...}, quantities with an unknown range left out. */
+static void add_range_(cJSON *root, const LawRange *r) {
+    if (!r->known) return;
+    cJSON *o = cJSON_AddObjectToObject(root, "range");
+    for (int i = 0; o && i < LAW_RANGE_COUNT; i++) {
+        if (!isfinite(r->lo[i]) || !isfinite(r->hi[i])) continue;
+        double pair[2] = {r->lo[i], r->hi[i]};
+        cJSON_AddItemToObject(o, law_range_key(i), number_array_(pair, 2));
+    }
+}
+
 int law_to_json(const Law *law, char **text) {
     const LawForm *f = &law->form;
     char form[96];
@@ -493,6 +601,8 @@ int law_to_json(const Law *law, char **text) {
     cJSON_AddItemToObject(o, "bic", number_or_null_(law->fit.bic));
     cJSON_AddItemToObject(o, "cv_rmse", number_or_null_(law->fit.cv_rmse));
     cJSON_AddStringToObject(o, "status", law->fit.status);
+    add_degenerate_(o, law);
+    add_range_(root, &law->range);
     if (law->provenance_json) {
         cJSON *p = cJSON_Parse(law->provenance_json);
         if (p) cJSON_AddItemToObject(root, "provenance", p);

@@ -31,10 +31,53 @@ static size_t append_params_(const Law *law, unsigned mask, const char *suffix, 
     return at;
 }
 
+/* 1 when parameter i is the log of an amplitude (separable: e = ln E, c_X = ln C_X): its
+ * range is unbounded and "on a bound" means the amplitude ran to 0 (or to infinity). */
+static int is_log_amplitude_(const LawForm *f, int i) {
+    return f->id == LAW_SEPARABLE && (i == 0 || i % 2 == 1);
+}
+
+/* "E -> 0 (on bound)", "alpha -> 10 (on bound)", "E = exp(e) -> 0 (on bound)": the parameter
+ * and the bound of its range it ran into (the nearer one of law_form_bounds; the value
+ * itself when that bound is not the form's, e.g. set with --bound). */
+static void on_bound_item_(const Law *law, int i, const double *lo, const double *hi,
+                           char *item, size_t n) {
+    const char *name = law->form.names[i];
+    double v = law->p[i];
+    if (is_log_amplitude_(&law->form, i)) {
+        char up[16];
+        snprintf(up, sizeof up, "%s", name);
+        for (char *c = up; *c; c++)
+            if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');
+        if (strcmp(up, "E") == 0 || i == 0)
+            snprintf(item, n, "E = exp(%s) -> %s (on bound)", name, v > 0 ? "inf" : "0");
+        else
+            snprintf(item, n, "%s = exp(%s) -> %s (on bound)", up, name, v > 0 ? "inf" : "0");
+        return;
+    }
+    /* the nearer bound; a side that is infinite cannot have been reached */
+    double dlo = isfinite(lo[i]) ? fabs(v - lo[i]) : HUGE_VAL;
+    double dhi = isfinite(hi[i]) ? fabs(v - hi[i]) : HUGE_VAL;
+    double b = dlo <= dhi ? lo[i] : hi[i];
+    double scale = fmax(fmax(fabs(b), fabs(v)), 1e-12);
+    if (isfinite(b) && isfinite(v) && fabs(v - b) <= 1e-3 * scale)
+        snprintf(item, n, "%s -> %g (on bound)", name, b);
+    else
+        snprintf(item, n, "%s = %.4g (on a bound of its range)", name, v);
+}
+
 int law_degenerate_text(const Law *law, char *buf, size_t n) {
     size_t at = 0;
+    double lo[LAW_MAXP], hi[LAW_MAXP];
+    char item[128];
     if (n) buf[0] = '\0';
-    at = append_params_(law, law->fit.on_bound, " on a bound of its range", buf, n, at);
+    law_form_bounds(&law->form, lo, hi);
+    for (int i = 0; i < law->form.np && i < LAW_MAXP; i++) {
+        if (!(law->fit.on_bound & (1u << i))) continue;
+        on_bound_item_(law, i, lo, hi, item, sizeof item);
+        if (at) at = append_(buf, n, at, "; ");
+        at = append_(buf, n, at, item);
+    }
     at = append_params_(law, law->fit.unidentified & ~law->fit.on_bound,
                         " not identified by the data (rank-deficient Jacobian)", buf, n, at);
     if (law->fit.nt_confounded) {

@@ -115,6 +115,13 @@ static void check_same_law_(const Law *a, const Law *b, const char *label) {
             strcmp(x->status, y->status))
             bad = "fit";
     }
+    if (!bad && (a->fit.on_bound != b->fit.on_bound || a->fit.unidentified != b->fit.unidentified ||
+                 a->fit.nt_confounded != b->fit.nt_confounded))
+        bad = "fit.degenerate";
+    if (!bad && a->range.known != b->range.known) bad = "range.known";
+    for (int i = 0; !bad && a->range.known && i < LAW_RANGE_COUNT; i++)
+        if (!same_(a->range.lo[i], b->range.lo[i]) || !same_(a->range.hi[i], b->range.hi[i]))
+            bad = "range", at = i, va = a->range.lo[i], vb = b->range.lo[i];
     if (!bad && !streq0_(a->provenance_json, b->provenance_json)) bad = "provenance";
     CHECK(bad == NULL);
     if (bad && at >= 0)
@@ -552,6 +559,31 @@ static const BadCase bad_cases_[] = {
            "\"delta\": 0.3}, \"draws\": [1, 0.3, 1, 0.3]}", "draws", NULL},
     {NULL, "{\"form\": \"kaplan\", \"params\": {\"A\": 1, \"alpha\": 0.3, \"B\": 1, "
            "\"delta\": 0.3}, \"provenance\": \"me\"}", "provenance", NULL},
+    /* the data range: [lo, hi], lo <= hi, positive, finite; the field is named */
+    {NULL, "{\"form\": \"kaplan\", \"params\": {\"A\": 1, \"alpha\": 0.3, \"B\": 1, "
+           "\"delta\": 0.3}, \"range\": {\"params\": [2e9, 1e9]}}", "range.params", NULL},
+    {NULL, "{\"form\": \"kaplan\", \"params\": {\"A\": 1, \"alpha\": 0.3, \"B\": 1, "
+           "\"delta\": 0.3}, \"range\": {\"tokens\": [0, 1e9]}}", "range.tokens", "positive"},
+    {NULL, "{\"form\": \"kaplan\", \"params\": {\"A\": 1, \"alpha\": 0.3, \"B\": 1, "
+           "\"delta\": 0.3}, \"range\": {\"flops\": [1e18]}}", "range.flops", NULL},
+    {NULL, "{\"form\": \"kaplan\", \"params\": {\"A\": 1, \"alpha\": 0.3, \"B\": 1, "
+           "\"delta\": 0.3}, \"range\": {\"depth\": [2, \"x\"]}}", "range.depth", NULL},
+    {NULL, "{\"form\": \"kaplan\", \"params\": {\"A\": 1, \"alpha\": 0.3, \"B\": 1, "
+           "\"delta\": 0.3}, \"range\": {\"width\": [-5, 10]}}", "range.width", NULL},
+    {NULL, "{\"form\": \"kaplan\", \"params\": {\"A\": 1, \"alpha\": 0.3, \"B\": 1, "
+           "\"delta\": 0.3}, \"range\": {\"widht\": [1, 10]}}", "range.widht", NULL},
+    {NULL, "{\"form\": \"kaplan\", \"params\": {\"A\": 1, \"alpha\": 0.3, \"B\": 1, "
+           "\"delta\": 0.3}, \"range\": [1, 2]}", "'range'", NULL},
+    /* degenerate flags name parameters of the form */
+    {NULL, "{\"form\": \"kaplan\", \"params\": {\"A\": 1, \"alpha\": 0.3, \"B\": 1, "
+           "\"delta\": 0.3}, \"fit\": {\"degenerate\": {\"on_bound\": [\"E\"]}}}",
+     "fit.degenerate.on_bound", "E"},
+    {NULL, "{\"form\": \"kaplan\", \"params\": {\"A\": 1, \"alpha\": 0.3, \"B\": 1, "
+           "\"delta\": 0.3}, \"fit\": {\"degenerate\": {\"unidentified\": \"A\"}}}",
+     "fit.degenerate.unidentified", NULL},
+    {NULL, "{\"form\": \"kaplan\", \"params\": {\"A\": 1, \"alpha\": 0.3, \"B\": 1, "
+           "\"delta\": 0.3}, \"fit\": {\"degenerate\": {\"tokens_proportional_to_params\": 1}}}",
+     "fit.degenerate.tokens_proportional_to_params", NULL},
 };
 
 static void test_parse_errors(void) {
@@ -655,6 +687,16 @@ static void test_write(void) {
     law->fit.cv_rmse = NAN; /* not computed */
     snprintf(law->fit.status, sizeof law->fit.status, "converged after 17 iterations");
     law->provenance_json = strdup("{\"source\":\"test\",\"n\":[1,2,3]}");
+    /* degenerate flags and the data range (one quantity unknown) */
+    law->fit.on_bound = 1u << 0 | 1u << 5;
+    law->fit.unidentified = 1u << 6;
+    law->fit.nt_confounded = 1;
+    law->range.known = 1;
+    static const double rlo[LAW_RANGE_COUNT] = {1.25e7, 2e9, 1.5e17, 2, 256, 8.000000000000002};
+    static const double rhi[LAW_RANGE_COUNT] = {3.1e9, 3.5e11, 6.0000000000000005e21, 80, 3072,
+                                                1000};
+    for (int i = 0; i < LAW_RANGE_COUNT; i++) law->range.lo[i] = rlo[i], law->range.hi[i] = rhi[i];
+    law->range.lo[LAW_RANGE_FLOPS] = law->range.hi[LAW_RANGE_FLOPS] = NAN;
 
     snprintf(path, sizeof path, "%s/written.json", tmpdir_);
     CHECK_STATUS(law_write(law, path));
@@ -666,8 +708,37 @@ static void test_write(void) {
         CHECK(back->ndraws == 40 && back->draws && back->draws[0] == law->draws[0] &&
               back->draws[40 * f.np - 1] == law->draws[40 * f.np - 1]);
         CHECK(isnan(back->fit.cv_rmse));
+        CHECK(back->range.known && back->range.lo[LAW_RANGE_DEPTH] == 2 &&
+              back->range.hi[LAW_RANGE_TPP] == 1000 && isnan(back->range.lo[LAW_RANGE_FLOPS]));
+        CHECK(back->fit.on_bound == (1u << 0 | 1u << 5) && back->fit.nt_confounded == 1);
     }
     law_free(back);
+    /* the file spells them as the issue asks: "range": {"params": [lo, hi]}, "fit":
+     * {"degenerate": {"on_bound": ["e", ...], ...}} */
+    {
+        char *t = dw_read_file(path, NULL);
+        cJSON *j = t ? cJSON_Parse(t) : NULL;
+        const cJSON *rp = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "range"), "params");
+        const cJSON *dg = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "fit"), "degenerate");
+        const cJSON *ob = cJSON_GetObjectItem(dg, "on_bound");
+        CHECK(cJSON_GetArraySize(rp) == 2 && cJSON_GetArrayItem(rp, 0)->valuedouble == 1.25e7);
+        CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "range"), "flops") == NULL);
+        CHECK(cJSON_GetArraySize(ob) == 2 &&
+              !strcmp(cJSON_GetArrayItem(ob, 0)->valuestring, f.names[0]) &&
+              !strcmp(cJSON_GetArrayItem(ob, 1)->valuestring, f.names[5]));
+        CHECK(cJSON_IsTrue(cJSON_GetObjectItem(dg, "tokens_proportional_to_params")));
+        cJSON_Delete(j);
+        free(t);
+    }
+    /* a law without range or degenerate flags writes neither */
+    {
+        Law *plain = law_alloc(&f);
+        char *t = NULL;
+        CHECK(plain && law_to_json(plain, &t) == DW_OK && t && !strstr(t, "\"range\"") &&
+              !strstr(t, "degenerate"));
+        free(t);
+        law_free(plain);
+    }
     /* the file ends with a newline; no temporary file is left in the directory */
     size_t len = 0;
     char *text = dw_read_file(path, &len);
@@ -695,6 +766,66 @@ static void test_write(void) {
     law_free(law);
 }
 
+// ----------------------------------------------------------------------------
+// 6. what a law cannot tell, in words (law_degenerate_text)
+
+static void test_degenerate_text(void) {
+    char buf[512];
+    LawForm f;
+    /* chinchilla: E on its lower bound 0 is "E -> 0 (on bound)"; alpha on an upper bound of
+     * its range names that bound's value */
+    CHECK_STATUS(law_form_parse("chinchilla", &f));
+    Law *law = law_alloc(&f);
+    CHECK(law != NULL);
+    if (!law) return;
+    double lo[LAW_MAXP], hi[LAW_MAXP];
+    law_form_bounds(&f, lo, hi);
+    CHECK(law_degenerate_text(law, buf, sizeof buf) == 0 && buf[0] == '\0');
+    int iE = law_form_param_index(&f, "E"), ia = law_form_param_index(&f, "alpha");
+    law->p[iE] = 0;
+    law->fit.on_bound = 1u << iE;
+    CHECK(law_degenerate_text(law, buf, sizeof buf) == 1);
+    CHECK(has_(buf, "E -> 0 (on bound)"));
+    if (!has_(buf, "E -> 0 (on bound)")) fprintf(stderr, "  got '%s'\n", buf);
+    if (isfinite(hi[ia])) {
+        char want[64];
+        snprintf(want, sizeof want, "alpha -> %g (on bound)", hi[ia]);
+        law->p[ia] = hi[ia];
+        law->fit.on_bound |= 1u << ia;
+        law_degenerate_text(law, buf, sizeof buf);
+        CHECK(has_(buf, want) && has_(buf, "E -> 0 (on bound)"));
+        if (!has_(buf, want)) fprintf(stderr, "  got '%s', want '%s'\n", buf, want);
+    }
+    law->fit.on_bound = 0;
+    law->fit.unidentified = 1u << ia;
+    law->fit.nt_confounded = 1;
+    law_degenerate_text(law, buf, sizeof buf);
+    CHECK(has_(buf, "alpha") && has_(buf, "not identified") && has_(buf, "cannot be separated"));
+    law_free(law);
+
+    /* separable: e is ln E and free; running to -inf is "E = exp(e) -> 0 (on bound)", never
+     * the raw e = -6e140 */
+    CHECK_STATUS(law_form_parse("separable:N,T", &f));
+    law = law_alloc(&f);
+    CHECK(law != NULL);
+    if (!law) return;
+    law->p[0] = -6e140;
+    law->fit.on_bound = 1u << 0;
+    law_degenerate_text(law, buf, sizeof buf);
+    CHECK(has_(buf, "E = exp(e) -> 0 (on bound)") && !has_(buf, "e+140"));
+    if (!has_(buf, "E = exp(e) -> 0 (on bound)")) fprintf(stderr, "  got '%s'\n", buf);
+    /* a scale c_N run to -inf likewise */
+    law->fit.on_bound = 1u << 1;
+    law->p[1] = -800;
+    law_degenerate_text(law, buf, sizeof buf);
+    CHECK(has_(buf, "exp(c_N) -> 0 (on bound)"));
+    if (!has_(buf, "exp(c_N) -> 0 (on bound)")) fprintf(stderr, "  got '%s'\n", buf);
+    /* too small a buffer is cut, never overrun, and still says something was written */
+    char tiny[8];
+    CHECK(law_degenerate_text(law, tiny, sizeof tiny) == 1 && strlen(tiny) == 7);
+    law_free(law);
+}
+
 int main(void) {
     gsl_set_error_handler_off();
     const char *src = getenv("DW_SOURCE_DIR");
@@ -719,6 +850,7 @@ int main(void) {
     test_chinchilla();
     test_parse_errors();
     test_write();
+    test_degenerate_text();
     rmdir(tmpdir_);
     int rc = check_done("test_lawfile");
     return rc == 0 && skipped_ ? 77 : rc;
