@@ -36,6 +36,8 @@ static void help_(void) {
         "  --form F1,F2,...        parity: fit these forms to DATA (as `dwplan fit --form`)\n"
         "  --objective lsq|lsq-log|huber  --delta D   objective of those fits (default lsq)\n"
         "  --map FIELD=COL[,...]   column mapping; --where EXPR (repeatable) row filter\n"
+        "  --skip-bad-rows         leave out rows with a missing, NaN or non-positive value\n"
+        "                          in a used column (said on stderr: how many, which lines)\n"
         "  --n-source column|shape N from the params column (default) or counted from depth\n"
         "                          and width under the law's conventions\n"
         "  --compute LO:HI         frontier, isoflop: budgets in FLOPs (default 1e18:1e24)\n"
@@ -135,7 +137,7 @@ int cmd_plot(int argc, char **argv) {
     const char *kind_s = NULL, *file = NULL, *law_s = NULL, *forms = NULL, *map = NULL;
     const char *nsrc = NULL, *compute = NULL, *budgets_s = NULL, *widths_s = NULL, *out = NULL;
     const char *size_s = NULL, *obj_s = "lsq", *wheres[32];
-    int nwhere = 0, depth = 0, code = 0, rc;
+    int nwhere = 0, depth = 0, skip_bad = 0, code = 0, rc;
     double tokens = 0, delta = 1e-3, budgets[16], widths[64];
     DsRuns *runs = NULL;
     Law *law = NULL;
@@ -154,6 +156,7 @@ int cmd_plot(int argc, char **argv) {
         const CliOpt opts[] = {CLI_OPT_STR("--law", &law_s),
                                CLI_OPT_STR("--form", &forms),
                                CLI_OPT_STR("--map", &map),
+                               CLI_OPT_FLAG("--skip-bad-rows", &skip_bad),
                                CLI_OPT_STR("--n-source", &nsrc),
                                CLI_OPT_STR("--compute", &compute),
                                CLI_OPT_STR("--budgets", &budgets_s),
@@ -220,11 +223,15 @@ int cmd_plot(int argc, char **argv) {
     spec.n_from_shape = nsrc && !strcmp(nsrc, "shape");
 
     if (law_s && (rc = law_load(law_s, &law))) return cli_fail("plot", rc);
-    DsRunsOptions ro = {.wheres = wheres, .nwhere = nwhere, .maps = map};
+    DsRunsOptions ro = {.wheres = wheres, .nwhere = nwhere, .maps = map,
+                        .skip_bad_rows = skip_bad};
     if (file && (rc = ds_runs_load(file, &ro, &runs))) {
         code = cli_fail("plot", rc);
         goto out;
     }
+    char skipped[600];
+    if (ds_runs_skipped_text(runs, skipped, sizeof skipped))
+        fprintf(stderr, "dwplan plot: %s\n", skipped);
     if (runs && runs->nskipped_status)
         fprintf(stderr, "dwplan plot: %d run%s left out: status not \"ok\"\n",
                 runs->nskipped_status, runs->nskipped_status == 1 ? "" : "s");

@@ -19,7 +19,8 @@
 
 static void help_(void) {
     printf("usage: dwplan probe run   --depth D --width W [options] [-o runs.jsonl]\n"
-           "       dwplan probe sweep --depths LIST --widths LIST (--tokens T | --iso-flops C)\n"
+           "       dwplan probe sweep --depths LIST --widths LIST\n"
+           "                          (--tokens T | --steps S | --iso-flops C)\n"
            "                          [--jobs N] [options] -o runs.jsonl\n"
            "       dwplan probe eval  --checkpoint DIR [--batch-file F [--grads FILE]] [--json]\n"
            "       dwplan probe bench [--backend cpu|cuda] [--widths LIST] [--depths LIST] [--json]\n"
@@ -115,7 +116,8 @@ static void help_run_(void) {
 }
 
 static void help_sweep_(void) {
-    printf("usage: dwplan probe sweep --depths LIST --widths LIST (--tokens T | --iso-flops C)\n"
+    printf("usage: dwplan probe sweep --depths LIST --widths LIST\n"
+           "           (--tokens T | --steps S | --iso-flops C)\n"
            "           [--heads H] [--jobs N] [--threads N] [run options] -o runs.jsonl\n"
            "           [--claims DIR] [--claim-timeout S] [--retry-failed]\n"
            "           [--array-index I] [--emit-slurm FILE] [--quiet]\n"
@@ -124,7 +126,8 @@ static void help_sweep_(void) {
            "validation loss table. LIST: N, A-B (every integer), A-B:STEP, A-BxFACTOR\n"
            "(geometric), comma-separated: --depths 1-8 --widths 32-128x2.\n"
            "\n"
-           "  --tokens T              tokens per config, or\n"
+           "  --tokens T              tokens per config (6.4B-style suffixes), or\n"
+           "  --steps S               steps per config, as for probe run (tokens = S·B·seq), or\n"
            "  --iso-flops C           FLOPs per config: tokens = C / (6·N_nonembed + 6·V·W\n"
            "                          + 6·D·S·W)\n"
            "  --jobs N                local worker processes (default 1); each uses\n"
@@ -403,6 +406,7 @@ static int cmd_sweep_(int argc, char **argv) {
         CLI_OPT_STR("--depths", &c.depths), CLI_OPT_STR("--widths", &c.widths),
         CLI_OPT_INT("--heads", &c.heads, 1, 1000000),
         CLI_OPT_NUM("--tokens", &c.tokens, 0, 1), CLI_OPT_NUM("--iso-flops", &c.iso_flops, 0, 1),
+        CLI_OPT_NUM("--steps", &o.steps, 0, 1),
         CLI_OPT_INT("--jobs", &c.jobs, 1, 256), CLI_OPT_INT("--threads", &c.threads, 1, 4096),
         CLI_OPT_INT("--mlp-ratio", &r->model.mlp_ratio, 1, 64),
         CLI_OPT_INT("--vocab", &r->model.vocab, 2, 100000000),
@@ -435,10 +439,11 @@ static int cmd_sweep_(int argc, char **argv) {
         return cli_usage_error("probe sweep", "--array-index must be an integer");
     c.array_index = (long)array_index;
     if (!c.depths || !c.widths) return cli_usage_error("probe sweep", "give --depths and --widths");
-    if (!(c.tokens > 0) && !(c.iso_flops > 0))
-        return cli_usage_error("probe sweep", "give --tokens T or --iso-flops C");
-    if (c.tokens > 0 && c.iso_flops > 0)
-        return cli_usage_error("probe sweep", "give --tokens or --iso-flops, not both");
+    int budgets = (c.tokens > 0) + (c.iso_flops > 0) + (o.steps > 0);
+    if (budgets == 0)
+        return cli_usage_error("probe sweep", "give a budget: --tokens T, --steps S or --iso-flops C");
+    if (budgets > 1)
+        return cli_usage_error("probe sweep", "give one of --tokens, --steps, --iso-flops");
     if (!c.out) return cli_usage_error("probe sweep", "give the results file with -o");
     if (slurm) {
         char exe[4096], **args;

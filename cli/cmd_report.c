@@ -27,6 +27,8 @@ static void help_(void) {
         "  DATA                    run records (JSON Lines) or any CSV, read as `dwplan fit` does\n"
         "  --law LAW               law file or preset: law curves, parity, planner, frontier\n"
         "  --map FIELD=COL[,...]   column mapping; --where EXPR (repeatable) row filter\n"
+        "  --skip-bad-rows         leave out rows with a missing, NaN or non-positive value\n"
+        "                          in a used column (said on stderr: how many, which lines)\n"
         "  --n-source column|shape N from the params column (default) or from depth and width\n"
         "comparison:\n"
         "  --compare F1,F2,...     forms to fit (default: chosen by what DATA varies)\n"
@@ -59,7 +61,7 @@ static void progress_(const char *msg, void *ctx) {
 int cmd_report(int argc, char **argv) {
     const char *file = NULL, *law_s = NULL, *map = NULL, *nsrc = NULL, *compare = NULL;
     const char *obj_s = "lsq", *compute = NULL, *out = NULL, *format = "png", *wheres[32];
-    int nwhere = 0, no_cv = 0, code = 0, rc;
+    int nwhere = 0, no_cv = 0, skip_bad = 0, code = 0, rc;
     double delta = 1e-3;
     DsRuns *runs = NULL;
     Law *law = NULL;
@@ -81,6 +83,7 @@ int cmd_report(int argc, char **argv) {
                                CLI_OPT_STR("-o", &out),
                                CLI_OPT_STR("--format", &format),
                                CLI_OPT_FLAG("--no-cv", &no_cv),
+                               CLI_OPT_FLAG("--skip-bad-rows", &skip_bad),
                                CLI_OPT_NUM("--delta", &delta, 0, 0)};
         int r = cli_parse_opt(argc, argv, &i, opts, sizeof opts / sizeof opts[0], "report");
         if (r < 0) return -r;
@@ -127,11 +130,15 @@ int cmd_report(int argc, char **argv) {
     }
 
     if (law_s && (rc = law_load(law_s, &law))) return cli_fail("report", rc);
-    DsRunsOptions ro = {.wheres = wheres, .nwhere = nwhere, .maps = map};
+    DsRunsOptions ro = {.wheres = wheres, .nwhere = nwhere, .maps = map,
+                        .skip_bad_rows = skip_bad};
     if (file && (rc = ds_runs_load(file, &ro, &runs))) {
         code = cli_fail("report", rc);
         goto out;
     }
+    char skipped[600];
+    if (ds_runs_skipped_text(runs, skipped, sizeof skipped))
+        fprintf(stderr, "dwplan report: %s\n", skipped);
     /* the command line, recorded on the page */
     size_t n = 16;
     for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;

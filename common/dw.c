@@ -309,16 +309,20 @@ int dw_parse_double(const char *s, const char *what, int suffixes, double *out) 
     errno = 0;
     double v = strtod(s, &end);
     if (end == s) return dw_error_set(DW_EINVAL, "%s: '%s' is not a number", what, s);
+    /* count suffixes, either case: k 1e3, m 1e6 (million, never milli), b or g 1e9, t 1e12 */
     if (suffixes && *end && !end[1]) {
         switch (*end) {
         case 'k': case 'K': v *= 1e3; end++; break;
-        case 'M': v *= 1e6; end++; break;
-        case 'B': case 'G': v *= 1e9; end++; break;
-        case 'T': v *= 1e12; end++; break;
+        case 'm': case 'M': v *= 1e6; end++; break;
+        case 'b': case 'B': case 'g': case 'G': v *= 1e9; end++; break;
+        case 't': case 'T': v *= 1e12; end++; break;
         default: break;
         }
     }
-    if (*end) return dw_error_set(DW_EINVAL, "%s: '%s' is not a number", what, s);
+    if (*end)
+        return dw_error_set(DW_EINVAL, "%s: '%s' is not a number%s", what, s,
+                            suffixes ? " (like 2e6 or 2m: suffixes k, m, b or g, t, in "
+                                       "either case)" : "");
     if (!isfinite(v) || errno == ERANGE)
         return dw_error_set(DW_ERANGE, "%s: '%s' is not a finite number", what, s);
     *out = v;

@@ -70,9 +70,12 @@ int dw_append_line(const char *path, const char *line);
 int dw_sha256_file(const char *path, char out[65]);
 void dw_sha256(const void *data, size_t len, char out[65]);
 
-/* Strict number parsing: the whole string must be a finite number (accepts 1e22, 6.4B-style
- * suffixes k/M/B/G/T when `suffixes` is set). DW_OK; DW_EINVAL when it is not a number;
- * DW_ERANGE when it is infinite, NaN or outside [lo, hi] — the message names `what`. */
+/* Strict number parsing: the whole string must be a finite number (1e22 or 1E22). With
+ * `suffixes` set, one count suffix, case-insensitive, may follow: k = 1e3, m = 1e6 (million:
+ * these are counts of tokens, parameters or FLOPs, never milli), b = g = 1e9, t = 1e12
+ * (6.4B, 2m, 300b); nothing else (no "2mb", no space before it). docs/options.md says so.
+ * DW_OK; DW_EINVAL when it is not a number; DW_ERANGE when it is infinite, NaN or outside
+ * [lo, hi] — the message names `what`. */
 int dw_parse_double(const char *s, const char *what, int suffixes, double *out);
 int dw_parse_int(const char *s, const char *what, long lo, long hi, long *out);
 

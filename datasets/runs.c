@@ -78,17 +78,38 @@ static int row_(DsRuns *r, const DsTable *t, int j, const int *col, int cweight)
     r->line[m] = t->line[j];
     int cg = col[DS_RUNS_GRAD];
     if (cg >= 0 && ds_table_cell(t, j, cg)) {
-        if ((rc = ds_table_array(t, j, cg, &r->grad[m], &r->ngrad[m]))) return rc;
+        if ((rc = ds_table_array(t, j, cg, &r->grad[m], &r->ngrad[m]))) goto bad;
         for (int l = 0; l < r->ngrad[m]; l++)
             if (!(r->grad[m][l] > 0) || !isfinite(r->grad[m][l])) {
-                r->n++; /* so ds_runs_free releases grad[m] */
-                return dw_error_set(DW_EPARSE,
-                                    "%s:%d: column '%s': layer %d: gradient norm %g must be "
-                                    "positive and finite",
-                                    t->path, t->line[j], t->colnames[cg], l, r->grad[m][l]);
+                rc = dw_error_set(DW_EPARSE,
+                                  "%s:%d: column '%s': layer %d: gradient norm %g must be "
+                                  "positive and finite",
+                                  t->path, t->line[j], t->colnames[cg], l, r->grad[m][l]);
+                goto bad;
             }
     }
     r->n++;
+    return DW_OK;
+bad: /* row m is not kept: its slot is reused (or freed with the rest) */
+    free(r->grad[m]);
+    r->grad[m] = NULL;
+    r->ngrad[m] = 0;
+    return rc;
+}
+
+/* A row row_ refused: counted and left out with --skip-bad-rows, else the error, which then
+ * says that the flag exists. */
+static int bad_row_(DsRuns *r, const DsTable *t, int j, int rc, int skip) {
+    if (rc != DW_EPARSE) return rc;
+    if (!skip) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s", dw_error_get());
+        return dw_error_set(rc, "%s (--skip-bad-rows leaves such rows out, counting them)", msg);
+    }
+    if (r->nskipped_bad == 0) snprintf(r->bad_first, sizeof r->bad_first, "%s", dw_error_get());
+    if (r->nskipped_bad < DS_RUNS_BAD_LINES) r->bad_lines[r->nskipped_bad] = t->line[j];
+    r->nskipped_bad++;
+    dw_error_clear();
     return DW_OK;
 }
 
@@ -182,9 +203,65 @@ out:
     return rc;
 }
 
+/* Every field named in --map must be one of field_names_: a typo ("los=eval/loss") would
+ * otherwise leave the field to its aliases without a word. */
+static int map_fields_(const char *maps) {
+    for (const char *p = maps; p && *p;) {
+        size_t len = strcspn(p, ",");
+        const char *eq = memchr(p, '=', len);
+        const char *a = p, *z = eq ? eq : p + len;
+        p += len + (p[len] == ',');
+        while (a < z && (*a == ' ' || *a == '\t')) a++;
+        while (z > a && (z[-1] == ' ' || z[-1] == '\t')) z--;
+        if (!eq || a == z) continue; /* malformed entries: ds_table_resolve says how */
+        int known = 0;
+        for (int k = 0; k < DS_RUNS_NFIELDS; k++)
+            known |= strlen(field_names_[k]) == (size_t)(z - a) &&
+                     !strncmp(field_names_[k], a, (size_t)(z - a));
+        if (!known)
+            return dw_error_set(DW_EINVAL, "--map: unknown field '%.*s' (the fields: depth, "
+                                "width, params, tokens, flops, loss, grad_norms)", (int)(z - a), a);
+    }
+    return DW_OK;
+}
+
+/* A header that holds ';' or a tab in one column name, with no column of ours found, is a
+ * file in another dialect (Excel's ';' where the decimal mark is a comma, a .csv of tabs). */
+static int dialect_(const DsTable *t) {
+    for (int c = 0; c < t->ncols; c++) {
+        const char *name = t->colnames[c];
+        char d = strchr(name, ';') ? ';' : strchr(name, '\t') ? '\t' : 0;
+        if (!d) continue;
+        if (d == ';')
+            return dw_error_set(DW_EPARSE, "%s: looks like ';'-delimited: column %d is "
+                                "'%.60s'; dwplan reads ',' between fields (a tab in a .tsv "
+                                "file) and '.' as the decimal mark: convert it, e.g. with "
+                                "pandas (sep=';', decimal=',')", t->path, c + 1, name);
+        return dw_error_set(DW_EPARSE, "%s: looks like tab-delimited: column %d is '%.60s'; "
+                            "name the file .tsv", t->path, c + 1, name);
+    }
+    return DW_OK;
+}
+
+/* The reader refused the file: when its first line has ';' and no ',' (decimal commas then
+ * split the rows into more fields than the header has), the message says why. */
+static int read_hint_(const char *path, int rc) {
+    char head[512] = "", msg[600];
+    FILE *f = rc == DW_EPARSE ? fopen(path, "r") : NULL;
+    if (!f) return rc;
+    if (!fgets(head, sizeof head, f)) head[0] = '\0';
+    fclose(f);
+    if (!strchr(head, ';') || strchr(head, ',') || head[0] == '{') return rc;
+    snprintf(msg, sizeof msg, "%s", dw_error_get());
+    return dw_error_set(rc, "%s: looks like ';'-delimited (with decimal commas?): dwplan reads "
+                        "',' between fields and '.' as the decimal mark: convert it, e.g. with "
+                        "pandas (sep=';', decimal=',') (%s)", path, msg);
+}
+
 static int columns_(DsRuns *r, const DsTable *t, const DsRunsOptions *o, int *col, int *cweight) {
     int rc;
     const char *maps = o ? o->maps : NULL;
+    if ((rc = map_fields_(maps))) return rc;
     unsigned use = o && o->fields ? o->fields : ~0u;
     for (int k = 0; k < DS_RUNS_NFIELDS; k++) {
         if ((rc = ds_table_resolve(t, field_names_[k], aliases_((DsRunsField)k), maps, &col[k])))
@@ -193,6 +270,7 @@ static int columns_(DsRuns *r, const DsTable *t, const DsRunsOptions *o, int *co
         snprintf(r->col[k], sizeof r->col[k], "%s", col[k] >= 0 ? t->colnames[col[k]] : "");
         if (col[k] >= 0) r->fields |= DS_RUNS_BIT(k);
     }
+    if (!r->fields && (rc = dialect_(t))) return rc;
     *cweight = -1;
     if (o && o->weight) {
         if ((*cweight = ds_table_col(t, o->weight)) < 0)
@@ -215,7 +293,10 @@ int ds_runs_load(const char *path, const DsRunsOptions *o, DsRuns **out) {
     int rc, col[DS_RUNS_NFIELDS], cweight;
     if (!path || !out) return dw_error_set(DW_EINVAL, "ds_runs_load: NULL argument");
     *out = NULL;
-    if ((rc = ds_table_read(path, &t))) goto out;
+    if ((rc = ds_table_read(path, &t))) {
+        rc = read_hint_(path, rc);
+        goto out;
+    }
     int nread = t->nrows;
     for (int k = 0; o && k < o->nwhere; k++)
         if ((rc = ds_table_where(t, o->wheres[k]))) goto out;
@@ -233,7 +314,9 @@ int ds_runs_load(const char *path, const DsRunsOptions *o, DsRuns **out) {
             r->nskipped_status++;
             continue;
         }
-        if ((rc = row_(r, t, j, col, cweight))) goto out;
+        if ((rc = row_(r, t, j, col, cweight)) &&
+            (rc = bad_row_(r, t, j, rc, o && o->skip_bad_rows)))
+            goto out;
     }
     if ((rc = shapes_(r))) goto out;
     dw_error_clear();
@@ -272,6 +355,11 @@ int ds_runs_need(const DsRuns *r, unsigned all, unsigned any, int min_rows, cons
         if (r->nskipped_status)
             snprintf(why, sizeof why, "; %d more left out because their status is not \"ok\"",
                      r->nskipped_status);
+        if (r->nskipped_bad) {
+            size_t L = strlen(why);
+            snprintf(why + L, sizeof why - L, "; %d more left out by --skip-bad-rows",
+                     r->nskipped_bad);
+        }
         return dw_error_set(DW_EDATA, "%s: %s needs at least %d row%s, %d left%s%s", r->path,
                             purpose, min_rows, min_rows == 1 ? "" : "s", r->n,
                             r->nrows_read == r->nrows_file ? "" : " after --where", why);
@@ -292,4 +380,18 @@ int ds_runs_widths(const DsRuns *r, double *w) {
     for (int i = 0; i < r->n; i++)
         if (m == 0 || w[i] != w[m - 1]) w[m++] = w[i];
     return m;
+}
+
+int ds_runs_skipped_text(const DsRuns *r, char *buf, size_t size) {
+    if (size) buf[0] = '\0';
+    if (!r || !r->nskipped_bad || !size) return 0;
+    int n = r->nskipped_bad, shown = n < DS_RUNS_BAD_LINES ? n : DS_RUNS_BAD_LINES;
+    size_t L = (size_t)snprintf(buf, size, "%d row%s with a missing or bad value left out "
+                                "(--skip-bad-rows): line%s", n, n == 1 ? "" : "s",
+                                n == 1 ? "" : "s");
+    for (int k = 0; k < shown && L < size; k++)
+        L += (size_t)snprintf(buf + L, size - L, "%s%d", k ? ", " : " ", r->bad_lines[k]);
+    if (n > shown && L < size) L += (size_t)snprintf(buf + L, size - L, " and %d more", n - shown);
+    if (L < size) snprintf(buf + L, size - L, "; %s%s", n > 1 ? "the first: " : "", r->bad_first);
+    return n;
 }

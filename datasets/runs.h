@@ -6,13 +6,17 @@
  *
  *   1. read the file (datasets/table.h: CSV or JSON Lines) and apply --where filters;
  *   2. resolve the columns of the canonical fields (depth, width, params, tokens, flops,
- *      loss, grad_norms) by alias or by --map, and the optional weight column;
+ *      loss, grad_norms) by alias or by --map (a --map field that is none of these is
+ *      refused), and the optional weight column; a header with no such column and a ';' or
+ *      a tab inside a column name is refused with a hint (a ';'-delimited file);
  *   3. leave out rows whose `status` column exists and is not "ok" (runs that diverged or
  *      failed say nothing about the law), counting them;
  *   4. check every used value in every kept row: depth, width, params, tokens, flops, loss
  *      and weight must be positive finite numbers (each enters a logarithm); a row may give
  *      its token count as tokens or as FLOPs, but must give one when either column exists;
- *      gradient norms must be a JSON array of positive finite numbers;
+ *      gradient norms must be a JSON array of positive finite numbers. A row that breaks
+ *      this is an error naming file, line and column, or, with skip_bad_rows, left out and
+ *      counted (nskipped_bad, the first lines in bad_lines);
  *   5. refuse exact duplicates (every used value equal: a record written twice);
  *   6. group rows into shapes: equal (depth, width) when both columns exist, else equal
  *      params, else one row per group. Cross-validation and the shape bootstrap resample
@@ -24,6 +28,8 @@
  */
 #ifndef DS_RUNS_H
 #define DS_RUNS_H
+
+#include <stddef.h>
 
 #define DS_RUNS_PATH_MAX 1024
 
@@ -49,7 +55,12 @@ typedef struct {
     unsigned fields;    /* DS_RUNS_BIT mask of the fields the caller uses (0: all): the others
                            are neither resolved nor checked, so a column an analysis does not
                            read (params for the depth analysis) cannot make it fail */
+    int skip_bad_rows;  /* --skip-bad-rows: a row with a missing, NaN, non-numeric or
+                           non-positive value in a used column (rule 4) is left out and counted
+                           (DsRuns.nskipped_bad, bad_lines) instead of failing the load */
 } DsRunsOptions;
+
+#define DS_RUNS_BAD_LINES 8 /* the source lines of the first rows --skip-bad-rows left out */
 
 typedef struct {
     char path[DS_RUNS_PATH_MAX];
@@ -58,6 +69,9 @@ typedef struct {
     int nrows_read;       /* rows in the file */
     int nrows_file;       /* rows after --where, before the status filter */
     int nskipped_status;  /* rows left out: status not "ok" */
+    int nskipped_bad;     /* rows left out by skip_bad_rows (0 without it) */
+    int bad_lines[DS_RUNS_BAD_LINES]; /* source lines of the first of them */
+    char bad_first[320];  /* the first one's message: "runs.csv:3: column 'loss': ..." */
     unsigned fields;      /* DS_RUNS_BIT(f) for each field the table has a column for */
     int has_depth, has_width, has_params, has_tokens, has_flops, has_loss, has_grad,
         has_weight;       /* the same, one flag each */
@@ -82,8 +96,10 @@ typedef struct {
  * Return:  DW_OK (also for zero kept rows: callers say what they need with ds_runs_need);
  *          DW_EIO the file cannot be read; DW_EPARSE malformed data, a missing or bad value
  *          in a used column, a duplicate row (the message names file, line and column);
+ *          a ';'- or tab-delimited file read as CSV (the message says so);
  *          DW_ENOTFOUND a --map, --where or --weight column the table lacks; DW_EINVAL a
- *          malformed --map or --where; DW_ENOMEM. */
+ *          malformed --map or --where, a --map field that is not a canonical field (the
+ *          message names it and the fields); DW_ENOMEM. */
 int ds_runs_load(const char *path, const DsRunsOptions *o, DsRuns **out);
 
 /* Frees the runs. NULL-safe. */
@@ -97,6 +113,12 @@ void ds_runs_free(DsRuns *r);
  * hidden_size, n_embd; use --map width=COLUMN)"); DW_EDATA too few rows (saying how many
  * were left out by --where and by status). */
 int ds_runs_need(const DsRuns *r, unsigned all, unsigned any, int min_rows, const char *purpose);
+
+/* What skip_bad_rows left out, for people: "2 rows with a missing or bad value left out
+ * (--skip-bad-rows): lines 3, 7; the first: runs.csv:3: column 'loss': 'nan' is not a
+ * positive number" into buf (size bytes, always terminated). Returns r->nskipped_bad
+ * (0: nothing was left out and buf is ""). */
+int ds_runs_skipped_text(const DsRuns *r, char *buf, size_t size);
 
 /* The canonical name of a field ("depth", ..., "grad_norms"); static. */
 const char *ds_runs_field_name(DsRunsField f);
