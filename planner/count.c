@@ -12,7 +12,10 @@
  * convention: no embeddings, no final norm). For a standard block this is 12·W² + 13·W.
  *
  * Training FLOPs per token (full convention): 6·N_nonembed + 6·V·W (logits) + 6·D·ctx·W
- * (attention scores and their weighted sum, forward and backward).
+ * (attention scores and their weighted sum, forward and backward; ctx the training context).
+ * Unmasked, QK^T and A·V cost 2·ctx·W FLOPs each per token and layer forward, 12·D·ctx·W
+ * trained; Kaplan's 6·D·ctx·W is half of that, the causal triangle a causal kernel computes.
+ * dwplan keeps Kaplan's term (the laws were fitted with it) and never halves it again.
  *
  * Depth and width are doubles: the planner optimises over real (D, W). With heads == 0 no
  * head count is rounded: the query width is W itself, so the count is a smooth polynomial in
@@ -30,7 +33,7 @@ void plan_shape_default(PlanShape *s) {
     /* one source for the probe's architecture: the default law conventions */
     law_conventions_default(&c);
     plan_shape_from_conventions(s, &c, 0, 0);
-    s->head_dim = 64;
+    s->head_dim = 0; /* derived: W / heads, or 64 when heads are derived too */
 }
 
 void plan_shape_from_conventions(PlanShape *s, const LawConventions *c, double depth,
@@ -74,13 +77,21 @@ static int derive_widths_(const PlanShape *s, double *q_width, double *kv_width,
         return dw_error_set(DW_EINVAL, "head_dim must be >= 0 (got %g)", hd);
     if (s->seq_len < 0)
         return dw_error_set(DW_EINVAL, "seq_len must be >= 0 (got %d)", s->seq_len);
+    if (s->max_pos < 0)
+        return dw_error_set(DW_EINVAL, "max_pos must be >= 0 (got %d)", s->max_pos);
+    if (s->learned_pos && s->max_pos > 0 && s->seq_len > s->max_pos)
+        return dw_error_set(DW_EINVAL,
+                            "training context %d is longer than the model's %d learned "
+                            "positions", s->seq_len, s->max_pos);
 
     if (H > 0) {
         if (hd == 0) {
             /* head_dim derived: heads must divide the width. An explicit head_dim may give
              * H·hd != W (Gemma 7B: 16 × 256 = 4096 over W = 3072). */
             if (fmod(W, H) != 0)
-                return dw_error_set(DW_EINVAL, "heads (%g) do not divide width (%g)", H, W);
+                return dw_error_set(DW_EINVAL,
+                                    "heads (%g) do not divide width (%g): each head must be "
+                                    "W / heads wide (give a head_dim to override)", H, W);
             hd = W / H;
         }
         if (KV == 0) KV = H;
@@ -136,7 +147,7 @@ int plan_count(const PlanShape *s, PlanCount *out) {
     out->per_block = attn + mlp + 2 * norm;
     out->blocks = D * out->per_block;
     out->embed = V * W;
-    out->pos = s->learned_pos ? (double)s->seq_len * W : 0;
+    out->pos = s->learned_pos ? (double)(s->max_pos > 0 ? s->max_pos : s->seq_len) * W : 0;
     out->head = s->tied ? 0 : V * W;
     out->final_norm = norm;
     out->nonembed = out->blocks;

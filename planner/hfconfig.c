@@ -166,7 +166,75 @@ static const char *const k_hd_[] = {"head_dim", NULL};
 static const char *const k_ffn_[] = {"intermediate_size", "n_inner", NULL};
 static const char *const k_vocab_[] = {"vocab_size", NULL};
 static const char *const k_ctx_[] = {"max_position_embeddings", "n_positions", "n_ctx", NULL};
-static const char *const k_experts_[] = {"num_local_experts", "num_experts", NULL};
+
+// ----------------------------------------------------------------------------
+// mixture-of-experts configs: refused (a dense count of an MoE is neither its active nor its
+// total parameter count, and no law dwplan ships was fitted to MoE runs)
+
+/* Keys whose value counts experts: more than one → MoE (dense configs may carry 0 or 1). */
+static const char *const moe_count_keys_[] = {
+    "num_local_experts", /* Mixtral, PhiMoE, GraniteMoE, JetMoE, Arctic, GPT-OSS, Llama 4 */
+    "num_experts",       /* Qwen2/3-MoE, OLMoE, Jamba, Switch, NLLB-MoE */
+    "n_routed_experts",  /* DeepSeek V2/V3, GLM-4 MoE, dots.llm */
+    "moe_num_experts",   /* ERNIE 4.5 MoE, DBRX's ffn_config */
+    "num_moe_experts",   /* Megatron-style exports */
+    "n_experts",
+    NULL};
+/* Keys that only an MoE has: a value of one or more → MoE. */
+static const char *const moe_only_keys_[] = {
+    "num_experts_per_tok", "moe_top_k", "moe_router_topk", "n_shared_experts",
+    "num_shared_experts", "moe_intermediate_size", "shared_expert_intermediate_size", NULL};
+/* model_type values of MoE families whose configs might use a key not listed above; any
+ * model_type containing "moe" is refused too. */
+static const char *const moe_types_[] = {
+    "mixtral", "deepseek_v2", "deepseek_v3", "dbrx", "jamba", "arctic", "gpt_oss", "llama4",
+    "minimax", "switch_transformers", "grok", "dots1", NULL};
+
+/* DW_EPARSE naming the field when `obj` (named `where`, "" for the root) is an MoE. */
+static int moe_refuse_obj_(const cJSON *obj, const char *origin, const char *where) {
+    for (int pass = 0; pass < 2; pass++) {
+        const char *const *keys = pass == 0 ? moe_count_keys_ : moe_only_keys_;
+        double lim = pass == 0 ? 1 : 0;
+        for (; *keys; keys++) {
+            const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, *keys);
+            if (cJSON_IsNumber(it) && it->valuedouble > lim)
+                return dw_error_set(DW_EPARSE,
+                                    "%s: field '%s%s' = %g: mixture-of-experts models are not "
+                                    "supported (dwplan counts dense transformers; no shipped "
+                                    "law was fitted to MoE runs)",
+                                    origin, where, *keys, it->valuedouble);
+        }
+    }
+    return DW_OK;
+}
+
+static int moe_refuse_(const cJSON *root, const cJSON *cfg, const char *origin) {
+    int rc;
+    const cJSON *objs[2] = {root, cfg};
+    int nobj = cfg != root ? 2 : 1;
+    for (int i = 0; i < nobj; i++) { /* the fields first: they say the most */
+        const cJSON *o = objs[i];
+        if ((rc = moe_refuse_obj_(o, origin, ""))) return rc;
+        const cJSON *ffn = cJSON_GetObjectItemCaseSensitive(o, "ffn_config"); /* DBRX */
+        if (cJSON_IsObject(ffn) && (rc = moe_refuse_obj_(ffn, origin, "ffn_config.")))
+            return rc;
+    }
+    for (int i = 0; i < nobj; i++) {
+        const cJSON *o = objs[i];
+        const char *mt = get_str_(o, "model_type");
+        int moe_type = mt && strstr(mt, "moe") != NULL;
+        for (const char *const *t = moe_types_; mt && *t && !moe_type; t++)
+            moe_type = strcmp(mt, *t) == 0;
+        if (moe_type)
+            return dw_error_set(DW_EPARSE,
+                                "%s: field 'model_type' = '%s': a mixture-of-experts family; "
+                                "mixture-of-experts models are not supported",
+                                origin, mt);
+    }
+    return DW_OK;
+}
+
+// ----------------------------------------------------------------------------
 
 static int shape_from_json_(const cJSON *root, const char *origin, PlanShape *out,
                             char *model_name, size_t n) {
@@ -176,6 +244,8 @@ static int shape_from_json_(const cJSON *root, const char *origin, PlanShape *ou
     if (!cJSON_GetObjectItemCaseSensitive(root, "hidden_size") &&
         !cJSON_GetObjectItemCaseSensitive(root, "n_embd") && cJSON_IsObject(text_cfg))
         cfg = text_cfg;
+
+    if ((rc = moe_refuse_(root, cfg, origin))) return rc;
 
     // layout
     const char *model_type = get_str_(cfg, "model_type");
@@ -200,18 +270,10 @@ static int shape_from_json_(const cJSON *root, const char *origin, PlanShape *ou
                                 origin, model_type ? model_type : "(missing)");
     }
 
-    /* Some dense configs carry num_experts = 0 or 1; only more than one is an MoE. */
-    const char *ename = k_experts_[0];
-    const cJSON *experts = get_any_(cfg, k_experts_, &ename);
-    if (cJSON_IsNumber(experts) && experts->valuedouble > 1)
-        return dw_error_set(DW_EPARSE,
-                            "%s: field '%s' = %g: mixture-of-experts models are not supported",
-                            origin, ename, experts->valuedouble);
-
     // sizes
     PlanShape s;
     plan_shape_default(&s);
-    double vocab = 0, ctx = 1024;
+    double vocab = 0, ctx = 0;
     if ((rc = get_pos_int_(cfg, origin, k_width_, 1, &s.width))) return rc;
     if ((rc = get_pos_int_(cfg, origin, k_depth_, 1, &s.depth))) return rc;
     if ((rc = get_pos_int_(cfg, origin, k_heads_, 1, &s.heads))) return rc;
@@ -226,13 +288,28 @@ static int shape_from_json_(const cJSON *root, const char *origin, PlanShape *ou
     if ((rc = get_pos_int_(cfg, origin, k_ctx_, 0, &ctx))) return rc;
     if ((rc = get_bool_(cfg, origin, "tie_word_embeddings", &tied))) return rc;
     s.vocab = (int)vocab;
-    s.seq_len = (int)ctx;
+    /* max_position_embeddings is the longest context the positions allow, not the context
+     * the model was trained at (Mistral 32768, Qwen2 131072): the training context stays the
+     * default (plan_shape_default) until the caller sets it (--seq-len, a law's context). */
+    if (fam == FAM_GPT2 && ctx == 0) ctx = 1024; /* GPT2Config's n_positions default */
+    s.max_pos = (int)ctx;
+    if (s.max_pos > 0 && s.seq_len > s.max_pos) s.seq_len = s.max_pos;
     s.tied = tied;
     s.swiglu = fam == FAM_GATED;
     s.rmsnorm = fam == FAM_GATED;
     s.biases = fam != FAM_GATED;
     s.learned_pos = fam == FAM_GPT2;
 
+    if (s.head_dim == 0 && fmod(s.width, s.heads) != 0)
+        return dw_error_set(DW_EPARSE,
+                            "%s: field 'num_attention_heads' = %g does not divide field "
+                            "'hidden_size' = %g (and no 'head_dim' is given)",
+                            origin, s.heads, s.width);
+    if (fmod(s.heads, s.kv_heads) != 0)
+        return dw_error_set(DW_EPARSE,
+                            "%s: field 'num_key_value_heads' = %g does not divide field "
+                            "'num_attention_heads' = %g",
+                            origin, s.kv_heads, s.heads);
     PlanCount c;
     if ((rc = plan_count(&s, &c))) return dw_error_prefix(DW_EPARSE, "%s", origin);
 

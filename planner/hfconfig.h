@@ -9,7 +9,10 @@
  *   head_dim                                   hd         default W / H
  *   intermediate_size / n_inner                F          default 4·W (GELU families only)
  *   vocab_size                                 V          required
- *   max_position_embeddings / n_positions / n_ctx  seq_len  default 1024
+ *   max_position_embeddings / n_positions / n_ctx  max_pos  (the position limit; GPT-2
+ *                                              default 1024). NOT the training context:
+ *                                              seq_len stays plan_shape_default's (the
+ *                                              caller sets it: --seq-len, a law's context)
  *   tie_word_embeddings                        tied       default false; true for gpt2, gemma
  * When the root has no hidden_size but a "text_config" object (multimodal wrappers), that
  * object is read instead.
@@ -22,7 +25,13 @@
  *   gpt2     → GELU, LayerNorm, biases, tied, learned positions (seq_len × W).
  *   unknown model_type: hidden_act (or activation_function) silu or swish → the llama
  *       layout; gelu, gelu_new, ... or relu → the gpt_neox layout.
- * Mixture-of-experts configs (num_local_experts / num_experts > 1) are refused.
+ * Heads must divide hidden_size unless head_dim is given (DW_EPARSE naming both fields).
+ * Mixture-of-experts configs are refused (DW_EPARSE naming the field): an expert count above
+ * one (num_local_experts, num_experts, n_routed_experts, moe_num_experts, num_moe_experts,
+ * n_experts, also inside DBRX's ffn_config), any MoE-only key of one or more
+ * (num_experts_per_tok, moe_top_k, moe_router_topk, n_shared_experts, num_shared_experts,
+ * moe_intermediate_size, shared_expert_intermediate_size), or an MoE model_type (mixtral,
+ * deepseek_v2/v3, dbrx, jamba, arctic, gpt_oss, llama4, ..., anything containing "moe").
  */
 #ifndef PLAN_HFCONFIG_H
 #define PLAN_HFCONFIG_H

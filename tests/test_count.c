@@ -88,7 +88,7 @@ typedef struct {
     const char *file; /* under examples/models */
     const char *hf_name;
     double depth, width, heads, kv_heads, ffn;
-    int vocab, swiglu, tied, biases, rmsnorm, seq_len, learned_pos;
+    int vocab, swiglu, tied, biases, rmsnorm, max_pos, learned_pos;
     double total;
 } ModelRow;
 
@@ -137,7 +137,7 @@ static void shape_of_row_(const ModelRow *m, PlanShape *s) {
     s->tied = m->tied;
     s->biases = m->biases;
     s->rmsnorm = m->rmsnorm;
-    s->seq_len = m->seq_len;
+    s->max_pos = m->max_pos;
     s->learned_pos = m->learned_pos;
 }
 
@@ -163,7 +163,9 @@ static void test_models(void) {
         CHECK(strcmp(name, m->hf_name) == 0);
         CHECK(f.swiglu == m->swiglu && f.tied == m->tied && f.biases == m->biases &&
               f.rmsnorm == m->rmsnorm && f.learned_pos == m->learned_pos);
-        CHECK(f.seq_len == m->seq_len && f.vocab == m->vocab);
+        /* max_position_embeddings is the position limit; the training context stays the
+         * default until a caller sets it (issue 12, case 4) */
+        CHECK(f.max_pos == m->max_pos && f.vocab == m->vocab && f.seq_len == s.seq_len);
         if (cf.total != m->total) fprintf(stderr, "  model %s\n", m->file);
     }
 }
@@ -194,7 +196,7 @@ static void test_gemma_inline(void) {
                         " \"intermediate_size\": 128, \"vocab_size\": 100}";
     CHECK_STATUS(plan_hfconfig_parse(json2, "dir/tiny-llama.json", &s, name, sizeof name));
     CHECK(strcmp(name, "tiny-llama") == 0);
-    CHECK(s.swiglu == 1 && s.kv_heads == 4 && s.seq_len == 1024);
+    CHECK(s.swiglu == 1 && s.kv_heads == 4 && s.seq_len == 1024 && s.max_pos == 0);
 }
 
 // ----------------------------------------------------------------------------
