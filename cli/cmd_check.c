@@ -1,41 +1,83 @@
 /* cli/cmd_check.c — `dwplan check`: is a shape past its critical depth, and what does its
- * shape cost against the law's optimum at the same compute? */
+ * shape cost against the law's optimum at the same compute, both counted the law's way
+ * (planner/check.h)? */
 #include <math.h>
 #include <string.h>
 
 #include "cli.h"
 #include "common/dw.h"
 #include "common/dwfmt.h"
+#include "planner/check.h"
 #include "planner/hfconfig.h"
 #include "planner/plan.h"
+#include "planner/warn.h"
 #include "report.h"
 
 static void help_(void) {
     printf(
         "usage: dwplan check (--depth D --width W [--heads H] | --hf-config FILE | --model NAME)\n"
-        "                    [--tokens T | --compute C] [--law FILE|PRESET] [--json]\n"
+        "                    [--tokens T | --compute C] [--seq-len S] [--law FILE|PRESET]\n"
+        "                    [--json]\n"
         "\n"
         "Evaluates an existing or proposed shape under a law: its critical depth D_crit(W),\n"
         "D/D_crit, predicted loss, and the loss it gives up against the law's optimal shape at\n"
         "the same training compute. Without --tokens or --compute the shape is assumed trained\n"
-        "on 20 tokens per parameter (Chinchilla's rule), and the output says so.\n"
+        "on 20 tokens per parameter (its own total; Chinchilla's rule), and the output says so.\n"
+        "\n"
+        "One accounting: the law's N and C are defined by its conventions, so the named model\n"
+        "is counted as the optimum is: its own blocks (depth, width, heads, MLP, norms) with\n"
+        "the law's vocabulary, tying, training context and FLOP formula, no learned position\n"
+        "table. The output names what differs from the model's own (V, tying, positions); its\n"
+        "own parameter counts are printed too. A shape that beats the optimum by more than\n"
+        "1e-4 nats is a bug signal and is warned as such.\n"
         "\n"
         "  --hf-config FILE   a Hugging Face config.json (hidden_size, num_hidden_layers,\n"
         "                     num_attention_heads, num_key_value_heads, intermediate_size,\n"
-        "                     vocab_size, tie_word_embeddings)\n"
+        "                     vocab_size, tie_word_embeddings); mixture-of-experts configs\n"
+        "                     are refused (exit 3, naming the field)\n"
         "  --model NAME       a built-in shape: gpt2, pythia-1.4b, llama-2-7b, llama-3-8b,\n"
         "                     llama-3-70b, mistral-7b (examples/models/)\n"
         "  --depth/--width    a block shape in the law's conventions (heads: W over the\n"
-        "                     planner's head width, 32 below W = 256, 64 below 2048, else 128)\n"
+        "                     planner's head width, 32 below W = 256, 64 below 2048, else 128;\n"
+        "                     --heads H must divide W)\n"
+        "  --seq-len S        training context for the shape and the optimum (default the\n"
+        "                     law's); max_position_embeddings is never used as it\n"
+        "  --json             one JSON object: shape, optimum, loss_cost, accounting, warnings\n"
         "\n"
         "examples:\n"
         "  dwplan check --depth 64 --width 2816 --tokens 140e9\n"
         "  dwplan check --hf-config examples/models/llama-3-70b.json --tokens 15e12\n"
+        "  dwplan check --model mistral-7b --seq-len 8192 --tokens 2e12 --json\n"
         "\n"
         "exit codes: 0 ok, 1 no optimum found, 2 usage, 3 bad config or law file, 4 system\n");
 }
 
-static int render_json_(const char *name, const Law *law, const PlanCheck *ck) {
+static const char *level_name_(PlanWarnLevel l) {
+    return l == PLAN_WARN_SEVERE ? "severe" : l == PLAN_WARN_CAUTION ? "caution" : "note";
+}
+
+static cJSON *accounting_json_(const PlanAccounting *a) {
+    cJSON *j = cJSON_CreateObject(), *law = cJSON_CreateObject(), *own = cJSON_CreateObject();
+    cJSON_AddNumberToObject(law, "vocab", a->vocab_law);
+    cJSON_AddNumberToObject(law, "seq_len", a->ctx);
+    cJSON_AddBoolToObject(law, "tied", a->tied_law);
+    cJSON_AddNumberToObject(law, "params_total", a->params_total_law);
+    cJSON_AddNumberToObject(law, "params_law", a->params_law);
+    cJSON_AddNumberToObject(law, "flops_per_token", a->flops_per_token_law);
+    cJSON_AddNumberToObject(own, "vocab", a->vocab_own);
+    cJSON_AddBoolToObject(own, "tied", a->tied_own);
+    if (a->max_pos_own > 0) cJSON_AddNumberToObject(own, "max_positions", a->max_pos_own);
+    cJSON_AddBoolToObject(own, "learned_positions", a->learned_pos_own);
+    cJSON_AddNumberToObject(own, "params_total", a->params_total_own);
+    cJSON_AddNumberToObject(own, "flops_per_token", a->flops_per_token_own);
+    cJSON_AddStringToObject(j, "used", "law");
+    cJSON_AddItemToObject(j, "law", law);
+    cJSON_AddItemToObject(j, "model", own);
+    return j;
+}
+
+static int render_json_(const char *name, const Law *law, const PlanCheck *ck,
+                        const PlanAccounting *acc, const PlanWarnings *ws) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "model", name);
     cJSON_AddItemToObject(j, "law", report_law_json(law));
@@ -44,10 +86,41 @@ static int render_json_(const char *name, const Law *law, const PlanCheck *ck) {
     cJSON_AddItemToObject(j, "optimal_at_same_compute", report_point_json(&ck->opt.real));
     cJSON_AddNumberToObject(j, "loss_cost", ck->dloss);
     cJSON_AddBoolToObject(j, "past_critical_depth", ck->past_dcrit);
+    cJSON_AddItemToObject(j, "accounting", accounting_json_(acc));
+    cJSON *wa = cJSON_AddArrayToObject(j, "warnings");
+    for (int i = 0; i < ws->n; i++) {
+        cJSON *w = cJSON_CreateObject();
+        cJSON_AddStringToObject(w, "level", level_name_(ws->w[i].level));
+        cJSON_AddStringToObject(w, "code", ws->w[i].code);
+        cJSON_AddStringToObject(w, "text", ws->w[i].text);
+        cJSON_AddItemToArray(wa, w);
+    }
     return report_print_json(j);
 }
 
-static int render_text_(const char *name, const Law *law, const PlanCheck *ck) {
+/* "counted with the law's V = 100352 and ctx = 4096 (untied, no position table); gpt2's own:
+ * V 50257, tied, 1024 learned positions" */
+static void render_accounting_(const char *name, const PlanAccounting *a) {
+    char tl[32], tw[32];
+    dw_fmt_count(a->params_total_law, tl, sizeof tl);
+    dw_fmt_count(a->params_total_own, tw, sizeof tw);
+    printf("  accounting    counted with the law's V = %d and ctx = %d (%s, no position table)",
+           a->vocab_law, a->ctx, a->tied_law ? "tied" : "untied");
+    if (!(a->differs & (PLAN_ACC_VOCAB | PLAN_ACC_TIED | PLAN_ACC_POS))) {
+        printf(", as %s itself\n", name);
+    } else {
+        printf(";\n                %s's own: V %d, %s", name, a->vocab_own,
+               a->tied_own ? "tied" : "untied");
+        if (a->learned_pos_own) printf(", %d learned positions", a->max_pos_own);
+        printf(" (%s total as built, %s as the law counts)\n", tw, tl);
+    }
+    if (a->differs & PLAN_ACC_CTX)
+        printf("                note: ctx %d exceeds the %d positions %s allows\n", a->ctx,
+               a->max_pos_own, name);
+}
+
+static int render_text_(const char *name, const Law *law, const PlanCheck *ck,
+                        const PlanAccounting *acc, const PlanWarnings *ws) {
     const PlanPoint *pt = &ck->pt, *o = &ck->opt.real;
     char n1[32], n2[32], t[32], c[32];
     dw_fmt_count(pt->params_nonembed, n1, sizeof n1);
@@ -58,6 +131,7 @@ static int render_text_(const char *name, const Law *law, const PlanCheck *ck) {
            pt->width, pt->heads, pt->head_dim);
     report_law_line(stdout, law);
     printf("\n  params        %s non-embedding, %s total\n", n1, n2);
+    render_accounting_(name, acc);
     printf("  tokens        %s%s;  compute %s FLOPs\n", t,
            ck->tokens_assumed ? " (assumed: 20 tokens per parameter; pass --tokens)" : "", c);
     printf("  loss          %.4f nats/token (law's prediction)\n", pt->loss);
@@ -70,20 +144,41 @@ static int render_text_(const char *name, const Law *law, const PlanCheck *ck) {
                               : "within the critical depth");
     printf("\n  optimal at the same compute: %.0f layers × %.0f (%d heads), T %.3g, loss %.4f\n",
            o->depth, o->width, o->heads, o->tokens, o->loss);
-    printf("  loss cost of this shape: %+.4f nats/token\n", ck->dloss);
+    printf("  loss cost of this shape: %+.4f nats/token\n", fabs(ck->dloss) < 5e-5 ? 0 : ck->dloss);
+    if (ws->n > 0) printf("\n");
+    for (int i = 0; i < ws->n; i++)
+        printf("  warning (%s): %s\n", level_name_(ws->w[i].level), ws->w[i].text);
     return 0;
+}
+
+/* The shape to check: a named model or --depth/--width in the law's conventions. */
+static int shape_of_(const Law *law, const char *src, double depth, double width, double heads,
+                     PlanShape *shape, char *name, size_t n) {
+    if (src) return plan_model_shape(src, shape, name, n);
+    plan_shape_at(law, depth, width, 0, shape);
+    if (heads > 0) {
+        shape->heads = heads;
+        shape->head_dim = 0; /* W / heads: plan_count refuses heads that do not divide W */
+    } else {
+        shape->head_dim = plan_default_head_dim(width); /* the planner's rule */
+        shape->heads = width / shape->head_dim;
+        if (shape->heads != floor(shape->heads)) shape->heads = 0, shape->head_dim = 0;
+    }
+    snprintf(name, n, "%gx%g", depth, width);
+    return DW_OK;
 }
 
 int cmd_check(int argc, char **argv) {
     const char *law_name = LAW_DEFAULT_PRESET, *hf = NULL, *model = NULL;
     double depth = 0, width = 0, heads = 0, tokens = 0, compute = 0;
-    int json = 0, help = 0, code = 0, rc;
+    int json = 0, help = 0, code = 0, rc, seq_len = 0;
     Law *law = NULL;
     const CliOpt opts[] = {
         CLI_OPT_FLAG("--help", &help),      CLI_OPT_FLAG("-h", &help),
         CLI_OPT_FLAG("--json", &json),      CLI_OPT_NUM("--depth", &depth, 0, 0),
         CLI_OPT_NUM("--width", &width, 0, 0), CLI_OPT_NUM("--heads", &heads, 0, 0),
         CLI_OPT_NUM("--tokens", &tokens, 0, 1), CLI_OPT_NUM("--compute", &compute, 0, 1),
+        CLI_OPT_INT("--seq-len", &seq_len, 1, 100000000),
         CLI_OPT_STR("--law", &law_name),    CLI_OPT_STR("--hf-config", &hf),
         CLI_OPT_STR("--model", &model)};
     for (int i = 1; i < argc; i++) {
@@ -107,30 +202,18 @@ int cmd_check(int argc, char **argv) {
 
     if ((rc = law_load(law_name, &law))) return cli_fail("check", rc);
     PlanShape shape;
-    char name[128] = "";
-    if (hf || model) {
-        if ((rc = plan_model_shape(hf ? hf : model, &shape, name, sizeof name))) {
-            code = cli_fail("check", rc);
-            goto out;
-        }
-    } else {
-        plan_shape_at(law, depth, width, 0, &shape);
-        if (heads > 0) {
-            shape.heads = heads;
-            shape.head_dim = 0;
-        } else {
-            shape.head_dim = plan_default_head_dim(width); /* the planner's rule */
-            shape.heads = width / shape.head_dim;
-            if (shape.heads != floor(shape.heads)) shape.heads = 0, shape.head_dim = 0;
-        }
-        snprintf(name, sizeof name, "%gx%g", depth, width);
-    }
     PlanCheck ck;
-    if ((rc = plan_check(law, &shape, compute, tokens, &ck))) {
+    PlanAccounting acc;
+    PlanWarnings ws = {0};
+    char name[128] = "";
+    if ((rc = shape_of_(law, hf ? hf : model, depth, width, heads, &shape, name, sizeof name)) ||
+        (rc = plan_check_accounting(law, &shape, seq_len, &acc)) ||
+        (rc = plan_check_ctx(law, &shape, compute, tokens, seq_len, &ck))) {
         code = cli_fail("check", rc);
         goto out;
     }
-    code = json ? render_json_(name, law, &ck) : render_text_(name, law, &ck);
+    plan_check_warnings(law, &ck, name, &ws);
+    code = json ? render_json_(name, law, &ck, &acc, &ws) : render_text_(name, law, &ck, &acc, &ws);
 out:
     law_free(law);
     return code;
