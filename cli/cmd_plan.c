@@ -11,6 +11,7 @@
 #include "planner/hardware.h"
 #include "planner/hfconfig.h"
 #include "planner/plan.h"
+#include "planner/warn.h"
 #include "report.h"
 
 static void help_(void) {
@@ -38,9 +39,14 @@ static void help_(void) {
         "  --vs MODEL             compare with a model shape (built-in name or config.json);\n"
         "                         default: the built-in model nearest in size\n"
         "  --head-dim H           head width (default 32 below W = 256, 64 below 2048, else\n"
-        "                         128); W is a multiple of it\n"
+        "                         128)\n"
+        "  --heads-multiple K     heads a multiple of K, so W is a multiple of K × head width\n"
+        "                         (default 8, for tensor parallelism; 1 allows any count)\n"
+        "  --seq-len S            training context for the attention FLOPs (default: the\n"
+        "                         law's context)\n"
         "  --max-depth D          depth search limit (default 1024)\n"
         "  --emit hf-config       print a Hugging Face config.json of the recommended shape\n"
+        "                         (JSON already: --json changes nothing)\n"
         "  --json                 machine-readable output\n"
         "  --list-gpus            the accelerator table with sources\n"
         "\n"
@@ -48,7 +54,13 @@ static void help_(void) {
         "  dwplan --compute 1e22\n"
         "  dwplan plan --gpu h100 --gpus 512 --days 30 --mfu 0.4 --json\n"
         "  dwplan plan --compute 1e23 --emit hf-config > config.json\n"
+        "  dwplan plan --params 7e9 --tokens 2e12\n"
         "  dwplan plan --sweep-compute 1e18:1e25 --law chinchilla-epoch\n"
+        "\n"
+        "Rounding to a real shape keeps what you fixed: a fixed N within 2%%, a fixed T\n"
+        "exactly, C exactly unless T is fixed too (then within 2%%); the output says how far\n"
+        "rounding moved each quantity. Alternatives hold the same quantities. A named model\n"
+        "is counted with the law's vocabulary, context and FLOP convention.\n"
         "\n"
         "exit codes: 0 ok, 1 no feasible shape, 2 usage, 3 bad law file, 4 system error\n",
         LAW_DEFAULT_PRESET);
@@ -76,6 +88,14 @@ static int list_gpus_(int json) {
     return 0;
 }
 
+/* A loss difference to 4 decimals, never "-0.0000". */
+static const char *fmt_delta_(double d, char *buf, size_t n) {
+    if (!isfinite(d)) snprintf(buf, n, "n/a");
+    else if (fabs(d) < 5e-5) snprintf(buf, n, "+0.0000");
+    else snprintf(buf, n, "%+.4f", d);
+    return buf;
+}
+
 static void fmt_range_(const double ci[2], int count, char *buf, size_t n) {
     char a[24], b[24];
     if (!isfinite(ci[0])) {
@@ -92,6 +112,13 @@ static void fmt_range_(const double ci[2], int count, char *buf, size_t n) {
     snprintf(buf, n, "[%s, %s]", a, b);
 }
 
+/* The interval column of one quantity: "fixed" for what the request fixed. */
+static void interval_col_(const PlanResult *r, int fix_bit, const double ci[2], int count,
+                          char *buf, size_t n) {
+    if (r && (r->fixed & fix_bit)) snprintf(buf, n, "fixed");
+    else fmt_range_(r ? ci : (double[2]){NAN, NAN}, count, buf, n);
+}
+
 static void print_point_(const char *title, const PlanPoint *pt, const PlanResult *r) {
     char n1[32], n2[32], t[32], c[32], ci[80], line[96];
     dw_fmt_count(pt->params_nonembed, n1, sizeof n1);
@@ -100,21 +127,55 @@ static void print_point_(const char *title, const PlanPoint *pt, const PlanResul
     dw_fmt_sci(pt->flops, c, sizeof c);
     printf("%s%s\n", title, r ? "                                  95% interval of the optimum" : "");
     snprintf(line, sizeof line, "%.0f layers", pt->depth);
-    fmt_range_(r ? r->depth_ci : (double[2]){NAN, NAN}, 0, ci, sizeof ci);
+    interval_col_(r, 0, r ? r->depth_ci : NULL, 0, ci, sizeof ci);
     printf("  depth D       %-36s %s\n", line, ci);
     snprintf(line, sizeof line, "%.0f  (%d heads × %d)", pt->width, pt->heads, pt->head_dim);
-    fmt_range_(r ? r->width_ci : (double[2]){NAN, NAN}, 1, ci, sizeof ci);
+    interval_col_(r, 0, r ? r->width_ci : NULL, 1, ci, sizeof ci);
     printf("  width W       %-36s %s\n", line, ci);
     snprintf(line, sizeof line, "%s non-embedding, %s total", n1, n2);
-    fmt_range_(r ? r->params_ci : (double[2]){NAN, NAN}, 1, ci, sizeof ci);
+    interval_col_(r, PLAN_FIX_PARAMS, r ? r->params_ci : NULL, 1, ci, sizeof ci);
     printf("  params N      %-36s %s\n", line, ci);
     snprintf(line, sizeof line, "%s  (%.1f per parameter)", t, pt->tokens_per_param);
-    fmt_range_(r ? r->tokens_ci : (double[2]){NAN, NAN}, 1, ci, sizeof ci);
+    interval_col_(r, PLAN_FIX_TOKENS, r ? r->tokens_ci : NULL, 1, ci, sizeof ci);
     printf("  tokens T      %-36s %s\n", line, ci);
-    printf("  compute       %s FLOPs\n", c);
+    printf("  compute       %s FLOPs%s\n", c, r && (r->fixed & PLAN_FIX_COMPUTE) ? "  (fixed)" : "");
+}
+
+/* "N +1.2% (fixed 7.00B, within 2%)" for one quantity of the rounding line. */
+static void moved_item_(const PlanResult *r, int k, char *buf, size_t n) {
+    static const char *const name[3] = {"N", "T", "C"};
+    static const int bit[3] = {PLAN_FIX_PARAMS, PLAN_FIX_TOKENS, PLAN_FIX_COMPUTE};
+    const double want[3] = {r->req.params, r->req.tokens, r->req.compute};
+    const double got[3] = {r->real.params_law, r->real.tokens, r->real.flops};
+    char v[32], w[32];
+    if (r->fixed & bit[k]) {
+        double rel = got[k] / want[k] - 1;
+        dw_fmt_sci_short(want[k], w, sizeof w);
+        if (fabs(rel) < 1e-12) snprintf(v, sizeof v, "exact");
+        else snprintf(v, sizeof v, "%+.2f%%", 100 * rel);
+        snprintf(buf, n, "%s %s (fixed at %s)", name[k], v, w);
+    } else {
+        double rel = r->moved[k];
+        if (fabs(rel) < 1e-12) snprintf(buf, n, "%s exact", name[k]);
+        else snprintf(buf, n, "%s %+.2f%%", name[k], 100 * rel);
+    }
+}
+
+static void print_rounding_(const PlanResult *r) {
+    char it[3][80];
+    for (int k = 0; k < 3; k++) moved_item_(r, k, it[k], sizeof it[k]);
+    printf("  rounding:     %s, %s, %s from the continuous optimum; width a multiple of %d "
+           "(%d heads × %d)\n", it[0], it[1], it[2], r->width_step, r->heads_multiple,
+           r->real.head_dim);
+    if (r->round_note[0]) printf("                note: %s\n", r->round_note);
+    for (int i = 0; i < r->nnotes; i++) printf("                note: %s\n", r->interval_notes[i]);
 }
 
 static void print_dcrit_(const Law *law, const PlanPoint *pt, const double ci[2]) {
+    if (!law_form_has_shape(&law->form)) {
+        printf("  D_crit(W)     none: the law has no shape term (depth enters only through N)\n");
+        return;
+    }
     if (pt->dcrit_kind > 0) {
         printf("  D_crit(W)     none: under this law loss still falls with depth at W = %.0f\n",
                pt->width);
@@ -135,28 +196,59 @@ static void reasoning_(const Law *law, const PlanResult *r) {
     const PlanPoint *o = &r->real;
     printf("why:\n");
     if (r->shape_free) {
-        printf("  This law (%s) has no depth or width term: it fixes N and T only, so the\n"
-               "  shape uses the aspect ratio W/D = %.0f (Kaplan et al. found loss flat over a\n"
-               "  wide range of aspect ratios). Use a law with a shape term to choose it.\n",
+        printf("  This law (%s) has no shape term (no depth or width in it): it fixes N and T\n"
+               "  only, so the aspect ratio W/D = %.0f is imposed, not chosen (Kaplan et al.\n"
+               "  found loss flat over a wide range of aspect ratios). Use a law with a shape\n"
+               "  term to choose it.\n",
                law->name, r->req.aspect);
-        return;
+    } else {
+        double ratio = plan_iso_n_depth_ratio(law);
+        if (isfinite(ratio) && o->dcrit_kind == 0)
+            printf("  At fixed parameter count the law's loss is lowest at D0(W) = D_crit(W)·e^(-1/2γ)\n"
+                   "  = %.2f·D_crit (γ = %.3g); the budget then balances N against T, so the shape\n"
+                   "  sits at D/D_crit ≈ %.2f and width carries the growth.\n",
+                   ratio, law->p[law_form_param_index(&law->form, "gamma")], o->depth / o->dcrit);
+        else if (o->dcrit_kind == 0)
+            printf("  The law's fixed-width loss minimum is D_crit(W) = %.1f; the compute-optimal\n"
+                   "  depth is %.2f of it.\n", o->dcrit, o->depth / o->dcrit);
     }
-    double ratio = plan_iso_n_depth_ratio(law);
-    if (isfinite(ratio) && o->dcrit_kind == 0)
-        printf("  At fixed parameter count the law's loss is lowest at D0(W) = D_crit(W)·e^(-1/2γ)\n"
-               "  = %.2f·D_crit (γ = %.3g); the budget then balances N against T, so the shape\n"
-               "  sits at D/D_crit ≈ %.2f and width carries the growth.\n",
-               ratio, law->p[law_form_param_index(&law->form, "gamma")], o->depth / o->dcrit);
-    else if (o->dcrit_kind == 0)
-        printf("  The law's fixed-width loss minimum is D_crit(W) = %.1f; the compute-optimal\n"
-               "  depth is %.2f of it.\n", o->dcrit, o->depth / o->dcrit);
-    if (r->nalts > 0) {
-        const PlanAlt *worst = &r->alts[0];
-        for (int i = 1; i < r->nalts; i++)
-            if (r->alts[i].dloss > worst->dloss) worst = &r->alts[i];
-        printf("  The costliest alternative below (%s) loses %+.3f nats.\n", worst->label,
-               worst->dloss);
+    const PlanAlt *worst = NULL;
+    for (int i = 0; i < r->nalts; i++)
+        if (r->alts[i].comparable && (!worst || r->alts[i].dloss > worst->dloss)) worst = &r->alts[i];
+    if (worst) {
+        char d[32];
+        printf("  The costliest alternative below (%s) loses %s nats.\n", worst->label,
+               fmt_delta_(worst->dloss, d, sizeof d));
     }
+}
+
+static const char *const WARN_LEVEL[] = {"note", "caution", "severe"};
+
+static void print_warnings_(const PlanWarnings *ws) {
+    if (ws->n == 0) return;
+    printf("warnings:\n");
+    for (int i = 0; i < ws->n; i++) printf("  [%s] %s\n", WARN_LEVEL[ws->w[i].level], ws->w[i].text);
+    printf("\n");
+}
+
+static void warnings_json_(cJSON *j, const PlanWarnings *ws) {
+    cJSON *a = cJSON_AddArrayToObject(j, "warnings");
+    for (int i = 0; i < ws->n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "code", ws->w[i].code);
+        cJSON_AddStringToObject(o, "level", WARN_LEVEL[ws->w[i].level]);
+        cJSON_AddStringToObject(o, "text", ws->w[i].text);
+        cJSON_AddItemToArray(a, o);
+    }
+}
+
+/* What the alternatives hold, for the title. */
+static const char *held_text_(const PlanResult *r) {
+    int n = r->fixed & PLAN_FIX_PARAMS, t = r->fixed & PLAN_FIX_TOKENS;
+    return n && t ? "the same N and T, compute following the shape"
+           : n    ? "the same N and compute"
+           : t    ? "the same T and compute"
+                  : "the same compute";
 }
 
 static int emit_hf_config_(const Law *law, const PlanResult *r) {
@@ -217,8 +309,19 @@ static int sweep_(const Law *law, const PlanRequest *req, const char *spec, int 
         return cli_fail("plan", rc);
     }
     static const char *names[4] = {"depth", "width", "params", "tokens"};
+    /* the law's status, and the ends of the sweep against its data range (both ends: the
+     * quantities are monotone in C, so the middle cannot be further out) */
+    PlanWarnings ws = {0};
+    char what[64];
+    plan_warn_law(law, &ws);
+    for (int e = 0; e < 2; e++) {
+        const PlanPoint *pt = &pts[e ? n - 1 : 0];
+        snprintf(what, sizeof what, "the optimum at C = %.3g", pt->flops);
+        plan_warn_point(law, pt, what, &ws);
+    }
     if (json) {
         cJSON *j = cJSON_CreateObject();
+        warnings_json_(j, &ws);
         cJSON_AddItemToObject(j, "law", report_law_json(law));
         cJSON *ex = cJSON_AddObjectToObject(j, "exponents");
         for (int k = 0; k < 4; k++) {
@@ -232,6 +335,7 @@ static int sweep_(const Law *law, const PlanRequest *req, const char *spec, int 
         free(pts);
         return report_print_json(j);
     }
+    print_warnings_(&ws);
     report_law_line(stdout, law);
     printf("\n%10s %9s %10s %10s %10s %8s\n", "compute", "D*", "W*", "N*", "T*", "loss");
     for (int i = 0; i < n; i++) {
@@ -256,7 +360,7 @@ static int sweep_(const Law *law, const PlanRequest *req, const char *spec, int 
 typedef struct {
     const char *law_name, *gpu, *sweep, *emit, *vs;
     double gpus, days, mfu;
-    int json, points, ndraws, list, help, have_mfu;
+    int json, points, ndraws, list, help, have_mfu, seq_len;
     PlanRequest req;
 } PlanArgs;
 
@@ -268,6 +372,8 @@ static int check_budget_(int argc, PlanArgs *a) {
     if (a->gpu || a->gpus > 0 || a->days > 0) {
         if (!a->gpu || !(a->gpus > 0) || !(a->days > 0))
             return cli_usage_error("plan", "hardware budgets need --gpu NAME, --gpus N and --days D");
+        if (a->gpus != floor(a->gpus))
+            return cli_usage_error("plan", "--gpus wants a whole number of GPUs (got %g)", a->gpus);
         if (req->compute > 0)
             return cli_usage_error("plan", "give either --compute or hardware (--gpu), not both");
         int rc = plan_compute_from_hardware(a->gpu, a->gpus, a->days, a->mfu, &req->compute);
@@ -292,12 +398,64 @@ static int check_budget_(int argc, PlanArgs *a) {
                                    lim[k].name, vals[k], lim[k].lo, lim[k].hi);
     if (a->emit && strcmp(a->emit, "hf-config"))
         return cli_usage_error("plan", "--emit supports 'hf-config' only (got '%s')", a->emit);
+    if (a->emit && a->sweep)
+        return cli_usage_error("plan", "--emit writes one shape's config: not with --sweep-compute");
+    if (a->emit && a->json)
+        fprintf(stderr, "dwplan plan: --emit hf-config output is already JSON; --json changes "
+                        "nothing\n");
     return 0;
 }
 
-static int render_json_(const PlanArgs *a, const Law *law, const PlanResult *res) {
+static cJSON *rounding_json_(const PlanResult *res) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON *f = cJSON_AddArrayToObject(o, "fixed");
+    static const char *const fix[3] = {"params", "tokens", "compute"};
+    for (int k = 0; k < 3; k++)
+        if (res->fixed & (1 << k)) cJSON_AddItemToArray(f, cJSON_CreateString(fix[k]));
+    cJSON *m = cJSON_AddObjectToObject(o, "moved"); /* real / continuous optimum − 1 */
+    for (int k = 0; k < 3; k++) cJSON_AddNumberToObject(m, fix[k], res->moved[k]);
+    cJSON_AddNumberToObject(o, "tolerance", PLAN_ROUND_TOL);
+    cJSON_AddNumberToObject(o, "heads_multiple", res->heads_multiple);
+    cJSON_AddNumberToObject(o, "width_step", res->width_step);
+    if (res->round_note[0]) cJSON_AddStringToObject(o, "note", res->round_note);
+    cJSON *n = cJSON_AddArrayToObject(o, "interval_notes");
+    for (int i = 0; i < res->nnotes; i++)
+        cJSON_AddItemToArray(n, cJSON_CreateString(res->interval_notes[i]));
+    return o;
+}
+
+static cJSON *alternatives_json_(const PlanResult *res) {
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < res->nalts; i++) {
+        const PlanAlt *alt = &res->alts[i];
+        cJSON *o = report_point_json(&alt->pt);
+        cJSON_AddStringToObject(o, "label", alt->label);
+        cJSON_AddBoolToObject(o, "comparable", alt->comparable);
+        if (alt->comparable) cJSON_AddNumberToObject(o, "delta_loss", alt->dloss);
+        else cJSON_AddNullToObject(o, "delta_loss");
+        if (isfinite(alt->dloss_ci[0]))
+            cJSON_AddItemToObject(o, "delta_loss_ci95", cJSON_CreateDoubleArray(alt->dloss_ci, 2));
+        else
+            cJSON_AddNullToObject(o, "delta_loss_ci95");
+        if (alt->note[0]) cJSON_AddStringToObject(o, "note", alt->note);
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+/* A shape-free law has no D_crit: the point's "dcrit_kind" says so, not "loss falls". */
+static cJSON *point_json_(const PlanResult *res, const PlanPoint *pt) {
+    cJSON *o = report_point_json(pt);
+    if (res->shape_free)
+        cJSON_ReplaceItemInObject(o, "dcrit_kind", cJSON_CreateString("none: no shape term"));
+    return o;
+}
+
+static int render_json_(const PlanArgs *a, const Law *law, const PlanResult *res,
+                        const PlanWarnings *ws) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "dwplan_version", DWPLAN_VERSION);
+    warnings_json_(j, ws);
     cJSON *b = cJSON_AddObjectToObject(j, "budget");
     cJSON_AddNumberToObject(b, "compute", res->req.compute);
     if (a->gpu) {
@@ -308,9 +466,11 @@ static int render_json_(const PlanArgs *a, const Law *law, const PlanResult *res
     }
     if (a->req.params > 0) cJSON_AddNumberToObject(b, "params", a->req.params);
     if (a->req.tokens > 0) cJSON_AddNumberToObject(b, "tokens", a->req.tokens);
+    if (a->seq_len > 0) cJSON_AddNumberToObject(b, "seq_len", a->seq_len);
     cJSON_AddItemToObject(j, "law", report_law_json(law));
-    cJSON_AddItemToObject(j, "recommended", report_point_json(&res->real));
-    cJSON_AddItemToObject(j, "continuous_optimum", report_point_json(&res->cont));
+    cJSON_AddItemToObject(j, "recommended", point_json_(res, &res->real));
+    cJSON_AddItemToObject(j, "continuous_optimum", point_json_(res, &res->cont));
+    cJSON_AddItemToObject(j, "rounding", rounding_json_(res));
     cJSON *l = cJSON_AddObjectToObject(j, "predicted_loss");
     cJSON_AddNumberToObject(l, "value", res->real.loss);
     if (isfinite(res->loss_lo)) {
@@ -333,24 +493,54 @@ static int render_json_(const PlanArgs *a, const Law *law, const PlanResult *res
     cJSON_AddBoolToObject(j, "on_bound", res->on_bound);
     if (res->on_bound) cJSON_AddStringToObject(j, "bound_note", res->bound_note);
     cJSON_AddBoolToObject(j, "shape_free_law", res->shape_free);
-    cJSON *arr = cJSON_AddArrayToObject(j, "alternatives");
-    for (int i = 0; i < res->nalts; i++) {
-        cJSON *o = report_point_json(&res->alts[i].pt);
-        cJSON_AddStringToObject(o, "label", res->alts[i].label);
-        cJSON_AddNumberToObject(o, "delta_loss", res->alts[i].dloss);
-        cJSON_AddItemToArray(arr, o);
+    cJSON_AddStringToObject(j, "alternatives_hold", held_text_(res));
+    cJSON_AddItemToObject(j, "alternatives", alternatives_json_(res));
+    cJSON *dr = cJSON_AddArrayToObject(j, "dropped");
+    for (int i = 0; i < res->ndropped; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "reason", res->dropped[i]);
+        cJSON_AddItemToArray(dr, o);
     }
+    if (res->alt_warning[0]) cJSON_AddStringToObject(j, "alternatives_warning", res->alt_warning);
     return report_print_json(j);
 }
 
-static int render_text_(const PlanArgs *a, const Law *law, const PlanResult *res) {
+static void print_alternatives_(const PlanResult *res) {
+    if (!res->nalts && !res->ndropped) return;
+    printf("\nalternatives at %s\n(loss cost vs the recommendation, paired 95%% interval over "
+           "the same draws):\n", held_text_(res));
+    for (int i = 0; i < res->nalts; i++) {
+        const PlanAlt *alt = &res->alts[i];
+        char n1[32], t[32], d[32], lo[32], hi[32];
+        dw_fmt_count(alt->pt.params_total, n1, sizeof n1);
+        dw_fmt_count(alt->pt.tokens, t, sizeof t);
+        printf("  %-40s N %7s  T %7s  loss %.4f  ", alt->label, n1, t, alt->pt.loss);
+        if (!alt->comparable) printf("not ranked\n");
+        else if (isfinite(alt->dloss_ci[0]))
+            printf("%s  [%s, %s]\n", fmt_delta_(alt->dloss, d, sizeof d),
+                   fmt_delta_(alt->dloss_ci[0], lo, sizeof lo), fmt_delta_(alt->dloss_ci[1], hi, sizeof hi));
+        else printf("%s\n", fmt_delta_(alt->dloss, d, sizeof d));
+        if (alt->note[0]) printf("      %s\n", alt->note);
+    }
+    for (int i = 0; i < res->ndropped; i++) printf("  not shown: %s\n", res->dropped[i]);
+    if (res->alt_warning[0]) printf("  warning: %s\n", res->alt_warning);
+}
+
+static int render_text_(const PlanArgs *a, const Law *law, const PlanResult *res,
+                        const PlanWarnings *ws) {
     char c[32];
     dw_fmt_sci(res->req.compute, c, sizeof c);
-    printf("dwplan plan: compute-optimal shape for C = %s FLOPs", c);
+    if ((res->fixed & PLAN_FIX_PARAMS) && (res->fixed & PLAN_FIX_TOKENS))
+        printf("dwplan plan: best shape at fixed N and T (compute follows: %s FLOPs at the "
+               "continuous optimum)", c);
+    else
+        printf("dwplan plan: compute-optimal shape for C = %s FLOPs", c);
     if (a->gpu) printf(" (%g × %s for %g days at %.0f%% MFU)", a->gpus, a->gpu, a->days, 100 * a->mfu);
     printf("\n");
     report_law_line(stdout, law);
+    if (a->seq_len > 0) printf("     ctx = %d from --seq-len (attention FLOPs)\n", a->seq_len);
     printf("\n");
+    print_warnings_(ws);
     print_point_("recommended shape", &res->real, res);
     printf("  loss          %.4f nats/token", res->real.loss);
     if (isfinite(res->loss_lo))
@@ -358,22 +548,13 @@ static int render_text_(const PlanArgs *a, const Law *law, const PlanResult *res
     else
         printf("  (no interval — %s)\n", res->loss_ci_method);
     print_dcrit_(law, &res->real, res->dcrit_ci);
+    print_rounding_(res);
     printf("  continuous optimum: D = %.2f, W = %.1f, T = %.3g, loss %.4f\n", res->cont.depth,
            res->cont.width, res->cont.tokens, res->cont.loss);
     printf("  intervals: %s\n", res->ci_method);
-    if (res->on_bound) printf("  warning: %s\n", res->bound_note);
     printf("\n");
     reasoning_(law, res);
-    if (res->nalts) {
-        printf("\nalternatives at the same compute (loss cost vs the recommendation):\n");
-        for (int i = 0; i < res->nalts; i++) {
-            char n1[32], t[32];
-            dw_fmt_count(res->alts[i].pt.params_total, n1, sizeof n1);
-            dw_fmt_count(res->alts[i].pt.tokens, t, sizeof t);
-            printf("  %-40s N %7s  T %7s  loss %.4f  %+.4f\n", res->alts[i].label, n1, t,
-                   res->alts[i].pt.loss, res->alts[i].dloss);
-        }
-    }
+    print_alternatives_(res);
     return 0;
 }
 
@@ -381,6 +562,7 @@ static int render_text_(const PlanArgs *a, const Law *law, const PlanResult *res
 static int plan_(const PlanArgs *a, const Law *law) {
     PlanResult res;
     PlanShape vshape;
+    PlanWarnings ws = {0};
     char vname[128] = "";
     int rc;
     if ((rc = plan_solve(law, &a->req, &res)) || (rc = plan_intervals(law, &res, a->ndraws)))
@@ -390,9 +572,11 @@ static int plan_(const PlanArgs *a, const Law *law) {
     } else if (plan_model_nearest(res.real.params_total, &vshape, vname, sizeof vname) != DW_OK) {
         vname[0] = '\0';
     }
-    plan_alternatives(law, &res, vname[0] ? &vshape : NULL, vname);
+    if ((rc = plan_alternatives(law, &res, vname[0] ? &vshape : NULL, vname)))
+        return cli_fail("plan", rc);
     if (a->emit) return emit_hf_config_(law, &res);
-    return a->json ? render_json_(a, law, &res) : render_text_(a, law, &res);
+    plan_warn_result(law, &res, &ws);
+    return a->json ? render_json_(a, law, &res, &ws) : render_text_(a, law, &res, &ws);
 }
 
 int cmd_plan(int argc, char **argv) {
@@ -408,6 +592,8 @@ int cmd_plan(int argc, char **argv) {
         CLI_OPT_NUM("--days", &a.days, 0, 0),  CLI_OPT_NUM("--mfu", &a.mfu, 0, 0),
         CLI_OPT_NUM("--max-depth", &a.req.d_max, 1, 0),
         CLI_OPT_INT("--head-dim", &a.req.head_dim, 1, 1024),
+        CLI_OPT_INT("--heads-multiple", &a.req.heads_multiple, 1, 1024),
+        CLI_OPT_INT("--seq-len", &a.seq_len, 1, 10000000),
         CLI_OPT_INT("--draws", &a.ndraws, 0, 100000), CLI_OPT_INT("--points", &a.points, 3, 10000),
         CLI_OPT_STR("--law", &a.law_name),     CLI_OPT_STR("--gpu", &a.gpu),
         CLI_OPT_STR("--sweep-compute", &a.sweep), CLI_OPT_STR("--emit", &a.emit),
@@ -425,6 +611,7 @@ int cmd_plan(int argc, char **argv) {
     if ((code = check_budget_(argc, &a))) return code;
     int rc = law_load(a.law_name, &law);
     if (rc) return cli_fail("plan", rc);
+    if (a.seq_len > 0) law->conv.seq_len = a.seq_len; /* the training context, not the law's */
     code = a.sweep ? sweep_(law, &a.req, a.sweep, a.points, a.json) : plan_(&a, law);
     law_free(law);
     return code;

@@ -1,5 +1,6 @@
-/* planner/plan.c — compute-constrained optimum over (D, W), rounding to real shapes,
- * critical depth, alternatives and budget sweeps (DESIGN §4.4; method in plan.h). */
+/* planner/plan.c — compute-constrained optimum over (D, W), critical depth, intervals over
+ * parameter draws and budget sweeps (DESIGN §4.4; method in plan.h). Rounding to real
+ * shapes is in round.c, alternatives in alternatives.c. */
 #include "plan.h"
 
 #include <gsl/gsl_eigen.h>
@@ -25,6 +26,7 @@ void plan_request_default(PlanRequest *r) {
     r->w_min = 16.0;
     r->w_max = 131072.0;
     r->aspect = 128.0;
+    r->heads_multiple = PLAN_HEADS_MULTIPLE;
 }
 
 double plan_iso_n_depth_ratio(const Law *law) {
@@ -322,12 +324,11 @@ int plan_best_width(const Law *law, const PlanRequest *req, double depth, PlanPo
     return DW_OK;
 }
 
-/* Continuous optimum of the request (compute known). */
-static int solve_with_compute_(const Law *law, const PlanRequest *r, double *D, double *W,
-                               double *T, int *edge_d, int *edge_w) {
+int plan_solve_cont_(const Law *law, const PlanRequest *r, double *D, double *W, double *T) {
     Ctx c;
+    int ed, ew;
     ctx_init_(&c, law, r);
-    int rc = solve_cont_(&c, D, W, edge_d, edge_w);
+    int rc = solve_cont_(&c, D, W, &ed, &ew);
     if (rc) return rc;
     loss_at_(&c, *D, *W, T, NULL);
     return DW_OK;
@@ -342,9 +343,8 @@ static int derive_compute_(const Law *law, PlanRequest *r) {
     q.params = q.tokens = 0;
     for (int it = 0; it < 100 && hi - lo > 1e-12; it++) {
         double D, W, T, mid = 0.5 * (lo + hi);
-        int ed, ew;
         q.compute = exp(mid);
-        if (solve_with_compute_(law, &q, &D, &W, &T, &ed, &ew)) {
+        if (plan_solve_cont_(law, &q, &D, &W, &T)) {
             lo = mid; /* infeasible budgets are too small */
             continue;
         }
@@ -365,40 +365,12 @@ static int derive_compute_(const Law *law, PlanRequest *r) {
     return DW_OK;
 }
 
-static int round_shape_(const Law *law, const PlanRequest *r, double D, double W, double C,
-                        PlanShape *best_shape, double *best_T) {
-    int hd = r->head_dim > 0 ? r->head_dim : plan_default_head_dim(W);
-    double bestL = HUGE_VAL;
-    int d0 = (int)floor(D), found = 0;
-    long m0 = (long)floor(W / hd);
-    for (int d = d0 - 2; d <= d0 + 3; d++) {
-        if (d < 1 || d < r->d_min - 1e-9 || d > r->d_max + 1e-9) continue;
-        for (long m = m0 - 3; m <= m0 + 4; m++) {
-            if (m < 1) continue;
-            double w = (double)m * hd;
-            PlanShape s;
-            plan_shape_at(law, d, w, hd, &s);
-            double fpt = plan_flops_per_token(&law->conv, &s);
-            double T = C / fpt;
-            LawX x = {d, w, plan_law_params(&law->conv, &s), T};
-            double L = law_eval(law, &x);
-            if (isfinite(L) && L < bestL) {
-                bestL = L;
-                *best_shape = s;
-                *best_T = T;
-                found = 1;
-            }
-        }
-    }
-    return found ? DW_OK : dw_error_set(DW_EINFEASIBLE, "no real shape near D = %.3g, W = %.4g", D, W);
-}
-
 static int cmp_double_(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-static double percentile_(double *v, int n, double q) {
+double plan_percentile_(double *v, int n, double q) {
     qsort(v, (size_t)n, sizeof *v, cmp_double_);
     double pos = q * (n - 1);
     int i = (int)floor(pos);
@@ -406,9 +378,9 @@ static double percentile_(double *v, int n, double q) {
     return v[i] + (pos - i) * (v[i + 1] - v[i]);
 }
 
-/* Predicted-loss interval at the real shape: bootstrap draws, else the delta method. */
-static void loss_interval_(const Law *law, const PlanPoint *pt, PlanResult *res) {
+void plan_loss_interval_(const Law *law, PlanResult *res) {
     const LawForm *f = &law->form;
+    const PlanPoint *pt = &res->real;
     LawX x = {pt->depth, pt->width, pt->params_law, pt->tokens};
     res->loss_lo = res->loss_hi = NAN;
     if (law->ndraws >= 20) {
@@ -420,8 +392,8 @@ static void loss_interval_(const Law *law, const PlanPoint *pt, PlanResult *res)
                 if (isfinite(L)) v[n++] = L;
             }
             if (n >= 20) {
-                res->loss_lo = percentile_(v, n, 0.025);
-                res->loss_hi = percentile_(v, n, 0.975);
+                res->loss_lo = plan_percentile_(v, n, 0.025);
+                res->loss_hi = plan_percentile_(v, n, 0.975);
                 snprintf(res->loss_ci_method, sizeof res->loss_ci_method,
                          "95%% percentile over %d bootstrap draws", n);
             }
@@ -467,10 +439,12 @@ int plan_solve(const Law *law, const PlanRequest *req, PlanResult *res) {
     if (!(r.d_min >= 1 && r.d_max > r.d_min && r.w_min > 0 && r.w_max > r.w_min))
         return dw_error_set(DW_EINVAL, "bad search box: depth [%g, %g], width [%g, %g]",
                             r.d_min, r.d_max, r.w_min, r.w_max);
+    res->fixed = (r.params > 0 ? PLAN_FIX_PARAMS : 0) | (r.tokens > 0 ? PLAN_FIX_TOKENS : 0) |
+                 (r.compute > 0 ? PLAN_FIX_COMPUTE : 0);
     if (r.compute == 0 && !(r.params > 0 && r.tokens > 0)) {
-        /* only N or only T: the compute-optimal plan with that N* or T* */
+        /* only N or only T: the compute-optimal plan with that N* or T*; N or T stays
+         * fixed so that rounding keeps it (the optimum at this compute has it anyway) */
         if ((rc = derive_compute_(law, &r))) return rc;
-        r.params = r.tokens = 0;
     }
     res->req = r;
     res->shape_free = !law_form_has_shape(&law->form);
@@ -494,18 +468,10 @@ int plan_solve(const Law *law, const PlanRequest *req, PlanResult *res) {
     PlanShape s;
     plan_shape_at(law, D, W, 0, &s);
     plan_fill_point_(law, &s, T, &res->cont);
-    double C = res->cont.flops;
-    if (r.compute == 0) res->req.compute = C;
+    if (r.compute == 0) res->req.compute = res->cont.flops;
 
-    PlanShape rs;
-    double rT = 0;
-    if ((rc = round_shape_(law, &res->req, D, W, C, &rs, &rT))) return rc;
-    if (r.tokens > 0) {
-        /* T was the user's constraint: keep it, let compute follow the real shape */
-        rT = r.tokens;
-    }
-    plan_fill_point_(law, &rs, rT, &res->real);
-    loss_interval_(law, &res->real, res);
+    if ((rc = plan_round_result_(law, res))) return rc;
+    plan_loss_interval_(law, res);
     return DW_OK;
 }
 
@@ -579,26 +545,42 @@ static int solve_warm_(Ctx *c, double ld0, double lw0, double *D, double *W) {
     return ok ? 0 : -1;
 }
 
+int plan_draws_(const Law *law, int ndraws, double **draws, int *n, int *owned, char *why,
+                size_t why_len) {
+    int use_boot = law->ndraws >= 20, rc;
+    *draws = NULL, *n = 0, *owned = 0;
+    if (use_boot) {
+        *draws = law->draws, *n = law->ndraws;
+        return DW_OK;
+    }
+    if (!law->has_cov) {
+        snprintf(why, why_len, "none: the law file has no covariance or bootstrap draws");
+        return DW_OK;
+    }
+    if (ndraws < 20) {
+        snprintf(why, why_len, "none: fewer than 20 draws requested");
+        return DW_OK;
+    }
+    double *d = malloc(sizeof(double) * ndraws * law->form.np);
+    if (!d) return dw_error_set(DW_ENOMEM, "out of memory for %d draws", ndraws);
+    if ((rc = sample_normal_(law, ndraws, d))) {
+        free(d);
+        return dw_error_set(rc, "cannot decompose the law's covariance");
+    }
+    *draws = d, *n = ndraws, *owned = 1;
+    return DW_OK;
+}
+
 int plan_intervals(const Law *law, PlanResult *res, int ndraws) {
     const int np = law->form.np;
-    int use_boot = law->ndraws >= 20, n = use_boot ? law->ndraws : ndraws, rc = DW_OK;
-    if (!use_boot && !law->has_cov) {
-        snprintf(res->ci_method, sizeof res->ci_method,
-                 "none: the law file has no covariance or bootstrap draws");
-        return DW_OK;
-    }
-    if (n < 20) {
-        snprintf(res->ci_method, sizeof res->ci_method, "none: fewer than 20 draws requested");
-        return DW_OK;
-    }
-    double *draws = use_boot ? law->draws : malloc(sizeof(double) * n * np);
-    double *v = malloc(sizeof(double) * 5 * n);
-    if (!draws || !v) {
+    int use_boot = law->ndraws >= 20, n, owned, rc;
+    double *draws, *v = NULL;
+    res->draws_requested = ndraws;
+    if ((rc = plan_draws_(law, ndraws, &draws, &n, &owned, res->ci_method,
+                          sizeof res->ci_method)) || n == 0)
+        return rc;
+    if (!(v = malloc(sizeof(double) * 5 * n))) {
         rc = dw_error_set(DW_ENOMEM, "out of memory for %d draws", n);
-        goto out;
-    }
-    if (!use_boot && (rc = sample_normal_(law, n, draws))) {
-        dw_error_set(rc, "cannot decompose the law's covariance");
         goto out;
     }
     double *vd = v, *vw = v + n, *vn = v + 2 * n, *vt = v + 3 * n, *vc = v + 4 * n;
@@ -634,102 +616,23 @@ int plan_intervals(const Law *law, PlanResult *res, int ndraws) {
     double *arr[4] = {vd, vw, vn, vt}, *ci[4] = {res->depth_ci, res->width_ci, res->params_ci,
                                                  res->tokens_ci};
     for (int k = 0; k < 4; k++) {
-        ci[k][0] = percentile_(arr[k], m, 0.025);
-        ci[k][1] = percentile_(arr[k], m, 0.975);
+        ci[k][0] = plan_percentile_(arr[k], m, 0.025);
+        ci[k][1] = plan_percentile_(arr[k], m, 0.975);
     }
     if (mc >= 20) {
-        res->dcrit_ci[0] = percentile_(vc, mc, 0.025);
-        res->dcrit_ci[1] = percentile_(vc, mc, 0.975);
+        res->dcrit_ci[0] = plan_percentile_(vc, mc, 0.025);
+        res->dcrit_ci[1] = plan_percentile_(vc, mc, 0.975);
     }
     snprintf(res->ci_method, sizeof res->ci_method,
              use_boot ? "95%% percentile over %d of %d bootstrap draws, each re-solved"
                       : "95%% percentile over %d of %d draws from the fit's asymptotic "
                         "normal, each re-solved",
              m, n);
+    plan_round_interval_notes_(law, res);
 out:
-    if (!use_boot) free(draws);
+    if (owned) free(draws);
     free(v);
     return rc;
-}
-
-// ----------------------------------------------------------------------------
-// alternatives
-
-static void add_alt_(PlanResult *res, const char *label, const PlanPoint *pt) {
-    if (res->nalts >= (int)(sizeof res->alts / sizeof res->alts[0])) return;
-    PlanAlt *a = &res->alts[res->nalts++];
-    snprintf(a->label, sizeof a->label, "%s", label);
-    a->pt = *pt;
-    a->dloss = pt->loss - res->real.loss;
-}
-
-/* Real shape at depth d with about N parameters (law convention), at compute C. */
-static int shape_with_params_(const Law *law, double d, double N, double C, int head_dim,
-                              PlanPoint *pt) {
-    Ctx c;
-    PlanRequest r;
-    plan_request_default(&r);
-    ctx_init_(&c, law, &r);
-    int ok;
-    double W = exp(solve_width_(&c, d, 1, N, &ok));
-    if (!ok) return DW_EINFEASIBLE;
-    int hd = head_dim > 0 ? head_dim : plan_default_head_dim(W);
-    double w = fmax(1.0, round(W / hd)) * hd;
-    PlanShape s;
-    plan_shape_at(law, d, w, hd, &s);
-    plan_fill_point_(law, &s, C / plan_flops_per_token(&law->conv, &s), pt);
-    return DW_OK;
-}
-
-int plan_alternatives(const Law *law, PlanResult *res, const PlanShape *vs, const char *vs_name) {
-    const PlanPoint *o = &res->real;
-    double C = o->flops;
-    PlanPoint pt;
-    char label[96];
-    res->nalts = 0;
-    double d2 = 2 * o->depth, dh = fmax(1.0, round(o->depth / 2));
-    if (shape_with_params_(law, d2, o->params_law, C, res->req.head_dim, &pt) == DW_OK) {
-        snprintf(label, sizeof label, "same N, 2x depth (%gx%g)", pt.depth, pt.width);
-        add_alt_(res, label, &pt);
-    }
-    if (dh != o->depth &&
-        shape_with_params_(law, dh, o->params_law, C, res->req.head_dim, &pt) == DW_OK) {
-        snprintf(label, sizeof label, "same N, 1/2 depth (%gx%g)", pt.depth, pt.width);
-        add_alt_(res, label, &pt);
-    }
-    /* Chinchilla's rule: T = 20·N_total at the same compute, shape chosen by the law */
-    {
-        double lo = log(1e3), hi = log(1e15);
-        PlanResult tmp;
-        int ok = 0;
-        for (int it = 0; it < 80 && hi - lo > 1e-4; it++) {
-            PlanRequest q = res->req;
-            double mid = 0.5 * (lo + hi);
-            q.compute = C;
-            q.params = exp(mid);
-            q.tokens = 0;
-            if (plan_solve(law, &q, &tmp) != DW_OK) {
-                hi = mid;
-                continue;
-            }
-            ok = 1;
-            if (tmp.real.tokens / tmp.real.params_total > 20) lo = mid;
-            else hi = mid;
-        }
-        if (ok) {
-            snprintf(label, sizeof label, "Chinchilla 20 tokens/param (%gx%g)", tmp.real.depth,
-                     tmp.real.width);
-            add_alt_(res, label, &tmp.real);
-        }
-    }
-    if (vs) {
-        if (plan_eval_shape(law, vs, C, 0, &pt) == DW_OK) {
-            snprintf(label, sizeof label, "%s shape (%gx%g)", vs_name ? vs_name : "given",
-                     pt.depth, pt.width);
-            add_alt_(res, label, &pt);
-        }
-    }
-    return DW_OK;
 }
 
 // ----------------------------------------------------------------------------

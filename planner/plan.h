@@ -21,7 +21,19 @@ typedef struct {
     double w_min, w_max; /* width search range (default 16 .. 131072) */
     int head_dim;    /* 0 → plan_default_head_dim(W) */
     double aspect;   /* W/D used when the law has no shape term (default 128) */
+    int heads_multiple; /* heads a multiple of this (tensor parallelism; default
+                           PLAN_HEADS_MULTIPLE, 1 allows any; <= 0 → the default) */
 } PlanRequest;
+
+#define PLAN_HEADS_MULTIPLE 8
+/* Rounding to a real shape keeps a fixed N (and, with T and C both fixed, C) within this
+ * relative distance; a fixed T, and C when T is not fixed, stay exact. */
+#define PLAN_ROUND_TOL 0.02
+/* An alternative that beats the recommendation by more than this (nats) is a planner bug. */
+#define PLAN_ALT_TOL 1e-4
+
+/* What a request fixed (PlanResult.fixed): bits. */
+enum { PLAN_FIX_PARAMS = 1, PLAN_FIX_TOKENS = 2, PLAN_FIX_COMPUTE = 4 };
 
 /* One shape with everything the report shows. */
 typedef struct {
@@ -41,8 +53,14 @@ typedef struct {
 typedef struct {
     char label[96];
     PlanPoint pt;
-    double dloss;           /* pt.loss − optimum loss */
+    int comparable;         /* holds everything the recommendation holds (fixed N, T, C) */
+    double dloss;           /* pt.loss − recommendation's loss; NaN when not comparable */
+    double dloss_ci[2];     /* paired 95% interval over the plan_intervals draws, or NaN */
+    char note[200];         /* how it was counted, or why it is not comparable; may be "" */
 } PlanAlt;
+
+#define PLAN_MAX_ALTS 8
+#define PLAN_MAX_NOTES 6
 
 typedef struct {
     PlanRequest req;        /* as solved (defaults filled, compute derived) */
@@ -58,8 +76,21 @@ typedef struct {
     int ci_draws;            /* parameter draws whose optimum was found */
     char ci_method[128];     /* how the draws were made, or why there are none */
     double depth_ci[2], width_ci[2], params_ci[2], tokens_ci[2], dcrit_ci[2];
-    PlanAlt alts[8];
+    int draws_requested;     /* plan_intervals' ndraws (the paired intervals reuse them) */
+    /* rounding (planner/round.c) */
+    int fixed;               /* PLAN_FIX_* bits the user gave (C derived from N or T is not) */
+    double moved[3];         /* real / continuous − 1 for N, T, C: how far rounding moved */
+    int heads_multiple;      /* as used: smaller than requested when the width is too small */
+    int width_step;          /* widths are multiples of heads_multiple × head_dim */
+    char round_note[320];    /* a constraint rounding could not meet, or a narrowed multiple */
+    int nnotes;              /* real-shape quantities outside their interval, and why */
+    char interval_notes[PLAN_MAX_NOTES][400];
+    /* alternatives (planner/alternatives.c) */
+    PlanAlt alts[PLAN_MAX_ALTS];
     int nalts;
+    int ndropped;            /* alternatives not shown, each with the reason */
+    char dropped[PLAN_MAX_NOTES][240];
+    char alt_warning[320];   /* an alternative beat the rounded optimum: what was done */
 } PlanResult;
 
 void plan_request_default(PlanRequest *r);
@@ -77,8 +108,17 @@ int plan_solve(const Law *law, const PlanRequest *req, PlanResult *res);
  * Without draws or covariance the intervals stay NaN and ci_method says why. */
 int plan_intervals(const Law *law, PlanResult *res, int ndraws);
 
-/* Adds the alternatives at the same compute: the same N at 2× and ½× depth, the Chinchilla
- * 20-tokens-per-parameter shape, and `vs` (a shape, may be NULL) labelled `vs_name`. */
+/* Adds the alternatives under what the recommendation holds (the compute, and any fixed N
+ * or T; with N and T fixed, those two): the same N at 2× and ½× depth, the Chinchilla
+ * 20-tokens-per-parameter shape (only when N and T are free), and `vs` (a shape, may be
+ * NULL) labelled `vs_name`, counted with the law's vocabulary, context, tying and FLOP
+ * convention (its block kept; the note says what differs). Rows are real shapes in the
+ * request's box with heads a multiple of res->heads_multiple; a row that cannot be built
+ * is dropped with the reason (res->dropped). Each row's loss difference gets a paired 95%
+ * interval over the same draws plan_intervals used (when it ran). A comparable row that
+ * beats the recommendation by more than PLAN_ALT_TOL is a planner bug: the recommendation
+ * becomes that shape when it meets the request's constraints, and alt_warning says so.
+ * Return: DW_OK; DW_ENOMEM. */
 int plan_alternatives(const Law *law, PlanResult *res, const PlanShape *vs, const char *vs_name);
 
 /* Evaluates a given shape at compute C (tokens = C / flops per token) or, when tokens > 0,

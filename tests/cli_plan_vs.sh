@@ -8,6 +8,8 @@
 # Independent truth, for Llama-type configs (SwiGLU, no biases, RMSNorm, GQA):
 #   N  = D·(2W² + 2·W·kv·hd + 3·W·ffn + 2W)        (q, o; k, v; gate, up, down; two norms)
 #   C  = T·(6N + 6·V·W + 6·D·ctx·W)                 (the default law's "full" FLOPs, README)
+#        with the law's V and ctx, not the model's: plan counts a named model with the
+#        law's accounting (issue 12), and the row's note says what the model's own is
 #   L  = E + A·Neff^-alpha + B·T^-delta, Neff = N·exp(-gamma·u²),
 #        u = ln(D / (kappa·ln W)) + 1/(2·gamma)     (F2 shape:log, fit/law.h)
 # with the parameters of `dwplan law show depth-delusion --json`.
@@ -45,7 +47,12 @@ assert cfg["hidden_act"] == "silu" and not cfg.get("tie_word_embeddings", False)
 D, W = cfg["num_hidden_layers"], cfg["hidden_size"]
 hd = W // cfg["num_attention_heads"]
 kv = cfg.get("num_key_value_heads", cfg["num_attention_heads"])
-ffn, V, ctx = cfg["intermediate_size"], cfg["vocab_size"], cfg["max_position_embeddings"]
+# counted with the law's accounting (issue 12 case 3): the model's own block, the law's
+# vocabulary, context and FLOP convention
+law = json.load(open(sys.argv[4]))
+ffn = cfg["intermediate_size"]
+V, ctx = law["conventions"]["vocab"], law["conventions"]["seq_len"]
+assert law["conventions"]["flops"] == "full", law["conventions"]["flops"]
 N = D * (2 * W * W + 2 * W * kv * hd + 3 * W * ffn + 2 * W)
 T = C / (6 * N + 6 * V * W + 6 * D * ctx * W)
 g = p["gamma"]
@@ -62,6 +69,12 @@ close("tokens", r["tokens"], T, 1e-12)
 close("flops", r["flops"], C, 1e-12)
 close("loss", r["loss"], L, 1e-12)
 close("delta_loss", r["delta_loss"], L - plan["recommended"]["loss"], 1e-9)
+own = []
+if cfg["vocab_size"] != V: own.append("V=%d" % cfg["vocab_size"])
+note = r.get("note", "")
+assert note.startswith("counted with the law's V=%d, ctx=%d" % (V, ctx)), note
+for o in own:
+    assert o in note, (o, note)
 print("%.4f" % L)
 PY
     ); then

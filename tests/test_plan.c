@@ -13,7 +13,8 @@
  *   5. D_crit:       F2 shape:log has its fixed-width minimum exactly at κ·ln W;
  *   6. bad requests: rejected with a status and a message;
  *   7. --params / --tokens modes reproduce the asked N* / T*;
- *   8. alternatives: same compute, none better than the recommendation;
+ *   8. alternatives: same compute, none better than the recommendation, every one shown
+ *                    or dropped with a reason;
  *   9. evaluated shapes: a shape given by its head count (head width derived, as a
  *                    Hugging Face config gives it) reports heads × head_dim = W.
  */
@@ -138,6 +139,7 @@ static void check_brute_force(const char *what, const Law *law, double C) {
     PlanResult res;
     plan_request_default(&req);
     req.compute = C;
+    req.heads_multiple = 1; /* any head count: the grid below is every multiple of head_dim */
     int rc = plan_solve(law, &req, &res);
     CHECK_STATUS(rc);
     if (rc) return;
@@ -392,7 +394,9 @@ static void test_alternatives(void) {
         CHECK_STATUS(rc);
         if (rc) continue;
         CHECK_STATUS(plan_alternatives(law, &res, NULL, NULL));
-        CHECK(res.nalts >= 2);
+        /* 2x depth, 1/2 depth, Chinchilla: each shown or dropped with a reason */
+        CHECK(res.nalts + res.ndropped == 3);
+        for (int k = 0; k < res.ndropped; k++) CHECK(strlen(res.dropped[k]) > 10);
         for (int a = 0; a < res.nalts; a++) {
             const PlanAlt *alt = &res.alts[a];
             double rel = fabs(alt->pt.flops - res.real.flops) / alt->pt.flops;
