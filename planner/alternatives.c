@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/dw.h"
+#include "check.h"
 #include "plan_impl.h"
 
 #define CHINCHILLA_TPP 20.0
@@ -170,35 +171,36 @@ static void chinchilla_(AltCtx *a) {
     add_(a, label, &pt, 1, 1);
 }
 
-/* "V=128256, ctx 8192, tied" — the accounting items of `vs` that differ from the law's. */
-static int accounting_diff_(const Law *law, const PlanShape *vs, char *buf, size_t n) {
-    const LawConventions *c = &law->conv;
+/* "V=128256, tied" — what the model's own accounting has that the law's does not. */
+static int accounting_diff_(const PlanAccounting *acc, char *buf, size_t n) {
     size_t at = 0;
     buf[0] = '\0';
-    if (vs->vocab != c->vocab) at += snprintf(buf + at, n - at, "V=%d", vs->vocab);
-    if (at < n && vs->seq_len != c->seq_len)
-        at += snprintf(buf + at, n - at, "%sctx %d", at ? ", " : "", vs->seq_len);
-    if (at < n && vs->tied != c->tied)
-        at += snprintf(buf + at, n - at, "%s%s", at ? ", " : "", vs->tied ? "tied" : "untied");
-    if (at < n && vs->learned_pos)
+    if (acc->differs & PLAN_ACC_VOCAB) at += snprintf(buf, n, "V=%d", acc->vocab_own);
+    if (at < n && (acc->differs & PLAN_ACC_TIED))
+        at += snprintf(buf + at, n - at, "%s%s", at ? ", " : "", acc->tied_own ? "tied" : "untied");
+    if (at < n && (acc->differs & PLAN_ACC_POS))
         at += snprintf(buf + at, n - at, "%slearned positions", at ? ", " : "");
+    if (at < n && (acc->differs & PLAN_ACC_CTX))
+        at += snprintf(buf + at, n - at, "%spositions only up to %d", at ? ", " : "",
+                       acc->max_pos_own);
     return at > 0;
 }
 
-/* A named model, counted with the law's vocabulary, context, tying and FLOP convention. */
+/* A named model, counted with the law's accounting (check.h: plan_shape_law_accounting). */
 static void vs_(AltCtx *a, const PlanShape *vs, const char *name) {
     PlanResult *res = a->res;
     const PlanPoint *o = &res->real;
     const Law *law = a->law;
-    PlanShape s = *vs;
+    PlanShape s;
+    PlanAccounting acc;
     PlanPoint pt;
     char label[96], diff[120];
-    s.vocab = law->conv.vocab;
-    s.seq_len = law->conv.seq_len;
-    s.tied = law->conv.tied;
-    s.learned_pos = 0;
-    double fpt = plan_flops_per_token(&law->conv, &s);
-    double T = a->fix_t ? o->tokens : o->flops / fpt;
+    if (plan_check_accounting(law, vs, 0, &acc) != DW_OK) {
+        drop_(res, "%s: its shape cannot be counted (%s)", name, dw_error_get());
+        return;
+    }
+    plan_shape_law_accounting(law, vs, 0, &s);
+    double T = a->fix_t ? o->tokens : o->flops / acc.flops_per_token_law;
     if (plan_eval_shape(law, &s, 0, T, &pt) != DW_OK) {
         drop_(res, "%s: its shape cannot be counted (%s)", name, dw_error_get());
         return;
@@ -216,10 +218,9 @@ static void vs_(AltCtx *a, const PlanShape *vs, const char *name) {
     snprintf(label, sizeof label, "%s shape (%gx%g)", name, pt.depth, pt.width);
     PlanAlt *alt = add_(a, label, &pt, comparable, 0);
     if (!alt) return;
-    int differs = accounting_diff_(law, vs, diff, sizeof diff);
+    int differs = accounting_diff_(&acc, diff, sizeof diff);
     snprintf(alt->note, sizeof alt->note, "counted with the law's V=%d, ctx=%d, %s%s%s%s",
-             law->conv.vocab, law->conv.seq_len,
-             law->conv.flops == LAW_FLOPS_6NT ? "C = 6NT" : "full FLOPs",
+             acc.vocab_law, acc.ctx, law->conv.flops == LAW_FLOPS_6NT ? "C = 6NT" : "full FLOPs",
              differs ? "; its own " : "", differs ? diff : "", why);
 }
 
@@ -266,7 +267,7 @@ static void bug_check_(AltCtx *a) {
     PlanResult *res = a->res;
     int best = -1;
     for (int i = 0; i < res->nalts; i++)
-        if (res->alts[i].comparable && res->alts[i].dloss < -PLAN_ALT_TOL &&
+        if (res->alts[i].comparable && res->alts[i].dloss < -PLAN_COST_NEGATIVE_TOL &&
             (best < 0 || res->alts[i].dloss < res->alts[best].dloss))
             best = i;
     if (best < 0) return;

@@ -29,8 +29,6 @@ typedef struct {
 /* Rounding to a real shape keeps a fixed N (and, with T and C both fixed, C) within this
  * relative distance; a fixed T, and C when T is not fixed, stay exact. */
 #define PLAN_ROUND_TOL 0.02
-/* An alternative that beats the recommendation by more than this (nats) is a planner bug. */
-#define PLAN_ALT_TOL 1e-4
 
 /* What a request fixed (PlanResult.fixed): bits. */
 enum { PLAN_FIX_PARAMS = 1, PLAN_FIX_TOKENS = 2, PLAN_FIX_COMPUTE = 4 };
@@ -97,6 +95,13 @@ void plan_request_default(PlanRequest *r);
 
 /* Solves the continuous optimum and the best real shape, fills the predicted-loss interval
  * and D_crit. Does not fill alternatives (plan_alternatives).
+ * The real shape (planner/round.c): integer depth and width a multiple of heads_multiple ×
+ * head_dim inside the box, the lowest loss among the shapes that keep what the request
+ * fixed — N within PLAN_ROUND_TOL, T exactly, C exactly unless T is fixed (then, when N is
+ * not fixed, C within PLAN_ROUND_TOL; with only N or only T given the derived C counts as
+ * held). Depths within a factor 2 of the continuous optimum are searched (1.4 for a
+ * shape-free law, to keep the imposed aspect ratio). moved[] says how far N, T and C moved;
+ * round_note says what could not be met. N and T given alone stay fixed in res->req.
  * Return: DW_OK; DW_EINVAL for an impossible request (non-positive or non-finite budget,
  * params and tokens and compute all fixed); DW_EINFEASIBLE when no shape in the search box
  * meets the budget (e.g. below one token of the smallest model). */
@@ -105,7 +110,9 @@ int plan_solve(const Law *law, const PlanRequest *req, PlanResult *res);
 /* 95% percentile intervals of D*, W*, N*, T* and of D_crit(W*) over parameter draws: the
  * law's bootstrap draws when it has at least 20, else `ndraws` draws from N(θ, cov) (fixed
  * seed, so output is reproducible). Each draw's optimum is re-solved under the same budget.
- * Without draws or covariance the intervals stay NaN and ci_method says why. */
+ * Without draws or covariance the intervals stay NaN and ci_method says why. Fills
+ * interval_notes for real-shape quantities outside their interval, and draws_requested
+ * (plan_alternatives' paired intervals use the same draws). */
 int plan_intervals(const Law *law, PlanResult *res, int ndraws);
 
 /* Adds the alternatives under what the recommendation holds (the compute, and any fixed N
@@ -116,7 +123,7 @@ int plan_intervals(const Law *law, PlanResult *res, int ndraws);
  * request's box with heads a multiple of res->heads_multiple; a row that cannot be built
  * is dropped with the reason (res->dropped). Each row's loss difference gets a paired 95%
  * interval over the same draws plan_intervals used (when it ran). A comparable row that
- * beats the recommendation by more than PLAN_ALT_TOL is a planner bug: the recommendation
+ * beats the recommendation by more than PLAN_COST_NEGATIVE_TOL (check.h) is a planner bug: the recommendation
  * becomes that shape when it meets the request's constraints, and alt_warning says so.
  * Return: DW_OK; DW_ENOMEM. */
 int plan_alternatives(const Law *law, PlanResult *res, const PlanShape *vs, const char *vs_name);
