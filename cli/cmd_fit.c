@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -15,6 +16,7 @@
 #include "fit/depth.h"
 #include "fit/fit.h"
 #include "planner/fitdata.h"
+#include "fit_conv.h"
 #include "fit_render.h"
 #include "planner/count.h"
 #include "report.h"
@@ -64,8 +66,14 @@ static void help_(void) {
         "  --n-source column|shape N from the params column (default when present) or counted\n"
         "                          from depth and width with the conventions below\n"
         "  conventions of the law (how the planner counts N and C):\n"
-        "    --n-convention nonembed|total|12DW2   --flops 6NT|full   --vocab V   --seq-len S\n"
+        "    --n-convention nonembed|total|12dw2   --flops 6NT|full   --vocab V   --seq-len S\n"
         "    --mlp-ratio R   --swiglu   --tied   --no-biases   --rmsnorm\n"
+        "  With params, depth and width columns the params column is compared with dwplan's\n"
+        "  non-embedding and total counts of each row's shape under the block the flags describe:\n"
+        "  within 3%% of one on every row and over 10%% from the other, that convention is\n"
+        "  inferred; otherwise the fit stops (exit 3) unless --n-convention says which. The law\n"
+        "  file's conventions note says where each convention came from (stated, default,\n"
+        "  inferred), and the \"columns:\" line on stderr which column gave each field.\n"
         "output:\n"
         "  --name NAME --description TEXT --source TEXT   recorded in the law file\n"
         "  -o FILE                 write the law file (atomically)\n"
@@ -79,6 +87,13 @@ static void help_(void) {
         "      --form chinchilla --objective huber --n-convention total --flops 6NT -o law.json\n"
         "  dwplan fit datasets/public/gemstones_valloss_hot_every10B.csv --objective huber \\\n"
         "      --delta 1e-4 --compare separable:N,T,separable:W,D,N,T,shape:power\n"
+        "  dwplan fit datasets/public/gemstones_valloss_hot_every10B.csv --form separable:W,D,N,T \\\n"
+        "      --objective huber --delta 1e-4 --vocab 50304 --swiglu --mlp-ratio 3.6667 \\\n"
+        "      --rmsnorm --no-biases --seq-len 2048 -o law.json\n"
+        "\n"
+        "Gemstones' params_active_precise counts every parameter of a block with 15·W² + 2·W\n"
+        "per layer, RMSNorm, no biases and untied 50304-token embeddings: described so (third\n"
+        "example), it is inferred to be the total count.\n"
         "\n"
         "Rows whose status column is not \"ok\" (diverged or failed runs) are left out and\n"
         "counted; exact duplicate rows are refused.\n"
@@ -100,6 +115,7 @@ typedef struct {
     int json, cv, by_shape, critical, boot, threads, grid, seed;
     double delta, asym;
     LawConventions conv;
+    unsigned given; /* FIT_GIVEN_*: the conventions the command line stated */
 } FitArgs;
 
 /* "a=1,b=2" → fit_options_fix for each. */
@@ -171,10 +187,10 @@ static int parse_arg_(int argc, char **argv, int *i, FitArgs *a) {
     }
     if ((r = cli_opt(argc, argv, i, "--n-convention", &v, "fit")) != 0) {
         if (r < 0) return -EXIT_USAGE;
-        if (!strcmp(v, "nonembed")) a->conv.params = LAW_PARAMS_NONEMBED;
-        else if (!strcmp(v, "total")) a->conv.params = LAW_PARAMS_TOTAL;
-        else if (!strcmp(v, "12DW2")) a->conv.params = LAW_PARAMS_12DW2;
-        else return -cli_usage_error("fit", "--n-convention: nonembed, total or 12DW2");
+        if (!strcasecmp(v, "nonembed")) a->conv.params = LAW_PARAMS_NONEMBED;
+        else if (!strcasecmp(v, "total")) a->conv.params = LAW_PARAMS_TOTAL;
+        else if (!strcasecmp(v, "12DW2")) a->conv.params = LAW_PARAMS_12DW2;
+        else return -cli_usage_error("fit", "--n-convention: nonembed, total or 12dw2");
         return 1;
     }
     if ((r = cli_opt(argc, argv, i, "--flops", &v, "fit")) != 0) {
@@ -201,12 +217,14 @@ static int load_runs_(const FitArgs *a, DsRuns **runs) {
     return ds_runs_load(a->file, &ro, runs);
 }
 
+static int n_from_shape_(const FitArgs *a) { return a->nsrc && !strcmp(a->nsrc, "shape"); }
+
 /* The rows under conventions conv (the law's for --predict, the flags' otherwise). */
 static int fit_rows_(const FitArgs *a, const DsRuns *runs, const LawConventions *conv,
                      FitData *d) {
     int rc;
     if ((rc = ds_runs_need(runs, DS_RUNS_BIT(DS_RUNS_LOSS), 0, 1, "fitting"))) return rc;
-    return plan_runs_fitdata(runs, conv, a->nsrc && !strcmp(a->nsrc, "shape"), d);
+    return plan_runs_fitdata(runs, conv, n_from_shape_(a), d);
 }
 
 // ----------------------------------------------------------------------------
@@ -270,12 +288,17 @@ static int run_predict_(const FitArgs *a, const DsRuns *runs) {
     Law *law = NULL;
     FitData d = {0};
     FitPrediction pr;
+    FitConvReport cr;
     int rc, code;
-    if ((rc = law_load(a->predict, &law)) || (rc = fit_rows_(a, runs, &law->conv, &d)) ||
-        (rc = fit_predict(law, &d, &pr)))
+    if ((rc = law_load(a->predict, &law)) ||
+        (rc = cli_fit_predict_conventions(runs, &law->conv, n_from_shape_(a), &cr)) ||
+        (rc = fit_rows_(a, runs, &law->conv, &d)) || (rc = fit_predict(law, &d, &pr))) {
         code = cli_fail("fit", rc);
-    else
+    } else {
+        cli_fit_print_columns(stderr, runs, &cr);
+        if (cr.warning[0]) fprintf(stderr, "dwplan fit: warning: %s\n", cr.warning);
         code = cli_render_predict(runs, law, &d, &pr, a->json);
+    }
     fit_data_free(&d);
     law_free(law);
     return code;
@@ -285,11 +308,17 @@ static int run_predict_(const FitArgs *a, const DsRuns *runs) {
 static int run_compare_(const FitArgs *a, const DsRuns *runs) {
     FitData d = {0};
     FitComparison cmp = {0};
+    FitConvReport cr;
+    FitArgs b = *a;
     int rc, code, quiet = a->json;
-    FitCompareOptions co = {.forms = a->compare, .options = options_cb_, .options_ctx = (void *)a,
-                            .cv = 1, .conv = &a->conv, .progress = progress_,
+    FitCompareOptions co = {.forms = a->compare, .options = options_cb_, .options_ctx = &b,
+                            .cv = 1, .conv = &b.conv, .progress = progress_,
                             .progress_ctx = &quiet};
-    if ((rc = fit_rows_(a, runs, &a->conv, &d)) ||
+    if ((rc = cli_fit_conventions(runs, &b.conv, a->given, n_from_shape_(a), 0, &cr)))
+        return cli_fail("fit", rc);
+    cli_fit_print_columns(stderr, runs, &cr);
+    if (cr.warning[0]) fprintf(stderr, "dwplan fit: note: %s\n", cr.warning);
+    if ((rc = fit_rows_(&b, runs, &b.conv, &d)) ||
         (rc = fit_compare(&d, runs->group, runs->ngroups, &co, &cmp)))
         code = cli_fail("fit", rc);
     else
@@ -315,31 +344,36 @@ static int run_depth_(const FitArgs *a, const DsRuns *runs) {
 }
 
 /* --form: one form, with CV and bootstrap when asked; -o writes the law. */
-static int run_form_(const FitArgs *a, const DsRuns *runs, int argc, char **argv) {
+static int run_form_(const FitArgs *args, const DsRuns *runs, int argc, char **argv) {
     LawForm form;
     FitOptions opt;
     FitData d = {0};
     Law *law = NULL;
     FitLawInfo info;
+    FitConvReport cr;
+    FitArgs b = *args; /* the flags, with the N convention the data settle */
+    const FitArgs *a = &b;
     int rc, code = 0, quiet = a->json;
     FitLawOptions lo = {.cv = a->cv, .group = runs->group, .boot = a->boot,
                         .by_shape = a->by_shape, .seed = (unsigned long)a->seed,
-                        .threads = threads_(a), .max_draws = MAX_DRAWS_STORED, .conv = &a->conv,
+                        .threads = threads_(a), .max_draws = MAX_DRAWS_STORED, .conv = &b.conv,
                         .name = a->name ? a->name : "fitted", .progress = progress_,
                         .progress_ctx = &quiet};
+    if ((rc = cli_fit_conventions(runs, &b.conv, a->given, n_from_shape_(a), 1, &cr)))
+        return cli_fail("fit", rc);
+    cli_fit_print_columns(stderr, runs, &cr);
+    if (cr.warning[0]) fprintf(stderr, "dwplan fit: warning: %s\n", cr.warning);
     if ((rc = law_form_parse(a->forms, &form)) || (rc = options_for_(a, &form, &opt)) ||
-        (rc = fit_rows_(a, runs, &a->conv, &d)) || (rc = fit_law(&form, &d, &opt, &lo, &law, &info))) {
+        (rc = fit_rows_(a, runs, &b.conv, &d)) || (rc = fit_law(&form, &d, &opt, &lo, &law, &info))) {
         code = cli_fail("fit", rc);
         goto out;
     }
+    law->conv = b.conv; /* with the note saying where each convention came from */
+    plan_fitdata_range(&d, &law->conv, &law->range);
     if (a->cv && info.cv_why[0])
         fprintf(stderr, "dwplan fit: cross-validation skipped: %s\n", info.cv_why);
     if (info.warning[0]) fprintf(stderr, "dwplan fit: %s\n", info.warning);
     if (a->desc) snprintf(law->description, sizeof law->description, "%s", a->desc);
-    if (a->nsrc && !strcmp(a->nsrc, "shape"))
-        snprintf(law->conv.note, sizeof law->conv.note,
-                 "N counted from depth and width with these conventions (the data's own "
-                 "parameter column, if any, was not used)");
     if ((rc = cli_fit_provenance(law, a->file, runs, a->wheres, a->nwhere, a->source, argc, argv,
                                  info.ci_method, opt.anchor_n > 0 ? a->anchor : NULL,
                                  opt.anchor_n, opt.anchor_t))) {
@@ -369,6 +403,7 @@ int cmd_fit(int argc, char **argv) {
     DsRuns *runs = NULL;
     int code, rc = 0;
     law_conventions_default(&a.conv);
+    a.given = cli_fit_given(argc, argv);
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
             help_();

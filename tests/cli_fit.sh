@@ -81,7 +81,7 @@ check "zero loss exit 3" '[ $? -eq 3 ]'
 check "unknown column exit 2" '[ $? -eq 2 ]'
 check "unknown column named" 'grep -q "nosuch" "$tmp/e"'
 printf 'depth,width,params,tokens,loss\n2,512,6e6,1e9,3.9\n4,512,1.2e7,2e9,3.7\n8,512,2.4e7,4e9,3.6\n' >"$tmp/few.csv"
-"$DWPLAN" fit "$tmp/few.csv" --form chinchilla >"$tmp/o" 2>"$tmp/e"
+"$DWPLAN" fit "$tmp/few.csv" --form chinchilla --n-convention nonembed >"$tmp/o" 2>"$tmp/e"
 check "too few rows fails" '[ $? -ne 0 ] && grep -q "cannot determine" "$tmp/e"'
 
 [ -z "$data_missing" ] || skip_rest cli_fit "$data_missing"
