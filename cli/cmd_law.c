@@ -1,9 +1,11 @@
 /* cli/cmd_law.c — `dwplan law list|show`: the embedded presets and law files. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "common/dw.h"
+#include "fit_render.h"
 #include "report.h"
 
 static void help_(void) {
@@ -73,11 +75,15 @@ int cmd_law(int argc, char **argv) {
         report_law_line(stdout, law);
         if (law->description[0]) printf("     %s\n", law->description);
         printf("\nparameters:\n");
-        report_law_params(stdout, law);
-        if (law->fit.n > 0)
-            printf("\nfit: n = %d, objective %s = %.10g, R² = %.4f (log L: %.4f), RMSE %.4g, %s\n",
-                   law->fit.n, law->fit.objective_kind, law->fit.objective, law->fit.r2,
-                   law->fit.r2_log, law->fit.rmse, law->fit.status);
+        cli_render_law_params(stdout, law, NULL, NULL);
+        if (law->fit.n > 0) {
+            /* statistics the law file lacks (presets publish few) print n/a, never 0 */
+            printf("\nfit: n = %d, objective %s", law->fit.n, law->fit.objective_kind);
+            if (isfinite(law->fit.objective)) printf(" = %.10g", law->fit.objective);
+            printf(", %s\n", law->fit.status);
+            cli_render_fit_stats(stdout, &law->fit);
+        }
+        cli_render_degenerate(stdout, law);
         if (law->conv.note[0]) printf("conventions: %s\n", law->conv.note);
         if (law->provenance_json) printf("provenance: %s\n", law->provenance_json);
         law_free(law);

@@ -40,6 +40,79 @@ cJSON *cli_columns_json(const DsRuns *runs) {
 }
 
 // ----------------------------------------------------------------------------
+// a law's parameters
+
+/* The bound p sits on (lo or hi, whichever is nearer), or p itself when neither is finite. */
+static double bound_value_(double p, double lo, double hi) {
+    if (isfinite(lo) && (!isfinite(hi) || fabs(p - lo) <= fabs(hi - p))) return lo;
+    return isfinite(hi) ? hi : p;
+}
+
+void cli_render_law_params(FILE *f, const Law *law, const double *lo_in, const double *hi_in) {
+    const LawForm *fm = &law->form;
+    double lo[LAW_MAXP], hi[LAW_MAXP];
+    law_form_bounds(fm, lo, hi);
+    if (lo_in) memcpy(lo, lo_in, sizeof(double) * fm->np);
+    if (hi_in) memcpy(hi, hi_in, sizeof(double) * fm->np);
+    for (int i = 0; i < fm->np; i++) {
+        const char *nm = fm->names[i];
+        double p = law->p[i];
+        if (law->fixed >> i & 1) {
+            fprintf(f, "  %-8s %12.6g   fixed\n", nm, p);
+            continue;
+        }
+        if (law->fit.on_bound >> i & 1) {
+            /* a log-amplitude whose term vanished, or a parameter at an edge of its range */
+            int vanished = fm->id == LAW_SEPARABLE && (nm[0] == 'e' || nm[0] == 'c') &&
+                           !isfinite(lo[i]);
+            if (vanished) fprintf(f, "  %-8s -> -inf (exp(%s) -> 0, on bound)", nm, nm);
+            else fprintf(f, "  %-8s -> %g (on bound)", nm, bound_value_(p, lo[i], hi[i]));
+        } else {
+            fprintf(f, "  %-8s %12.6g", nm, p);
+        }
+        if (law->fit.unidentified >> i & 1 && !law->has_ci[i]) {
+            fprintf(f, "   not identified by the data (no interval)\n");
+        } else if (law->has_ci[i]) {
+            int clip = law->ci[i][0] == lo[i] || law->ci[i][1] == hi[i];
+            fprintf(f, "   95%% CI [%.6g, %.6g]%s\n", law->ci[i][0], law->ci[i][1],
+                    clip ? " (clipped at the bound)" : "");
+        } else if (law->has_se && law->se[i] > 0) {
+            fprintf(f, "   ± %.3g (asymptotic SE)\n", law->se[i]);
+        } else if (law->fit.on_bound >> i & 1) {
+            fprintf(f, "   (no interval: its term has no effect left)\n");
+        } else if (law->fit.n > 0) {
+            fprintf(f, "   (no interval: see \"intervals\")\n");
+        } else {
+            fprintf(f, "   (no interval: the source publishes none)\n");
+        }
+    }
+}
+
+/* v with `prec` digits (%.*f, or %.*g when g), or "n/a": a statistic the law does not have
+ * is unknown, not 0; -0 prints as 0. */
+static const char *stat_(double v, int prec, int g, char *buf, size_t n) {
+    if (!isfinite(v)) snprintf(buf, n, "n/a");
+    else if (g) snprintf(buf, n, "%.*g", prec, v == 0 ? 0.0 : v);
+    else snprintf(buf, n, "%.*f", prec, v == 0 ? 0.0 : v);
+    if (!strncmp(buf, "-0", 2) && strtod(buf, NULL) == 0) memmove(buf, buf + 1, strlen(buf));
+    return buf;
+}
+
+void cli_render_fit_stats(FILE *f, const LawFitInfo *fi) {
+    char a[32], b[32], c[32], d[32], e[32], g[32];
+    fprintf(f, "R² = %s on L, %s on log L;  RMSE %s;  max |error| %s;  AIC %s  BIC %s\n",
+            stat_(fi->r2, 4, 0, a, sizeof a), stat_(fi->r2_log, 4, 0, b, sizeof b),
+            stat_(fi->rmse, 4, 1, c, sizeof c), stat_(fi->max_abs_err, 4, 1, d, sizeof d),
+            stat_(fi->aic, 2, 0, e, sizeof e), stat_(fi->bic, 2, 0, g, sizeof g));
+}
+
+void cli_render_degenerate(FILE *f, const Law *law) {
+    char text[512];
+    if (law_degenerate_text(law, text, sizeof text))
+        fprintf(f, "warning: what the data cannot tell: %s\n", text);
+}
+
+// ----------------------------------------------------------------------------
 // one form
 
 int cli_render_fit(const DsRuns *runs, const LawForm *form, const Law *law,
@@ -51,15 +124,14 @@ int cli_render_fit(const DsRuns *runs, const LawForm *form, const Law *law,
     printf("dwplan fit: %s on %s (%d rows, %d shapes, %d grid starts)\n", ftext, runs->path,
            runs->n, runs->ngroups, res->nstarts);
     cli_print_columns(stdout, runs);
-    report_law_params(stdout, law);
+    cli_render_law_params(stdout, law, opt->lo, opt->hi);
     printf("intervals: %s\n", info->ci_method);
     printf("objective %s = %.10g\n", res->info.objective_kind, res->info.objective);
-    printf("R² = %.4f on L, %.4f on log L;  RMSE %.4g;  max |error| %.4g;  AIC %.2f  BIC %.2f\n",
-           res->info.r2, res->info.r2_log, res->info.rmse, res->info.max_abs_err, res->info.aic,
-           res->info.bic);
+    cli_render_fit_stats(stdout, &res->info);
     if (isfinite(info->cv_rmse))
         printf("leave-one-shape-out CV RMSE %.4g (%d shapes)\n", info->cv_rmse, runs->ngroups);
     printf("optimizer: %s\n", res->info.status);
+    cli_render_degenerate(stdout, law);
     if (opt->anchor_n > 0)
         printf("B is tied to A by --optimal-at (B = %.6g)\n", res->p[law_form_param_index(form, "B")]);
     return 0;

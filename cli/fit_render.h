@@ -18,6 +18,20 @@ void cli_print_columns(FILE *f, const DsRuns *runs);
 /* The columns as a JSON object (field → column name or null). */
 cJSON *cli_columns_json(const DsRuns *runs);
 
+/* A law's parameters, one a line: value and 95% interval ("clipped at the bound" when an
+ * end is a bound), "E -> 0 (on bound)" for a parameter on a bound, "not identified" for one
+ * the data cannot tell, "fixed", or why there is no interval. lo/hi: the bounds the fit used
+ * (NULL: the form's defaults, law_form_bounds). */
+void cli_render_law_params(FILE *f, const Law *law, const double *lo, const double *hi);
+
+/* "R² = ... on L, ... on log L;  RMSE ...;  max |error| ...;  AIC ...  BIC ..." with "n/a"
+ * for a statistic that is unknown (NaN), never 0. */
+void cli_render_fit_stats(FILE *f, const LawFitInfo *fi);
+
+/* "warning: what the data cannot tell: ..." (law_degenerate_text) when anything; else
+ * nothing. */
+void cli_render_degenerate(FILE *f, const Law *law);
+
 /* One fitted form (fit_law): parameters, intervals, statistics, optimiser status. */
 int cli_render_fit(const DsRuns *runs, const LawForm *form, const Law *law,
                    const FitLawInfo *info, const FitOptions *opt, int json);

@@ -19,6 +19,9 @@
 // ----------------------------------------------------------------------------
 // bootstrap
 
+/* What became of one resample (FitBootCounts). */
+typedef enum { BOOT_OK = 1, BOOT_UNIDENTIFIABLE, BOOT_MAXITER, BOOT_STALLED, BOOT_ERROR } BootOutcome;
+
 typedef struct {
     const LawForm *f;
     const FitData *d;
@@ -28,7 +31,7 @@ typedef struct {
     int ngroups;
     int *group_start, *group_rows; /* rows of group g: group_rows[group_start[g] ..] */
     double *draws;
-    int *ok;                       /* per resample: 1 converged */
+    int *ok;                       /* per resample: a BootOutcome */
     int next;                      /* next resample to take (under lock) */
     pthread_mutex_t lock;
 } BootJob;
@@ -89,8 +92,14 @@ static void *boot_worker_(void *arg) {
         gsl_rng_set(rng, j->b->seed * 1000003UL + (unsigned long)r);
         resample_(j, rng, &rs);
         FitResult fr;
-        j->ok[r] = fit_run(j->f, &rs, &o, &fr) == DW_OK &&
-                   strncmp(fr.info.status, "converged", 9) == 0;
+        memset(&fr, 0, sizeof fr);
+        /* a resample whose rows cannot identify the form (e.g. whole shapes at one token
+         * count) has no meaningful optimum: counted, not refitted */
+        if (fit_check_identifiable(j->f, &rs, &o) != DW_OK) j->ok[r] = BOOT_UNIDENTIFIABLE;
+        else if (fit_run(j->f, &rs, &o, &fr) != DW_OK) j->ok[r] = BOOT_ERROR;
+        else if (!strncmp(fr.info.status, "converged", 9)) j->ok[r] = BOOT_OK;
+        else if (!strncmp(fr.info.status, "iteration limit", 15)) j->ok[r] = BOOT_MAXITER;
+        else j->ok[r] = BOOT_STALLED;
         memcpy(j->draws + (size_t)r * j->f->np, fr.p, sizeof(double) * j->f->np);
     }
 out:
@@ -145,6 +154,7 @@ int fit_bootstrap(const LawForm *f, const FitData *d, const FitOptions *o, const
     int rc = DW_OK, nt = b->threads < 1 ? 1 : b->threads > 64 ? 64 : b->threads;
     pthread_t th[64];
     *nok = 0;
+    if (b->counts) memset(b->counts, 0, sizeof *b->counts);
     if (b->n < 1) return dw_error_set(DW_EINVAL, "--bootstrap needs at least 1 resample");
     if (b->group && (rc = build_groups_(b->group, d->n, &j.group_start, &j.group_rows, &j.ngroups)))
         return rc;
@@ -165,13 +175,22 @@ int fit_bootstrap(const LawForm *f, const FitData *d, const FitOptions *o, const
     pthread_mutex_destroy(&j.lock);
     /* pack the converged refits first, keeping their order */
     int k = 0;
+    FitBootCounts cnt = {0};
+    for (int r = 0; r < b->n; r++) {
+        cnt.unidentifiable += j.ok[r] == BOOT_UNIDENTIFIABLE;
+        cnt.maxiter += j.ok[r] == BOOT_MAXITER;
+        cnt.stalled += j.ok[r] == BOOT_STALLED;
+        cnt.error += j.ok[r] != BOOT_OK && j.ok[r] != BOOT_UNIDENTIFIABLE &&
+                     j.ok[r] != BOOT_MAXITER && j.ok[r] != BOOT_STALLED;
+    }
     for (int r = 0; r < b->n; r++)
-        if (j.ok[r]) {
+        if (j.ok[r] == BOOT_OK) {
             if (k != r) memmove(draws + (size_t)k * f->np, draws + (size_t)r * f->np,
                                 sizeof(double) * f->np);
             k++;
         }
-    *nok = k;
+    *nok = cnt.ok = k;
+    if (b->counts) *b->counts = cnt;
 out:
     free(j.ok);
     free(j.group_start);

@@ -78,3 +78,15 @@ int fit_check_identifiable(const LawForm *f, const FitData *d, const FitOptions 
     }
     return DW_OK;
 }
+
+int fit_data_nt_confounded(const FitData *d) {
+    unsigned nt = LAW_BIT(LAW_N) | LAW_BIT(LAW_T);
+    if (d->n < 2 || (d->inputs && (d->inputs & nt) != nt)) return 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < d->n; i++) {
+        double r = d->x[i].tokens / d->x[i].params;
+        if (!isfinite(r) || r <= 0) return 0;
+        lo = fmin(lo, r), hi = fmax(hi, r);
+    }
+    return hi <= 1.02 * lo;
+}

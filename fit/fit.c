@@ -204,7 +204,25 @@ static int lsq_df_(const gsl_vector *z, void *arg, gsl_matrix *J) {
     return GSL_SUCCESS;
 }
 
-/* Refines z in place by trust-region least squares; returns the GSL status. */
+/* 1 when the least-squares gradient Jᵀf at the workspace's position is zero to GSL's gtol
+ * scaling (|g_k|·max(|z_k|, 1) <= 1e-6·max(½‖f‖², 1)): the point is an optimum to working
+ * precision, whatever the driver said. */
+static int lsq_at_optimum_(gsl_multifit_nlinear_workspace *w) {
+    const gsl_matrix *J = gsl_multifit_nlinear_jac(w);
+    const gsl_vector *f = gsl_multifit_nlinear_residual(w), *z = gsl_multifit_nlinear_position(w);
+    double phi = 0.5 * gsl_blas_dnrm2(f) * gsl_blas_dnrm2(f), gmax = 0;
+    for (size_t k = 0; k < J->size2; k++) {
+        double g = 0;
+        for (size_t j = 0; j < J->size1; j++) g += gsl_matrix_get(J, j, k) * gsl_vector_get(f, j);
+        gmax = fmax(gmax, fabs(g) * fmax(fabs(gsl_vector_get(z, k)), 1.0));
+    }
+    return isfinite(gmax) && gmax <= 1e-6 * fmax(phi, 1.0);
+}
+
+/* Refines z in place by trust-region least squares; returns the GSL status. GSL's driver
+ * reports GSL_EMAXITER (with info GSL_ENOPROG) when its first iteration finds no step that
+ * lowers the objective: at an exact optimum (a warm start from the solution) that is
+ * convergence; elsewhere it is GSL_ENOPROG (stalled), not an iteration limit. */
 static int refine_lsq_(Problem *pr, double *z, int *iters) {
     const gsl_multifit_nlinear_type *T = gsl_multifit_nlinear_trust;
     gsl_multifit_nlinear_parameters params = gsl_multifit_nlinear_default_parameters();
@@ -219,7 +237,10 @@ static int refine_lsq_(Problem *pr, double *z, int *iters) {
         status = gsl_multifit_nlinear_driver(pr->o->max_iter, 1e-12, 1e-12, 1e-14, NULL, NULL,
                                              &info, w);
     *iters = (int)gsl_multifit_nlinear_niter(w);
-    if (status == GSL_SUCCESS || status == GSL_EMAXITER) {
+    if (status == GSL_EMAXITER && (info == GSL_ENOPROG || *iters == 0) &&
+        *iters < pr->o->max_iter)
+        status = lsq_at_optimum_(w) ? GSL_SUCCESS : GSL_ENOPROG;
+    if (status == GSL_SUCCESS || status == GSL_EMAXITER || status == GSL_ENOPROG) {
         gsl_vector *x = gsl_multifit_nlinear_position(w);
         memcpy(z, x->data, sizeof(double) * pr->nfree);
     }
@@ -402,35 +423,75 @@ static double solve_linear_(Problem *pr, double *p, const int *lin, int nlin, gs
 // ----------------------------------------------------------------------------
 // covariance and statistics
 
+/* Asymptotic covariance s²·(JᵀJ)⁻¹ at p over the free parameters, and what the Jacobian
+ * says the data cannot tell. A free parameter whose effect vanishes (column norm times
+ * max(|p|, 1) below 1e-9 of the largest: its term is gone) is pinned: a log-amplitude (separable e, c_X) sits on its
+ * implicit bound exp(·) → 0 (on_bound); another is unidentified unless already on a bound
+ * (alpha when A = 0). The other columns are scaled to unit norm and decomposed; a singular
+ * value below 1e-10 of the largest is a direction the rows cannot see, and each parameter
+ * with weight >= 0.05 in it is unidentified: then there is no covariance. Pinned parameters
+ * get no standard error; the rest get theirs with the pinned ones held where they are. */
 static void covariance_(const Problem *pr, const double *p, FitResult *r) {
     const int n = pr->d->n, m = pr->nfree, np = pr->f->np;
-    double g[LAW_MAXP], ssr = 0;
+    double g[LAW_MAXP], norm[LAW_MAXP], ssr = 0, nmax = 0;
+    int keep[LAW_MAXP], mk = 0;
     memset(r->se, 0, sizeof r->se);
     memset(r->cov, 0, sizeof r->cov);
     r->has_cov = 0;
-    if (m == 0 || n <= m) return;
-    gsl_matrix *J = gsl_matrix_alloc(n, m), *V = gsl_matrix_alloc(m, m);
-    gsl_vector *S = gsl_vector_alloc(m), *work = gsl_vector_alloc(m);
-    if (!J || !V || !S || !work) goto out;
+    if (m == 0) return;
+    gsl_matrix *J = gsl_matrix_alloc(n, m), *V = NULL;
+    gsl_vector *S = NULL, *work = NULL;
+    if (!J) return;
     for (int j = 0; j < n; j++) {
         double sw = sqrt(weight_(pr->d, j)), res = resid_(pr, p, j, g);
         ssr += weight_(pr->d, j) * res * res;
         for (int k = 0; k < m; k++) gsl_matrix_set(J, j, k, sw * g[pr->idx[k]]);
     }
-    /* (JᵀJ)⁻¹ = V S⁻² Vᵀ from the SVD J = U S Vᵀ; refuse when rank-deficient */
-    if (gsl_linalg_SV_decomp(J, V, S, work)) goto out;
+    /* effect of a parameter: its column's norm times its scale (max(|p|, 1)), so a large
+     * amplitude with a small column (B ~ 1e6 over T^-1) is not taken for no effect */
+    double eff[LAW_MAXP];
+    for (int k = 0; k < m; k++) {
+        gsl_vector_view c = gsl_matrix_column(J, k);
+        norm[k] = gsl_blas_dnrm2(&c.vector);
+        eff[k] = norm[k] * fmax(fabs(p[pr->idx[k]]), 1.0);
+        if (isfinite(eff[k])) nmax = fmax(nmax, eff[k]);
+    }
+    for (int k = 0; k < m; k++) {
+        unsigned bit = 1u << pr->idx[k];
+        if (eff[k] > 1e-9 * nmax && isfinite(eff[k]) && norm[k] > 0) {
+            /* packed in place: column k moves to column mk, scaled to unit norm */
+            gsl_vector_view src = gsl_matrix_column(J, k), dst = gsl_matrix_column(J, mk);
+            gsl_vector_memcpy(&dst.vector, &src.vector);
+            gsl_vector_scale(&dst.vector, 1.0 / norm[k]);
+            keep[mk++] = k;
+        } else if (role_(pr->f, pr->idx[k]) == ROLE_LOGLINEAR) {
+            r->on_bound |= bit;
+        } else if (!(r->on_bound & bit)) {
+            r->unidentified |= bit;
+        }
+    }
+    if (mk == 0) goto out;
+    gsl_matrix_view Jk = gsl_matrix_submatrix(J, 0, 0, n, mk);
+    V = gsl_matrix_alloc(mk, mk), S = gsl_vector_alloc(mk), work = gsl_vector_alloc(mk);
+    if (!V || !S || !work || gsl_linalg_SV_decomp(&Jk.matrix, V, S, work)) goto out;
     double smax = gsl_vector_get(S, 0);
-    for (int k = 0; k < m; k++)
-        if (!(gsl_vector_get(S, k) > 1e-12 * smax)) goto out;
+    int deficient = 0;
+    for (int k = 0; k < mk; k++) {
+        if (gsl_vector_get(S, k) > 1e-10 * smax) continue;
+        deficient = 1;
+        for (int a = 0; a < mk; a++)
+            if (fabs(gsl_matrix_get(V, a, k)) >= 0.05) r->unidentified |= 1u << pr->idx[keep[a]];
+    }
+    if (deficient || n <= m) goto out;
     double s2 = ssr / (n - m);
-    for (int a = 0; a < m; a++)
-        for (int b = 0; b < m; b++) {
+    for (int a = 0; a < mk; a++)
+        for (int b = 0; b < mk; b++) {
             double v = 0;
-            for (int k = 0; k < m; k++) {
+            for (int k = 0; k < mk; k++) {
                 double sk = gsl_vector_get(S, k);
                 v += gsl_matrix_get(V, a, k) * gsl_matrix_get(V, b, k) / (sk * sk);
             }
-            r->cov[pr->idx[a] * np + pr->idx[b]] = s2 * v;
+            r->cov[pr->idx[keep[a]] * np + pr->idx[keep[b]]] = s2 * v / (norm[keep[a]] * norm[keep[b]]);
         }
     if (pr->tie_b >= 0) {
         /* B = k·A: its row and column are k times A's */
@@ -442,7 +503,10 @@ static void covariance_(const Problem *pr, const double *p, FitResult *r) {
         r->cov[b * np + b] = pr->tie_k * pr->tie_k * r->cov[a * np + a];
         r->se[b] = sqrt(r->cov[b * np + b]);
     }
-    for (int k = 0; k < m; k++) r->se[pr->idx[k]] = sqrt(r->cov[pr->idx[k] * np + pr->idx[k]]);
+    for (int a = 0; a < mk; a++) {
+        int i = pr->idx[keep[a]];
+        r->se[i] = sqrt(r->cov[i * np + i]);
+    }
     r->has_cov = 1;
 out:
     gsl_matrix_free(J);
@@ -685,6 +749,10 @@ static void finish_(const Problem *pr, const double *zbest, double best, int bes
             r->on_bound |= 1u << i;
     }
     covariance_(pr, r->p, r);
+    r->info.on_bound = r->on_bound;
+    r->info.unidentified = r->unidentified;
+    unsigned nt = LAW_BIT(LAW_N) | LAW_BIT(LAW_T);
+    r->info.nt_confounded = (law_form_inputs(pr->f) & nt) == nt && fit_data_nt_confounded(pr->d);
     r->info.objective = best;
     if (o->objective == FIT_HUBER_LOG)
         snprintf(r->info.objective_kind, sizeof r->info.objective_kind, "huber-log:%g",
@@ -698,9 +766,11 @@ static void finish_(const Problem *pr, const double *zbest, double best, int bes
     int len = snprintf(s, n, "%s after %d iterations",
                        best_status == GSL_SUCCESS    ? "converged"
                        : best_status == GSL_EMAXITER ? "iteration limit"
+                       : best_status == GSL_ENOPROG  ? "stalled (no step lowers the objective)"
                                                      : gsl_strerror(best_status),
                        best_iters);
     if (r->on_bound && len < (int)n) len += snprintf(s + len, n - len, "; on a bound");
+    if (r->unidentified && len < (int)n) len += snprintf(s + len, n - len, "; rank-deficient");
     if (best_edge && len < (int)n) snprintf(s + len, n - len, "; start at the grid edge");
 }
 

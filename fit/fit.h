@@ -63,11 +63,18 @@ typedef struct {
     double p[LAW_MAXP];
     double se[LAW_MAXP];      /* 0 for fixed parameters */
     double cov[LAW_MAXP * LAW_MAXP];
-    int has_cov;              /* 0 when the Jacobian is rank-deficient or dof <= 0 */
-    unsigned on_bound;        /* bit i: p[i] ended within 1e-6 (relative) of a bound */
+    int has_cov;              /* 0 when the Jacobian is rank-deficient or dof <= 0; parameters
+                               * in on_bound or unidentified with a zero column get se 0 */
+    unsigned on_bound;        /* bit i: p[i] ended within 1e-6 (relative) of a bound, or its
+                               * term vanished (separable e, c_X: exp(p[i]) → 0) */
+    unsigned unidentified;    /* bit i: the Jacobian is rank-deficient along p[i] (the rows
+                               * cannot tell its value); has_cov is then 0 unless p[i]'s
+                               * column is zero (no effect at all) */
     int nstarts;              /* grid points evaluated */
     int edge_of_grid;         /* the winning start lay on the edge of the start grid */
-    LawFitInfo info;          /* objective, R², RMSE, AIC, BIC, status text */
+    LawFitInfo info;          /* objective, R², RMSE, AIC, BIC, status text; its on_bound,
+                               * unidentified and nt_confounded (fit_data_nt_confounded, for
+                               * forms that read N and T) mirror the above */
 } FitResult;
 
 /* Defaults for form f: least squares on L, bounds from law_form_bounds, nothing fixed. */
@@ -83,8 +90,10 @@ int fit_options_fix(FitOptions *o, const LawForm *f, const char *name, double va
 int fit_run(const LawForm *f, const FitData *d, const FitOptions *o, FitResult *r);
 
 /* The law a fit gives: form, parameters, fixed set, conventions (conv may be NULL: the
- * defaults), the fit's statistics, and, when the fit has a covariance, standard errors and
- * asymptotic 95% intervals (estimate ± 1.96 SE) for the free parameters. name NULL: the
+ * defaults), the fit's statistics and what it could not tell (law->fit.on_bound,
+ * unidentified, nt_confounded), and, when the fit has a covariance, standard errors and
+ * asymptotic 95% intervals (estimate ± 1.96 SE, clipped at the parameter's bounds o->lo/hi)
+ * for the free parameters with a standard error (none for a pinned one). name NULL: the
  * form's text. Returns a new law (law_free), or NULL on out-of-memory (message set). */
 Law *fit_result_law(const LawForm *f, const FitOptions *o, const FitResult *r,
                     const LawConventions *conv, const char *name);
@@ -93,6 +102,20 @@ Law *fit_result_law(const LawForm *f, const FitOptions *o, const FitResult *r,
  * draws[ndraws × np] and stores the first max_store draws in the law.
  * Return: DW_OK; DW_EINVAL no draws; DW_ENOMEM. */
 int fit_law_set_draws(Law *law, const double *draws, int ndraws, int max_store);
+
+/* What became of the bootstrap refits: each resample lands in exactly one count. */
+typedef struct {
+    int ok;              /* converged: the draw is kept */
+    int unidentifiable;  /* the resample's rows cannot identify the form (an input a free
+                            parameter depends on takes one value): not refitted */
+    int maxiter;         /* the optimiser hit its iteration limit */
+    int stalled;         /* the optimiser stopped away from an optimum (no progress, ...) */
+    int error;           /* fit_run failed (no finite objective, out of memory) */
+} FitBootCounts;
+
+/* Why bootstrap refits were left out, as "3 stopped at the iteration limit, 1 stalled away
+ * from an optimum, ..." into buf[n] ("" when every refit converged). */
+void fit_boot_counts_text(const FitBootCounts *c, char *buf, size_t n);
 
 /* One form fitted start to finish: identifiability, fit_run, optional leave-one-group-out
  * CV, the law (fit_result_law), optional bootstrap intervals and draws (only after a
@@ -119,8 +142,9 @@ typedef struct {
     int cv_folds;
     char cv_why[256];       /* CV asked but not done: why */
     int nboot_ok;           /* bootstrap refits that converged */
-    char ci_method[160];    /* how the law's intervals were made */
-    char warning[256];      /* e.g. too few bootstrap refits converged; "" when none */
+    FitBootCounts boot_why; /* what became of every bootstrap refit (fit_bootstrap) */
+    char ci_method[384];    /* how the law's intervals were made */
+    char warning[384];      /* e.g. too few bootstrap refits converged; "" when none */
 } FitLawInfo;
 
 /* Return: DW_OK (*out is a new law even when the fit did not converge: info->converged says
@@ -148,12 +172,15 @@ typedef struct {
     const int *group; /* row -> shape id when resampling whole shapes (--by-shape), else NULL */
     unsigned long seed;
     int threads;      /* worker threads (>= 1) */
+    FitBootCounts *counts; /* optional out: why refits failed (NULL: not wanted) */
 } FitBootOptions;
 
 /* Bootstrap: refits f on n resamples of d (rows with replacement, or whole groups), each
  * warm-started from `full` (the fit on all rows). draws[n × np] receives the refitted
  * parameters in order; *nok counts refits that converged (failed ones are left out and
- * the rest packed first). Deterministic for a seed whatever the thread count.
+ * the rest packed first), and b->counts (when set) says why the others failed. A resample
+ * whose rows cannot identify the form (fit_check_identifiable) is not refitted.
+ * Deterministic for a seed whatever the thread count.
  * Return: DW_OK, DW_ENOMEM, DW_EINVAL (n < 1). */
 int fit_bootstrap(const LawForm *f, const FitData *d, const FitOptions *o, const FitResult *full,
                   const FitBootOptions *b, double *draws, int *nok);
@@ -170,6 +197,11 @@ int fit_percentile_ci(const LawForm *f, const double *draws, int n, double (*ci)
  * free parameters. Return: DW_OK, DW_EDATA (fewer than 2 groups), DW_ENOMEM. */
 int fit_cv_groups(const LawForm *f, const FitData *d, const FitOptions *o, const FitResult *full,
                   const int *group, double *rmse, double *rmse_log, int *nfolds);
+
+/* 1 when the rows give params and tokens and tokens/params is the same in every row
+ * (within 2% of the smallest ratio, e.g. tokens = 20·N rounded): no fit can then separate
+ * a params term from a tokens term. 0 otherwise (fewer than 2 rows included). */
+int fit_data_nt_confounded(const FitData *d);
 
 /* Checks that the rows give every input the form reads (d->inputs): DW_OK, or DW_EPARSE
  * naming the missing column ("form 'shape:log' needs depth and width columns"). */

@@ -22,16 +22,20 @@ Law *fit_result_law(const LawForm *f, const FitOptions *o, const FitResult *r,
     law->fixed = o->fixed;
     if (conv) law->conv = *conv;
     law->fit = r->info;
+    law->fit.on_bound = r->on_bound;
+    law->fit.unidentified = r->unidentified;
     if (r->has_cov) {
         law->has_se = law->has_cov = 1;
         memcpy(law->se, r->se, sizeof law->se);
         memcpy(law->cov, r->cov, sizeof law->cov);
-        for (int i = 0; i < f->np; i++)
-            if (!(o->fixed >> i & 1)) {
-                law->has_ci[i] = 1;
-                law->ci[i][0] = r->p[i] - 1.96 * r->se[i];
-                law->ci[i][1] = r->p[i] + 1.96 * r->se[i];
-            }
+        for (int i = 0; i < f->np; i++) {
+            /* a pinned parameter (no effect left, fit.h) has no standard error */
+            if ((o->fixed >> i & 1) || !(r->se[i] > 0)) continue;
+            /* an interval never runs past a bound: clipped there (the renderer says so) */
+            law->has_ci[i] = 1;
+            law->ci[i][0] = fmax(r->p[i] - 1.96 * r->se[i], o->lo[i]);
+            law->ci[i][1] = fmin(r->p[i] + 1.96 * r->se[i], o->hi[i]);
+        }
     }
     return law;
 }
@@ -64,12 +68,53 @@ static void progress_(const FitLawOptions *lo, const char *msg) {
     if (lo->progress) lo->progress(msg, lo->progress_ctx);
 }
 
+void fit_boot_counts_text(const FitBootCounts *c, char *buf, size_t n) {
+    const struct {
+        int k;
+        const char *what;
+    } part[] = {
+        {c->maxiter, "stopped at the iteration limit"},
+        {c->stalled, "stalled away from an optimum"},
+        {c->unidentifiable, "resample cannot identify the form"},
+        {c->error, "fit failed"},
+    };
+    size_t at = 0;
+    if (n) buf[0] = '\0';
+    for (size_t i = 0; i < sizeof part / sizeof part[0]; i++) {
+        if (!part[i].k || at >= n) continue;
+        at += (size_t)snprintf(buf + at, n - at, "%s%d %s", at ? ", " : "", part[i].k, part[i].what);
+    }
+}
+
+/* How the law's intervals were made, naming what the Jacobian could not tell. */
+static void ci_method_(const LawForm *f, const FitOptions *o, const FitData *d,
+                       const FitResult *r, char *buf, size_t n) {
+    char names[128] = "";
+    for (int i = 0; i < f->np; i++)
+        if (r->unidentified >> i & 1)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                     names[0] ? ", " : "", f->names[i]);
+    int nfree = 0;
+    for (int i = 0; i < f->np; i++) nfree += !(o->fixed >> i & 1);
+    if (r->has_cov)
+        snprintf(buf, n, "asymptotic: estimate ± 1.96 SE from the Jacobian at the optimum, "
+                 "clipped at the parameters' bounds%s%s%s", names[0] ? "; none for " : "",
+                 names, names[0] ? " (no effect on the fit: not identified)" : "");
+    else if (names[0])
+        snprintf(buf, n, "none: the Jacobian is rank-deficient: the data cannot identify %s",
+                 names);
+    else
+        snprintf(buf, n, "none: %d rows leave no degrees of freedom for an error estimate "
+                 "(%d free parameters)", d->n, nfree);
+}
+
 /* Bootstrap refits into the law's intervals and draws; info says how it went. */
 static int bootstrap_(const LawForm *f, const FitData *d, const FitOptions *o,
                       const FitLawOptions *lo, Law *law, FitLawInfo *info) {
     FitBootOptions bo = {.n = lo->boot, .group = lo->by_shape ? lo->group : NULL,
-                         .seed = lo->seed, .threads = lo->threads > 0 ? lo->threads : 1};
-    char msg[160];
+                         .seed = lo->seed, .threads = lo->threads > 0 ? lo->threads : 1,
+                         .counts = &info->boot_why};
+    char msg[160], why[160];
     int rc;
     double *draws = malloc(sizeof(double) * (size_t)f->np * (size_t)lo->boot);
     if (!draws) return dw_error_set(DW_ENOMEM, "out of memory for %d bootstrap draws", lo->boot);
@@ -77,16 +122,18 @@ static int bootstrap_(const LawForm *f, const FitData *d, const FitOptions *o,
              lo->by_shape ? "whole shapes" : "rows", bo.threads, bo.threads == 1 ? "" : "s");
     progress_(lo, msg);
     if ((rc = fit_bootstrap(f, d, o, &info->res, &bo, draws, &info->nboot_ok))) goto out;
+    fit_boot_counts_text(&info->boot_why, why, sizeof why);
     if (info->nboot_ok >= FIT_MIN_BOOT_DRAWS) {
         if ((rc = fit_law_set_draws(law, draws, info->nboot_ok, lo->max_draws))) goto out;
         snprintf(info->ci_method, sizeof info->ci_method,
-                 "bootstrap: 95%% percentile over %d of %d refits (%s, seed %lu)",
-                 info->nboot_ok, lo->boot,
-                 lo->by_shape ? "whole shapes resampled" : "rows resampled", lo->seed);
+                 "bootstrap: 95%% percentile over %d of %d refits%s%s%s (%s, seed %lu)",
+                 info->nboot_ok, lo->boot, why[0] ? " (left out: " : "", why,
+                 why[0] ? ")" : "", lo->by_shape ? "whole shapes resampled" : "rows resampled",
+                 lo->seed);
     } else {
         snprintf(info->warning, sizeof info->warning,
-                 "only %d of %d bootstrap refits converged (%d needed): keeping the asymptotic "
-                 "intervals", info->nboot_ok, lo->boot, FIT_MIN_BOOT_DRAWS);
+                 "only %d of %d bootstrap refits converged (%d needed; %s): keeping the "
+                 "asymptotic intervals", info->nboot_ok, lo->boot, FIT_MIN_BOOT_DRAWS, why);
     }
 out:
     free(draws);
@@ -112,13 +159,7 @@ int fit_law(const LawForm *f, const FitData *d, const FitOptions *o, const FitLa
     }
     Law *law = fit_result_law(f, o, &info->res, lo->conv, lo->name);
     if (!law) return DW_ENOMEM;
-    if (info->res.has_cov)
-        snprintf(info->ci_method, sizeof info->ci_method,
-                 "asymptotic: estimate ± 1.96 SE from the Jacobian at the optimum");
-    else
-        snprintf(info->ci_method, sizeof info->ci_method,
-                 "none: the Jacobian is rank-deficient or no rows are left over for an error "
-                 "estimate");
+    ci_method_(f, o, d, &info->res, info->ci_method, sizeof info->ci_method);
     if (lo->boot > 0 && info->converged && (rc = bootstrap_(f, d, o, lo, law, info))) {
         law_free(law);
         return rc;
