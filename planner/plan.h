@@ -2,8 +2,8 @@
  *
  * Given a law and a budget, minimise L(D, W, N(D, W), T) subject to the law's FLOP
  * convention C = T · flops_per_token(D, W), over continuous (D, W), then search the integer
- * neighbourhood for real shapes (D integer >= 1, W a multiple of the head width, heads =
- * W / head_dim). The optimiser is a profile search: for each ln D the best ln W (grid scan
+ * neighbourhood for real shapes (D integer >= 1, heads = W / head_dim a multiple of
+ * heads_multiple, keeping what the request fixed: planner/round.c). The optimiser is a profile search: for each ln D the best ln W (grid scan
  * then Brent), and Brent over ln D on the profile, so a bound-seeking law is detected
  * rather than silently clipped.
  */
