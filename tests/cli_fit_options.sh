@@ -28,7 +28,7 @@ law = json.load(open(sys.argv[1]))
 $3" "$2" 2>&1); then ok; else bad "$1: $msg"; fi
 }
 
-fix=(--form chinchilla --fix A=0,B=0,alpha=0.3,delta=0.3)
+fix=(--n-convention nonembed --form chinchilla --fix A=0,B=0,alpha=0.3,delta=0.3)
 
 # 1. --asym
 printf 'depth,width,params,tokens,loss\n2,256,1e7,1e10,1\n3,256,2e7,1e10,2\n4,256,3e7,1e10,3\n5,256,4e7,1e10,4\n' >"$tmp/four.csv"

@@ -34,10 +34,11 @@ mkdir -p "$OUT"
 # 1. Gemstones: fit, then report
 if [ -f "$GEM" ]; then
     echo "== 1. Gemstones: fit shape:power (Huber, delta 1e-4), then the report"
-    # N is the table's params_active_precise (all parameters, tied 50304-token embedding) and
-    # C = 6NT: say so in the law, so that the planner counts the same way
+    # N is the table's params_active_precise: every parameter of an untied 50304-token
+    # SwiGLU/RMSNorm model (dwplan infers "total" from the block flags), and C = 6NT: say so
+    # in the law, so that the planner counts the same way
     "$DWPLAN" fit "$GEM" --form shape:power --objective huber --delta 1e-4 \
-        --n-convention total --flops 6NT --vocab 50304 --tied --seq-len 2048 \
+        --flops 6NT --vocab 50304 --swiglu --mlp-ratio 3.6667 --rmsnorm --no-biases --seq-len 2048 \
         --name gemstones-shape-power --source "dwplan fit on the Gemstones table (examples/report)" \
         -o "$OUT/gemstones-law.json"
     "$DWPLAN" report "$GEM" --law "$OUT/gemstones-law.json" --objective huber --delta 1e-4 \
