@@ -135,7 +135,9 @@ static void print_point_(const char *title, const PlanPoint *pt, const PlanResul
     snprintf(line, sizeof line, "%s non-embedding, %s total", n1, n2);
     interval_col_(r, PLAN_FIX_PARAMS, r ? r->params_ci : NULL, 1, ci, sizeof ci);
     printf("  params N      %-36s %s\n", line, ci);
-    snprintf(line, sizeof line, "%s  (%.1f per parameter)", t, pt->tokens_per_param);
+    snprintf(line, sizeof line, pt->tokens_per_param >= 0.1 ? "%s  (%.1f per parameter)"
+                                                             : "%s  (%.2g per parameter)",
+             t, pt->tokens_per_param);
     interval_col_(r, PLAN_FIX_TOKENS, r ? r->tokens_ci : NULL, 1, ci, sizeof ci);
     printf("  tokens T      %-36s %s\n", line, ci);
     printf("  compute       %s FLOPs%s\n", c, r && (r->fixed & PLAN_FIX_COMPUTE) ? "  (fixed)" : "");

@@ -158,9 +158,10 @@ static void chinchilla_(AltCtx *a) {
         return;
     }
     PlanRoundSpec sp = row_spec_(a);
-    double f = law_form_has_shape(&a->law->form) ? 2.0 : 1.4;
+    double f = 2.0; /* the row is about the N/T split: a wider depth window, any law */
     sp.d_lo = (int)fmax(fmax(1, ceil(res->req.d_min)), floor(D / f));
     sp.d_hi = (int)fmin(floor(res->req.d_max), ceil(D * f) + 1);
+    plan_round_step_(&res->req, W, &sp.head_dim, &sp.step); /* its own width's heads */
     sp.tpp_target = CHINCHILLA_TPP;
     sp.tol = 2 * PLAN_ROUND_TOL; /* T/N ∝ 1/N² at fixed C: N itself within PLAN_ROUND_TOL */
     sp.w_hint = W;

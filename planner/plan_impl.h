@@ -54,6 +54,10 @@ typedef struct {
 
 void plan_round_search_(const Law *law, const PlanRoundSpec *sp, PlanRoundOut *out);
 
+/* The head width (r->head_dim, else plan_default_head_dim(width)) and the width step
+ * heads_multiple × head_dim near `width` (the multiple lowered while one step exceeds it). */
+void plan_round_step_(const PlanRequest *r, double width, int *head_dim, int *step);
+
 /* The rounding spec of a solved result's recommendation (what it holds, its step). */
 void plan_round_spec_(const Law *law, const PlanResult *res, PlanRoundSpec *sp);
 

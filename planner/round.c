@@ -115,19 +115,20 @@ void plan_round_search_(const Law *law, const PlanRoundSpec *sp, PlanRoundOut *o
 // ----------------------------------------------------------------------------
 // the recommendation
 
-/* Heads multiple that fits the width: halved (or 1) while one step exceeds the width. */
-static int heads_multiple_(const PlanRequest *r, int head_dim, double width) {
+void plan_round_step_(const PlanRequest *r, double width, int *head_dim, int *step) {
+    /* the heads multiple that fits the width: halved (or 1) while one step exceeds it */
+    int hd = r->head_dim > 0 ? r->head_dim : plan_default_head_dim(width);
     int k = r->heads_multiple > 0 ? r->heads_multiple : PLAN_HEADS_MULTIPLE;
-    while (k > 1 && (double)k * head_dim > width) k = k % 2 == 0 ? k / 2 : 1;
-    return k;
+    while (k > 1 && (double)k * hd > width) k = k % 2 == 0 ? k / 2 : 1;
+    *head_dim = hd;
+    *step = k * hd;
 }
 
 void plan_round_spec_(const Law *law, const PlanResult *res, PlanRoundSpec *sp) {
     const PlanRequest *r = &res->req;
     const PlanPoint *c = &res->cont;
     memset(sp, 0, sizeof *sp);
-    sp->head_dim = r->head_dim > 0 ? r->head_dim : plan_default_head_dim(c->width);
-    sp->step = heads_multiple_(r, sp->head_dim, c->width) * sp->head_dim;
+    plan_round_step_(r, c->width, &sp->head_dim, &sp->step);
     /* a shape law trades depth for width at fixed N: search a factor 2 either way; a
      * shape-free law is indifferent, so stay near the imposed aspect ratio */
     double f = law_form_has_shape(&law->form) ? 2.0 : 1.4;
