@@ -40,7 +40,7 @@ static void help_(void) {
            "  --json                  one JSON object on stdout\n"
            "\n"
            "examples:\n"
-           "  dwplan probe bench --threads 2\n"
+           "  dwplan probe bench --threads 2 --widths 64,256 --depths 4 --min-time 1\n"
            "  dwplan probe bench --backend cuda --math bf16 --widths 1024,2048 --depths 12\n"
            "\n"
            "exit codes: 0 measured, 2 usage, 4 device or system error\n");

@@ -42,7 +42,7 @@ static void help_(void) {
         "\n"
         "examples:\n"
         "  dwplan fit examples/runs/synthetic_runs.jsonl --form shape:log --fix B=0,delta=0.095 \\\n"
-        "      -o law.json      # one token count: B·T^-delta is a constant E absorbs\n"
+        "      --n-source shape -o law.json   # one token count: B·T^-delta is a constant E absorbs\n"
         "  dwplan report examples/runs/synthetic_runs.jsonl --law law.json -o report/\n"
         "  dwplan report datasets/public/gemstones_valloss_hot_every10B.csv --law gemstones \\\n"
         "      --objective huber --delta 1e-4 -o gemstones-report/\n"
