@@ -441,7 +441,8 @@ static int cmd_sweep_(int argc, char **argv) {
     if (!c.depths || !c.widths) return cli_usage_error("probe sweep", "give --depths and --widths");
     int budgets = (c.tokens > 0) + (c.iso_flops > 0) + (o.steps > 0);
     if (budgets == 0)
-        return cli_usage_error("probe sweep", "give a budget: --tokens T, --steps S or --iso-flops C");
+        return cli_usage_error("probe sweep",
+                               "give a budget: --tokens T, --steps S or --iso-flops C");
     if (budgets > 1)
         return cli_usage_error("probe sweep", "give one of --tokens, --steps, --iso-flops");
     if (!c.out) return cli_usage_error("probe sweep", "give the results file with -o");

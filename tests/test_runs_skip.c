@@ -106,7 +106,8 @@ static void test_jsonl_grad(void) {
            "{\"depth\":2,\"width\":64,\"tokens\":1e8,\"loss\":3,\"grad_norms\":[0.1,0.2]}\n"
            "{\"depth\":3,\"width\":64,\"tokens\":1e8,\"loss\":3,\"grad_norms\":[0.1,-1,0.3]}\n"
            "{\"depth\":4,\"width\":64,\"tokens\":1e8,\"loss\":3,\"grad_norms\":\"x\"}\n"
-           "{\"depth\":5,\"width\":64,\"tokens\":1e8,\"loss\":2.9,\"grad_norms\":[0.1,0.2,0.3,0.4,0.5]}\n",
+           "{\"depth\":5,\"width\":64,\"tokens\":1e8,\"loss\":2.9,"
+           "\"grad_norms\":[0.1,0.2,0.3,0.4,0.5]}\n",
            p, sizeof p);
     CHECK(ds_runs_load(p, NULL, &r) == DW_EPARSE && !r);
     CHECK(has_(dw_error_get(), "g.jsonl:2: column 'grad_norms'"));
