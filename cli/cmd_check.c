@@ -135,7 +135,9 @@ static int render_text_(const char *name, const Law *law, const PlanCheck *ck,
     printf("  tokens        %s%s;  compute %s FLOPs\n", t,
            ck->tokens_assumed ? " (assumed: 20 tokens per parameter; pass --tokens)" : "", c);
     printf("  loss          %.4f nats/token (law's prediction)\n", pt->loss);
-    if (pt->dcrit_kind > 0)
+    if (pt->dcrit_kind == PLAN_DCRIT_NO_SHAPE)
+        printf("  D_crit(W)     none: the law has no shape term (depth enters only through N)\n");
+    else if (pt->dcrit_kind > 0)
         printf("  D_crit(W)     none: under this law loss falls with depth at this width\n");
     else
         printf("  D_crit(W)     %.1f layers;  D/D_crit = %.2f — %s\n", pt->dcrit,

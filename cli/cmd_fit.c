@@ -63,6 +63,8 @@ static void help_(void) {
         "data:\n"
         "  --where EXPR            keep rows matching col=v, col!=v, col<v, col<=v, col>v, col>=v\n"
         "  --map FIELD=COL[,...]   use column COL for FIELD\n"
+        "  --skip-bad-rows         leave out (and count) rows with a missing, NaN or non-positive\n"
+        "                          value in a column the fit reads, instead of stopping\n"
         "  --n-source column|shape N from the params column (default when present) or counted\n"
         "                          from depth and width with the conventions below\n"
         "  conventions of the law (how the planner counts N and C):\n"
@@ -112,7 +114,7 @@ typedef struct {
     const char *wheres[32];
     int nwhere;
     const char *file;
-    int json, cv, by_shape, critical, boot, threads, grid, seed;
+    int json, cv, by_shape, critical, boot, threads, grid, seed, skip_bad;
     double delta, asym;
     LawConventions conv;
     unsigned given; /* FIT_GIVEN_*: the conventions the command line stated */
@@ -160,6 +162,7 @@ static int parse_arg_(int argc, char **argv, int *i, FitArgs *a) {
         CLI_OPT_FLAG("--tied", &a->conv.tied),     CLI_OPT_FLAG("--rmsnorm", &a->conv.rmsnorm),
         CLI_OPT_FLAG("--cv", &a->cv),              CLI_OPT_FLAG("--by-shape", &a->by_shape),
         CLI_OPT_FLAG("--critical-depth", &a->critical),
+        CLI_OPT_FLAG("--skip-bad-rows", &a->skip_bad),
         CLI_OPT_STR("--form", &a->forms),          CLI_OPT_STR("--fix", &a->fix),
         CLI_OPT_STR("--objective", &a->obj),       CLI_OPT_STR("--map", &a->map),
         CLI_OPT_STR("--n-source", &a->nsrc),       CLI_OPT_STR("-o", &a->out),
@@ -208,13 +211,17 @@ static int parse_arg_(int argc, char **argv, int *i, FitArgs *a) {
 
 static int load_runs_(const FitArgs *a, DsRuns **runs) {
     DsRunsOptions ro = {.wheres = a->wheres, .nwhere = a->nwhere, .maps = a->map,
-                        .weight = a->weight};
+                        .weight = a->weight, .skip_bad_rows = a->skip_bad};
     if (a->critical) /* the depth analysis reads these; a params or flops column is not its */
         ro.fields = DS_RUNS_BIT(DS_RUNS_DEPTH) | DS_RUNS_BIT(DS_RUNS_WIDTH) |
                     DS_RUNS_BIT(DS_RUNS_TOKENS) | DS_RUNS_BIT(DS_RUNS_LOSS) | DS_RUNS_BIT(DS_RUNS_GRAD);
     else
         ro.fields = ~DS_RUNS_BIT(DS_RUNS_GRAD); /* fitting does not read gradient norms */
-    return ds_runs_load(a->file, &ro, runs);
+    int rc = ds_runs_load(a->file, &ro, runs);
+    char why[512];
+    if (rc == DW_OK && ds_runs_skipped_text(*runs, why, sizeof why))
+        fprintf(stderr, "dwplan fit: %s\n", why);
+    return rc;
 }
 
 static int n_from_shape_(const FitArgs *a) { return a->nsrc && !strcmp(a->nsrc, "shape"); }

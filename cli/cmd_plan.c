@@ -445,14 +445,6 @@ static cJSON *alternatives_json_(const PlanResult *res) {
     return arr;
 }
 
-/* A shape-free law has no D_crit: the point's "dcrit_kind" says so, not "loss falls". */
-static cJSON *point_json_(const PlanResult *res, const PlanPoint *pt) {
-    cJSON *o = report_point_json(pt);
-    if (res->shape_free)
-        cJSON_ReplaceItemInObject(o, "dcrit_kind", cJSON_CreateString("none: no shape term"));
-    return o;
-}
-
 static int render_json_(const PlanArgs *a, const Law *law, const PlanResult *res,
                         const PlanWarnings *ws) {
     cJSON *j = cJSON_CreateObject();
@@ -470,8 +462,8 @@ static int render_json_(const PlanArgs *a, const Law *law, const PlanResult *res
     if (a->req.tokens > 0) cJSON_AddNumberToObject(b, "tokens", a->req.tokens);
     if (a->seq_len > 0) cJSON_AddNumberToObject(b, "seq_len", a->seq_len);
     cJSON_AddItemToObject(j, "law", report_law_json(law));
-    cJSON_AddItemToObject(j, "recommended", point_json_(res, &res->real));
-    cJSON_AddItemToObject(j, "continuous_optimum", point_json_(res, &res->cont));
+    cJSON_AddItemToObject(j, "recommended", report_point_json(&res->real));
+    cJSON_AddItemToObject(j, "continuous_optimum", report_point_json(&res->cont));
     cJSON_AddItemToObject(j, "rounding", rounding_json_(res));
     cJSON *l = cJSON_AddObjectToObject(j, "predicted_loss");
     cJSON_AddNumberToObject(l, "value", res->real.loss);

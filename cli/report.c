@@ -77,9 +77,7 @@ cJSON *report_point_json(const PlanPoint *pt) {
     dw_json_add_num(o, "loss", pt->loss);
     dw_json_add_num(o, "dcrit", pt->dcrit);
     dw_json_add_num(o, "depth_over_dcrit", pt->depth / pt->dcrit);
-    cJSON_AddStringToObject(o, "dcrit_kind", pt->dcrit_kind == 0 ? "interior minimum"
-                                             : pt->dcrit_kind > 0 ? "none: loss falls with depth"
-                                                                  : "at or below one layer");
+    cJSON_AddStringToObject(o, "dcrit_kind", plan_dcrit_kind_text(pt->dcrit_kind));
     return o;
 }
 

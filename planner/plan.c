@@ -255,12 +255,21 @@ double plan_min_depth(const Law *law, double width, double tokens, const double 
     double f;
     int edge;
     if (!law_form_has_shape(&law->form)) {
-        *kind = 1;
+        *kind = PLAN_DCRIT_NO_SHAPE;
         return NAN;
     }
     double ld = minimize_1d_(dcrit_fn_, &a, 0.0, log(PLAN_MIN_DEPTH_MAX), GRID, &f, &edge);
     *kind = edge > 0 ? 1 : edge < 0 ? -1 : 0;
     return edge > 0 ? NAN : exp(ld);
+}
+
+const char *plan_dcrit_kind_text(int kind) {
+    switch (kind) {
+    case PLAN_DCRIT_INTERIOR: return "interior minimum";
+    case PLAN_DCRIT_FALLS: return "none: loss still falls with depth";
+    case PLAN_DCRIT_NO_SHAPE: return "none: the law has no shape term";
+    default: return "at or below one layer";
+    }
 }
 
 double plan_dcrit(const Law *law, double width, double tokens, int *kind) {

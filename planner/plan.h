@@ -45,7 +45,8 @@ typedef struct {
     double tokens_per_param; /* T / N_total */
     double loss;
     double dcrit;           /* D_crit(W) at this T: argmin over D of L; NaN when none */
-    int dcrit_kind;         /* 0 interior minimum, 1 none (loss falls up to the search cap), -1 D_crit <= 1 */
+    int dcrit_kind;         /* PlanDcritKind: 0 interior minimum, 1 none (loss falls up to the
+                               search cap), -1 D_crit <= 1, 2 the law has no shape term */
 } PlanPoint;
 
 typedef struct {
@@ -148,14 +149,25 @@ typedef struct {
 int plan_check(const Law *law, const PlanShape *shape, double compute, double tokens,
                PlanCheck *out);
 
+enum {
+    PLAN_DCRIT_BELOW_ONE = -1, /* the minimum is at D = 1 */
+    PLAN_DCRIT_INTERIOR = 0,   /* an interior minimum over depth */
+    PLAN_DCRIT_FALLS = 1,      /* loss still falls at the largest depth searched */
+    PLAN_DCRIT_NO_SHAPE = 2,   /* the law has no shape term: depth enters only through N */
+};
+
+/* Text of a D_crit kind for reports ("interior minimum", "none: the law has no shape term"). */
+const char *plan_dcrit_kind_text(int kind);
+
 /* D_crit(W) at tokens T: the depth minimising L at fixed W and T. *kind as in PlanPoint. */
 double plan_dcrit(const Law *law, double width, double tokens, int *kind);
 
 /* The depth minimising L at width W and tokens T over [1, PLAN_MIN_DEPTH_MAX], with N as a
  * line in depth, N(D) = n_line[0] + n_line[1]·D (every counting convention is affine in D;
  * a figure passes the runs' own counts), or n_line NULL: N under the law's conventions
- * (plan_dcrit). A grid scan in ln D, then Brent. Returns NaN and *kind = 1 when the loss
- * still falls at the largest depth or the law has no shape term; *kind = -1 (and 1) when
+ * (plan_dcrit). A grid scan in ln D, then Brent. Returns NaN and *kind = PLAN_DCRIT_NO_SHAPE
+ * when the law has no shape term; NaN and *kind = 1 when the loss still falls at the largest
+ * depth; *kind = -1 when
  * the minimum is at D = 1; else *kind = 0. */
 #define PLAN_MIN_DEPTH_MAX 1e4
 double plan_min_depth(const Law *law, double width, double tokens, const double *n_line,

@@ -71,9 +71,9 @@ void plan_warn_result(const Law *law, const PlanResult *res, PlanWarnings *ws) {
     plan_warn_law(law, ws);
     if (res->on_bound)
         plan_warn_add(ws, PLAN_WARN_SEVERE, "optimum-at-bound",
-                      "the continuous optimum sits on the search box (%s): the law does not "
-                      "choose this shape, the box does",
-                      res->bound_note[0] ? res->bound_note : "a bound");
+                      "%s: the law does not choose this shape, the search box does",
+                      res->bound_note[0] ? res->bound_note
+                                         : "the continuous optimum sits on the search box");
     plan_warn_point(law, &res->real, "the recommendation", ws);
     const PlanRequest *r = &res->req;
     if (touches_(res->depth_ci[0], r->d_min, r->d_max) ||

@@ -93,5 +93,12 @@ has "$tmp/err" "--skip-bad-rows reports the rows" "2 rows" "lines 3, 7"
 run report bad.csv --skip-bad-rows --no-cv -o rdir
 check "report --skip-bad-rows parses (exit $RC)" '[ "$RC" -ne 2 ]'
 has "$tmp/err" "report --skip-bad-rows reports the rows" "2 rows" "lines 3, 7"
+run fit bad.csv --n-convention nonembed --form chinchilla --fix E=1,A=0,alpha=0.3 -o f.json
+expect_rc "fit: a NaN cell without --skip-bad-rows" 3
+has "$tmp/err" "fit's NaN error names the flag" "bad.csv:3:" "--skip-bad-rows"
+run fit bad.csv --n-convention nonembed --form chinchilla --fix E=1,A=0,alpha=0.3 \
+    --skip-bad-rows -o f.json
+check "fit --skip-bad-rows is an option of fit (exit $RC)" '[ "$RC" -ne 2 ]'
+has "$tmp/err" "fit --skip-bad-rows reports the rows" "2 rows" "lines 3, 7"
 
 finish cli_options

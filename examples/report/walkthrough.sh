@@ -9,7 +9,7 @@
 #      norms at one token count) against the paper's law (depth-delusion preset).
 #   3. One figure as a PDF for a paper, and a restyled redraw from its script alone.
 #
-#   4. (PROBE=1 only) a small probe sweep (`dwplan probe sweep`, issue 5, still being built)
+#   4. (PROBE=1 only) a small probe sweep (`dwplan probe sweep`, about two minutes on two cores)
 #      and its report — the same command as step 2 on the sweep's runs.jsonl.
 #
 # usage: bash examples/report/walkthrough.sh [OUTDIR]      (default: report-walkthrough)
@@ -67,16 +67,12 @@ if command -v gnuplot >/dev/null 2>&1; then
 fi
 
 # ---------------------------------------------------------------------------
-# 4. a probe sweep (opt-in: the probe arrives with issue 5)
+# 4. a probe sweep (opt-in: it trains twelve small models)
 if [ "${PROBE:-0}" = 1 ]; then
-    if "$DWPLAN" probe sweep --help >/dev/null 2>&1; then
-        echo "== 4. probe sweep: depths 1-6 x widths 32, 64 at 300k tokens, then its report"
-        "$DWPLAN" probe sweep --depths 1-6 --widths 32,64 --tokens 300k --jobs 2 --quiet \
-            -o "$OUT/probe_runs.jsonl"
-        "$DWPLAN" report "$OUT/probe_runs.jsonl" --law depth-delusion --n-source shape -o "$OUT/probe"
-    else
-        echo "== 4. skipped: this dwplan has no probe yet (issue 5)"
-    fi
+    echo "== 4. probe sweep: depths 1-6 x widths 32, 64 at 300k tokens, then its report"
+    "$DWPLAN" probe sweep --depths 1-6 --widths 32,64 --tokens 300k --jobs 2 --quiet \
+        -o "$OUT/probe_runs.jsonl"
+    "$DWPLAN" report "$OUT/probe_runs.jsonl" --law depth-delusion --n-source shape -o "$OUT/probe"
 fi
 
 echo
