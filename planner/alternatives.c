@@ -293,7 +293,7 @@ static void bug_check_(AltCtx *a) {
     res->moved[1] = res->real.tokens / res->cont.tokens - 1;
     res->moved[2] = res->real.flops / res->cont.flops - 1;
     plan_loss_interval_(a->law, res);
-    plan_round_interval_notes_(a->law, res);
+    plan_round_interval_notes_(a->law, res, 0);
 }
 
 int plan_alternatives(const Law *law, PlanResult *res, const PlanShape *vs, const char *vs_name) {

@@ -637,7 +637,7 @@ int plan_intervals(const Law *law, PlanResult *res, int ndraws) {
                       : "95%% percentile over %d of %d draws from the fit's asymptotic "
                         "normal, each re-solved",
              m, n);
-    plan_round_interval_notes_(law, res);
+    plan_round_interval_notes_(law, res, 1);
 out:
     if (owned) free(draws);
     free(v);

@@ -82,6 +82,7 @@ typedef struct {
     int heads_multiple;      /* as used: smaller than requested when the width is too small */
     int width_step;          /* widths are multiples of heads_multiple × head_dim */
     char round_note[320];    /* a constraint rounding could not meet, or a narrowed multiple */
+    double round_viol;       /* how far the rounding misses what is fixed (0: met) */
     int nnotes;              /* real-shape quantities outside their interval, and why */
     char interval_notes[PLAN_MAX_NOTES][400];
     /* alternatives (planner/alternatives.c) */

@@ -66,7 +66,14 @@ void plan_round_spec_(const Law *law, const PlanResult *res, PlanRoundSpec *sp);
 int plan_round_result_(const Law *law, PlanResult *res);
 
 /* res->interval_notes: each of D, W, N, T of the real shape outside its interval (fixed
- * quantities are not checked), with the best real shape inside every interval as evidence. */
-void plan_round_interval_notes_(const Law *law, PlanResult *res);
+ * quantities are not checked), with the best real shape inside every interval as evidence.
+ * With `may_move`, when such a shape exists and meets the request as well as the first
+ * rounding did, it becomes the recommendation (the intervals say the data cannot tell the
+ * two apart; a recommendation outside its own intervals contradicts itself), and the note
+ * names the shape it replaced and the loss the point estimate gives up. */
+void plan_round_interval_notes_(const Law *law, PlanResult *res, int may_move);
+
+/* Makes (shape, tokens) the recommendation: res->real, moved[] and the loss interval. */
+void plan_set_real_(const Law *law, PlanResult *res, const PlanShape *s, double tokens);
 
 #endif

@@ -178,6 +178,7 @@ int plan_round_result_(const Law *law, PlanResult *res) {
                  sp.n_target > 0 ? "N" : sp.c_held ? "compute" : "quantities",
                  100 * sp.tol, 100 * o.viol);
     }
+    res->round_viol = o.viol;
     const PlanPoint *c = &res->cont, *p = &res->real;
     res->moved[0] = p->params_law / c->params_law - 1;
     res->moved[1] = p->tokens / c->tokens - 1;
@@ -185,10 +186,19 @@ int plan_round_result_(const Law *law, PlanResult *res) {
     return DW_OK;
 }
 
+void plan_set_real_(const Law *law, PlanResult *res, const PlanShape *s, double tokens) {
+    plan_fill_point_(law, s, tokens, &res->real);
+    const PlanPoint *c = &res->cont, *p = &res->real;
+    res->moved[0] = p->params_law / c->params_law - 1;
+    res->moved[1] = p->tokens / c->tokens - 1;
+    res->moved[2] = p->flops / c->flops - 1;
+    plan_loss_interval_(law, res);
+}
+
 // ----------------------------------------------------------------------------
 // the real shape against the intervals of the optimum
 
-void plan_round_interval_notes_(const Law *law, PlanResult *res) {
+void plan_round_interval_notes_(const Law *law, PlanResult *res, int may_move) {
     const PlanPoint *p = &res->real;
     const double *ci[4] = {res->depth_ci, res->width_ci, res->params_ci, res->tokens_ci};
     const double v[4] = {p->depth, p->width, p->params_law, p->tokens};
@@ -210,8 +220,25 @@ void plan_round_interval_notes_(const Law *law, PlanResult *res) {
     plan_round_spec_(law, res, &sp);
     sp.box = box;
     plan_round_search_(law, &sp, &o);
-    char why[160], list[200] = "";
+    char why[200], list[200] = "";
     size_t at = 0;
+    for (int k = 0; k < 4 && at < sizeof list; k++)
+        if (outside >> k & 1)
+            at += snprintf(list + at, sizeof list - at, "%s%s %.4g outside [%.4g, %.4g]",
+                           at ? ", " : "", what[k], v[k], ci[k][0], ci[k][1]);
+    if (may_move && o.found && o.viol <= res->round_viol + 1e-12) {
+        double gain = fmax(0.0, o.loss - p->loss);
+        double d0 = p->depth, w0 = p->width, half = 0.5 * (res->loss_hi - res->loss_lo);
+        plan_set_real_(law, res, &o.shape, o.tokens);
+        char scale[96] = "";
+        if (isfinite(half) && half > 0)
+            snprintf(scale, sizeof scale, " (the loss interval's half-width is %.4f)", half);
+        snprintf(res->interval_notes[res->nnotes++], sizeof res->interval_notes[0],
+                 "the lowest point-estimate real shape, %.0fx%.0f, has %s; this shape is the "
+                 "best inside every interval and predicts %+.4f nats more%s", d0, w0, list,
+                 gain, scale);
+        return;
+    }
     if (o.found && o.viol == 0)
         snprintf(why, sizeof why, "the best real shape inside every interval, %.0fx%.0f, "
                  "predicts %+.4f nats more", o.shape.depth, o.shape.width,
@@ -219,10 +246,6 @@ void plan_round_interval_notes_(const Law *law, PlanResult *res) {
     else
         snprintf(why, sizeof why, "no real shape (integer depth, width a multiple of %d) "
                  "inside every interval meets the request", sp.step);
-    for (int k = 0; k < 4 && at < sizeof list; k++)
-        if (outside >> k & 1)
-            at += snprintf(list + at, sizeof list - at, "%s%s %.4g outside [%.4g, %.4g]",
-                           at ? ", " : "", what[k], v[k], ci[k][0], ci[k][1]);
     snprintf(res->interval_notes[res->nnotes++], sizeof res->interval_notes[0], "%s: %s", list,
              why);
 }

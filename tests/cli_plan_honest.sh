@@ -218,4 +218,21 @@ while IFS= read -r line; do
     check "plan --help example runs: $line" '[ "$ex_rc" -eq 0 ]'
 done <"$tmp/examples"
 
+# the recommendation lies inside its own intervals of the optimum whenever a real shape there
+# meets the request (at 1e22 the lowest point-estimate shape, 9x10240, had N and T outside)
+for law in $("$DWPLAN" law list 2>/dev/null | awk '{print $1}'); do
+  for c in 1e20 1e22 1e24; do
+    "$DWPLAN" plan --law "$law" --compute "$c" --json >"$tmp/in.json" 2>/dev/null || continue
+    py "inside its intervals: $law at $c" "$tmp/in.json" "
+r, ci = d['recommended'], d['optimum_intervals']
+notes = ' '.join(d['rounding'].get('interval_notes', []))
+for k, key in (('depth', 'depth'), ('width', 'width'), ('params', 'params_law'), ('tokens', 'tokens')):
+    lo, hi = ci.get(k) or (None, None)
+    if lo is None or hi is None: continue
+    inside = lo * (1 - 1e-9) <= r[key] <= hi * (1 + 1e-9)
+    assert inside or 'no real shape' in notes, (k, r[key], lo, hi, notes)
+"
+  done
+done
+
 finish cli_plan_honest
