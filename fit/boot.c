@@ -236,6 +236,12 @@ int fit_percentile_ci(const LawForm *f, const double *draws, int n, double (*ci)
 
 int fit_cv_groups(const LawForm *f, const FitData *d, const FitOptions *o, const FitResult *full,
                   const int *group, double *rmse, double *rmse_log, int *nfolds) {
+    return fit_cv_groups_each(f, d, o, full, group, rmse, rmse_log, nfolds, NULL, NULL);
+}
+
+int fit_cv_groups_each(const LawForm *f, const FitData *d, const FitOptions *o,
+                       const FitResult *full, const int *group, double *rmse, double *rmse_log,
+                       int *nfolds, double *sse, int *nrows) {
     int *gs = NULL, *gr = NULL, ng = 0, rc;
     *rmse = *rmse_log = NAN;
     *nfolds = 0;
@@ -270,11 +276,14 @@ int fit_cv_groups(const LawForm *f, const FitData *d, const FitOptions *o, const
                 tr.n++;
             }
         FitResult fr;
+        if (sse) sse[g] = NAN, nrows[g] = 0;
         if (fit_run(f, &tr, &wo, &fr) != DW_OK) continue;
+        if (sse) sse[g] = 0;
         for (int q = gs[g]; q < gs[g + 1]; q++) {
             int i = gr[q];
             double lhat = law_form_eval(f, fr.p, &d->x[i], NULL, NULL);
             if (!isfinite(lhat) || lhat <= 0) continue;
+            if (sse) sse[g] += (lhat - d->loss[i]) * (lhat - d->loss[i]), nrows[g]++;
             ss += (lhat - d->loss[i]) * (lhat - d->loss[i]);
             ssl += (log(lhat) - log(d->loss[i])) * (log(lhat) - log(d->loss[i]));
             m++;

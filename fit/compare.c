@@ -12,7 +12,11 @@
 
 void fit_comparison_free(FitComparison *c) {
     if (!c) return;
-    for (int i = 0; c->rows && i < c->n; i++) law_free(c->rows[i].law);
+    for (int i = 0; c->rows && i < c->n; i++) {
+        law_free(c->rows[i].law);
+        free(c->rows[i].cv_sse);
+        free(c->rows[i].cv_n);
+    }
     free(c->rows);
     memset(c, 0, sizeof *c);
 }
@@ -126,7 +130,12 @@ static int fit_one_(const FitData *d, const int *group, int ngroups, const FitCo
     c->converged = !strncmp(c->res.info.status, "converged", 9);
     c->ok = 1;
     if (o->cv && ngroups >= 2) {
-        rc = fit_cv_groups(&f, d, &fo, &c->res, group, &c->cv_rmse, &c->cv_rmse_log, &c->folds);
+        c->cv_sse = malloc(sizeof *c->cv_sse * (size_t)d->n);
+        c->cv_n = calloc((size_t)d->n, sizeof *c->cv_n);
+        if (!c->cv_sse || !c->cv_n) return dw_error_set(DW_ENOMEM, "out of memory");
+        for (int g = 0; g < d->n; g++) c->cv_sse[g] = NAN;
+        rc = fit_cv_groups_each(&f, d, &fo, &c->res, group, &c->cv_rmse, &c->cv_rmse_log,
+                                &c->folds, c->cv_sse, c->cv_n);
         if (rc == DW_ENOMEM) return rc;
         if (rc) c->cv_rmse = c->cv_rmse_log = NAN;
         c->law->fit.cv_rmse = c->cv_rmse;
@@ -169,12 +178,37 @@ static void verdict_(FitComparison *c) {
     c->has_verdict = c->best_shape >= 0 && c->best_plain >= 0;
     if (!c->has_verdict) return;
     const FitCompareRow *s = &c->rows[c->best_shape], *p = &c->rows[c->best_plain];
-    c->shape_wins = s->cv_rmse < p->cv_rmse;
+    double sum = 0, sum2 = 0;
+    int g_n = 0, m = 0;
+    for (int g = 0; s->cv_sse && p->cv_sse && g < c->nrows; g++) {
+        if (!isfinite(s->cv_sse[g]) || !isfinite(p->cv_sse[g]) || !p->cv_n[g] ||
+            s->cv_n[g] != p->cv_n[g])
+            continue;
+        double dg = p->cv_sse[g] - s->cv_sse[g];
+        sum += dg, sum2 += dg * dg, g_n++, m += p->cv_n[g];
+    }
+    c->npaired = g_n;
+    c->cv_mse_diff = c->cv_mse_diff_se = NAN;
+    if (g_n >= 2 && m > 0) {
+        double mean = sum / g_n, var = fmax(0, (sum2 - g_n * mean * mean) / (g_n - 1));
+        c->cv_mse_diff = sum / m;
+        c->cv_mse_diff_se = sqrt(g_n * var) / m;
+        c->verdict_kind = c->cv_mse_diff > c->cv_mse_diff_se    ? 1
+                          : c->cv_mse_diff < -c->cv_mse_diff_se ? -1
+                                                                : 0;
+    }
+    c->shape_wins = c->verdict_kind == 1;
+    char ev[160] = "fewer than 2 held-out shapes to pair";
+    if (g_n >= 2)
+        snprintf(ev, sizeof ev, "CV MSE difference %.3g ± %.3g (paired SE over %d held-out "
+                 "shapes)", c->cv_mse_diff, c->cv_mse_diff_se, g_n);
     snprintf(c->verdict, sizeof c->verdict,
-             "%s a depth-width term: %s (CV RMSE %.5f) vs the best form without one, %s "
-             "(%.5f), out of sample",
-             c->shape_wins ? "the data favour" : "the data do not favour", s->form, s->cv_rmse,
-             p->form, p->cv_rmse);
+             "%s: %s (CV RMSE %.5f) vs the best form without one, %s (%.5f), out of sample; %s",
+             c->verdict_kind > 0   ? "the data favour a depth-width term"
+             : c->verdict_kind < 0 ? "the data do not favour a depth-width term"
+                                   : "the data cannot tell whether a depth-width term helps "
+                                     "(the difference is within its standard error)",
+             s->form, s->cv_rmse, p->form, p->cv_rmse, ev);
 }
 
 int fit_compare(const FitData *d, const int *group, int ngroups, const FitCompareOptions *o,

@@ -16,7 +16,9 @@
  *   - ranked by CV RMSE on L (by RMSE when there is no CV); a fit whose optimiser did not
  *     converge ranks after every converged one, and a form that could not be fitted last;
  *   - the verdict compares the best-ranked converged form with a depth–width term against
- *     the best-ranked one without, by CV RMSE.
+ *     the best-ranked one without: it says the data favour (or do not favour) a depth–width
+ *     term only when the paired CV MSE difference over held-out groups exceeds its standard
+ *     error; otherwise that the difference is within its standard error.
  */
 #ifndef FIT_COMPARE_H
 #define FIT_COMPARE_H
@@ -53,6 +55,9 @@ typedef struct {
     int converged;     /* the optimiser reported convergence */
     double cv_rmse, cv_rmse_log; /* NaN when not computed */
     int folds;
+    double *cv_sse;    /* (ngroups of the data) per held-out group: SSE on L, NaN when its
+                          refit failed; NULL without CV (owned) */
+    int *cv_n;         /* rows predicted per group (owned) */
 } FitCompareRow;
 
 typedef struct {
@@ -62,8 +67,15 @@ typedef struct {
     int best_shape, best_plain; /* indexes into rows of the best converged form with / without
                                    a depth–width term and a CV RMSE, or -1 */
     int has_verdict;     /* both exist */
-    int shape_wins;      /* the depth–width form has the lower CV RMSE */
-    char verdict[320];   /* "the data favour a depth-width term: ..." or "" */
+    /* The evidence: per held-out group g, D_g = SSE(plain) − SSE(shape) on its rows; over
+     * the G groups both predicted (M rows), the pooled CV MSE difference ΣD_g/M and its paired
+     * standard error √G·sd(D)/M. */
+    int npaired;
+    double cv_mse_diff, cv_mse_diff_se; /* > 0: the depth-width form predicts better */
+    int verdict_kind;    /* 1: favour (diff > its SE), -1: against (diff < −SE), 0: the
+                            difference is within its standard error (or < 2 groups) */
+    int shape_wins;      /* verdict_kind == 1 */
+    char verdict[480];   /* "the data favour a depth-width term: ..." or "" */
 } FitComparison;
 
 /* Splits "F1,F2,..." into form names; a comma followed by one variable letter (W, D, N, T)

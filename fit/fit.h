@@ -203,6 +203,13 @@ int fit_cv_groups(const LawForm *f, const FitData *d, const FitOptions *o, const
  * a params term from a tokens term. 0 otherwise (fewer than 2 rows included). */
 int fit_data_nt_confounded(const FitData *d);
 
+/* fit_cv_groups, and per group (distinct ids in ascending order, at most d->n of them):
+ * sse[g] the sum of squared errors on L of its held-out rows and nrows[g] how many were
+ * predicted (sse[g] NaN when its refit failed). sse and nrows may be NULL. */
+int fit_cv_groups_each(const LawForm *f, const FitData *d, const FitOptions *o,
+                       const FitResult *full, const int *group, double *rmse, double *rmse_log,
+                       int *nfolds, double *sse, int *nrows);
+
 /* Checks that the rows give every input the form reads (d->inputs): DW_OK, or DW_EPARSE
  * naming the missing column ("form 'shape:log' needs depth and width columns"). */
 int fit_check_inputs(const LawForm *f, const FitData *d);
