@@ -289,9 +289,7 @@ static void bug_check_(AltCtx *a) {
     b->pt = old;
     for (int i = 0; i < res->nalts; i++)
         if (res->alts[i].comparable) res->alts[i].dloss = res->alts[i].pt.loss - res->real.loss;
-    res->moved[0] = res->real.params_law / res->cont.params_law - 1;
-    res->moved[1] = res->real.tokens / res->cont.tokens - 1;
-    res->moved[2] = res->real.flops / res->cont.flops - 1;
+    plan_moved_(res);
     plan_loss_interval_(a->law, res);
     plan_round_interval_notes_(a->law, res, 0);
 }

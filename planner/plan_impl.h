@@ -73,6 +73,9 @@ int plan_round_result_(const Law *law, PlanResult *res);
  * names the shape it replaced and the loss the point estimate gives up. */
 void plan_round_interval_notes_(const Law *law, PlanResult *res, int may_move);
 
+/* res->moved[]: how far the real shape's N, T and C sit from the continuous optimum's. */
+void plan_moved_(PlanResult *res);
+
 /* Makes (shape, tokens) the recommendation: res->real, moved[] and the loss interval. */
 void plan_set_real_(const Law *law, PlanResult *res, const PlanShape *s, double tokens);
 

@@ -179,19 +179,20 @@ int plan_round_result_(const Law *law, PlanResult *res) {
                  100 * sp.tol, 100 * o.viol);
     }
     res->round_viol = o.viol;
+    plan_moved_(res);
+    return DW_OK;
+}
+
+void plan_moved_(PlanResult *res) {
     const PlanPoint *c = &res->cont, *p = &res->real;
     res->moved[0] = p->params_law / c->params_law - 1;
     res->moved[1] = p->tokens / c->tokens - 1;
     res->moved[2] = p->flops / c->flops - 1;
-    return DW_OK;
 }
 
 void plan_set_real_(const Law *law, PlanResult *res, const PlanShape *s, double tokens) {
     plan_fill_point_(law, s, tokens, &res->real);
-    const PlanPoint *c = &res->cont, *p = &res->real;
-    res->moved[0] = p->params_law / c->params_law - 1;
-    res->moved[1] = p->tokens / c->tokens - 1;
-    res->moved[2] = p->flops / c->flops - 1;
+    plan_moved_(res);
     plan_loss_interval_(law, res);
 }
 
