@@ -97,17 +97,29 @@ static int curve_(const DsRuns *r, const int *use, int use_tok, FitDepthReport *
     return DW_OK;
 }
 
-/* κ and (c, β) over the widths > 1 with an interior minimum (fit_kappa decides whether
- * there are enough). */
+/* Each interior minimum against the run-to-run noise, then κ and (c, β) over the widths
+ * > 1 with a U-curve found: beyond the noise, or any interior minimum when the noise is
+ * unknown (fit_kappa decides whether there are enough). */
 static void kappa_(FitDepthReport *rep, double *wk, double *dk) {
     int nk = 0;
     for (int k = 0; k < rep->nwidths; k++) {
-        const FitDcrit *dc = &rep->widths[k].dc;
+        FitDcrit *dc = &rep->widths[k].dc;
+        fit_dcrit_judge(dc, &rep->noise);
         rep->ninterior += dc->kind == FIT_DCRIT_INTERIOR;
-        if (dc->kind == FIT_DCRIT_INTERIOR && dc->width > 1)
-            wk[nk] = dc->width, dk[nk] = dc->dcrit, nk++;
+        rep->nbeyond += dc->verdict == FIT_UCURVE_BEYOND_NOISE;
+        rep->nwithin += dc->verdict == FIT_UCURVE_WITHIN_NOISE;
+        rep->nunknown += dc->verdict == FIT_UCURVE_NOISE_UNKNOWN;
+        int found = dc->verdict == FIT_UCURVE_BEYOND_NOISE ||
+                    dc->verdict == FIT_UCURVE_NOISE_UNKNOWN;
+        rep->nfound += found;
+        if (found && dc->width > 1) wk[nk] = dc->width, dk[nk] = dc->dcrit, nk++;
     }
-    if (nk == 0) {
+    if (nk == 0 && rep->nwithin > 0) {
+        snprintf(rep->kp_why, sizeof rep->kp_why,
+                 "no width has a loss minimum beyond the run-to-run noise (%d interior "
+                 "minim%s within it)",
+                 rep->nwithin, rep->nwithin == 1 ? "um" : "a");
+    } else if (nk == 0) {
         snprintf(rep->kp_why, sizeof rep->kp_why, "no width has an interior loss minimum");
     } else if (fit_kappa(wk, dk, nk, &rep->kp) == DW_OK) {
         rep->kp_ok = 1;
@@ -153,6 +165,8 @@ static int dcrit_(const DsRuns *r, FitDepthReport *rep) {
         if ((rc = curve_(r, use, rep->has_tokens, rep, k))) goto out;
     }
     rep->dcrit_ok = 1;
+    if ((rc = fit_noise_pooled(dep, wid, rep->has_tokens ? tok : NULL, los, m, &rep->noise)))
+        goto out;
     kappa_(rep, dep, los); /* the row arrays are free for reuse as scratch */
     rc = DW_OK;
 out:
@@ -166,6 +180,7 @@ out:
 int fit_depth_analyse(const DsRuns *r, FitDepthReport *out) {
     int rc;
     memset(out, 0, sizeof *out);
+    out->noise.sd = NAN; /* no estimate until the D_crit analysis runs */
     if ((rc = ds_runs_need(r, DS_RUNS_BIT(DS_RUNS_DEPTH) | DS_RUNS_BIT(DS_RUNS_WIDTH),
                            DS_RUNS_BIT(DS_RUNS_LOSS) | DS_RUNS_BIT(DS_RUNS_GRAD), 0,
                            "the critical-depth analysis")))
@@ -186,7 +201,7 @@ int fit_depth_analyse(const DsRuns *r, FitDepthReport *out) {
     else if (r->n == 0) snprintf(out->dcrit_why, sizeof out->dcrit_why, "no runs");
     else if ((rc = dcrit_(r, out))) goto fail;
     if (!out->dcrit_ok) snprintf(out->kp_why, sizeof out->kp_why, "%s", out->dcrit_why);
-    out->estimated = out->ntau > 0 || out->ninterior > 0;
+    out->estimated = out->ntau > 0 || out->nfound > 0;
     dw_error_clear();
     return DW_OK;
 fail:

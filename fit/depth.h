@@ -9,8 +9,13 @@
  *   2. critical depth: runs grouped by width; within a width only runs at one token count
  *      are comparable (the count with most runs within FIT_SAME_TOKENS_REL of it,
  *      fit_dcrit_all's rule); the loss-vs-depth curve (mean loss per depth) and its minimum
- *      per width (fit_dcrit_one); then, when two or more widths have an interior minimum,
- *      D_crit = κ·ln W and D_crit = c·W^β across widths (fit_kappa; widths > 1).
+ *      per width (fit_dcrit_one); the run-to-run noise pooled over repeated configurations
+ *      (fit_noise_pooled) and each interior minimum judged against it (fit_dcrit_judge: a
+ *      U-curve is found when the loss rises by more than 2 SE toward both ends of the
+ *      depths run, or, with no repeated configuration, found but "noise unknown"); then,
+ *      when two or more widths have a U-curve found, D_crit = κ·ln W and D_crit = c·W^β
+ *      across them (fit_kappa; widths > 1). Interior minima within the noise are shown but
+ *      left out of κ, and counted (nwithin).
  *
  * Tokens: a table with a tokens column compares runs by it (a row with FLOPs only has no
  * token count here and is left out of the D_crit analysis, counted); a table without one is
@@ -63,11 +68,18 @@ typedef struct {
                               (another token count, no token count, or no D_crit analysis) */
     FitDepthWidth *widths; /* (nwidths) ascending width */
     int nwidths;
-    int ninterior;         /* widths with an interior minimum */
-    int kp_ok;             /* κ and (c, β) were fitted */
+    int ninterior;         /* widths with an interior minimum (whatever the noise) */
+    FitNoise noise;        /* run-to-run noise over the runs of the D_crit analysis (all of
+                              its token counts): fit_noise_pooled */
+    int nbeyond;           /* interior widths whose minimum is beyond the noise */
+    int nwithin;           /* interior widths whose minimum is within the noise */
+    int nunknown;          /* interior widths judged without a noise estimate */
+    int nfound;            /* U-curves found: nbeyond, or nunknown when the noise is unknown
+                              (then every interior minimum counts, and is said to be unjudged) */
+    int kp_ok;             /* κ and (c, β) were fitted (over the nfound widths > 1) */
     FitKappa kp;
     char kp_why[256];      /* !kp_ok: why */
-    int estimated;         /* something was estimated: a τ or an interior minimum */
+    int estimated;         /* something was estimated: a τ or a U-curve found (nfound) */
 } FitDepthReport;
 
 /* Runs the analysis.

@@ -203,7 +203,8 @@ int fit_dcrit_one(const double *depth, const double *loss, int n, FitDcrit *out)
     if (!out) return dw_error_set(DW_EINVAL, "fit_dcrit_one: NULL argument");
     *out = (FitDcrit){.width = NAN, .tokens = NAN, .nruns = n, .kind = FIT_DCRIT_TOO_FEW,
                       .dcrit = NAN, .loss_at_min = NAN, .depth_at_min = NAN, .lo = NAN,
-                      .hi = NAN};
+                      .hi = NAN, .rise_shallow = NAN, .rise_deep = NAN,
+                      .rise_shallow_se = NAN, .rise_deep_se = NAN, .verdict = FIT_UCURVE_NONE};
     if (!depth || !loss || n < 0) return fail_(out->why, DW_EINVAL, "fit_dcrit_one: NULL argument");
     for (int i = 0; i < n; i++) {
         if (!(depth[i] > 0 && isfinite(depth[i])))
@@ -258,6 +259,9 @@ int fit_dcrit_one(const double *depth, const double *loss, int n, FitDcrit *out)
     double y0 = ul[kmin - 1], y1 = ul[kmin], y2 = ul[kmin + 1];
     double d1 = (y1 - y0) / (x1 - x0), d2 = (y2 - y1) / (x2 - x1), c2 = (d2 - d1) / (x2 - x0);
     out->kind = FIT_DCRIT_INTERIOR;
+    out->verdict = FIT_UCURVE_NOISE_UNKNOWN; /* until fit_dcrit_judge sees the noise */
+    out->rise_shallow = ul[0] - ul[kmin], out->rise_deep = ul[nd - 1] - ul[kmin];
+    out->n_min = cnt[kmin], out->n_shallow = cnt[0], out->n_deep = cnt[nd - 1];
     out->lo = ud[kmin - 1];
     out->hi = ud[kmin + 1];
     if (!(c2 > 0)) { /* only by rounding (losses equal to the last bit): the middle depth */
@@ -416,4 +420,107 @@ out:
     free(ld);
     free(w);
     return rc;
+}
+
+// ----------------------------------------------------------------------------
+// run-to-run noise
+
+int fit_noise_pooled(const double *depth, const double *width, const double *tokens,
+                     const double *loss, int n, FitNoise *out) {
+    char why[96];
+    if (!out) return dw_error_set(DW_EINVAL, "fit_noise_pooled: NULL argument");
+    *out = (FitNoise){.sd = NAN};
+    if (!depth || !width || !loss || n < 0)
+        return dw_error_set(DW_EINVAL, "fit_noise_pooled: NULL argument");
+    for (int i = 0; i < n; i++)
+        if (!isfinite(depth[i]) || !isfinite(width[i]) || !isfinite(loss[i]) ||
+            (tokens && !isfinite(tokens[i])))
+            return fail_(why, DW_ERANGE, "row %d: a depth, width, token count or loss is not finite",
+                         i);
+    int *cfg = malloc(sizeof *cfg * (size_t)(n > 0 ? n : 1)); /* (n) configuration's first row */
+    if (!cfg) return dw_error_set(DW_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        cfg[i] = i;
+        for (int j = 0; j < i; j++)
+            if (cfg[j] == j && depth[j] == depth[i] && width[j] == width[i] &&
+                (!tokens || fit_same_tokens(tokens[j], tokens[i]))) {
+                cfg[i] = j;
+                break;
+            }
+    }
+    /* per configuration (rows whose cfg is the first row g): n_g, mean, Σ (L − mean)² */
+    double ss = 0;
+    for (int g = 0; g < n; g++) {
+        if (cfg[g] != g) continue;
+        int m = 0;
+        double mean = 0;
+        for (int i = g; i < n; i++)
+            if (cfg[i] == g) mean += loss[i], m++;
+        mean /= m;
+        for (int i = g; i < n; i++)
+            if (cfg[i] == g) ss += (loss[i] - mean) * (loss[i] - mean);
+        out->nconfigs++;
+        out->df += m - 1;
+        if (m > 1) out->nrepeated++, out->nruns_repeated += m;
+    }
+    if (out->df > 0) out->sd = sqrt(ss / out->df);
+    free(cfg);
+    return DW_OK;
+}
+
+void fit_dcrit_judge(FitDcrit *dc, const FitNoise *noise) {
+    if (!dc) return;
+    dc->rise_shallow_se = dc->rise_deep_se = NAN;
+    if (dc->kind != FIT_DCRIT_INTERIOR) {
+        dc->verdict = FIT_UCURVE_NONE;
+        return;
+    }
+    if (!noise || noise->df < 1 || !isfinite(noise->sd) || dc->n_min < 1 || dc->n_shallow < 1 ||
+        dc->n_deep < 1) {
+        dc->verdict = FIT_UCURVE_NOISE_UNKNOWN;
+        return;
+    }
+    double s = noise->sd;
+    dc->rise_shallow_se = s * sqrt(1.0 / dc->n_shallow + 1.0 / dc->n_min);
+    dc->rise_deep_se = s * sqrt(1.0 / dc->n_deep + 1.0 / dc->n_min);
+    int beyond = dc->rise_shallow > FIT_UCURVE_SE_MULT * dc->rise_shallow_se &&
+                 dc->rise_deep > FIT_UCURVE_SE_MULT * dc->rise_deep_se;
+    dc->verdict = beyond ? FIT_UCURVE_BEYOND_NOISE : FIT_UCURVE_WITHIN_NOISE;
+}
+
+const char *fit_ucurve_text(const FitDcrit *dc, const FitNoise *noise, char *buf, size_t size) {
+    if (!buf || size == 0) return buf;
+    buf[0] = 0;
+    if (!dc) return buf;
+    switch (dc->verdict) {
+    case FIT_UCURVE_NONE: break;
+    case FIT_UCURVE_NOISE_UNKNOWN:
+        snprintf(buf, size,
+                 "run-to-run noise unknown (one run per configuration): the loss rises %.3g "
+                 "toward the shallowest depth and %.3g toward the deepest, not compared with "
+                 "any noise",
+                 dc->rise_shallow, dc->rise_deep);
+        break;
+    case FIT_UCURVE_BEYOND_NOISE:
+    case FIT_UCURVE_WITHIN_NOISE: {
+        int beyond = dc->verdict == FIT_UCURVE_BEYOND_NOISE;
+        snprintf(buf, size,
+                 "%s the run-to-run noise: the loss rises %.3g ± %.2g toward the shallowest "
+                 "depth and %.3g ± %.2g toward the deepest (%s %g SE; noise SD %.3g, %d df)",
+                 beyond ? "beyond" : "within", dc->rise_shallow, dc->rise_shallow_se,
+                 dc->rise_deep, dc->rise_deep_se, beyond ? "each >" : "a U needs both >",
+                 FIT_UCURVE_SE_MULT, noise ? noise->sd : NAN, noise ? noise->df : 0);
+        break;
+    }
+    }
+    return buf;
+}
+
+const char *fit_ucurve_name(FitUcurveVerdict v) {
+    switch (v) {
+    case FIT_UCURVE_NOISE_UNKNOWN: return "noise_unknown";
+    case FIT_UCURVE_BEYOND_NOISE: return "beyond_noise";
+    case FIT_UCURVE_WITHIN_NOISE: return "within_noise";
+    default: return "none";
+    }
 }

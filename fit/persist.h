@@ -16,6 +16,9 @@
  *   fit_dcrit_one   one loss-vs-depth curve: vertex of the parabola in ln D through the
  *                   lowest point and its two neighbours, or "no interior minimum"
  *   fit_dcrit_all   the same for every width of a sweep, at the most common token count
+ *   fit_noise_pooled  run-to-run noise: pooled SD of the loss over repeated configurations
+ *   fit_dcrit_judge   an interior minimum against that noise: "beyond" only when the loss
+ *                   rises by more than 2 SE toward both ends of the depths run
  *   fit_kappa       across widths: D_crit = κ·ln W (through the origin) and D_crit = c·W^β
  *
  * All regressions are ordinary least squares by GSL (gsl_fit_linear, gsl_fit_mul); standard
@@ -33,6 +36,8 @@
  */
 #ifndef FIT_PERSIST_H
 #define FIT_PERSIST_H
+
+#include <stddef.h>
 
 // ----------------------------------------------------------------------------
 // gradient persistence
@@ -91,6 +96,18 @@ int fit_tau_width(const double *width, const double *tau, int n, FitTauWidth *ou
 // ----------------------------------------------------------------------------
 // critical depth
 
+/* How an interior minimum compares with the run-to-run noise (fit_dcrit_judge). */
+typedef enum {
+    FIT_UCURVE_NONE = 0,      /* no interior minimum: nothing to judge */
+    FIT_UCURVE_NOISE_UNKNOWN, /* interior, but no configuration was run twice: no noise
+                                 estimate, so the rises are not compared with anything */
+    FIT_UCURVE_BEYOND_NOISE,  /* both rises exceed FIT_UCURVE_SE_MULT standard errors */
+    FIT_UCURVE_WITHIN_NOISE,  /* at least one rise does not */
+} FitUcurveVerdict;
+
+/* "Beyond the run-to-run noise" means a rise larger than this many standard errors. */
+#define FIT_UCURVE_SE_MULT 2.0
+
 typedef enum {
     FIT_DCRIT_INTERIOR = 0, /* the lowest loss has a shallower and a deeper neighbour */
     FIT_DCRIT_AT_SMALLEST,  /* lowest loss at the smallest depth: no interior minimum */
@@ -114,6 +131,15 @@ typedef struct {
                                 NaN otherwise */
     char why[96];            /* a sentence for every kind, e.g. "no interior minimum: lowest
                                 loss at the smallest depth (2)" */
+    /* The rises that make the minimum interior (interior only; NaN / 0 otherwise): the mean
+     * loss at the shallowest and at the deepest depth run minus the mean loss at
+     * depth_at_min, the run counts at those three depths, and (fit_dcrit_judge) each rise's
+     * standard error s·sqrt(1/n_end + 1/n_min) from the pooled run-to-run SD s. */
+    double rise_shallow, rise_deep;
+    double rise_shallow_se, rise_deep_se; /* NaN until judged, and when the noise is unknown */
+    int n_min, n_shallow, n_deep;
+    FitUcurveVerdict verdict; /* FIT_UCURVE_NONE unless interior; fit_dcrit_one sets
+                                 NOISE_UNKNOWN for an interior minimum, fit_dcrit_judge decides */
 } FitDcrit;
 
 /* Critical depth of one curve: rows (depth[i], loss[i]) at one width and one token count.
@@ -156,6 +182,51 @@ int fit_same_tokens(double t, double u);
  *          message names the row index); DW_ENOMEM. */
 int fit_dcrit_all(const double *depth, const double *width, const double *tokens,
                   const double *loss, int n, FitDcrit *out, int *nout);
+
+// ----------------------------------------------------------------------------
+// run-to-run noise
+
+/* The run-to-run noise of the final loss, from repeated runs of one configuration. */
+typedef struct {
+    double sd;         /* pooled within-configuration SD: sqrt(Σ_g Σ_i (L_gi − L̄_g)² / df);
+                          NaN when df = 0 */
+    int df;            /* Σ_g (n_g − 1): degrees of freedom of sd */
+    int nconfigs;      /* configurations (rows grouped as below) */
+    int nrepeated;     /* configurations run more than once */
+    int nruns_repeated;/* runs in them */
+} FitNoise;
+
+/* Pools the within-configuration variance of the loss. A configuration is equal depth,
+ * equal width and, when tokens is given, a token count within FIT_SAME_TOKENS_REL of the
+ * first row of the configuration (in row order); a seed column is not needed — what counts
+ * is that the same configuration was run again. Configurations run once add nothing (their
+ * n_g − 1 is 0). Pooling over widths and depths assumes the noise is the same everywhere.
+ * Inputs:  depth, width, loss  (n) per row, finite (depth, width > 0)
+ *          tokens              (n) per row, or NULL (every row saw the same data)
+ *          n                   rows (>= 0)
+ *          out                 receives the estimate (sd NaN when no configuration repeats)
+ * Return:  DW_OK; DW_EINVAL NULL argument; DW_ERANGE a non-finite value (named);
+ *          DW_ENOMEM. */
+int fit_noise_pooled(const double *depth, const double *width, const double *tokens,
+                     const double *loss, int n, FitNoise *out);
+
+/* Judges an interior minimum against the noise: each rise gets its standard error
+ * sqrt(s²/n_end + s²/n_min) (two independent means of n_end and n_min runs), and the minimum
+ * is beyond the noise when BOTH rises exceed FIT_UCURVE_SE_MULT standard errors — a U needs
+ * the loss to rise on both sides. With no noise estimate (noise NULL or df = 0) the verdict
+ * is FIT_UCURVE_NOISE_UNKNOWN; a curve without an interior minimum stays FIT_UCURVE_NONE.
+ * The minimum is the lowest of several noisy means, so its rises are biased upward: this is
+ * a screen against calling noise a U-curve, not a test at a stated level. */
+void fit_dcrit_judge(FitDcrit *dc, const FitNoise *noise);
+
+/* One sentence on the verdict into buf (always terminated), e.g. "beyond the run-to-run
+ * noise: the loss rises 0.500 ± 0.041 toward the shallowest depth and 0.480 ± 0.041 toward
+ * the deepest (> 2 SE each; noise SD 0.050, 12 df)"; "" for FIT_UCURVE_NONE. Every place
+ * that says whether a U-curve was found prints this. */
+const char *fit_ucurve_text(const FitDcrit *dc, const FitNoise *noise, char *buf, size_t size);
+
+/* Short names for --json: "none", "noise_unknown", "beyond_noise", "within_noise". */
+const char *fit_ucurve_name(FitUcurveVerdict v);
 
 /* D_crit across widths. */
 typedef struct {
