@@ -101,6 +101,15 @@ static void json_dcrit_(cJSON *doc, const FitDepthReport *rep) {
         dw_json_add_num(r, "loss_at_min", dc->loss_at_min);
         dw_json_add_num(r, "depth_at_min", dc->depth_at_min);
         jstr_(r, "why", dc->why);
+        char ut[320];
+        cJSON_AddStringToObject(r, "ucurve", fit_ucurve_name(dc->verdict));
+        cJSON_AddBoolToObject(r, "ucurve_found", dc->verdict == FIT_UCURVE_BEYOND_NOISE ||
+                                                     dc->verdict == FIT_UCURVE_NOISE_UNKNOWN);
+        dw_json_add_num(r, "rise_shallow", dc->rise_shallow);
+        dw_json_add_num(r, "rise_shallow_se", dc->rise_shallow_se);
+        dw_json_add_num(r, "rise_deep", dc->rise_deep);
+        dw_json_add_num(r, "rise_deep_se", dc->rise_deep_se);
+        jstr_(r, "ucurve_text", fit_ucurve_text(dc, &rep->noise, ut, sizeof ut));
         cJSON *cv = cJSON_AddArrayToObject(r, "curve");
         for (int q = 0; q < rep->widths[k].ncurve; q++) {
             const FitDepthPoint *p = &rep->widths[k].curve[q];
@@ -111,10 +120,23 @@ static void json_dcrit_(cJSON *doc, const FitDepthReport *rep) {
             cJSON_AddNumberToObject(pt, "nruns", p->nruns);
         }
     }
+    const FitNoise *nz = &rep->noise;
+    cJSON *no = cJSON_AddObjectToObject(doc, "noise");
+    cJSON_AddBoolToObject(no, "known", nz->df > 0);
+    dw_json_add_num(no, "sd", nz->sd);
+    cJSON_AddNumberToObject(no, "df", nz->df);
+    cJSON_AddNumberToObject(no, "nconfigs", nz->nconfigs);
+    cJSON_AddNumberToObject(no, "nrepeated", nz->nrepeated);
+    cJSON_AddNumberToObject(no, "nruns_repeated", nz->nruns_repeated);
+    cJSON_AddNumberToObject(no, "se_mult", FIT_UCURVE_SE_MULT);
     const FitKappa *kp = &rep->kp;
     cJSON *ko = cJSON_AddObjectToObject(doc, "kappa");
     cJSON_AddBoolToObject(ko, "ok", rep->kp_ok);
     cJSON_AddNumberToObject(ko, "nwidths", rep->dcrit_ok ? kp->nwidths : 0);
+    cJSON_AddNumberToObject(ko, "nwidths_interior", rep->ninterior);
+    cJSON_AddNumberToObject(ko, "nwidths_beyond_noise", rep->nbeyond);
+    cJSON_AddNumberToObject(ko, "nwidths_within_noise", rep->nwithin);
+    cJSON_AddNumberToObject(ko, "nwidths_noise_unknown", rep->nunknown);
     if (rep->kp_ok) {
         dw_json_add_num(ko, "kappa", kp->kappa);
         dw_json_add_num(ko, "kappa_se", kp->kappa_se);
@@ -214,7 +236,7 @@ static void text_tau_(const DsRuns *runs, const FitDepthReport *rep) {
            FIT_PAPER_TAU_R2_POWER, FIT_PAPER_TAU_R2_LOG);
 }
 
-static void text_width_(const FitDepthWidth *w) {
+static void text_width_(const FitDepthWidth *w, const FitNoise *nz) {
     const FitDcrit *r = &w->dc;
     char tk[96] = "", b1[64];
     if (isfinite(r->tokens)) snprintf(tk, sizeof tk, ", tokens %s", dw_fmt_sci(r->tokens, b1, sizeof b1));
@@ -231,7 +253,15 @@ static void text_width_(const FitDepthWidth *w) {
         printf("    D_crit = %.2f (parabola in ln D through depths %g, %g, %g; no SE: lies "
                "between %g and %g), loss %.4f there\n",
                r->dcrit, r->lo, r->depth_at_min, r->hi, r->lo, r->hi, r->loss_at_min);
-    else
+    if (r->kind == FIT_DCRIT_INTERIOR) {
+        char ut[320];
+        fit_ucurve_text(r, nz, ut, sizeof ut);
+        printf("    %s: %s\n",
+               r->verdict == FIT_UCURVE_BEYOND_NOISE   ? "U-curve found"
+               : r->verdict == FIT_UCURVE_WITHIN_NOISE ? "not beyond noise, left out of kappa"
+                                                       : "U-curve found",
+               ut);
+    } else
         printf("    %s\n", r->why);
 }
 
@@ -245,14 +275,29 @@ static void text_dcrit_(const FitDepthReport *rep) {
     if (rep->nno_tokens)
         printf("  %d run%s without a token count left out\n", rep->nno_tokens,
                rep->nno_tokens == 1 ? "" : "s");
-    for (int k = 0; k < rep->nwidths; k++) text_width_(&rep->widths[k]);
+    const FitNoise *nz = &rep->noise;
+    if (rep->dcrit_ok && nz->df > 0)
+        printf("  run-to-run noise: loss SD %.4g, pooled over %d configuration%s run more than "
+               "once (%d runs, %d df); an interior minimum is a U-curve when the loss rises by "
+               "more than %g SE toward both the shallowest and the deepest depth\n",
+               nz->sd, nz->nrepeated, nz->nrepeated == 1 ? "" : "s", nz->nruns_repeated, nz->df,
+               FIT_UCURVE_SE_MULT);
+    else if (rep->dcrit_ok)
+        printf("  run-to-run noise: unknown (one run per configuration): interior minima are "
+               "not compared with it; repeat configurations (seeds) to judge them\n");
+    for (int k = 0; k < rep->nwidths; k++) text_width_(&rep->widths[k], nz);
     const FitKappa *kp = &rep->kp;
     printf("\nCritical depth across widths (± 1 SE; R² centred, 1 - SSR/SST):\n");
     if (!rep->kp_ok) {
         printf("  not estimated: %s\n", rep->kp_why);
         return;
     }
-    printf("  %d width%s with an interior minimum\n", kp->nwidths, kp->nwidths == 1 ? "" : "s");
+    printf("  %d width%s with a U-curve found (%s)", kp->nwidths, kp->nwidths == 1 ? "" : "s",
+           nz->df > 0 ? "beyond the run-to-run noise" : "noise unknown");
+    if (rep->nwithin)
+        printf("; %d width%s with an interior minimum within the noise left out", rep->nwithin,
+               rep->nwithin == 1 ? "" : "s");
+    printf("\n");
     printf("  D_crit = kappa·ln W   kappa = %s   R² %s   paper: kappa = %.2f\n",
            dw_fmt_pm(kp->kappa, kp->kappa_se, b1, sizeof b1), dw_fmt_stat(kp->r2_kappa, b2, sizeof b2),
            FIT_PAPER_KAPPA);

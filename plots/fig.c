@@ -302,8 +302,16 @@ void dcrit_notes_(Fig *f, const FitDepthReport *rep) {
             nfew++;
         } else if (dc->kind != FIT_DCRIT_INTERIOR) {
             NOTE(f, "W = %g: %s", dc->width, dc->why);
+        } else if (dc->verdict == FIT_UCURVE_WITHIN_NOISE) {
+            char ut[320];
+            NOTE(f, "W = %g: D_crit %.1f is not a U-curve, %s; left out of the fit across widths",
+                 dc->width, dc->dcrit, fit_ucurve_text(dc, &rep->noise, ut, sizeof ut));
         }
     }
+    if (rep && rep->nunknown)
+        NOTE(f, "run-to-run noise unknown (one run per configuration): the %d interior "
+                "minim%s not judged against it",
+             rep->nunknown, rep->nunknown == 1 ? "um is" : "a are");
     if (nfew)
         NOTE(f, "%d width%s with fewer than 3 depths at one token count, so no D_crit: W = %s",
              nfew, nfew == 1 ? "" : "s", few);

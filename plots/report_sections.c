@@ -20,6 +20,21 @@ static const char *num_(double v, char *buf, size_t n) {
     return buf;
 }
 
+/* The run-to-run noise the interior minima are judged against (fit_noise_pooled). */
+static void noise_para_(PlotBuf *b, const FitNoise *nz) {
+    if (nz->df > 0)
+        plot_buf_printf_(b,
+                         "<p>Run-to-run noise: loss SD %.3g, pooled over %d configuration%s "
+                         "run more than once (%d runs, %d df). An interior minimum is a U-curve "
+                         "when the loss rises by more than %g standard errors toward both the "
+                         "shallowest and the deepest depth.</p>\n",
+                         nz->sd, nz->nrepeated, nz->nrepeated == 1 ? "" : "s",
+                         nz->nruns_repeated, nz->df, FIT_UCURVE_SE_MULT);
+    else
+        plot_buf_puts_(b, "<p>Run-to-run noise: unknown (one run per configuration), so "
+                          "interior minima are not compared with it.</p>\n");
+}
+
 /* The law's parameters with their intervals, fit summary and conventions. */
 void report_law_section_(PlotBuf *b, const Law *law, const char *origin) {
     char form[96], v1[32], v2[32];
@@ -139,6 +154,7 @@ void report_depth_section_(PlotBuf *b, const DsRuns *r, const FitDepthReport *a)
         plot_buf_puts_(b, "<p>Not estimated: the data need depth, width and loss columns.</p>\n");
         return;
     }
+    noise_para_(b, &a->noise);
     plot_buf_puts_(b, "<table><tr><th>width</th><th>tokens</th><th>depths</th><th>runs</th>"
                       "<th>D<sub>crit</sub></th><th class=\"l\">how</th></tr>\n");
     for (int k = 0; k < a->nwidths; k++) {
@@ -151,10 +167,13 @@ void report_depth_section_(PlotBuf *b, const DsRuns *r, const FitDepthReport *a)
         else
             plot_buf_puts_(b, "–");
         plot_buf_puts_(b, "</td><td class=\"l\">");
-        if (d->kind == FIT_DCRIT_INTERIOR)
-            plot_buf_printf_(b, "parabola in ln D through depths %g, %g, %g", d->lo,
+        if (d->kind == FIT_DCRIT_INTERIOR) {
+            char ut[320];
+            plot_buf_printf_(b, "parabola in ln D through depths %g, %g, %g; ", d->lo,
                              d->depth_at_min, d->hi);
-        else
+            H(b, fit_ucurve_text(d, &a->noise, ut, sizeof ut));
+            if (d->verdict == FIT_UCURVE_WITHIN_NOISE) plot_buf_puts_(b, "; left out of κ");
+        } else
             H(b, d->why);
         plot_buf_puts_(b, "</td></tr>\n");
     }
@@ -163,6 +182,12 @@ void report_depth_section_(PlotBuf *b, const DsRuns *r, const FitDepthReport *a)
         dw_fmt_pm(a->kp.kappa, a->kp.kappa_se, s1, sizeof s1);
         plot_buf_printf_(b, "<p>D<sub>crit</sub> = κ·ln W: κ = %s (R² %.4f; the paper: κ = %.2f).",
                          s1, a->kp.r2_kappa, FIT_PAPER_KAPPA);
+        plot_buf_printf_(b, " Over the %d widths with a U-curve found (%s)", a->kp.nwidths,
+                         a->noise.df > 0 ? "beyond the run-to-run noise" : "noise unknown");
+        if (a->nwithin)
+            plot_buf_printf_(b, "; %d width%s within the noise left out", a->nwithin,
+                             a->nwithin == 1 ? "" : "s");
+        plot_buf_puts_(b, ".");
         if (a->kp.has_power) {
             dw_fmt_pm(a->kp.beta, a->kp.beta_se, s2, sizeof s2);
             plot_buf_printf_(b,
@@ -343,6 +368,20 @@ void report_planner_section_(PlotBuf *b, const Law *law, const PlannerOut *p) {
 // the narrative
 
 /* The narrative's items: each says what one analysis found, or why it cannot tell. */
+static void widths_list_(PlotBuf *b, const FitDepthReport *a, FitUcurveVerdict v1,
+                         FitUcurveVerdict v2) {
+    int first = 1;
+    for (int k = 0; k < a->nwidths; k++) {
+        const FitDcrit *dc = &a->widths[k].dc;
+        if (dc->verdict != v1 && dc->verdict != v2) continue;
+        plot_buf_printf_(b, "%sD<sub>crit</sub> ≈ %.1f at W = %g", first ? "" : ", ", dc->dcrit,
+                         dc->width);
+        first = 0;
+    }
+}
+
+/* The narrative's items: each says what one analysis found, or why it cannot tell. A U-curve
+ * is "found" only beyond the run-to-run noise, or with "noise unknown" said. */
 static void narr_ucurve_(PlotBuf *b, const FitDepthReport *a) {
     plot_buf_puts_(b, "<li><b>U-curve.</b> ");
     if (!a->dcrit_ok) {
@@ -354,24 +393,25 @@ static void narr_ucurve_(PlotBuf *b, const FitDepthReport *a) {
             deep += a->widths[k].dc.kind == FIT_DCRIT_AT_LARGEST;
             shallow += a->widths[k].dc.kind == FIT_DCRIT_AT_SMALLEST;
         }
-        if (a->ninterior) {
-            plot_buf_printf_(b,
-                             "Found at %d of %d widths: past a critical depth the loss rises "
-                             "again (",
-                             a->ninterior, a->nwidths);
-            int first = 1;
-            for (int k = 0; k < a->nwidths; k++)
-                if (a->widths[k].dc.kind == FIT_DCRIT_INTERIOR) {
-                    plot_buf_printf_(b, "%sD<sub>crit</sub> ≈ %.1f at W = %g",
-                                     first ? "" : ", ", a->widths[k].dc.dcrit, a->widths[k].dc.width);
-                    first = 0;
-                }
+        int ends = deep + shallow;
+        if (a->nfound) {
+            plot_buf_printf_(b, "Found at %d of %d widths%s: past a critical depth the loss "
+                                "rises again (",
+                             a->nfound, a->nwidths,
+                             a->noise.df > 0 ? " beyond the run-to-run noise"
+                                             : ", noise unknown (one run per configuration, so "
+                                               "the rises are not compared with it)");
+            widths_list_(b, a, FIT_UCURVE_BEYOND_NOISE, FIT_UCURVE_NOISE_UNKNOWN);
             plot_buf_puts_(b, ").");
-            if (deep || shallow)
-                plot_buf_printf_(b,
-                                 " At %d other width%s the lowest loss is at an end of the "
-                                 "depths run.",
-                                 deep + shallow, deep + shallow == 1 ? "" : "s");
+        } else if (a->nwithin) {
+            plot_buf_printf_(b, "Not beyond noise: the lowest loss is at an interior depth at "
+                                "%d of %d widths, but it rises toward the ends by less than "
+                                "%g standard errors of the run-to-run noise (SD %.3g, %d df) "
+                                "on at least one side (",
+                             a->nwithin, a->nwidths, FIT_UCURVE_SE_MULT, a->noise.sd,
+                             a->noise.df);
+            widths_list_(b, a, FIT_UCURVE_WITHIN_NOISE, FIT_UCURVE_WITHIN_NOISE);
+            plot_buf_puts_(b, "), so no U-curve is claimed.");
         } else if (enough) {
             plot_buf_printf_(
                 b,
@@ -389,6 +429,18 @@ static void narr_ucurve_(PlotBuf *b, const FitDepthReport *a) {
                              "token count (%d width%s).",
                              a->nwidths, a->nwidths == 1 ? "" : "s");
         }
+        if (a->nfound && a->nwithin) {
+            plot_buf_printf_(b, " Not beyond noise at %d other width%s (", a->nwithin,
+                             a->nwithin == 1 ? "" : "s");
+            widths_list_(b, a, FIT_UCURVE_WITHIN_NOISE, FIT_UCURVE_WITHIN_NOISE);
+            plot_buf_printf_(b, "): the rise is within %g standard errors; left out of κ.",
+                             FIT_UCURVE_SE_MULT);
+        }
+        if ((a->nfound || a->nwithin) && ends)
+            plot_buf_printf_(b,
+                             " At %d other width%s the lowest loss is at an end of the "
+                             "depths run.",
+                             ends, ends == 1 ? "" : "s");
         if (enough < a->nwidths && (a->ninterior || enough))
             plot_buf_printf_(b, " %d width%s had fewer than three depths.", a->nwidths - enough,
                              a->nwidths - enough == 1 ? "" : "s");
@@ -446,9 +498,13 @@ static void narr_kappa_(PlotBuf *b, const FitDepthReport *a) {
         double z = (a->kp.kappa - FIT_PAPER_KAPPA) / a->kp.kappa_se;
         dw_fmt_pm(a->kp.kappa, a->kp.kappa_se, s2, sizeof s2);
         plot_buf_printf_(b,
-                         "D<sub>crit</sub> = κ·ln W with κ = %s (R² %.3f, %d widths), against "
-                         "the paper's %.2f: ",
-                         s2, a->kp.r2_kappa, a->kp.nwidths, FIT_PAPER_KAPPA);
+                         "D<sub>crit</sub> = κ·ln W with κ = %s (R² %.3f, %d widths with a "
+                         "U-curve found%s",
+                         s2, a->kp.r2_kappa, a->kp.nwidths,
+                         a->noise.df > 0 ? "" : ", noise unknown");
+        if (a->nwithin)
+            plot_buf_printf_(b, "; %d within the noise left out", a->nwithin);
+        plot_buf_printf_(b, "), against the paper's %.2f: ", FIT_PAPER_KAPPA);
         if (!(a->kp.kappa_se > 0))
             plot_buf_puts_(b, "no standard error (too few widths).");
         else if (fabs(z) <= 1.96)
