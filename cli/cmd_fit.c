@@ -59,7 +59,10 @@ static void help_(void) {
         "  --compare F1,F2,...     fit each form and rank them by cross-validated RMSE\n"
         "  --predict LAW           evaluate a law file or preset on DATA (out-of-sample error)\n"
         "  --critical-depth        gradient persistence tau per run, tau(W), D_crit per width,\n"
-        "                          kappa and (c, beta)\n"
+        "                          kappa and (c, beta); an interior loss minimum is a U-curve\n"
+        "                          when it rises > 2 SE of the run-to-run noise (pooled over\n"
+        "                          repeated configurations) toward both ends of the depths\n"
+        "                          run, else 'not beyond noise'; 'noise unknown' without repeats\n"
         "data:\n"
         "  --where EXPR            keep rows matching col=v, col!=v, col<v, col<=v, col>v, col>=v\n"
         "  --map FIELD=COL[,...]   use column COL for FIELD\n"
@@ -343,7 +346,8 @@ static int run_depth_(const FitArgs *a, const DsRuns *runs) {
     int code = cli_render_depth(runs, &rep, a->json);
     if (code == 0 && !rep.estimated) {
         fprintf(stderr, "dwplan fit: %s: nothing could be estimated: no run with a tau and no "
-                "width with an interior loss minimum\n", a->file);
+                "width with a U-curve found (an interior loss minimum beyond the run-to-run "
+                "noise, or any when the noise is unknown)\n", a->file);
         code = EXIT_RESULT;
     }
     fit_depth_report_free(&rep);

@@ -9,6 +9,8 @@
 #     noise, left out of kappa" at 1024, κ over 2 widths with 1 left out;
 #   - --json: noise {known, sd, df}, per width ucurve / ucurve_found / rise_* and the SEs,
 #     kappa over 2 widths = Σ x·D / Σ x² (x = ln W) on W = 64 (D 8) and 256 (D 16);
+#   - --where width=1024 (the within-noise width only): exit 1, nothing estimated, κ's reason
+#     names the noise;
 #   - --where seed=1 (one run per configuration): noise unknown, every width "U-curve found"
 #     with "noise unknown", κ over all three widths (today's behaviour, said to be unjudged);
 #   - report: the narrative says "Found at 2 of 3 widths beyond the run-to-run noise" and
@@ -66,6 +68,12 @@ assert k["ok"] and k["nwidths"] == 2 and k["nwidths_within_noise"] == 1, k
 assert k["nwidths_beyond_noise"] == 2 and k["nwidths_interior"] == 3, k
 assert abs(k["kappa"] - (8 * x1 + 16 * x2) / (x1 * x1 + x2 * x2)) < 1e-9, k
 '
+
+# --- only a minimum within the noise: nothing found, exit 1 (docs/modules.md)
+run fit "$DATA" --critical-depth --where width=1024
+expect_rc "width=1024 (within noise only)" 1
+has "$tmp/out" "width=1024" "not estimated: no width has a loss minimum beyond the run-to-run noise (1 interior minimum within it)"
+has "$tmp/err" "width=1024 stderr" "no width with a U-curve found"
 
 # --- one run per configuration: noise unknown
 run fit "$DATA" --critical-depth --where seed=1
