@@ -167,8 +167,10 @@ static int cmp_rows_(const void *x, const void *y) {
     return (u > v) - (u < v);
 }
 
-static void verdict_(FitComparison *c) {
+void fit_compare_verdict(FitComparison *c) {
     c->best_shape = c->best_plain = -1;
+    c->verdict_kind = c->shape_wins = c->npaired = 0;
+    c->verdict[0] = 0;
     for (int k = 0; k < c->n; k++) {
         const FitCompareRow *r = &c->rows[k];
         if (!r->ok || !r->converged || !isfinite(r->cv_rmse)) continue;
@@ -235,6 +237,6 @@ int fit_compare(const FitData *d, const int *group, int ngroups, const FitCompar
     }
     dw_error_clear();
     qsort(out->rows, (size_t)n, sizeof *out->rows, cmp_rows_);
-    verdict_(out);
+    fit_compare_verdict(out);
     return DW_OK;
 }

@@ -78,6 +78,12 @@ typedef struct {
     char verdict[480];   /* "the data favour a depth-width term: ..." or "" */
 } FitComparison;
 
+/* Sets best_shape, best_plain, the evidence (npaired, cv_mse_diff, cv_mse_diff_se),
+ * verdict_kind, shape_wins and the verdict text of c from its ranked rows (ok, converged,
+ * cv_rmse, law->form, cv_sse, cv_n); fit_compare calls it, and tests call it on rows built by
+ * hand. */
+void fit_compare_verdict(FitComparison *c);
+
 /* Splits "F1,F2,..." into form names; a comma followed by one variable letter (W, D, N, T)
  * and then a comma or the end continues a separable list ("separable:W,D,N,T,chinchilla").
  * Return: the number of forms (>= 1), or DW_EINVAL (message set): empty list, more than

@@ -55,7 +55,7 @@ typedef struct {
     int comparable;         /* holds everything the recommendation holds (fixed N, T, C) */
     double dloss;           /* pt.loss − recommendation's loss; NaN when not comparable */
     double dloss_ci[2];     /* paired 95% interval over the plan_intervals draws, or NaN */
-    char note[200];         /* how it was counted, or why it is not comparable; may be "" */
+    char note[360];         /* how it was counted, or why it is not comparable; may be "" */
 } PlanAlt;
 
 #define PLAN_MAX_ALTS 8
@@ -84,7 +84,7 @@ typedef struct {
     char round_note[320];    /* a constraint rounding could not meet, or a narrowed multiple */
     double round_viol;       /* how far the rounding misses what is fixed (0: met) */
     int nnotes;              /* real-shape quantities outside their interval, and why */
-    char interval_notes[PLAN_MAX_NOTES][400];
+    char interval_notes[PLAN_MAX_NOTES][640];
     /* alternatives (planner/alternatives.c) */
     PlanAlt alts[PLAN_MAX_ALTS];
     int nalts;
