@@ -386,7 +386,7 @@ static int run_form_(const FitArgs *args, const DsRuns *runs, int argc, char **a
     if (info.warning[0]) fprintf(stderr, "dwplan fit: %s\n", info.warning);
     if (a->desc) snprintf(law->description, sizeof law->description, "%s", a->desc);
     if ((rc = cli_fit_provenance(law, a->file, runs, a->wheres, a->nwhere, a->source, argc, argv,
-                                 info.ci_method, opt.anchor_n > 0 ? a->anchor : NULL,
+                                 &info, a->boot, opt.anchor_n > 0 ? a->anchor : NULL,
                                  opt.anchor_n, opt.anchor_t))) {
         code = cli_fail("fit", rc);
         goto out;

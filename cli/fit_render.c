@@ -139,8 +139,8 @@ int cli_render_fit(const DsRuns *runs, const LawForm *form, const Law *law,
 
 int cli_fit_provenance(Law *law, const char *file, const DsRuns *runs, const char *const *wheres,
                        int nwhere, const char *source, int argc, char **argv,
-                       const char *ci_method, const char *anchor_spec, double anchor_n,
-                       double anchor_t) {
+                       const FitLawInfo *info, int nboot, const char *anchor_spec,
+                       double anchor_n, double anchor_t) {
     cJSON *prov = cJSON_CreateObject();
     char now[32];
     if (!prov) return dw_error_set(DW_ENOMEM, "out of memory");
@@ -170,7 +170,18 @@ int cli_fit_provenance(Law *law, const char *file, const DsRuns *runs, const cha
     dw_utc_now(now);
     cJSON_AddStringToObject(prov, "date", now);
     cJSON_AddStringToObject(prov, "dwplan_version", DWPLAN_VERSION);
-    cJSON_AddStringToObject(prov, "ci_method", ci_method);
+    cJSON_AddStringToObject(prov, "ci_method", info->ci_method);
+    if (nboot > 0) {
+        const FitBootCounts *w = &info->boot_why;
+        cJSON *b = cJSON_AddObjectToObject(prov, "bootstrap");
+        cJSON_AddNumberToObject(b, "requested", nboot);
+        cJSON_AddNumberToObject(b, "converged", w->ok);
+        cJSON_AddNumberToObject(b, "unidentifiable", w->unidentifiable);
+        cJSON_AddNumberToObject(b, "maxiter", w->maxiter);
+        cJSON_AddNumberToObject(b, "stalled", w->stalled);
+        cJSON_AddNumberToObject(b, "error", w->error);
+        cJSON_AddBoolToObject(b, "used", info->nboot_ok >= FIT_MIN_BOOT_DRAWS);
+    }
     if (anchor_spec) {
         cJSON *an = cJSON_AddObjectToObject(prov, "optimal_at");
         cJSON_AddStringToObject(an, "spec", anchor_spec);
@@ -254,8 +265,19 @@ int cli_render_compare(const DsRuns *runs, const char *objective, const FitCompa
         cJSON_AddStringToObject(j, "cv", "leave-one-shape-out");
         cJSON_AddItemToObject(j, "columns", cli_columns_json(runs));
         if (c->has_verdict) {
+            static const char *kinds[] = {"against", "undecided", "favour"};
             cJSON_AddStringToObject(j, "verdict", c->verdict);
+            cJSON_AddStringToObject(j, "verdict_kind", kinds[c->verdict_kind + 1]);
             cJSON_AddBoolToObject(j, "depth_width_term_wins", c->shape_wins);
+            cJSON *e = cJSON_AddObjectToObject(j, "evidence");
+            cJSON_AddStringToObject(e, "with_term", c->rows[c->best_shape].form);
+            cJSON_AddStringToObject(e, "without_term", c->rows[c->best_plain].form);
+            cJSON_AddNumberToObject(e, "shapes_paired", c->npaired);
+            dw_json_add_num(e, "cv_mse_diff", c->cv_mse_diff);
+            dw_json_add_num(e, "cv_mse_diff_se", c->cv_mse_diff_se);
+            cJSON_AddStringToObject(e, "meaning", "per held-out shape SSE(without) - "
+                                    "SSE(with), pooled over the rows both predicted; > 0 "
+                                    "favours the depth-width term; paired standard error");
         }
         for (int k = 0; k < c->n; k++) cJSON_AddItemToArray(arr, compare_row_json_(&c->rows[k]));
         return report_print_json(j);

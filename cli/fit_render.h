@@ -37,12 +37,13 @@ int cli_render_fit(const DsRuns *runs, const LawForm *form, const Law *law,
                    const FitLawInfo *info, const FitOptions *opt, int json);
 
 /* Records where a fitted law came from in law->provenance_json: the data file (name,
- * sha256, rows used, --where), the command line, the date, the version, the interval method
- * and the --optimal-at anchor (spec NULL when none). DW_OK or DW_ENOMEM. */
+ * sha256, rows used, --where), the command line, the date, the version, the interval method,
+ * what became of the bootstrap refits (nboot requested; 0: none) and the --optimal-at anchor
+ * (spec NULL when none). DW_OK or DW_ENOMEM. */
 int cli_fit_provenance(Law *law, const char *file, const DsRuns *runs, const char *const *wheres,
                        int nwhere, const char *source, int argc, char **argv,
-                       const char *ci_method, const char *anchor_spec, double anchor_n,
-                       double anchor_t);
+                       const FitLawInfo *info, int nboot, const char *anchor_spec,
+                       double anchor_n, double anchor_t);
 
 /* --predict: a law's error on the rows. */
 int cli_render_predict(const DsRuns *runs, const Law *law, const FitData *d,

@@ -27,6 +27,11 @@ import json; p=json.load(open(\"$tmp/chin.json\"))[\"params\"]
 ci={\"E\":(1.769,1.871),\"A\":(285.2,743.6),\"alpha\":(0.317,0.373),\"B\":(1042.4,5810.3),\"delta\":(0.331,0.415)}
 for k,(lo,hi) in ci.items(): assert lo<=p[k]<=hi,(k,p[k])'"
     check "bootstrap draws stored" "py 'import json; j=json.load(open(\"$tmp/chin.json\")); assert len(j[\"draws\"])>=95 and len(j[\"draws\"][0])==5; assert \"bootstrap\" in j[\"provenance\"][\"ci_method\"]'"
+    check "bootstrap counts add up" "py '
+import json; j=json.load(open(\"$tmp/chin.json\")); b=j[\"provenance\"][\"bootstrap\"]
+assert b[\"requested\"]==100 and b[\"used\"] is True, b
+assert sum(b[k] for k in (\"converged\",\"unidentifiable\",\"maxiter\",\"stalled\",\"error\"))==100, b
+assert b[\"converged\"]==len(j[\"draws\"]), (b, len(j[\"draws\"]))'"
     check "provenance has sha256" "py 'import json; j=json.load(open(\"$tmp/chin.json\")); assert len(j[\"provenance\"][\"data\"][0][\"sha256\"])==64'"
     # the fitted law drives the planner; the chinchilla form has no shape term
     "$DWPLAN" plan --law "$tmp/chin.json" --compute 1e22 --json >"$tmp/plan.json"
@@ -57,6 +62,11 @@ PY
 "$DWPLAN" fit "$tmp/f2.csv" --compare chinchilla,shape:log --n-source shape --objective lsq-log --json >"$tmp/cmp.json" 2>/dev/null
 check "compare exit 0" '[ $? -eq 0 ]'
 check "compare verdict" "py 'import json; j=json.load(open(\"$tmp/cmp.json\")); assert j[\"depth_width_term_wins\"] is True, j.get(\"verdict\")'"
+check "compare evidence" "py '
+import json; j=json.load(open(\"$tmp/cmp.json\")); e=j[\"evidence\"]
+assert j[\"verdict_kind\"]==\"favour\" and e[\"shapes_paired\"]==j[\"shapes\"]==32, j
+assert e[\"cv_mse_diff\"]>e[\"cv_mse_diff_se\"]>0, e
+assert e[\"with_term\"]==\"shape:log\" and e[\"without_term\"]==\"chinchilla\", e'"
 
 # 3. bad input
 printf 'depth,width,params,tokens,loss\n2,512,6e6,1e9,3.9\n4,512,1.2e7,1e9,3.7\n2,512,6e6,1e9,3.9\n8,512,2.4e7,1e9,3.6\n' >"$tmp/dup.csv"
