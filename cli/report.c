@@ -25,7 +25,10 @@ void report_law_line(FILE *f, const Law *law) {
     char form[96], src[512];
     law_form_text(&law->form, form, sizeof form);
     fprintf(f, "law: %s (%s)", law->name[0] ? law->name : "unnamed", form);
-    if (law->fit.n > 0) fprintf(f, ", fitted to %d rows, R² %.3f", law->fit.n, law->fit.r2);
+    if (law->fit.n > 0) {
+        fprintf(f, ", fitted to %d rows", law->fit.n);
+        if (isfinite(law->fit.r2)) fprintf(f, ", R² %.3f", law->fit.r2);
+    }
     fprintf(f, "\n");
     if (provenance_field_(law, "source", src, sizeof src)[0]) fprintf(f, "     source: %s\n", src);
     fprintf(f, "     N = %s parameters; C = %s; V = %d, ctx = %d\n",
@@ -34,21 +37,6 @@ void report_law_line(FILE *f, const Law *law) {
                                                       : "12·D·W²",
             law->conv.flops == LAW_FLOPS_6NT ? "6·N·T" : "T·(6N + 6VW + 6·D·ctx·W)",
             law->conv.vocab, law->conv.seq_len);
-}
-
-void report_law_params(FILE *f, const Law *law) {
-    const LawForm *fm = &law->form;
-    for (int i = 0; i < fm->np; i++) {
-        fprintf(f, "  %-8s %12.6g", fm->names[i], law->p[i]);
-        if (law->fixed >> i & 1)
-            fprintf(f, "   fixed\n");
-        else if (law->has_ci[i])
-            fprintf(f, "   95%% CI [%.6g, %.6g]\n", law->ci[i][0], law->ci[i][1]);
-        else if (law->has_se && law->se[i] > 0)
-            fprintf(f, "   ± %.3g (asymptotic SE)\n", law->se[i]);
-        else
-            fprintf(f, "   (no interval: the source publishes none)\n");
-    }
 }
 
 cJSON *report_law_json(const Law *law) {

@@ -33,7 +33,9 @@ Law *law_alloc(const LawForm *form) {
     if (!law) return NULL;
     law->form = *form;
     law_conventions_default(&law->conv);
-    law->fit.cv_rmse = NAN;
+    /* unknown until a fit or the file says: "n/a" and null, never 0 */
+    law->fit.objective = law->fit.r2 = law->fit.r2_log = NAN;
+    law->fit.rmse = law->fit.max_abs_err = law->fit.aic = law->fit.bic = law->fit.cv_rmse = NAN;
     for (int i = 0; i < LAW_RANGE_COUNT; i++) law->range.lo[i] = law->range.hi[i] = NAN;
     return law;
 }

@@ -77,12 +77,13 @@ void report_law_section_(PlotBuf *b, const Law *law, const char *origin) {
         if (law->fit.objective_kind[0]) {
             plot_buf_puts_(b, " (objective ");
             H(b, law->fit.objective_kind);
-            plot_buf_printf_(b, " = %.10g)", law->fit.objective);
+            if (isfinite(law->fit.objective)) plot_buf_printf_(b, " = %.10g", law->fit.objective);
+            plot_buf_puts_(b, ")");
         }
         plot_buf_printf_(b, ": R² %s on L", num_(law->fit.r2, v1, sizeof v1));
-        if (isfinite(law->fit.r2_log) && law->fit.r2_log != 0)
+        if (isfinite(law->fit.r2_log))
             plot_buf_printf_(b, ", %s on log L", num_(law->fit.r2_log, v2, sizeof v2));
-        if (law->fit.rmse > 0) plot_buf_printf_(b, ", RMSE %.4g", law->fit.rmse);
+        if (isfinite(law->fit.rmse)) plot_buf_printf_(b, ", RMSE %.4g", law->fit.rmse);
         if (law->fit.status[0]) {
             plot_buf_puts_(b, "; optimiser: ");
             H(b, law->fit.status);

@@ -50,4 +50,13 @@ expect_rc "law show null statistics" 0
 has "$tmp/out" "law show null statistics" "n/a on log L" "RMSE n/a"
 check "law show: no RMSE 0" '! grep -Eq "RMSE 0([ ,;]|$)" "$tmp/out"'
 check "law show: no nan" '! grep -qiw "nan" "$tmp/out"'
+# ... and a preset whose file leaves them out (chinchilla-epoch: published values, only
+# the objective and R² on L are known)
+run law show chinchilla-epoch
+expect_rc "law show preset" 0
+has "$tmp/out" "preset without statistics" "R² = 0.9942 on L, n/a on log L" "RMSE n/a" "AIC n/a"
+check "preset: no RMSE 0" '! grep -Eq "RMSE 0([ ,;]|$)" "$tmp/out"'
+check "preset: no nan" '! grep -qiw "nan" "$tmp/out"'
+run law show gemstones --json
+check "preset json: unknown is null" "python3 -c 'import json,sys; f=json.load(open(sys.argv[1]))[\"fit\"]; assert f[\"rmse\"] is None and f[\"aic\"] is None and f[\"r2_log\"] is None, f' $tmp/out"
 finish cli_fit_honest
