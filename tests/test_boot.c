@@ -7,9 +7,10 @@
  * |-----------------------------------|---------------------------------------------------|
  * | DW_ENOMEM of fit_percentile_ci    | no portable way to make one malloc fail           |
  * | coverage of the intervals         | tests/test_slow_coverage.c (100 replicates, slow) |
- * | a refit that starts at its own    | fit_run reports GSL's first-iteration "no         |
- * | optimum                           | progress" as "iteration limit" and fit_bootstrap  |
- * |                                   | drops the draw; test_resamples starts elsewhere   |
+ *
+ * A refit that starts at its own optimum (a resample that is the data again, warm-started
+ * from the full fit) converges and is kept, and FitBootCounts says what became of every
+ * refit: test_refit_at_optimum.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -137,10 +138,10 @@ static void test_resamples(void) {
     e_only_problem(&f, &o, &d, x, loss);
     CHECK_STATUS(fit_run(&f, &d, &o, &full));
     CHECK_REL(full.p[0], 63.0 / 6, 1e-9); /* E on all rows: the mean loss */
-    /* Refits start from full.p. A refit that starts exactly at its optimum (a resample that
-     * is the data again) stops with GSL's "no progress" and is counted as not converged, so
-     * start from 10.3 instead: no resample's mean (6·10.3 is not an integer, and it is none
-     * of the 10 whole-shape means), so every refit has to move. */
+    /* Refits start from full.p. Start from 10.3 instead: no resample's mean (6·10.3 is not
+     * an integer, and it is none of the 10 whole-shape means), so every refit has to move
+     * and the draws say where it went (refits that start at their optimum:
+     * test_refit_at_optimum). */
     full.p[0] = 10.3;
 
     double *draws = malloc(sizeof(double) * NBOOT * f.np);
@@ -204,9 +205,60 @@ static void test_resamples(void) {
     free(draws);
 }
 
+// ----------------------------------------------------------------------------
+// A refit warm-started at its own optimum. Resampling whole shapes draws the composition
+// (c7, c3, c0) = (1, 1, 1) with probability 3!/27 = 2/9: the data again, whose refit starts
+// at the full fit's E = 63/6. GSL's driver finds no step that lowers the objective there and
+// says "iteration limit"; that is convergence (fit.c refine_lsq_), so every refit is kept,
+// and the counts say so: each resample in exactly one count, none failed.
+
+static void test_refit_at_optimum(void) {
+    LawForm f;
+    FitOptions o;
+    FitData d;
+    LawX x[NROWS];
+    double loss[NROWS];
+    FitResult full;
+    e_only_problem(&f, &o, &d, x, loss);
+    CHECK_STATUS(fit_run(&f, &d, &o, &full));
+    CHECK_REL(full.p[0], 63.0 / 6, 1e-9);
+
+    double *draws = malloc(sizeof(double) * NBOOT * f.np);
+    CHECK(draws != NULL);
+    if (!draws) return;
+    static const int group[NROWS] = {7, 7, 3, 0, 0, 0};
+    for (int by_shape = 0; by_shape <= 1; by_shape++) {
+        FitBootCounts cnt = {-1, -1, -1, -1, -1};
+        FitBootOptions b = {.n = NBOOT, .group = by_shape ? group : NULL, .seed = 5,
+                            .threads = 2, .counts = &cnt};
+        int nok = -1;
+        CHECK_STATUS(fit_bootstrap(&f, &d, &o, &full, &b, draws, &nok));
+        int at_start = 0, right = 0;
+        for (int r = 0; r < nok; r++) {
+            double e = draws[(size_t)r * f.np];
+            at_start += fabs(e - 63.0 / 6) <= 1e-9 * 63.0 / 6;
+            right += by_shape ? composition_of(e) >= 0 : is_row_mean(e);
+        }
+        if (nok != NBOOT || cnt.maxiter || cnt.stalled)
+            fprintf(stderr, "%s: %d of %d kept; counts ok %d, unidentifiable %d, maxiter %d, "
+                    "stalled %d, error %d\n", by_shape ? "by shape" : "rows", nok, NBOOT,
+                    cnt.ok, cnt.unidentifiable, cnt.maxiter, cnt.stalled, cnt.error);
+        CHECK(nok == NBOOT);
+        CHECK(right == nok);
+        /* the data again (and, for rows, any six rows with the same sum) lands at 63/6:
+         * 2/9 of 300 by shape, expect ~67; such draws must be there, not dropped */
+        CHECK(at_start >= (by_shape ? 30 : 5));
+        CHECK(cnt.ok == NBOOT && cnt.unidentifiable == 0 && cnt.maxiter == 0 &&
+              cnt.stalled == 0 && cnt.error == 0);
+        CHECK(cnt.ok + cnt.unidentifiable + cnt.maxiter + cnt.stalled + cnt.error == NBOOT);
+    }
+    free(draws);
+}
+
 int main(void) {
     gsl_set_error_handler_off();
     test_percentiles();
     test_resamples();
+    test_refit_at_optimum();
     return check_done("test_boot");
 }
