@@ -292,9 +292,11 @@ static int sweep_(const Law *law, const PlanRequest *req, const char *spec, int 
     double lo, hi;
     if (!colon) return cli_usage_error("plan", "--sweep-compute wants LO:HI, e.g. 1e18:1e25");
     char lo_s[64];
+    if (colon - spec >= (long)sizeof lo_s)
+        return cli_usage_error("plan", "--sweep-compute LO: '%.*s...' is not a number", 16, spec);
     snprintf(lo_s, sizeof lo_s, "%.*s", (int)(colon - spec), spec);
-    if (dw_parse_double(lo_s, "--sweep-compute LO", 0, &lo) ||
-        dw_parse_double(colon + 1, "--sweep-compute HI", 0, &hi))
+    if (dw_parse_double(lo_s, "--sweep-compute LO", 1, &lo) ||
+        dw_parse_double(colon + 1, "--sweep-compute HI", 1, &hi))
         return cli_fail("plan", DW_EINVAL);
     if (!(lo > 0) || !(hi > lo))
         return cli_usage_error("plan", "--sweep-compute needs 0 < LO < HI (got %g:%g)", lo, hi);

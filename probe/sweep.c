@@ -24,6 +24,7 @@
 #endif
 
 #include "common/dw.h"
+#include "common/dwfmt.h"
 #include "kernels/kern.h"
 #include "datasets/shards.h"
 #include "planner/count.h"
@@ -129,6 +130,29 @@ static int worker_threads_(const ProbeSweepConfig *c) {
     return total / jobs > 1 ? total / jobs : 1;
 }
 
+/* A token budget (r->tokens, from --tokens or --iso-flops C at fpt FLOPs per token) smaller
+ * than one step of batch × seq: say so with the budget that would buy one step, and --steps
+ * as the other way out. DW_OK when the budget buys a step (or --steps sets the count). */
+static int budget_check_(const ProbeSweepConfig *c, const ProbeRunConfig *r, double fpt) {
+    double per_step = (double)r->batch * r->seq;
+    char a[32], b[32];
+    if (r->steps > 0 || !(per_step > 0) || !(r->tokens < per_step)) return DW_OK;
+    if (c->iso_flops > 0) {
+        /* one step's FLOPs, rounded up at three significant digits so the advice suffices */
+        double need = fpt * per_step, sc = pow(10, floor(log10(need)) - 2);
+        need = ceil(need * (1 + 1e-9) / sc) * sc;
+        return dw_error_set(DW_EINVAL, "--iso-flops %s buys %.3g tokens, less than one step of "
+                            "%d×%d = %.0f tokens: give --iso-flops %s or more, or --steps S "
+                            "(tokens = S·%d·%d)", dw_fmt_sci_short(c->iso_flops, a, sizeof a),
+                            r->tokens, r->batch, r->seq, per_step,
+                            dw_fmt_sci_short(need, b, sizeof b), r->batch, r->seq);
+    }
+    return dw_error_set(DW_EINVAL, "a budget of %s tokens is less than one step of %d×%d = %.0f "
+                        "tokens: give --tokens %.0f or more, or --steps S (tokens = S·%d·%d)",
+                        dw_fmt_count(r->tokens, a, sizeof a), r->batch, r->seq, per_step,
+                        per_step, r->batch, r->seq);
+}
+
 int probe_sweep_plan(const ProbeSweepConfig *c, int vocab, ProbeSweepItem **items, int *n) {
     int *dv = NULL, *wv = NULL, nd = 0, nw = 0, rc;
     ProbeSweepItem *it = NULL;
@@ -161,18 +185,19 @@ int probe_sweep_plan(const ProbeSweepConfig *c, int vocab, ProbeSweepItem **item
             r.model.heads = c->heads;
             r.tokens = c->tokens;
             if (avail) r.mem_limit = avail / (size_t)jobs;
+            double fpt = NAN;
             if (c->iso_flops > 0) {
                 /* tokens = C / FLOPs per token; the FLOPs per token from a 1-token plan */
                 r.tokens = 1e300;
                 r.steps = 1;
                 r.mem_limit = (size_t)-1;
                 if ((rc = probe_run_plan(&r, vocab, &p))) goto bad;
-                double fpt = p.flops / p.tokens;
+                fpt = p.flops / p.tokens;
                 r.tokens = c->iso_flops / fpt;
                 r.steps = 0;
                 r.mem_limit = avail ? avail / (size_t)jobs : 0;
             }
-            if ((rc = probe_run_plan(&r, vocab, &p))) goto bad;
+            if ((rc = budget_check_(c, &r, fpt)) || (rc = probe_run_plan(&r, vocab, &p))) goto bad;
             x->depth = dv[i];
             x->width = wv[k];
             x->heads = p.model.heads;
@@ -482,10 +507,12 @@ static int worker_(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n
         r.on_step_ctx = &hb;
         r.checkpoint = r.resume = NULL;
         r.stop_at = 0;
+        char tok[32];
         if (!c->quiet)
-            probe_log_(c->log, c->log_ctx, "[%d/%d] depth %d width %d: %.3gM tokens, %ld steps%s",
-                       i + 1, nitems, it->depth, it->width, it->tokens / 1e6, it->steps,
-                       cl.taken_over ? " (took over a stale claim)" : "");
+            probe_log_(c->log, c->log_ctx, "[%d/%d] depth %d width %d: %s tokens, %ld step%s%s",
+                       i + 1, nitems, it->depth, it->width,
+                       dw_fmt_count(it->tokens, tok, sizeof tok), it->steps,
+                       it->steps == 1 ? "" : "s", cl.taken_over ? " (took over a stale claim)" : "");
         rc = probe_run(&r, &res);
         if (rc == DW_EDEVICE && !res.record) {
             /* no usable GPU is this machine's problem, not the config's: record nothing
