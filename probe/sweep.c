@@ -141,7 +141,7 @@ static int budget_check_(const ProbeSweepConfig *c, const ProbeRunConfig *r, dou
         /* one step's FLOPs, rounded up at three significant digits so the advice suffices */
         double need = fpt * per_step, sc = pow(10, floor(log10(need)) - 2);
         need = ceil(need * (1 + 1e-9) / sc) * sc;
-        return dw_error_set(DW_EINVAL, "--iso-flops %s buys %.3g tokens, less than one step of "
+        return dw_error_set(DW_EINVAL, "--iso-flops %s buys %.6g tokens, less than one step of "
                             "%d×%d = %.0f tokens: give --iso-flops %s or more, or --steps S "
                             "(tokens = S·%d·%d)", dw_fmt_sci_short(c->iso_flops, a, sizeof a),
                             r->tokens, r->batch, r->seq, per_step,
