@@ -121,6 +121,17 @@ int cmd_count(int argc, char **argv) {
     } else if (!(s.depth > 0 && s.width > 0)) {
         return cli_usage_error("count", "give --depth and --width, or --hf-config/--model");
     } else {
+        /* a model has whole layers, widths and heads (check refuses the same); plan_count
+         * takes fractional depth and width for the planner's continuous search */
+        const struct {
+            const char *opt;
+            double v;
+        } whole[] = {{"--depth", s.depth}, {"--width", s.width}, {"--head-dim", head_dim},
+                     {"--ffn", s.ffn_dim}};
+        for (size_t k = 0; k < sizeof whole / sizeof whole[0]; k++)
+            if (whole[k].v != floor(whole[k].v))
+                return cli_usage_error("count", "%s must be a whole number (got %g)",
+                                       whole[k].opt, whole[k].v);
         if (head_dim > 0 && !(s.heads > 0))
             return cli_usage_error("count", "--head-dim goes with --heads");
         s.head_dim = head_dim; /* 0: W / heads, which must then divide W */

@@ -154,4 +154,17 @@ for args in "count --depth 4 --width 128" "check --depth 4 --width 128"; do
     py "$args --json parses" "$tmp/out" 'assert isinstance(d, dict)'
 done
 
+# whole numbers: a model has no half layer (check refused 2.5 layers, count counted them)
+for args in "--depth 2.5 --width 512" "--depth 2 --width 512.5" \
+    "--depth 2 --width 512 --heads 8 --head-dim 64.5" "--depth 2 --width 512 --ffn 100.5"; do
+    opt=$(echo "$args" | grep -oE -- '--[a-z-]+ [0-9]+\.5' | cut -d' ' -f1)
+    # shellcheck disable=SC2086
+    run count $args
+    expect_rc "count $args" 2
+    has "$tmp/err" "count $args" "$opt must be a whole number"
+done
+run check --depth 2.5 --width 512
+expect_rc "check --depth 2.5" 2
+has "$tmp/err" "check --depth 2.5" "whole number"
+
 finish cli_count
