@@ -275,6 +275,14 @@ static void page_head_(PlotBuf *b, const PlotReportSpec *spec) {
         plot_buf_puts_(b, "</code>");
         if (r->sha256[0]) plot_buf_printf_(b, "; sha256 %.16s…", r->sha256);
         plot_buf_puts_(b, ". ");
+        char skipped[600];
+        if (ds_runs_skipped_text(r, skipped, sizeof skipped)) { /* never silently dropped */
+            plot_buf_puts_(b, "<br><span class=\"note\">From <code>");
+            H(b, r->path);
+            plot_buf_puts_(b, "</code>: ");
+            H(b, skipped);
+            plot_buf_puts_(b, ".</span><br>");
+        }
     }
     if (law) {
         char form[96];

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # tests/cli_cleanups12.sh — small things issue 12 found: the sweep's progress line writes a
 # token count as people read it ("8 tokens", not "8e-06M tokens"), a budget smaller than one
-# step says how to fix it (a larger budget or --steps), and plan --sweep-compute reads the
-# same numbers as --compute (suffixes).
+# step says how to fix it (a larger budget or --steps), plan --sweep-compute reads the
+# same numbers as --compute (suffixes), and the report page says which rows --skip-bad-rows
+# left out (it said nothing).
 #
 # usage: bash tests/cli_cleanups12.sh /path/to/dwplan
 set -u
 
 DWPLAN=${1:?usage: cli_cleanups12.sh /path/to/dwplan}
+SRC=${DW_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 cd "$tmp" || exit 1
 
@@ -61,5 +63,32 @@ for spec in 1e22:1e20 1e20 1e20:1e22:3 1x:1e22 1e20:1e22x 1e8tt:1e10t 0:1e22 1e8
     expect_rc "--sweep-compute $spec" 2
     has "$tmp/err" "--sweep-compute $spec" "--sweep-compute"
 done
+
+# ---------------------------------------------------------------------------
+# report --skip-bad-rows: the page says how many rows were left out, from which file and
+# lines. Without gnuplot (PATH emptied) the page is still written, quickly; exit 4.
+RUNS=$SRC/examples/runs/synthetic_runs.jsonl
+if [ -s "$RUNS" ]; then
+    # the report reads val_loss (the loss column it prefers)
+    sed -n 1,20p "$RUNS" >bad.jsonl
+    sed -n 21p "$RUNS" | sed 's/"val_loss":[0-9.]*/"val_loss":"nan"/' >>bad.jsonl  # line 21
+    sed -n 22,30p "$RUNS" >>bad.jsonl
+    sed -n 31p "$RUNS" | sed 's/"val_loss":[0-9.]*,//' >>bad.jsonl             # line 31
+    sed -n '32,$p' "$RUNS" >>bad.jsonl
+    nbad=$(grep -c '"val_loss":"nan"' bad.jsonl)
+    [ "$nbad" -eq 1 ] && ok || bad "bad.jsonl: the planted nan row is missing"
+    PATH=/nonexistent "$DWPLAN" report bad.jsonl --skip-bad-rows --no-cv -o rep \
+        >"$tmp/out" 2>"$tmp/err"
+    RC=$?
+    [ -s rep/index.html ] && ok || bad "report --skip-bad-rows: no index.html (exit $RC): $(tail -c 300 "$tmp/err")"
+    has "$tmp/err" "report --skip-bad-rows stderr" "2 rows with a missing or bad value left out"
+    has rep/index.html "report --skip-bad-rows page" "bad.jsonl</code>, 38 runs used" \
+        "2 rows with a missing or bad value left out (--skip-bad-rows): lines 21, 31" \
+        "bad.jsonl:21"
+    PATH=/nonexistent "$DWPLAN" report "$RUNS" --no-cv -o rep2 >"$tmp/out" 2>"$tmp/err"
+    nothas rep2/index.html "report of clean rows" "left out (--skip-bad-rows)"
+else
+    bad "$RUNS missing"
+fi
 
 finish cli_cleanups12
