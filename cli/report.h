@@ -11,8 +11,6 @@
 
 /* One line naming the law, its form and where it came from. */
 void report_law_line(FILE *f, const Law *law);
-/* Parameters with CIs (or "fixed", or why there is no interval). */
-void report_law_params(FILE *f, const Law *law);
 /* The law as a JSON object (name, form, params, ci, conventions, fit, provenance). */
 cJSON *report_law_json(const Law *law);
 /* A plan point as a JSON object. */

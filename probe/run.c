@@ -206,7 +206,8 @@ int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *p) {
                                 "(--steps)");
         if (c->tokens < per_step)
             return dw_error_set(DW_EINVAL, "a budget of %.0f tokens is less than one step of "
-                                "%d×%d = %.0f tokens", c->tokens, c->batch, c->seq, per_step);
+                                "%d×%d = %.0f tokens: give --tokens %.0f or more, or --steps S",
+                                c->tokens, c->batch, c->seq, per_step, per_step);
         if (c->tokens / per_step > 1e12)
             return dw_error_set(DW_EINVAL, "a budget of %.3g tokens is more than 10^12 steps",
                                 c->tokens);
