@@ -1,0 +1,187 @@
+/* planner/region.c — the near-optimal region at a fixed compute (region.h). */
+#include "region.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dw.h"
+#include "plan_impl.h"
+
+/* The scanned depths and widths: a factor PLAN_REGION_SPAN around the continuous optimum,
+ * inside the request's box. */
+typedef struct {
+    int d_lo, d_hi;
+    double w_lo, w_hi;
+    int d_open_lo, d_open_hi, w_open_lo, w_open_hi; /* the scan, not the box, ends there */
+} Scan;
+
+static void scan_(const PlanResult *res, Scan *s) {
+    const PlanRequest *r = &res->req;
+    double d0 = fmax(1.0, ceil(r->d_min)), d1 = floor(r->d_max);
+    double dl = floor(res->cont.depth / PLAN_REGION_SPAN), dh = ceil(res->cont.depth * PLAN_REGION_SPAN);
+    s->d_lo = (int)fmax(d0, dl);
+    s->d_hi = (int)fmin(d1, dh);
+    s->d_open_lo = dl > d0, s->d_open_hi = dh < d1;
+    double wl = res->cont.width / PLAN_REGION_SPAN, wh = res->cont.width * PLAN_REGION_SPAN;
+    s->w_lo = fmax(r->w_min, wl);
+    s->w_hi = fmin(r->w_max, wh);
+    s->w_open_lo = wl > r->w_min, s->w_open_hi = wh < r->w_max;
+}
+
+/* The next real width >= w (a multiple of its own heads step), or 0 past the scan. */
+static double next_width_(const PlanRequest *r, const Scan *s, double w) {
+    for (double x = ceil(w / 16) * 16; x <= s->w_hi; x += 16) {
+        int hd, step;
+        plan_round_step_(r, x, &hd, &step);
+        if (x >= s->w_lo && fmod(x, step) == 0) return x;
+    }
+    return 0;
+}
+
+/* Loss of (D, W) at the compute; the shape and tokens out. NaN when it cannot train. */
+static double eval_(const Law *law, const PlanResult *res, int D, double W, PlanShape *sh,
+                    double *T, double *n_law) {
+    int hd, step;
+    plan_round_step_(&res->req, W, &hd, &step);
+    plan_shape_at(law, D, W, hd, sh);
+    *n_law = plan_law_params(&law->conv, sh);
+    *T = res->req.compute / plan_flops_per_token(&law->conv, sh);
+    if (!(*T >= 1) || !isfinite(*T)) return NAN;
+    LawX x = {D, W, *n_law, *T};
+    return law_eval(law, &x);
+}
+
+static int cmp_loss_(const void *a, const void *b) {
+    double u = ((const PlanRegionShape *)a)->loss, v = ((const PlanRegionShape *)b)->loss;
+    return (u > v) - (u < v);
+}
+
+/* Every shape of the scan with loss <= lim into out (ncap), counted in *n. */
+static int collect_(const Law *law, const PlanResult *res, const Scan *s, double lim,
+                    PlanRegionShape **out, int *n) {
+    int cap = 0;
+    *out = NULL, *n = 0;
+    for (int D = s->d_lo; D <= s->d_hi; D++)
+        for (double W = next_width_(&res->req, s, s->w_lo); W > 0;
+             W = next_width_(&res->req, s, W + 1)) {
+            PlanRegionShape e = {0};
+            e.loss = eval_(law, res, D, W, &e.shape, &e.tokens, &e.params_law);
+            if (!(e.loss <= lim)) continue;
+            if (*n == cap) {
+                if (cap >= PLAN_REGION_MAX_SHAPES)
+                    return dw_error_set(DW_ENOMEM, "more than %d shapes within %.3g nats",
+                                        PLAN_REGION_MAX_SHAPES, lim);
+                cap = cap ? 2 * cap : 256;
+                PlanRegionShape *p = realloc(*out, sizeof **out * (size_t)cap);
+                if (!p) return dw_error_set(DW_ENOMEM, "out of memory for the region");
+                *out = p;
+            }
+            (*out)[(*n)++] = e;
+        }
+    return DW_OK;
+}
+
+/* p_within of the first `nin` of cand[ncand] (sorted) over the law's draws. */
+static int draws_(const Law *law, PlanRegion *g, PlanRegionShape *cand, int ncand, int nin,
+                  int ndraws) {
+    double *draws, *loss;
+    int n, owned, rc, np = law->form.np;
+    for (int i = 0; i < nin; i++) cand[i].p_within = NAN;
+    if (ndraws <= 0) {
+        snprintf(g->draws_why, sizeof g->draws_why, "none asked for");
+        return DW_OK;
+    }
+    if ((rc = plan_draws_(law, ndraws, &draws, &n, &owned, g->draws_why, sizeof g->draws_why)) ||
+        n == 0)
+        return rc;
+    if (!(loss = malloc(sizeof(double) * (size_t)ncand))) {
+        rc = dw_error_set(DW_ENOMEM, "out of memory for the region's draws");
+        goto out;
+    }
+    int *hit = calloc((size_t)nin, sizeof *hit), used = 0;
+    if (!hit) {
+        rc = dw_error_set(DW_ENOMEM, "out of memory for the region's draws");
+        goto out;
+    }
+    for (int d = 0; d < n; d++) {
+        const double *p = draws + (size_t)d * np;
+        double best = INFINITY;
+        for (int i = 0; i < ncand; i++) {
+            LawX x = {cand[i].shape.depth, cand[i].shape.width, cand[i].params_law, cand[i].tokens};
+            loss[i] = law_form_eval(&law->form, p, &x, NULL, NULL);
+            if (loss[i] < best) best = loss[i];
+        }
+        if (!isfinite(best)) continue;
+        used++;
+        for (int i = 0; i < nin; i++) hit[i] += loss[i] <= best + g->eps;
+    }
+    for (int i = 0; i < nin; i++) cand[i].p_within = used ? (double)hit[i] / used : NAN;
+    g->ndraws = used;
+    free(hit);
+out:
+    free(loss);
+    if (owned) free(draws);
+    return rc;
+}
+
+int plan_region(const Law *law, const PlanResult *res, double eps, int ndraws, PlanRegion *out) {
+    memset(out, 0, sizeof *out);
+    if (!(eps > 0) || !isfinite(eps))
+        return dw_error_set(DW_EINVAL, "the region needs a positive tolerance in nats (got %g)", eps);
+    if (res->fixed & (PLAN_FIX_PARAMS | PLAN_FIX_TOKENS))
+        return dw_error_set(DW_EINVAL, "the near-optimal region is computed at a fixed compute; "
+                            "this request fixes N or T");
+    Scan s;
+    scan_(res, &s);
+    /* pass 1: the best real shape of the scan */
+    double best = INFINITY;
+    for (int D = s.d_lo; D <= s.d_hi; D++)
+        for (double W = next_width_(&res->req, &s, s.w_lo); W > 0; W = next_width_(&res->req, &s, W + 1)) {
+            PlanShape sh;
+            double T, nl, L = eval_(law, res, D, W, &sh, &T, &nl);
+            if (L < best) best = L;
+        }
+    if (!isfinite(best))
+        return dw_error_set(DW_EINFEASIBLE, "no real shape in depths %d..%d, widths %.0f..%.0f "
+                            "trains at %.3g FLOPs", s.d_lo, s.d_hi, s.w_lo, s.w_hi,
+                            res->req.compute);
+    /* pass 2: the candidates, the region first */
+    PlanRegionShape *cand;
+    int ncand, rc;
+    double lim = best + fmax(PLAN_REGION_CAND_MULT * eps, PLAN_REGION_CAND_MIN);
+    if ((rc = collect_(law, res, &s, fmax(lim, best + eps), &cand, &ncand))) {
+        free(cand);
+        return rc;
+    }
+    qsort(cand, (size_t)ncand, sizeof *cand, cmp_loss_);
+    int nin = 0;
+    while (nin < ncand && cand[nin].loss <= best + eps) cand[nin].dloss = cand[nin].loss - best, nin++;
+    out->eps = eps, out->compute = res->req.compute, out->best_loss = best;
+    out->ncand = ncand;
+    if ((rc = draws_(law, out, cand, ncand, nin, ndraws))) {
+        free(cand);
+        return rc;
+    }
+    out->depth_lo = out->width_lo = INFINITY;
+    out->depth_hi = out->width_hi = -INFINITY;
+    for (int i = 0; i < nin; i++) {
+        double D = cand[i].shape.depth, W = cand[i].shape.width;
+        out->depth_lo = fmin(out->depth_lo, D), out->depth_hi = fmax(out->depth_hi, D);
+        out->width_lo = fmin(out->width_lo, W), out->width_hi = fmax(out->width_hi, W);
+        if ((s.d_open_lo && D == s.d_lo) || (s.d_open_hi && D == s.d_hi) ||
+            (s.w_open_lo && W < s.w_lo * 1.5) || (s.w_open_hi && W > s.w_hi / 1.5))
+            out->touches_scan = 1;
+    }
+    PlanRegionShape *keep = realloc(cand, sizeof *cand * (size_t)(nin ? nin : 1));
+    out->shapes = keep ? keep : cand;
+    out->n = nin;
+    return DW_OK;
+}
+
+void plan_region_free(PlanRegion *r) {
+    if (!r) return;
+    free(r->shapes);
+    r->shapes = NULL;
+    r->n = 0;
+}
