@@ -478,6 +478,7 @@ static cJSON *region_json_(const PlanRegion *g) {
     cJSON_AddItemToObject(o, "depth", cJSON_CreateDoubleArray(d, 2));
     cJSON_AddItemToObject(o, "width", cJSON_CreateDoubleArray(w, 2));
     cJSON_AddBoolToObject(o, "touches_scan", g->touches_scan);
+    cJSON_AddBoolToObject(o, "wide", g->wide);
     cJSON_AddNumberToObject(o, "draws", g->ndraws);
     if (!g->ndraws) cJSON_AddStringToObject(o, "draws_why", g->draws_why);
     cJSON *arr = cJSON_AddArrayToObject(o, "list");
@@ -535,6 +536,11 @@ static void print_region_(const Law *law, const PlanRegion *g, int percent) {
                r->dloss, p);
     }
     if (rows > REGION_ROWS) printf("  ... more widths (--json lists every shape)\n");
+    if (g->wide)
+        printf("  the region is wide: under this law the shape barely matters at this budget "
+               "(depths %.0f-%.0f, widths %.0f-%.0f all lie within %.4g nats); decide among "
+               "them by training throughput and inference cost, which dwplan does not model yet\n",
+               g->depth_lo, g->depth_hi, g->width_lo, g->width_hi, g->eps);
 }
 
 static int render_json_(const PlanArgs *a, const Law *law, const PlanResult *res,

@@ -173,6 +173,8 @@ int plan_region(const Law *law, const PlanResult *res, double eps, int ndraws, P
             (s.w_open_lo && W < s.w_lo * 1.5) || (s.w_open_hi && W > s.w_hi / 1.5))
             out->touches_scan = 1;
     }
+    out->wide = nin > 0 && (out->depth_hi >= PLAN_REGION_WIDE * out->depth_lo ||
+                            out->width_hi >= PLAN_REGION_WIDE * out->width_lo);
     PlanRegionShape *keep = realloc(cand, sizeof *cand * (size_t)(nin ? nin : 1));
     out->shapes = keep ? keep : cand;
     out->n = nin;

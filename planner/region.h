@@ -21,6 +21,7 @@
 #define PLAN_REGION_SPAN 8.0
 #define PLAN_REGION_CAND_MULT 4.0
 #define PLAN_REGION_CAND_MIN 0.02
+#define PLAN_REGION_WIDE 1.5   /* a region spanning this factor in depth or width is wide */
 #define PLAN_REGION_MAX_SHAPES 200000 /* candidates kept; beyond it the call fails */
 
 typedef struct {
@@ -38,6 +39,8 @@ typedef struct {
     PlanRegionShape *shapes;  /* owned */
     double depth_lo, depth_hi, width_lo, width_hi; /* ranges over the region */
     int touches_scan;         /* the region reaches the edge of the scanned depths or widths */
+    int wide;                 /* depth_hi >= PLAN_REGION_WIDE·depth_lo or the same for width:
+                                 the law cannot tell those shapes apart at this eps */
     int ncand;                /* candidates judged under the draws */
     int ndraws;               /* draws used (0: none; p_within NaN) */
     char draws_why[160];      /* why there are none */

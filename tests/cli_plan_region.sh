@@ -44,7 +44,10 @@ PY"
 run plan --compute 1e22 --law gemstones --within 0.005
 expect_rc "within text" 0
 has "$tmp/out" "within text" "near-optimal region: real shapes at 1.00e22 FLOPs within 0.005 nats" \
-    "width   depths" "P(within): no draws"
+    "width   depths" "P(within): no draws" "the region is wide: under this law the shape barely matters"
+run plan --compute 1e22 --within 1e-9
+expect_rc "tiny within" 0
+check "tiny within: not wide" '! grep -q "region is wide" "$tmp/out"'
 
 for bad in 0 -1 2 abc 60% 1e-3x; do
     run plan --compute 1e22 --within "$bad"

@@ -85,7 +85,9 @@ static void one_(const char *preset, double C) {
             CHECK(g.shapes[0].p_within <= p_prev_best + 1e-12);
             p_prev_best = g.shapes[0].p_within;
         }
-        if (eps < 1e-9) CHECK(g.n == 1);
+        if (eps < 1e-9) CHECK(g.n == 1 && !g.wide);
+        CHECK(g.wide == (g.depth_hi >= PLAN_REGION_WIDE * g.depth_lo ||
+                         g.width_hi >= PLAN_REGION_WIDE * g.width_lo));
         prev_n = g.n;
         plan_region_free(&g);
     }
