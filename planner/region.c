@@ -29,9 +29,13 @@ static void scan_(const PlanResult *res, Scan *s) {
     s->w_open_lo = wl > r->w_min, s->w_open_hi = wh < r->w_max;
 }
 
-/* The next real width >= w (a multiple of its own heads step), or 0 past the scan. */
+/* The next real width >= w (a multiple of its own heads step, plan_round_step_: the rule
+ * round.c makes a width real by), or 0 past the scan. Every step is heads × head width, so
+ * the candidates are the multiples of the smallest head width the rule can pick (the
+ * request's, else plan_default_head_dim's smallest, 32). */
 static double next_width_(const PlanRequest *r, const Scan *s, double w) {
-    for (double x = ceil(w / 16) * 16; x <= s->w_hi; x += 16) {
+    double g = r->head_dim > 0 ? r->head_dim : plan_default_head_dim(1);
+    for (double x = fmax(ceil(w / g), 1) * g; x <= s->w_hi; x += g) {
         int hd, step;
         plan_round_step_(r, x, &hd, &step);
         if (x >= s->w_lo && fmod(x, step) == 0) return x;
@@ -48,7 +52,7 @@ static double eval_(const Law *law, const PlanResult *res, int D, double W, Plan
     *n_law = plan_law_params(&law->conv, sh);
     *T = res->req.compute / plan_flops_per_token(&law->conv, sh);
     if (!(*T >= 1) || !isfinite(*T)) return NAN;
-    LawX x = {D, W, *n_law, *T};
+    LawX x = {.depth = D, .width = W, .params = *n_law, .tokens = *T};
     return law_eval(law, &x);
 }
 
@@ -108,7 +112,8 @@ static int draws_(const Law *law, PlanRegion *g, PlanRegionShape *cand, int ncan
         const double *p = draws + (size_t)d * np;
         double best = INFINITY;
         for (int i = 0; i < ncand; i++) {
-            LawX x = {cand[i].shape.depth, cand[i].shape.width, cand[i].params_law, cand[i].tokens};
+            LawX x = {.depth = cand[i].shape.depth, .width = cand[i].shape.width,
+                      .params = cand[i].params_law, .tokens = cand[i].tokens};
             loss[i] = law_form_eval(&law->form, p, &x, NULL, NULL);
             if (loss[i] < best) best = loss[i];
         }

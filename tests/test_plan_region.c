@@ -9,7 +9,10 @@
  *   2. it contains the optimum and shrinks to it as eps -> 0 (monotone in eps, 1 shape at
  *      eps = 1e-12);
  *   3. p_within lies in [0, 1] and does not fall when eps grows (the draws are fixed);
- *   4. bad requests: eps <= 0 or NaN, a request with fixed N.
+ *   4. bad requests: eps <= 0 or NaN, a request with fixed N;
+ *   5. a head width that is not a multiple of 16 (24, with heads multiples 1 and 3, and 40
+ *      with the default 8): the brute force walks every integer width, so a width the
+ *      region's scan skips (it once stepped by 16) shows as a count mismatch.
  */
 #include <gsl/gsl_errno.h>
 #include <math.h>
@@ -23,19 +26,22 @@
 #include "planner/region.h"
 
 /* Brute force: shapes of the region's scan (depth and width within the span) whose loss
- * under plan_eval_shape is within eps of the lowest. */
-static int brute_(const Law *law, const PlanResult *res, double eps, double *best) {
+ * under plan_eval_shape is within eps of the lowest. A width is real when it is a multiple of
+ * k × head width, k the request's heads multiple halved (or 1) while k × head width exceeds
+ * it; widths are walked in steps of `wstep` (1 walks every integer). */
+static int brute_(const Law *law, const PlanResult *res, double eps, int wstep, double *best) {
     double d0 = fmax(1, floor(res->cont.depth / PLAN_REGION_SPAN));
     double d1 = fmin(res->req.d_max, ceil(res->cont.depth * PLAN_REGION_SPAN));
     double w0 = fmax(res->req.w_min, res->cont.width / PLAN_REGION_SPAN);
     double w1 = fmin(res->req.w_max, res->cont.width * PLAN_REGION_SPAN);
+    int k0 = res->req.heads_multiple > 0 ? res->req.heads_multiple : 8;
     double *L = NULL;
     int n = 0, cap = 0;
     *best = INFINITY;
     for (int D = (int)d0; D <= d1; D++)
-        for (int W = 16; W <= w1; W += 16) {
+        for (int W = wstep; W <= w1; W += wstep) {
             if (W < w0) continue;
-            int hd = plan_default_head_dim(W), k = 8;
+            int hd = res->req.head_dim > 0 ? res->req.head_dim : plan_default_head_dim(W), k = k0;
             while (k > 1 && k * hd > W) k = k % 2 == 0 ? k / 2 : 1;
             if (W % (k * hd)) continue;
             PlanShape s;
@@ -69,7 +75,7 @@ static void one_(const char *preset, double C) {
         double eps = eps_list[e], best;
         PlanRegion g;
         CHECK_STATUS(plan_region(law, &res, eps, 100, &g));
-        int want = brute_(law, &res, eps, &best);
+        int want = brute_(law, &res, eps, 16, &best);
         CHECK(g.n == want);
         CHECK_ABS(g.best_loss, best, 1e-12);
         CHECK(g.n >= 1 && g.n <= prev_n);
@@ -89,6 +95,33 @@ static void one_(const char *preset, double C) {
         CHECK(g.wide == (g.depth_hi >= PLAN_REGION_WIDE * g.depth_lo ||
                          g.width_hi >= PLAN_REGION_WIDE * g.width_lo));
         prev_n = g.n;
+        plan_region_free(&g);
+    }
+    law_free(law);
+}
+
+/* A head width not a multiple of 16: every integer width is tried by the brute force. */
+static void head_dim_(const char *preset, double C, int head_dim, int heads_multiple) {
+    Law *law = NULL;
+    CHECK_STATUS(law_load(preset, &law));
+    if (!law) return;
+    PlanRequest req;
+    PlanResult res;
+    plan_request_default(&req);
+    req.compute = C, req.head_dim = head_dim, req.heads_multiple = heads_multiple;
+    CHECK_STATUS(plan_solve(law, &req, &res));
+    const double eps_list[] = {0.01, 0.002};
+    for (size_t e = 0; e < 2; e++) {
+        double best;
+        PlanRegion g;
+        CHECK_STATUS(plan_region(law, &res, eps_list[e], 0, &g));
+        int want = brute_(law, &res, eps_list[e], 1, &best);
+        if (g.n != want)
+            fprintf(stderr, "%s at %g, head_dim %d x%d, eps %g: region %d shapes, brute %d\n",
+                    preset, C, head_dim, heads_multiple, eps_list[e], g.n, want);
+        CHECK(g.n == want);
+        CHECK_ABS(g.best_loss, best, 1e-12);
+        for (int i = 0; i < g.n; i++) CHECK(fmod(g.shapes[i].shape.width, head_dim) == 0);
         plan_region_free(&g);
     }
     law_free(law);
@@ -120,6 +153,9 @@ int main(void) {
         one_(LAW_DEFAULT_PRESET, budgets[b]);
         one_("gemstones", budgets[b]);
     }
+    head_dim_(LAW_DEFAULT_PRESET, 1e20, 24, 1);
+    head_dim_("gemstones", 1e20, 24, 3);
+    head_dim_(LAW_DEFAULT_PRESET, 1e20, 40, 8);
     bad_();
     return check_done("test_plan_region");
 }
