@@ -30,6 +30,9 @@ typedef struct {
     const FitBootOptions *b;
     int ngroups;
     int *group_start, *group_rows; /* rows of group g: group_rows[group_start[g] ..] */
+    int *ident;                    /* multi-source row bootstrap: one group per row */
+    int nstrata;                   /* sources (LawX.source): groups are drawn within each */
+    int *strat_start, *strat_groups; /* groups of source s: strat_groups[strat_start[s] ..] */
     double *draws;
     int *ok;                       /* per resample: a BootOutcome */
     int next;                      /* next resample to take (under lock) */
@@ -40,7 +43,7 @@ typedef struct {
 static void resample_(const BootJob *j, gsl_rng *rng, FitData *rs) {
     const FitData *d = j->d;
     int k = 0;
-    if (!j->b->group) {
+    if (!j->group_start) {
         for (int i = 0; i < d->n; i++) {
             int r = (int)gsl_rng_uniform_int(rng, (unsigned long)d->n);
             rs->x[i] = d->x[r], rs->loss[i] = d->loss[r];
@@ -49,9 +52,17 @@ static void resample_(const BootJob *j, gsl_rng *rng, FitData *rs) {
         rs->n = d->n;
         return;
     }
-    /* whole groups: draw ngroups groups with replacement; the row count varies */
+    /* whole groups: draw ngroups groups with replacement (per source: as many of its own
+     * groups as it has, so every source keeps its rows); the row count varies */
     for (int g = 0; g < j->ngroups; g++) {
-        int pick = (int)gsl_rng_uniform_int(rng, (unsigned long)j->ngroups);
+        int pick;
+        if (j->nstrata > 1) { /* slot g draws among the groups of g's own source */
+            int s = j->d->x[j->group_rows[j->group_start[g]]].source;
+            int m = j->strat_start[s + 1] - j->strat_start[s];
+            pick = j->strat_groups[j->strat_start[s] + (int)gsl_rng_uniform_int(rng, (unsigned long)m)];
+        } else {
+            pick = (int)gsl_rng_uniform_int(rng, (unsigned long)j->ngroups);
+        }
         for (int q = j->group_start[pick]; q < j->group_start[pick + 1]; q++) {
             int r = j->group_rows[q];
             rs->x[k] = d->x[r], rs->loss[k] = d->loss[r];
@@ -67,7 +78,7 @@ static void *boot_worker_(void *arg) {
     const FitData *d = j->d;
     /* by-shape resamples can hold up to ngroups × the largest group */
     int cap = d->n;
-    if (j->b->group) {
+    if (j->group_start) {
         int big = 0;
         for (int g = 0; g < j->ngroups; g++)
             if (j->group_start[g + 1] - j->group_start[g] > big)
@@ -148,6 +159,32 @@ fail:
     return dw_error_set(DW_ENOMEM, "out of memory grouping rows");
 }
 
+/* Groups by source (the source of a group's first row: a group never spans sources when
+ * groups are shapes within sources, as the CLI builds them). */
+static int build_strata_(BootJob *j) {
+    int ns = j->nstrata;
+    j->strat_start = calloc((size_t)ns + 1, sizeof *j->strat_start);
+    j->strat_groups = malloc(sizeof *j->strat_groups * (size_t)j->ngroups);
+    int *fill = calloc((size_t)ns, sizeof *fill);
+    if (!j->strat_start || !j->strat_groups || !fill) {
+        free(fill);
+        return dw_error_set(DW_ENOMEM, "out of memory grouping sources");
+    }
+    for (int g = 0; g < j->ngroups; g++) {
+        int s = j->d->x[j->group_rows[j->group_start[g]]].source;
+        if (s < 0) s = 0;
+        j->strat_start[s + 1]++;
+    }
+    for (int s = 0; s < ns; s++) j->strat_start[s + 1] += j->strat_start[s];
+    for (int g = 0; g < j->ngroups; g++) {
+        int s = j->d->x[j->group_rows[j->group_start[g]]].source;
+        if (s < 0) s = 0;
+        j->strat_groups[j->strat_start[s] + fill[s]++] = g;
+    }
+    free(fill);
+    return DW_OK;
+}
+
 int fit_bootstrap(const LawForm *f, const FitData *d, const FitOptions *o, const FitResult *full,
                   const FitBootOptions *b, double *draws, int *nok) {
     BootJob j = {.f = f, .d = d, .o = o, .full = full, .b = b, .draws = draws};
@@ -156,12 +193,22 @@ int fit_bootstrap(const LawForm *f, const FitData *d, const FitOptions *o, const
     *nok = 0;
     if (b->counts) memset(b->counts, 0, sizeof *b->counts);
     if (b->n < 1) return dw_error_set(DW_EINVAL, "--bootstrap needs at least 1 resample");
-    if (b->group && (rc = build_groups_(b->group, d->n, &j.group_start, &j.group_rows, &j.ngroups)))
-        return rc;
+    for (int i = 0; i < d->n; i++)
+        if (d->x[i].source >= j.nstrata) j.nstrata = d->x[i].source + 1;
+    const int *group = b->group;
+    if (!group && j.nstrata > 1) { /* rows within their source: one group per row */
+        if (!(j.ident = malloc(sizeof *j.ident * (size_t)d->n)))
+            return dw_error_set(DW_ENOMEM, "out of memory for %d rows", d->n);
+        for (int i = 0; i < d->n; i++) j.ident[i] = i;
+        group = j.ident;
+    }
+    if (group && (rc = build_groups_(group, d->n, &j.group_start, &j.group_rows, &j.ngroups)))
+        goto out;
     if (b->group && j.ngroups < 2) {
         rc = dw_error_set(DW_EINVAL, "--by-shape needs rows from at least 2 shapes");
         goto out;
     }
+    if (j.nstrata > 1 && (rc = build_strata_(&j))) goto out;
     if (!(j.ok = calloc((size_t)b->n, sizeof *j.ok))) {
         rc = dw_error_set(DW_ENOMEM, "out of memory for %d resamples", b->n);
         goto out;
@@ -195,6 +242,9 @@ out:
     free(j.ok);
     free(j.group_start);
     free(j.group_rows);
+    free(j.ident);
+    free(j.strat_start);
+    free(j.strat_groups);
     return rc;
 }
 

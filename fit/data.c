@@ -27,7 +27,9 @@ static int input_matters_(const LawForm *f, const FitData *d, const FitOptions *
     law_form_bounds(f, lo, hi);
     for (int i = 0; i < f->np; i++)
         p[i] = o->fixed >> i & 1 ? o->value[i] : fmin(fmax(0.3, lo[i]), hi[i]);
-    LawX x0 = d->x[0], x1 = x0;
+    int i0 = 0; /* a row that has the input (rows without depth and width do not) */
+    while ((k == LAW_D || k == LAW_W) && i0 + 1 < d->n && d->x[i0].no_shape) i0++;
+    LawX x0 = d->x[i0], x1 = x0;
     double *v = k == LAW_D ? &x1.depth : k == LAW_W ? &x1.width : k == LAW_N ? &x1.params : &x1.tokens;
     *v *= 2;
     double l0 = law_form_eval(f, p, &x0, g0, NULL), l1 = law_form_eval(f, p, &x1, g1, NULL);
@@ -57,6 +59,32 @@ int fit_check_inputs(const LawForm *f, const FitData *d) {
     return DW_OK;
 }
 
+/* Multi-source rows: every row's source has an offset in the form, every free offset has
+ * rows, and rows without depth and width only meet forms with a neutral shape value. */
+static int check_sources_(const LawForm *f, const FitData *d, const FitOptions *o,
+                          const char *ftext) {
+    int have[LAW_MAX_SOURCES] = {0}, shapeless = 0;
+    for (int i = 0; i < d->n; i++) {
+        int s = d->x[i].source;
+        if (s < 0 || s > f->nsrc || s >= LAW_MAX_SOURCES)
+            return dw_error_set(DW_EINVAL, "row %d is of source %d, but the form has %d source "
+                                "offsets", i + 1, s, f->nsrc);
+        have[s] = 1;
+        shapeless += d->x[i].no_shape;
+    }
+    for (int k = 1; k <= f->nsrc; k++) {
+        int i = law_form_base_np(f) + k - 1;
+        if (!have[k] && !(o && (o->fixed >> i & 1)))
+            return dw_error_set(DW_EDATA, "source %d has no rows: its offset dE%d cannot be "
+                                "fitted", k, k);
+    }
+    if (shapeless && law_form_has_shape(f) && !law_form_shape_neutral(f))
+        return dw_error_set(DW_EPARSE, "%d rows have no depth and width, and the shape term "
+                            "of form '%s' has no neutral value to take them at (logsq and "
+                            "shape forms have one)", shapeless, ftext);
+    return DW_OK;
+}
+
 int fit_check_identifiable(const LawForm *f, const FitData *d, const FitOptions *o) {
     static const char *names[LAW_NX] = {"depth", "width", "params", "tokens"};
     unsigned in = law_form_inputs(f);
@@ -64,11 +92,17 @@ int fit_check_identifiable(const LawForm *f, const FitData *d, const FitOptions 
     int rc;
     if ((rc = fit_check_inputs(f, d))) return rc;
     law_form_text(f, ftext, sizeof ftext);
+    if ((rc = check_sources_(f, d, o, ftext))) return rc;
     for (int k = 0; k < LAW_NX; k++) {
         if (!(in & LAW_BIT(k)) || d->n == 0) continue;
-        double first = input_(&d->x[0], k);
+        /* rows without depth and width (no_shape) say nothing about D and W */
+        int shape_k = k == LAW_D || k == LAW_W, i0 = 0;
+        while (shape_k && i0 < d->n && d->x[i0].no_shape) i0++;
+        if (i0 == d->n) continue; /* no row has them: fit_check_inputs decides */
+        double first = input_(&d->x[i0], k);
         int distinct = 0;
-        for (int i = 1; i < d->n && !distinct; i++) distinct = input_(&d->x[i], k) != first;
+        for (int i = i0 + 1; i < d->n && !distinct; i++)
+            distinct = !(shape_k && d->x[i].no_shape) && input_(&d->x[i], k) != first;
         if (!distinct && input_matters_(f, d, o, k))
             return dw_error_set(DW_EDATA,
                                 "all %d rows have %s = %g, but form '%s' has a %s term: it "

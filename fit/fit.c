@@ -27,6 +27,7 @@ typedef enum { ROLE_NONLINEAR, ROLE_LINEAR, ROLE_LOGLINEAR } Role;
  * scale factors E, A, B, P, R and F1's gamma; separable's e and c_X enter as exp(·). */
 static Role role_(const LawForm *f, int i) {
     const char *n = f->names[i];
+    if (i >= law_form_base_np(f)) return ROLE_LINEAR; /* a source offset dE<k> */
     if (f->id == LAW_SEPARABLE) return (n[0] == 'e' || n[0] == 'c') ? ROLE_LOGLINEAR : ROLE_NONLINEAR;
     if (!strcmp(n, "E") || !strcmp(n, "A") || !strcmp(n, "B") || !strcmp(n, "P") ||
         !strcmp(n, "R"))

@@ -127,7 +127,7 @@ static double eval_logsq(const LawForm *f, const double *p, const Inputs *in, do
     double L = eval_chinchilla(f, p, in, gp, gl) + gamma * l * l;
     gp[5] = l * l;
     /* l = ln D - ln D0: d/d(ref params) = -dlnD0/d(ref params) */
-    for (int i = 6; i < f->np; i++) gp[i] *= -dphi_dl;
+    for (int i = 6; i < law_form_base_np(f); i++) gp[i] *= -dphi_dl;
     gl[LAW_D] = dphi_dl;
     gl[LAW_W] = -dphi_dl * g_lnW;
     return L;
@@ -149,7 +149,7 @@ static double eval_shape(const LawForm *f, const double *p, const Inputs *in, do
     /* d ln Neff/d gamma = -u² - 2·gamma·u·du/dgamma, du/dgamma = -1/(2·gamma²) */
     gp[5] = g_lnNeff * (-u * u + u / gamma);
     double g_u = g_lnNeff * (-2 * gamma * u); /* dL/du; du/d ln Dc = -1 */
-    for (int i = 6; i < f->np; i++) gp[i] *= -g_u;
+    for (int i = 6; i < law_form_base_np(f); i++) gp[i] *= -g_u;
     gl[LAW_N] = g_lnNeff;
     gl[LAW_D] = g_u;
     gl[LAW_W] = -g_u * g_lnW;
@@ -173,7 +173,7 @@ static double eval_benefit_harm(const LawForm *f, const double *p, const Inputs 
     gp[6] = -lnD * (t1 + t2) + t1 * q / c + t2 * r; /* d[(a/c)·q]/da = q/c + (a/c)·q·r */
     gp[7] = -t2 / c + t2 * r;                       /* d[(a/c)·q]/dc = -(a/c²)·q + (a/c)·q·r */
     double g_lnD0 = -(a + c) * t2;
-    for (int i = 8; i < f->np; i++) gp[i] *= g_lnD0;
+    for (int i = 8; i < law_form_base_np(f); i++) gp[i] *= g_lnD0;
     gl[LAW_D] = -a * t1 + c * t2; /* d/d ln D at fixed D0: t1 ∝ D^-a, t2 ∝ D^c */
     gl[LAW_W] = g_lnD0 * g_lnW;
     return L;
@@ -385,6 +385,35 @@ void law_form_text(const LawForm *f, char *buf, size_t n) {
     }
 }
 
+int law_form_add_sources(LawForm *f, int nsources) {
+    if (nsources < 1 || nsources > LAW_MAX_SOURCES)
+        return dw_error_set(DW_EINVAL, "%d sources: a fit joins 1 to %d", nsources,
+                            LAW_MAX_SOURCES);
+    if (f->nsrc) return dw_error_set(DW_EINVAL, "the form already has source offsets");
+    if (f->np + nsources - 1 > LAW_MAXP)
+        return dw_error_set(DW_EINVAL, "%d sources: the form has %d parameters and at most %d "
+                            "fit (offsets included)", nsources, f->np, LAW_MAXP);
+    for (int k = 1; k < nsources; k++)
+        snprintf(f->names[f->np++], sizeof f->names[0], "dE%d", k);
+    f->nsrc = nsources - 1;
+    return DW_OK;
+}
+
+int law_form_base_np(const LawForm *f) { return f->np - f->nsrc; }
+
+int law_form_shape_neutral(const LawForm *f) {
+    switch (f->id) {
+    case LAW_KAPLAN:
+    case LAW_CHINCHILLA:
+    case LAW_LOGSQ:
+    case LAW_SHAPE: return 1;
+    case LAW_SEPARABLE: return !law_form_has_shape(f);
+    case LAW_BENEFIT_HARM:
+    case LAW_STARVATION: return 0;
+    }
+    return 0;
+}
+
 int law_form_param_index(const LawForm *f, const char *name) {
     if (!name) return -1;
     for (int i = 0; i < f->np; i++)
@@ -416,19 +445,23 @@ int law_form_has_shape(const LawForm *f) {
 void law_form_bounds(const LawForm *f, double *lo, double *hi) {
     if (f->id == LAW_SEPARABLE) {
         /* e and c_X are logs of amplitudes: free; a_X are exponents */
-        for (int i = 0; i < f->np; i++) {
+        for (int i = 0; i < law_form_base_np(f); i++) {
             int expo = i > 0 && i % 2 == 0;
             lo[i] = expo ? 1e-6 : -HUGE_VAL;
             hi[i] = expo ? 10 : HUGE_VAL;
         }
-        return;
+    } else {
+        int np;
+        const ParamSpec *ps = params_of(spec_of(f), f->ref, &np);
+        DW_ASSERT(np == law_form_base_np(f));
+        for (int i = 0; i < np; i++) {
+            lo[i] = ps[i].lo;
+            hi[i] = ps[i].hi;
+        }
     }
-    int np;
-    const ParamSpec *ps = params_of(spec_of(f), f->ref, &np);
-    DW_ASSERT(np == f->np);
-    for (int i = 0; i < np; i++) {
-        lo[i] = ps[i].lo;
-        hi[i] = ps[i].hi;
+    for (int i = law_form_base_np(f); i < f->np; i++) { /* source offsets: either sign */
+        lo[i] = -HUGE_VAL;
+        hi[i] = HUGE_VAL;
     }
 }
 
@@ -441,7 +474,12 @@ double law_form_eval(const LawForm *f, const double *p, const LawX *x, double *g
     Inputs in;
     unsigned reads = law_form_inputs(f);
     double L = NAN;
-    DW_ASSERT(f->np >= 0 && f->np <= LAW_MAXP);
+    int nbase = f->np - f->nsrc;
+    DW_ASSERT(f->np >= 0 && f->np <= LAW_MAXP && f->nsrc >= 0 && f->nsrc < f->np);
+    if (x->no_shape) { /* a row without depth and width: the shape term at its neutral value */
+        if (!law_form_shape_neutral(f)) goto out;
+        reads &= ~(LAW_BIT(LAW_D) | LAW_BIT(LAW_W));
+    }
     in.x[LAW_D] = x->depth;
     in.x[LAW_W] = x->width;
     in.x[LAW_N] = x->params;
@@ -452,7 +490,14 @@ double law_form_eval(const LawForm *f, const double *p, const LawX *x, double *g
         if (!(in.x[k] > 0 && isfinite(in.x[k]))) goto out; /* undefined: NaN */
         in.ln[k] = log(in.x[k]);
     }
-    L = spec_of(f)->eval(f, p, &in, gp, gl);
+    if (x->no_shape && (f->id == LAW_LOGSQ || f->id == LAW_SHAPE))
+        L = eval_chinchilla(f, p, &in, gp, gl); /* E, A, alpha, B, delta lead both forms */
+    else
+        L = spec_of(f)->eval(f, p, &in, gp, gl);
+    if (f->nsrc && x->source) { /* this source's own floor */
+        if (x->source < 0 || x->source > f->nsrc) L = NAN;
+        else L += p[nbase + x->source - 1], gp[nbase + x->source - 1] = 1;
+    }
 out:
     if (isnan(L)) {
         for (int i = 0; i < f->np; i++) gp[i] = NAN;

@@ -35,6 +35,12 @@ typedef struct {
     double width;  /* W, model (residual) width */
     double params; /* N */
     double tokens; /* T, training tokens */
+    /* Multi-source fits only (zero everywhere else): */
+    int source;    /* 0: the reference source; k >= 1: the rows of source k get the form's
+                      offset parameter dE<k> added (LawForm.nsrc) */
+    int no_shape;  /* 1: the row has no depth and width: it is evaluated at the shape term's
+                      neutral value (law_form_shape_neutral), so it informs only the floor,
+                      N and T terms; NaN for forms without a neutral value */
 } LawX;
 
 /* Input indices for grad_x and bits for separable variable sets. */
@@ -58,9 +64,14 @@ typedef struct {
     LawRefKind ref;   /* reference depth D0(W) / Dc(W): power or log (F1-F3) */
     int nvars;        /* separable: number of variables */
     int vars[LAW_NX]; /* separable: LAW_D/W/N/T in the order given */
-    int np;           /* number of parameters */
+    int np;           /* number of parameters, the source offsets included */
+    int nsrc;         /* multi-source fits: offsets dE1..dE<nsrc> appended after the form's own
+                         parameters (law_form_add_sources); 0 for every law on disk */
     char names[LAW_MAXP][16];
 } LawForm;
+
+/* Most sources one fit can join (the reference and LAW_MAX_SOURCES - 1 offsets). */
+#define LAW_MAX_SOURCES 8
 
 /* Parses a form name ("chinchilla", "shape:log", "separable:W,D,N,T", ...) into *out,
  * filling the parameter names. DW_OK, or DW_ENOTFOUND / DW_EINVAL with the message set. */
@@ -68,6 +79,23 @@ int law_form_parse(const char *text, LawForm *out);
 
 /* Canonical text of the form ("shape:log", "separable:W,D,N,T") into buf[n]. */
 void law_form_text(const LawForm *f, char *buf, size_t n);
+
+/* Appends nsources - 1 source offsets dE1..dE<nsources-1> to f's parameters: a row of
+ * source k >= 1 (LawX.source) is predicted as the form's value + dE<k>, so each source has
+ * its own loss floor (another tokenizer, another eval set) and shares everything else.
+ * DW_OK; DW_EINVAL nsources outside 1..LAW_MAX_SOURCES, offsets already added, or too many
+ * parameters for LAW_MAXP. */
+int law_form_add_sources(LawForm *f, int nsources);
+
+/* The form's own parameter count (np without the source offsets). */
+int law_form_base_np(const LawForm *f);
+
+/* 1 when the form has a shape-neutral value that rows without depth and width can be
+ * evaluated at (LawX.no_shape): chinchilla and kaplan (no shape term), separable without
+ * D and W, logsq (Φ = 0: the reference depth) and shape (Neff = N: the critical depth's
+ * optimum). 0 for separable with D or W, benefit-harm and starvation, whose shape terms
+ * have no neutral value. */
+int law_form_shape_neutral(const LawForm *f);
 
 /* Index of parameter `name` in the form, or -1. */
 int law_form_param_index(const LawForm *f, const char *name);

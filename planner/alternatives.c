@@ -240,11 +240,11 @@ static int paired_intervals_(const Law *law, PlanResult *res) {
     }
     const LawForm *f = &law->form;
     const PlanPoint *o = &res->real;
-    LawX xr = {o->depth, o->width, o->params_law, o->tokens};
+    LawX xr = {.depth = o->depth, .width = o->width, .params = o->params_law, .tokens = o->tokens};
     for (int i = 0; i < res->nalts; i++) {
         PlanAlt *alt = &res->alts[i];
         const PlanPoint *p = &alt->pt;
-        LawX xa = {p->depth, p->width, p->params_law, p->tokens};
+        LawX xa = {.depth = p->depth, .width = p->width, .params = p->params_law, .tokens = p->tokens};
         int m = 0;
         if (!alt->comparable) continue;
         for (int d = 0; d < n; d++) {

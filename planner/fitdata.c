@@ -47,7 +47,7 @@ int plan_runs_fitdata(const DsRuns *r, const LawConventions *conv, int n_from_sh
         }
         double N = count_n ? np : r->params[i];
         double T = isfinite(r->tokens[i]) ? r->tokens[i] : r->flops[i] / fpt;
-        d->x[i] = (LawX){r->depth[i], r->width[i], N, T};
+        d->x[i] = (LawX){.depth = r->depth[i], .width = r->width[i], .params = N, .tokens = T};
         d->loss[i] = r->loss[i];
         if (d->weight) d->weight[i] = r->weight[i];
     }

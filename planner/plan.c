@@ -71,7 +71,7 @@ static double loss_at_(const Ctx *c, double D, double W, double *T_out, double *
     double T = c->T > 0 ? c->T : c->C / fpt;
     if (T_out) *T_out = T;
     if (N_out) *N_out = N;
-    LawX x = {D, W, N, T};
+    LawX x = {.depth = D, .width = W, .params = N, .tokens = T};
     double L = law_eval(c->eval_law, &x);
     return isfinite(L) ? L : HUGE_VAL;
 }
@@ -223,7 +223,7 @@ void plan_fill_point_(const Law *law, const PlanShape *s, double T, PlanPoint *p
     pt->tokens = T;
     pt->flops = T * plan_flops_per_token(&law->conv, s);
     pt->tokens_per_param = T / pt->params_total;
-    LawX x = {s->depth, s->width, pt->params_law, T};
+    LawX x = {.depth = s->depth, .width = s->width, .params = pt->params_law, .tokens = T};
     pt->loss = law_eval(law, &x);
     pt->dcrit = plan_dcrit(law, s->width, T, &pt->dcrit_kind);
 }
@@ -244,7 +244,7 @@ static double dcrit_fn_(double ld, void *arg) {
         plan_shape_at(a->law, D, a->W, 0, &s);
         N = plan_law_params(&a->law->conv, &s);
     }
-    LawX x = {D, a->W, N, a->T};
+    LawX x = {.depth = D, .width = a->W, .params = N, .tokens = a->T};
     double L = law_eval(a->law, &x);
     return isfinite(L) ? L : HUGE_VAL;
 }
@@ -390,7 +390,7 @@ double plan_percentile_(double *v, int n, double q) {
 void plan_loss_interval_(const Law *law, PlanResult *res) {
     const LawForm *f = &law->form;
     const PlanPoint *pt = &res->real;
-    LawX x = {pt->depth, pt->width, pt->params_law, pt->tokens};
+    LawX x = {.depth = pt->depth, .width = pt->width, .params = pt->params_law, .tokens = pt->tokens};
     res->loss_lo = res->loss_hi = NAN;
     if (law->ndraws >= 20) {
         double *v = malloc(sizeof(double) * law->ndraws);

@@ -76,7 +76,7 @@ static int try_shape_(const Law *law, const PlanRoundSpec *sp, int d, double w,
     if (sp->n_target > 0) viol = fmax(viol, fabs(N / sp->n_target - 1) - sp->tol);
     if (sp->tokens > 0 && sp->c_held) viol = fmax(viol, fabs(T * fpt / sp->compute - 1) - sp->tol);
     if (sp->tpp_target > 0) viol = fmax(viol, fabs(T / cnt.total / sp->tpp_target - 1) - sp->tol);
-    LawX x = {d, w, N, T};
+    LawX x = {.depth = d, .width = w, .params = N, .tokens = T};
     double L = law_eval(law, &x);
     if (!isfinite(L)) return 0;
     int better = !out->found || viol < out->viol - 1e-15 ||

@@ -46,7 +46,7 @@ static void n_line_(const Law *law, const DsRuns *r, double W, double *a, double
 }
 
 static double law_at_n_(const Law *law, double D, double W, double a, double b, double T) {
-    LawX x = {D, W, a + b * D, T};
+    LawX x = {.depth = D, .width = W, .params = a + b * D, .tokens = T};
     return law_eval(law, &x);
 }
 

@@ -214,7 +214,7 @@ static void test_compare(void) {
         for (int b = 0; b < 5; b++) {
             PlanShape s;
             plan_shape_from_conventions(&s, &conv, ds[b], ws[a]);
-            LawX x = {ds[b], ws[a], plan_law_params(&conv, &s), 2e9};
+            LawX x = {.depth = ds[b], .width = ws[a], .params = plan_law_params(&conv, &s), .tokens = 2e9};
             double L = law_form_eval(&truth, tp, &x, NULL, NULL);
             size_t k = strlen(buf);
             snprintf(buf + k, sizeof buf - k, "%g,%g,2e9,%.15g\n", ds[b], ws[a], L);

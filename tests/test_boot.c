@@ -132,7 +132,7 @@ static void test_resamples(void) {
     LawForm f;
     FitOptions o;
     FitData d;
-    LawX x[NROWS];
+    LawX x[NROWS] = {{0}};
     double loss[NROWS];
     FitResult full;
     e_only_problem(&f, &o, &d, x, loss);
@@ -216,7 +216,7 @@ static void test_refit_at_optimum(void) {
     LawForm f;
     FitOptions o;
     FitData d;
-    LawX x[NROWS];
+    LawX x[NROWS] = {{0}};
     double loss[NROWS];
     FitResult full;
     e_only_problem(&f, &o, &d, x, loss);

@@ -258,7 +258,7 @@ static void run_case_(int ci, FitObjective obj, const LawX *x, int n) {
 }
 
 static void test_synthetic(void) {
-    LawX x[MAXROWS];
+    LawX x[MAXROWS] = {{0}};
     int n = make_grid_(x);
     CHECK(n == 108);
     for (int ci = 0; ci < NCASES; ci++)
@@ -270,7 +270,7 @@ static void test_synthetic(void) {
 // --fix
 
 static void test_fix(void) {
-    LawX x[MAXROWS];
+    LawX x[MAXROWS] = {{0}};
     double loss[MAXROWS];
     int n = make_grid_(x);
     LawForm f;
@@ -481,7 +481,7 @@ static void test_gemstones_huber(void) {
 // errors
 
 static void test_errors(void) {
-    LawX x[MAXROWS];
+    LawX x[MAXROWS] = {{0}};
     double loss[MAXROWS];
     int n = make_grid_(x);
     LawForm f;
@@ -504,7 +504,7 @@ static void test_errors(void) {
     fit_options_default(&o, &f);
 
     /* a zero input makes the form undefined on a row */
-    LawX xz[MAXROWS];
+    LawX xz[MAXROWS] = {{0}};
     memcpy(xz, x, sizeof(LawX) * (size_t)n);
     xz[7].tokens = 0;
     FitData zero = {.n = n, .x = xz, .loss = loss};

@@ -56,7 +56,7 @@ static void test_e_on_bound(void) {
     LawForm f;
     FitOptions o;
     FitData d;
-    LawX x[NMAX];
+    LawX x[NMAX] = {{0}};
     double loss[NMAX];
     FitResult r;
     no_e_rows(&d, x, loss);
@@ -94,7 +94,7 @@ static void test_separable_e_to_zero(void) {
     LawForm f;
     FitOptions o;
     FitData d;
-    LawX x[NMAX];
+    LawX x[NMAX] = {{0}};
     double loss[NMAX];
     FitResult r;
     no_e_rows(&d, x, loss);
@@ -124,7 +124,7 @@ static void test_unidentified_named(void) {
     LawForm f;
     FitOptions o;
     FitData d;
-    LawX x[NMAX];
+    LawX x[NMAX] = {{0}};
     double loss[NMAX];
     FitResult r;
     no_e_rows(&d, x, loss);
@@ -144,7 +144,7 @@ static void test_unidentified_named(void) {
 
     /* a width term whose input never varies: c_W·W^-a_W is a constant, collinear with exp(e)
      * (fit_check_identifiable refuses these rows; fit_run on them must not claim intervals) */
-    LawX xw[NMAX];
+    LawX xw[NMAX] = {{0}};
     double lw[NMAX];
     memcpy(xw, x, sizeof(LawX) * d.n);
     /* a positive constant (1.75 on top of the -0.05) for exp(e) and the width term to share */
@@ -170,7 +170,7 @@ static void test_nt_confounded(void) {
     LawForm f;
     FitOptions o;
     FitData d;
-    LawX x[NMAX];
+    LawX x[NMAX] = {{0}};
     double loss[NMAX];
     FitResult r;
     int n = 0;
@@ -207,7 +207,7 @@ static void test_exact_optimum_converged(void) {
     LawForm f;
     FitOptions o;
     FitData d;
-    LawX x[NMAX];
+    LawX x[NMAX] = {{0}};
     double loss[NMAX];
     FitResult r;
     static const double truth[5] = {1.7, 400, 0.34, 410, 0.28};
@@ -237,7 +237,7 @@ static void test_boot_counts(void) {
     LawForm f;
     FitOptions o;
     FitData d;
-    LawX x[NMAX];
+    LawX x[NMAX] = {{0}};
     double loss[NMAX];
     FitResult full;
     static const double truth[5] = {1.7, 400, 0.34, 410, 0.28};

@@ -48,7 +48,7 @@ static void test_objective(void) {
     LawForm f;
     CHECK_STATUS(law_form_parse("chinchilla", &f));
     const double p[5] = {1.7, 420, 0.33, 1900, 0.29};
-    LawX x[NR];
+    LawX x[NR] = {{0}};
     double loss[NR], w[NR];
     /* rows alternate 3% above and below the law, by factors that differ per row; Huber's
      * δ = 0.02 puts some scaled residuals inside the quadratic zone and some outside */
@@ -127,7 +127,7 @@ static void test_closed_forms(void) {
     CHECK_REL(pow(24, 1.0 / 7), cases[4].want_e, 1e-15);
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         const AsymCase *k = &cases[c];
-        LawX x[4];
+        LawX x[4] = {{0}};
         double loss[4] = {1, 2, 3, 4}, w[4] = {k->w1, 1, 1, 1};
         for (int j = 0; j < 4; j++)
             x[j] = (LawX){.depth = 2 + j, .width = 256, .params = 1e7 * (j + 1), .tokens = 1e10};

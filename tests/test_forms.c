@@ -58,7 +58,7 @@ static double log_uniform(double lo, double hi) {
     return exp(log(lo) + (log(hi) - log(lo)) * rng_uniform());
 }
 static LawX random_point(void) {
-    LawX x;
+    LawX x = {0};
     x.depth = log_uniform(2, 80);
     x.width = log_uniform(64, 8192);
     x.params = log_uniform(1e6, 1e10);
@@ -274,18 +274,18 @@ static void test_values(void) {
         int pcase;
         LawX x;
     } nans[] = {
-        {"chinchilla", 1, {16, 512, 0, 1e10}},
-        {"chinchilla", 1, {16, 512, 1e9, -1}},
-        {"kaplan", 0, {16, 512, NAN, 1e10}},
-        {"separable:W,D,N,T", 2, {16, 0, 1e9, 1e10}},
-        {"separable:D,T", 4, {-3, 512, 1e9, 1e10}},
-        {"shape:log", 10, {16, 1, 1e9, 1e10}},     /* ln W = 0 */
-        {"shape:log", 10, {16, 0.5, 1e9, 1e10}},   /* ln W < 0 */
-        {"logsq:log", 8, {16, 1, 1e9, 1e10}},
-        {"benefit-harm:log", 12, {16, 0.9, 1e9, 1e10}},
-        {"shape:power", 9, {0, 512, 1e9, 1e10}},
-        {"starvation", 13, {16, -512, 1e9, 1e10}},
-        {"logsq:power", 7, {16, 512, 1e9, INFINITY}},
+        {"chinchilla", 1, {16, 512, 0, 1e10, 0, 0}},
+        {"chinchilla", 1, {16, 512, 1e9, -1, 0, 0}},
+        {"kaplan", 0, {16, 512, NAN, 1e10, 0, 0}},
+        {"separable:W,D,N,T", 2, {16, 0, 1e9, 1e10, 0, 0}},
+        {"separable:D,T", 4, {-3, 512, 1e9, 1e10, 0, 0}},
+        {"shape:log", 10, {16, 1, 1e9, 1e10, 0, 0}},     /* ln W = 0 */
+        {"shape:log", 10, {16, 0.5, 1e9, 1e10, 0, 0}},   /* ln W < 0 */
+        {"logsq:log", 8, {16, 1, 1e9, 1e10, 0, 0}},
+        {"benefit-harm:log", 12, {16, 0.9, 1e9, 1e10, 0, 0}},
+        {"shape:power", 9, {0, 512, 1e9, 1e10, 0, 0}},
+        {"starvation", 13, {16, -512, 1e9, 1e10, 0, 0}},
+        {"logsq:power", 7, {16, 512, 1e9, INFINITY, 0, 0}},
     };
     for (size_t i = 0; i < sizeof nans / sizeof nans[0]; i++) {
         if (!parse_ok(nans[i].form, &f)) {

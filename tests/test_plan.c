@@ -153,7 +153,7 @@ static void check_brute_force(const char *what, const Law *law, double C) {
             PlanShape s;
             plan_shape_at(law, d, w, hd, &s);
             double T = C / plan_flops_per_token(&law->conv, &s);
-            LawX x = {d, w, plan_law_params(&law->conv, &s), T};
+            LawX x = {.depth = d, .width = w, .params = plan_law_params(&law->conv, &s), .tokens = T};
             double L = law_eval(law, &x);
             if (!isfinite(L)) continue;
             if (L < bestL) bestL = L, bestD = d, bestW = w;

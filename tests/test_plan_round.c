@@ -75,7 +75,7 @@ static double feasible_loss_(const Law *law, const PlanResult *res, int d, doubl
     double T = ft ? res->req.tokens : C / fpt;
     if (fn && fabs(N / res->req.params - 1) > PLAN_ROUND_TOL) return HUGE_VAL;
     if (ft && !fn && fabs(T * fpt / C - 1) > PLAN_ROUND_TOL) return HUGE_VAL;
-    LawX x = {d, w, N, T};
+    LawX x = {.depth = d, .width = w, .params = N, .tokens = T};
     double L = law_eval(law, &x);
     return isfinite(L) ? L : HUGE_VAL;
 }

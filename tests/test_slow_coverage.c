@@ -45,7 +45,7 @@ static int make_data_(const LawForm *f, const double *p, double sigma, gsl_rng *
     for (int a = 0; a < 8; a++)
         for (int b = 0; b < 4; b++)
             for (int c = 0; c < 3; c++) {
-                LawX x = {depths[a], widths[b], 12 * depths[a] * widths[b] * widths[b], tokens[c]};
+                LawX x = {.depth = depths[a], .width = widths[b], .params = 12 * depths[a] * widths[b] * widths[b], .tokens = tokens[c]};
                 double L = law_form_eval(f, p, &x, NULL, NULL);
                 if (!(L > 0)) return -1;
                 d->x[n] = x;
@@ -58,7 +58,7 @@ static int make_data_(const LawForm *f, const double *p, double sigma, gsl_rng *
 
 int main(void) {
     gsl_set_error_handler_off();
-    LawX xs[96];
+    LawX xs[96] = {{0}};
     double ls[96];
     FitData d = {.x = xs, .loss = ls};
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
