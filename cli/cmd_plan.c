@@ -12,8 +12,10 @@
 #include "planner/hardware.h"
 #include "planner/hfconfig.h"
 #include "planner/plan.h"
+#include "planner/laws.h"
 #include "planner/region.h"
 #include "planner/warn.h"
+#include "plan_render.h"
 #include "report.h"
 
 static void help_(void) {
@@ -46,10 +48,17 @@ static void help_(void) {
         "                         (default 8, for tensor parallelism; 1 allows any count)\n"
         "  --seq-len S            training context for the attention FLOPs (default: the\n"
         "                         law's context)\n"
-        "  --within EPS           also list the near-optimal region: every real shape at the\n"
-        "                         budget within EPS nats (or EPS%% of the loss, e.g. 0.2%%)\n"
-        "                         of the best, with the share of parameter draws under which\n"
-        "                         each is within EPS (needs a fixed compute, not N or T)\n"
+        "  --within EPS|P%%|off    the near-optimal region: every real shape at the budget\n"
+        "                         within EPS nats (or P%% of the loss, e.g. 0.2%%) of the best,\n"
+        "                         with the share of parameter draws under which each is\n"
+        "                         within it; given, it lists one row per width. Default: a\n"
+        "                         summary at max(0.005-nat noise floor, the law's own loss\n"
+        "                         uncertainty capped at 0.01; docs/options.md); off hides it.\n"
+        "                         Taken at a fixed compute: not with a fixed N or T\n"
+        "  --laws A,B,...|none    the laws the recommendation is judged under (presets or\n"
+        "                         law files; default every embedded preset): each law's own\n"
+        "                         best shape at the same budget and the recommendation's\n"
+        "                         regret under it; none hides the table\n"
         "  --max-depth D          depth search limit (default 1024)\n"
         "  --emit hf-config       print a Hugging Face config.json of the recommended shape\n"
         "                         (JSON already: --json changes nothing)\n"
@@ -369,7 +378,7 @@ static int sweep_(const Law *law, const PlanRequest *req, const char *spec, int 
 
 /* What the user asked for, parsed. */
 typedef struct {
-    const char *law_name, *gpu, *sweep, *emit, *vs, *within;
+    const char *law_name, *gpu, *sweep, *emit, *vs, *within, *laws;
     double gpus, days, mfu;
     int json, points, ndraws, list, help, have_mfu, seq_len;
     PlanRequest req;
@@ -454,97 +463,9 @@ static cJSON *alternatives_json_(const PlanResult *res) {
     return arr;
 }
 
-/* --within: EPS in nats, or P% of the best loss. *eps in nats; 0 when the option is absent.
- * Return: 0, or exit 2 with a message. */
-static int within_(const char *spec, double best_loss, double *eps, int *percent) {
-    char *end;
-    *eps = 0, *percent = 0;
-    if (!spec) return 0;
-    double v = strtod(spec, &end);
-    if (end != spec && *end == '%' && end[1] == '\0') *percent = 1;
-    else if (end == spec || *end) return cli_usage_error("plan", "--within: '%s' is not a number of nats or a percentage (0.005, 0.2%%)", spec);
-    if (!(v > 0) || !isfinite(v) || v > (*percent ? 50 : 1))
-        return cli_usage_error("plan", "--within: %s is outside (0, %s]", spec, *percent ? "50%" : "1 nat");
-    *eps = *percent ? v / 100 * best_loss : v;
-    return 0;
-}
-
-static cJSON *region_json_(const PlanRegion *g) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "eps_nats", g->eps);
-    cJSON_AddNumberToObject(o, "best_loss", g->best_loss);
-    cJSON_AddNumberToObject(o, "shapes", g->n);
-    double d[2] = {g->depth_lo, g->depth_hi}, w[2] = {g->width_lo, g->width_hi};
-    cJSON_AddItemToObject(o, "depth", cJSON_CreateDoubleArray(d, 2));
-    cJSON_AddItemToObject(o, "width", cJSON_CreateDoubleArray(w, 2));
-    cJSON_AddBoolToObject(o, "touches_scan", g->touches_scan);
-    cJSON_AddBoolToObject(o, "wide", g->wide);
-    cJSON_AddNumberToObject(o, "draws", g->ndraws);
-    if (!g->ndraws) cJSON_AddStringToObject(o, "draws_why", g->draws_why);
-    cJSON *arr = cJSON_AddArrayToObject(o, "list");
-    for (int i = 0; i < g->n; i++) {
-        const PlanRegionShape *r = &g->shapes[i];
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddNumberToObject(e, "depth", r->shape.depth);
-        cJSON_AddNumberToObject(e, "width", r->shape.width);
-        cJSON_AddNumberToObject(e, "params_law", r->params_law);
-        cJSON_AddNumberToObject(e, "tokens", r->tokens);
-        cJSON_AddNumberToObject(e, "loss", r->loss);
-        cJSON_AddNumberToObject(e, "dloss", r->dloss);
-        dw_json_add_num(e, "p_within", r->p_within);
-        cJSON_AddItemToArray(arr, e);
-    }
-    return o;
-}
-
-#define REGION_ROWS 10 /* widths listed in the text; --json lists every shape */
-
-static void print_region_(const Law *law, const PlanRegion *g, int percent) {
-    char c[32];
-    printf("\nnear-optimal region: real shapes at %s FLOPs within %.4g nats%s of the best "
-           "real shape (%.4f) under %s:\n", dw_fmt_sci(g->compute, c, sizeof c), g->eps,
-           percent ? " (the percentage of the recommended shape's loss)" : "", g->best_loss, law->name);
-    printf("  %d shape%s: depth %.0f..%.0f, width %.0f..%.0f%s\n", g->n, g->n == 1 ? "" : "s",
-           g->depth_lo, g->depth_hi, g->width_lo, g->width_hi,
-           g->touches_scan ? " (reaches the edge of the scan, a factor 8 around the optimum: "
-                             "it may extend further)" : "");
-    if (g->ndraws)
-        printf("  P(within): the share of %d parameter draws under which the shape is within "
-               "the tolerance of that draw's best\n", g->ndraws);
-    else
-        printf("  P(within): no draws (%s)\n", g->draws_why);
-    /* one row per width: its best depth and the depths within the tolerance */
-    printf("  %-7s %-10s %8s %8s %8s %9s %10s\n", "width", "depths", "best D", "N", "T",
-           "+nats", "P(within)");
-    int rows = 0;
-    for (int i = 0; i < g->n; i++) {
-        const PlanRegionShape *r = &g->shapes[i];
-        int seen = 0;
-        double dlo = r->shape.depth, dhi = r->shape.depth;
-        for (int k = 0; k < g->n; k++) {
-            if (g->shapes[k].shape.width != r->shape.width) continue;
-            if (k < i) seen = 1;
-            dlo = fmin(dlo, g->shapes[k].shape.depth), dhi = fmax(dhi, g->shapes[k].shape.depth);
-        }
-        if (seen) continue; /* shapes are sorted by loss: the first of a width is its best */
-        if (++rows > REGION_ROWS) break;
-        char dr[32], n[32], t[32], p[16] = "n/a";
-        snprintf(dr, sizeof dr, "%.0f..%.0f", dlo, dhi);
-        if (isfinite(r->p_within)) snprintf(p, sizeof p, "%.2f", r->p_within);
-        printf("  %-7.0f %-10s %8.0f %8s %8s %9.4f %10s\n", r->shape.width, dr, r->shape.depth,
-               dw_fmt_count(r->params_law, n, sizeof n), dw_fmt_count(r->tokens, t, sizeof t),
-               r->dloss, p);
-    }
-    if (rows > REGION_ROWS) printf("  ... more widths (--json lists every shape)\n");
-    if (g->wide)
-        printf("  the region is wide: under this law the shape barely matters at this budget "
-               "(depths %.0f-%.0f, widths %.0f-%.0f all lie within %.4g nats); decide among "
-               "them by training throughput and inference cost, which dwplan does not model yet\n",
-               g->depth_lo, g->depth_hi, g->width_lo, g->width_hi, g->eps);
-}
-
 static int render_json_(const PlanArgs *a, const Law *law, const PlanResult *res,
-                        const PlanWarnings *ws, const PlanRegion *region) {
+                        const PlanWarnings *ws, const PlanRegion *region, const char *eps_why,
+                        const PlanLawTable *lt) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "dwplan_version", DWPLAN_VERSION);
     warnings_json_(j, ws);
@@ -594,7 +515,11 @@ static int render_json_(const PlanArgs *a, const Law *law, const PlanResult *res
         cJSON_AddItemToArray(dr, o);
     }
     if (res->alt_warning[0]) cJSON_AddStringToObject(j, "alternatives_warning", res->alt_warning);
-    if (region) cJSON_AddItemToObject(j, "region", region_json_(region));
+    if (region) cJSON_AddItemToObject(j, "region", cli_region_json(region, eps_why, &res->real));
+    if (lt) {
+        cJSON_AddItemToObject(j, "laws", cli_laws_json(lt));
+        cJSON_AddStringToObject(j, "laws_agree", lt->agree);
+    }
     return report_print_json(j);
 }
 
@@ -670,13 +595,41 @@ static int plan_(const PlanArgs *a, const Law *law) {
     if (a->emit) return emit_hf_config_(law, &res);
     plan_warn_result(law, &res, &ws);
     double eps;
-    int percent;
+    int percent, given;
+    char eps_why[320] = "";
     PlanRegion g = {0};
-    if ((rc = within_(a->within, res.real.loss, &eps, &percent))) return rc;
+    PlanLawTable lt = {0};
+    Law **set = NULL;
+    int nset = 0, region = 0;
+    if ((rc = cli_within("plan", a->within, law, &res, &eps, &percent, &given, eps_why,
+                         sizeof eps_why)))
+        return rc;
+    if (eps > 0 && (res.fixed & (PLAN_FIX_PARAMS | PLAN_FIX_TOKENS)) && !given)
+        eps = 0; /* the region is at a fixed compute; said below the recommendation */
     if (eps > 0 && (rc = plan_region(law, &res, eps, a->ndraws, &g))) return cli_fail("plan", rc);
-    rc = a->json ? render_json_(a, law, &res, &ws, eps > 0 ? &g : NULL)
-                 : render_text_(a, law, &res, &ws);
-    if (!a->json && eps > 0) print_region_(law, &g, percent);
+    region = eps > 0;
+    if ((rc = cli_laws_load("plan", a->laws, (Law *)law, a->seq_len, &set, &nset))) goto out;
+    if (nset && (rc = plan_laws_compare((const Law *const *)set, nset, &res, &lt))) {
+        rc = cli_fail("plan", rc);
+        goto out;
+    }
+    if (a->json) {
+        rc = render_json_(a, law, &res, &ws, region ? &g : NULL, eps_why, nset ? &lt : NULL);
+        goto out;
+    }
+    rc = render_text_(a, law, &res, &ws);
+    if (region) cli_region_text(law, &g, percent, given, eps_why, &res.real);
+    else if (!a->within || strcmp(a->within, "off"))
+        printf("\nnear-optimal region: not computed (it is taken at a fixed compute; this "
+               "request fixes %s)\n", res.fixed & PLAN_FIX_PARAMS ? "N" : "T");
+    if (nset) {
+        char what[64];
+        snprintf(what, sizeof what, "the recommended %.0fx%.0f", res.real.depth, res.real.width);
+        cli_laws_text(&lt, what, held_text_(&res), law->name);
+    }
+out:
+    plan_laws_free(&lt);
+    cli_laws_free(set, nset, law);
     plan_region_free(&g);
     return rc;
 }
@@ -699,7 +652,8 @@ int cmd_plan(int argc, char **argv) {
         CLI_OPT_INT("--draws", &a.ndraws, 0, 100000), CLI_OPT_INT("--points", &a.points, 3, 10000),
         CLI_OPT_STR("--law", &a.law_name),     CLI_OPT_STR("--gpu", &a.gpu),
         CLI_OPT_STR("--sweep-compute", &a.sweep), CLI_OPT_STR("--emit", &a.emit),
-        CLI_OPT_STR("--vs", &a.vs),            CLI_OPT_STR("--within", &a.within)};
+        CLI_OPT_STR("--vs", &a.vs),            CLI_OPT_STR("--within", &a.within),
+        CLI_OPT_STR("--laws", &a.laws)};
     for (int i = 1; i < argc; i++) {
         int r = cli_parse_opt(argc, argv, &i, opts, sizeof opts / sizeof opts[0], "plan");
         if (r < 0) return -r;

@@ -2,6 +2,7 @@
 #include "region.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,12 +169,17 @@ int plan_region(const Law *law, const PlanResult *res, double eps, int ndraws, P
         free(cand);
         return rc;
     }
-    out->depth_lo = out->width_lo = INFINITY;
-    out->depth_hi = out->width_hi = -INFINITY;
+    out->depth_lo = out->width_lo = out->params_lo = out->tokens_lo = INFINITY;
+    out->depth_hi = out->width_hi = out->params_hi = out->tokens_hi = -INFINITY;
+    out->shape_free = !law_form_has_shape(&law->form);
     for (int i = 0; i < nin; i++) {
         double D = cand[i].shape.depth, W = cand[i].shape.width;
         out->depth_lo = fmin(out->depth_lo, D), out->depth_hi = fmax(out->depth_hi, D);
         out->width_lo = fmin(out->width_lo, W), out->width_hi = fmax(out->width_hi, W);
+        out->params_lo = fmin(out->params_lo, cand[i].params_law);
+        out->params_hi = fmax(out->params_hi, cand[i].params_law);
+        out->tokens_lo = fmin(out->tokens_lo, cand[i].tokens);
+        out->tokens_hi = fmax(out->tokens_hi, cand[i].tokens);
         if ((s.d_open_lo && D == s.d_lo) || (s.d_open_hi && D == s.d_hi) ||
             (s.w_open_lo && W < s.w_lo * 1.5) || (s.w_open_hi && W > s.w_hi / 1.5))
             out->touches_scan = 1;
@@ -191,4 +197,27 @@ void plan_region_free(PlanRegion *r) {
     free(r->shapes);
     r->shapes = NULL;
     r->n = 0;
+}
+
+double plan_region_default_eps(const Law *law, const PlanResult *res, char *why, size_t n) {
+    double half = 0.5 * (res->loss_hi - res->loss_lo);
+    int drawn = law->ndraws >= 20 && isfinite(half) && half > 0;
+    double eps = PLAN_REGION_NOISE;
+    if (drawn && half > eps) eps = fmin(half, PLAN_REGION_EPS_CAP);
+    if (!why) return eps;
+    if (!drawn)
+        snprintf(why, n, "the run-to-run noise floor, %.3g nats (the law has no bootstrap draws "
+                 "to add its own uncertainty)", PLAN_REGION_NOISE);
+    else if (half <= PLAN_REGION_NOISE)
+        snprintf(why, n, "the run-to-run noise floor, %.3g nats (larger than the law's own "
+                 "loss interval half-width, %.3g)", PLAN_REGION_NOISE, half);
+    else if (half <= PLAN_REGION_EPS_CAP)
+        snprintf(why, n, "the half-width of the recommended shape's loss interval over the "
+                 "law's %d bootstrap draws (above the %.3g-nat noise floor)", law->ndraws,
+                 PLAN_REGION_NOISE);
+    else
+        snprintf(why, n, "the cap %.3g nats (the loss interval's half-width over the law's "
+                 "bootstrap draws, %.3g, includes the floor's uncertainty shared by every "
+                 "shape)", PLAN_REGION_EPS_CAP, half);
+    return eps;
 }

@@ -38,6 +38,10 @@ typedef struct {
     int n;                    /* shapes within eps, sorted by loss (shapes[0] is the best) */
     PlanRegionShape *shapes;  /* owned */
     double depth_lo, depth_hi, width_lo, width_hi; /* ranges over the region */
+    double params_lo, params_hi;   /* N (law convention) over the region */
+    double tokens_lo, tokens_hi;   /* T over the region */
+    int shape_free;           /* the law has no shape term: the region is a band of N (every
+                                 shape near the same N), not a statement about shape */
     int touches_scan;         /* the region reaches the edge of the scanned depths or widths */
     int wide;                 /* depth_hi >= PLAN_REGION_WIDE·depth_lo or the same for width:
                                  the law cannot tell those shapes apart at this eps */
@@ -53,5 +57,16 @@ typedef struct {
 int plan_region(const Law *law, const PlanResult *res, double eps, int ndraws, PlanRegion *out);
 
 void plan_region_free(PlanRegion *r);
+
+/* The default tolerance of `plan`'s region: the larger of the run-to-run noise floor
+ * PLAN_REGION_NOISE (an assumption: the typical seed-to-seed spread of a final pre-training
+ * loss, docs/options.md) and the law's own uncertainty — the half-width of the recommended
+ * shape's 95% loss interval over the law's bootstrap draws (at least 20), capped at
+ * PLAN_REGION_EPS_CAP (that interval also holds the floor's uncertainty, shared by every
+ * shape, so uncapped it would let the region cover every reasonable shape). Laws without
+ * bootstrap draws use the noise floor. `why` (may be NULL) says which term set it. */
+#define PLAN_REGION_NOISE 0.005
+#define PLAN_REGION_EPS_CAP 0.01
+double plan_region_default_eps(const Law *law, const PlanResult *res, char *why, size_t n);
 
 #endif
