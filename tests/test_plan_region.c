@@ -10,7 +10,10 @@
  *      eps = 1e-12);
  *   3. p_within lies in [0, 1] and does not fall when eps grows (the draws are fixed);
  *   4. bad requests: eps <= 0 or NaN, a request with fixed N;
- *   5. a head width that is not a multiple of 16 (24, with heads multiples 1 and 3, and 40
+ *   5. N and T ranges cover the listed shapes; a shape-free law (chinchilla-epoch) is
+ *      flagged (its region is a band of N); the default tolerance is the noise floor without
+ *      bootstrap draws, the loss half-width above it, the cap beyond the cap;
+ *   6. a head width that is not a multiple of 16 (24, with heads multiples 1 and 3, and 40
  *      with the default 8): the brute force walks every integer width, so a width the
  *      region's scan skips (it once stepped by 16) shows as a count mismatch.
  */
@@ -18,6 +21,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "common/dw.h"
@@ -85,6 +89,11 @@ static void one_(const char *preset, double C) {
             if (i) CHECK(g.shapes[i].loss >= g.shapes[i - 1].loss);
             CHECK(g.ndraws == 0 || (g.shapes[i].p_within >= 0 && g.shapes[i].p_within <= 1));
         }
+        for (int i = 0; i < g.n; i++) {
+            CHECK(g.params_lo <= g.shapes[i].params_law && g.shapes[i].params_law <= g.params_hi);
+            CHECK(g.tokens_lo <= g.shapes[i].tokens && g.shapes[i].tokens <= g.tokens_hi);
+        }
+        CHECK(g.shape_free == !law_form_has_shape(&law->form));
         CHECK(g.depth_lo <= g.shapes[0].shape.depth && g.shapes[0].shape.depth <= g.depth_hi);
         /* the best shape's probability cannot grow as eps shrinks */
         if (g.ndraws) {
@@ -127,6 +136,37 @@ static void head_dim_(const char *preset, double C, int head_dim, int heads_mult
     law_free(law);
 }
 
+/* plan_region_default_eps: max(noise floor, bootstrap loss half-width), capped. */
+static void default_eps_(void) {
+    Law *law = NULL;
+    CHECK_STATUS(law_load("chinchilla-epoch", &law));
+    if (!law) return;
+    PlanRequest req;
+    PlanResult res;
+    PlanRegion g;
+    char why[320];
+    plan_request_default(&req);
+    req.compute = 1e22;
+    CHECK_STATUS(plan_solve(law, &req, &res));
+    CHECK(law->ndraws == 0 && plan_region_default_eps(law, &res, why, sizeof why) == PLAN_REGION_NOISE);
+    CHECK(strstr(why, "noise floor") != NULL);
+    CHECK_STATUS(plan_region(law, &res, 0.005, 0, &g));
+    CHECK(g.shape_free && g.n > 1);
+    plan_region_free(&g);
+    static double fake[20 * LAW_MAXP];
+    law->ndraws = 20, law->draws = fake; /* only the count is read; restored below */
+    const double half[3] = {0.002, 0.008, 0.05}, want[3] = {PLAN_REGION_NOISE, 0.008,
+                                                           PLAN_REGION_EPS_CAP};
+    for (int k = 0; k < 3; k++) {
+        res.loss_lo = res.real.loss - half[k], res.loss_hi = res.real.loss + half[k];
+        CHECK_ABS(plan_region_default_eps(law, &res, NULL, 0), want[k], 1e-12);
+    }
+    res.loss_lo = res.loss_hi = NAN;
+    CHECK(plan_region_default_eps(law, &res, NULL, 0) == PLAN_REGION_NOISE);
+    law->ndraws = 0, law->draws = NULL;
+    law_free(law);
+}
+
 static void bad_(void) {
     Law *law = NULL;
     CHECK_STATUS(law_load(LAW_DEFAULT_PRESET, &law));
@@ -156,6 +196,7 @@ int main(void) {
     head_dim_(LAW_DEFAULT_PRESET, 1e20, 24, 1);
     head_dim_("gemstones", 1e20, 24, 3);
     head_dim_(LAW_DEFAULT_PRESET, 1e20, 40, 8);
+    default_eps_();
     bad_();
     return check_done("test_plan_region");
 }

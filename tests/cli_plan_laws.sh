@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# tests/cli_plan_laws.sh — `plan` and `check` judged under several laws, and the default
+# near-optimal region (issue 13, parts 3-5; the library is checked in test_plan_laws and
+# test_plan_region).
+#
+# usage: bash tests/cli_plan_laws.sh /path/to/dwplan
+#
+#   - plan --json: "laws" has one row per embedded preset (`law list`), the recommending
+#     law's regret is 0, every regret is rec loss - own loss and >= -1e-4, and each row's own
+#     optimum is the lowest real shape of `plan --law THAT --within 1e-9` (its region's best;
+#     a shape-free law imposes W/D, so only its loss is compared, within 1e-5);
+#     "laws_agree" names the largest regret;
+#   - --laws A,B chooses the set, --laws none drops it, a bad name exits 2;
+#   - the region is on by default (eps 0.005 for a law without draws) and compact; --within
+#     off drops it; a shape-free law's region is "a band of N";
+#   - check: the shape's row under each law, "inside the region" or not, and "past the
+#     critical depth" only under a law with an interior D_crit.
+# Needs python3 for the JSON checks (exit 77 without it).
+set -u
+DWPLAN=${1:?usage: cli_plan_laws.sh /path/to/dwplan}
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+command -v python3 >/dev/null 2>&1 || skip_rest cli_plan_laws "python3 not found"
+
+run law list
+presets=$(awk '{print $1}' "$tmp/out" | sort | tr '\n' ' ')
+run plan --compute 1e22 --json
+expect_rc "plan json" 0
+cp "$tmp/out" "$tmp/main.json"
+for p in $presets; do
+    run plan --compute 1e22 --law "$p" --laws none --within 1e-9 --json
+    cp "$tmp/out" "$tmp/own_$p.json"
+done
+check "laws json" "python3 - '$tmp' '$presets' <<'PY'
+import json, sys
+d, presets = sys.argv[1], sys.argv[2].split()
+j = json.load(open(d + '/main.json'))
+rows = j['laws']
+assert sorted(r['name'] for r in rows) == sorted(presets), [r['name'] for r in rows]
+worst = max(rows, key=lambda r: r['regret'])
+for r in rows:
+    assert r['ok'], r
+    assert abs(r['regret'] - (r['recommended']['loss'] - r['own_optimum']['loss'])) < 1e-12
+    assert r['regret'] >= -1e-4, r
+    if r['name'] == j['law']['name']:
+        assert r['regret'] == 0 or r['recommended']['loss'] >= r['own_optimum']['loss'], r
+    own = json.load(open(d + '/own_%s.json' % r['name']))
+    best = own['region']['list'][0]
+    if r['has_shape_term']:
+        assert (best['depth'], best['width']) == (r['own_optimum']['depth'], r['own_optimum']['width']), (r, best)
+        assert abs(best['loss'] - r['own_optimum']['loss']) < 1e-12
+    else: # the imposed aspect ratio: within rounding of the best N, any shape
+        assert 0 <= r['own_optimum']['loss'] - best['loss'] < 1e-5, (r, best)
+    assert 'laws' not in own
+assert ('at most %+.4f nats' % worst['regret']) in j['laws_agree'] and worst['name'] in j['laws_agree'], j['laws_agree']
+g = j['region']
+assert g['eps_nats'] == 0.005 and 'noise floor' in g['eps_why'], g['eps_why']
+assert g['recommended_inside'] and 0 <= g['recommended_p_within'] <= 1
+PY"
+
+run plan --compute 1e22 --laws gemstones,chinchilla-epoch --json
+check "--laws set" "python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert [r[\"name\"] for r in j[\"laws\"]] == [\"gemstones\", \"chinchilla-epoch\"]' '$tmp/out'"
+run plan --compute 1e22 --laws none --within off --json
+check "--laws none, --within off" "python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert \"laws\" not in j and \"region\" not in j' '$tmp/out'"
+run plan --compute 1e22 --laws nosuchlaw
+expect_rc "--laws bad" 2
+has "$tmp/err" "--laws bad" "nosuchlaw"
+
+run plan --compute 1e22
+expect_rc "plan text" 0
+has "$tmp/out" "plan text" "near-optimal region: real shapes at 1.00e22 FLOPs within 0.005 nats" \
+    "tolerance: the run-to-run noise floor" "under each law (the same compute" "depth-delusion*" \
+    "the recommendation costs at most"
+check "plan text: compact region" "! grep -q 'width   depths' '$tmp/out'"
+n=$(sed -n '/^near-optimal region/,/^$/p' "$tmp/out" | grep -c .)
+check "plan text: region <= 7 lines ($n)" "[ $n -le 7 ]"
+run plan --compute 1e22 --within off
+check "--within off" "! grep -q 'near-optimal region' '$tmp/out'"
+run plan --compute 1e22 --law chinchilla-epoch --laws none
+has "$tmp/out" "shape-free region" "a band of N, not of shapes"
+check "shape-free: no depth range" "! grep -q 'shapes: depth' '$tmp/out'"
+run plan --params 7e9 --compute 1e22
+expect_rc "fixed N: default region skipped" 0
+has "$tmp/out" "fixed N" "near-optimal region: not computed" "under each law (the same N and compute"
+finish cli_plan_laws
