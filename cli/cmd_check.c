@@ -9,15 +9,30 @@
 #include "common/dwfmt.h"
 #include "planner/check.h"
 #include "planner/hfconfig.h"
+#include "planner/laws.h"
 #include "planner/plan.h"
+#include "planner/region.h"
 #include "planner/warn.h"
+#include "plan_render.h"
 #include "report.h"
+
+/* The region at the shape's compute and the laws side by side (issue 13, part 5). */
+typedef struct {
+    int region;          /* the region was computed */
+    PlanRegion g;
+    char eps_why[320];
+    int percent;
+    double dbest;        /* the shape's loss − the region's best real shape's */
+    double p;            /* share of draws under which the shape is within eps; NaN: none */
+    int inside;          /* dbest <= eps */
+    PlanLawTable lt;     /* n = 0: --laws none */
+} CheckMore;
 
 static void help_(void) {
     printf(
         "usage: dwplan check (--depth D --width W [--heads H] | --hf-config FILE | --model NAME)\n"
         "                    [--tokens T | --compute C] [--seq-len S] [--law FILE|PRESET]\n"
-        "                    [--json]\n"
+        "                    [--within EPS|P%%|off] [--laws A,B|none] [--json]\n"
         "\n"
         "Evaluates an existing or proposed shape under a law: its critical depth D_crit(W),\n"
         "D/D_crit, predicted loss, and the loss it gives up against the law's optimal shape at\n"
@@ -42,7 +57,15 @@ static void help_(void) {
         "                     --heads H must divide W)\n"
         "  --seq-len S        training context for the shape and the optimum (default the\n"
         "                     law's); max_position_embeddings is never used as it\n"
-        "  --json             one JSON object: shape, optimum, loss_cost, accounting, warnings\n"
+        "  --within EPS|P%%|off  the near-optimal region at the shape's compute (as plan:\n"
+        "                     default max(0.005-nat noise floor, the law's own loss\n"
+        "                     uncertainty capped at 0.01)): is the shape inside it, its\n"
+        "                     +nats over the best real shape, P(within) from the draws\n"
+        "  --laws A,B|none    the laws the shape is judged under at the same compute\n"
+        "                     (default every embedded preset): each one's own best shape,\n"
+        "                     the shape's regret, and its critical depth under that law\n"
+        "  --json             one JSON object: shape, optimum, loss_cost, accounting,\n"
+        "                     region, laws, warnings\n"
         "\n"
         "examples:\n"
         "  dwplan check --depth 64 --width 2816 --tokens 140e9\n"
@@ -76,8 +99,24 @@ static cJSON *accounting_json_(const PlanAccounting *a) {
     return j;
 }
 
+static void more_json_(cJSON *j, const CheckMore *m) {
+    if (m->region) {
+        cJSON *g = cli_region_json(&m->g, m->eps_why, &(PlanPoint){0});
+        cJSON_DeleteItemFromObject(g, "recommended_inside");
+        cJSON_DeleteItemFromObject(g, "recommended_p_within");
+        cJSON_AddBoolToObject(g, "shape_inside", m->inside);
+        cJSON_AddNumberToObject(g, "shape_dloss_over_best", m->dbest);
+        dw_json_add_num(g, "shape_p_within", m->p);
+        cJSON_AddItemToObject(j, "region", g);
+    }
+    if (m->lt.n) {
+        cJSON_AddItemToObject(j, "laws", cli_laws_json(&m->lt));
+        cJSON_AddStringToObject(j, "laws_agree", m->lt.agree);
+    }
+}
+
 static int render_json_(const char *name, const Law *law, const PlanCheck *ck,
-                        const PlanAccounting *acc, const PlanWarnings *ws) {
+                        const PlanAccounting *acc, const PlanWarnings *ws, const CheckMore *m) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "model", name);
     cJSON_AddItemToObject(j, "law", report_law_json(law));
@@ -87,6 +126,7 @@ static int render_json_(const char *name, const Law *law, const PlanCheck *ck,
     cJSON_AddNumberToObject(j, "loss_cost", ck->dloss);
     cJSON_AddBoolToObject(j, "past_critical_depth", ck->past_dcrit);
     cJSON_AddItemToObject(j, "accounting", accounting_json_(acc));
+    more_json_(j, m);
     cJSON *wa = cJSON_AddArrayToObject(j, "warnings");
     for (int i = 0; i < ws->n; i++) {
         cJSON *w = cJSON_CreateObject();
@@ -119,8 +159,36 @@ static void render_accounting_(const char *name, const PlanAccounting *a) {
                a->max_pos_own, name);
 }
 
+static void more_text_(const char *name, const Law *law, const CheckMore *m) {
+    if (m->region) {
+        const PlanRegion *g = &m->g;
+        char c[32], p[96] = "";
+        printf("\n  near-optimal region at %s FLOPs under %s: real shapes within %.4g nats of "
+               "the best (%.4f);\n    tolerance: %s\n", dw_fmt_sci(g->compute, c, sizeof c),
+               law->name, g->eps, g->best_loss, m->eps_why);
+        char n0[16], n1[16];
+        if (g->shape_free)
+            printf("    a band of N, not of shapes (the law has no shape term): N %s..%s\n",
+                   dw_fmt_count(g->params_lo, n0, sizeof n0),
+                   dw_fmt_count(g->params_hi, n1, sizeof n1));
+        else
+            printf("    %d shapes: depth %.0f..%.0f, width %.0f..%.0f\n", g->n, g->depth_lo,
+                   g->depth_hi, g->width_lo, g->width_hi);
+        if (isfinite(m->p))
+            snprintf(p, sizeof p, "; P(within) %.2f over %d parameter draws", m->p, g->ndraws);
+        else
+            snprintf(p, sizeof p, "; P(within): no draws (%s)", g->draws_why);
+        printf("    %s is %s it: %+.4f nats over the best real shape%s\n", name,
+               m->inside ? "INSIDE" : "OUTSIDE", fabs(m->dbest) < 5e-5 ? 0.0 : m->dbest, p);
+    }
+    if (m->lt.n) {
+        cli_laws_text(&m->lt, name, "the same compute", law->name);
+        cli_laws_dcrit_text(&m->lt, name);
+    }
+}
+
 static int render_text_(const char *name, const Law *law, const PlanCheck *ck,
-                        const PlanAccounting *acc, const PlanWarnings *ws) {
+                        const PlanAccounting *acc, const PlanWarnings *ws, const CheckMore *m) {
     const PlanPoint *pt = &ck->pt, *o = &ck->opt.real;
     char n1[32], n2[32], t[32], c[32];
     dw_fmt_count(pt->params_nonembed, n1, sizeof n1);
@@ -147,6 +215,7 @@ static int render_text_(const char *name, const Law *law, const PlanCheck *ck,
     printf("\n  optimal at the same compute: %.0f layers × %.0f (%d heads), T %.3g, loss %.4f\n",
            o->depth, o->width, o->heads, o->tokens, o->loss);
     printf("  loss cost of this shape: %+.4f nats/token\n", fabs(ck->dloss) < 5e-5 ? 0 : ck->dloss);
+    more_text_(name, law, m);
     if (ws->n > 0) printf("\n");
     for (int i = 0; i < ws->n; i++)
         printf("  warning (%s): %s\n", level_name_(ws->w[i].level), ws->w[i].text);
@@ -170,8 +239,42 @@ static int shape_of_(const Law *law, const char *src, double depth, double width
     return DW_OK;
 }
 
+/* The region at the shape's compute and the shape under each law into m. `law` is the
+ * recommending law at the training context used (the caller set --seq-len). Returns 0 or an
+ * exit code after printing the error. */
+static int more_(const char *within, const char *laws, Law *law, int seq_len,
+                 const PlanShape *shape, const PlanCheck *ck, CheckMore *m) {
+    int given, rc;
+    double eps;
+    Law **set = NULL;
+    int nset = 0;
+    m->p = NAN;
+    if ((rc = cli_within("check", within, law, &ck->opt, &eps, &m->percent, &given, m->eps_why,
+                         sizeof m->eps_why)))
+        return rc;
+    if (eps > 0) {
+        const PlanPoint *pt = &ck->pt;
+        LawX x = {.depth = pt->depth, .width = pt->width, .params = pt->params_law,
+                  .tokens = pt->tokens};
+        if ((rc = plan_region(law, &ck->opt, eps, 200, &m->g)) ||
+            (rc = plan_region_p_point(law, &m->g, &x, &m->p)))
+            return cli_fail("check", rc);
+        m->region = 1;
+        m->dbest = pt->loss - m->g.best_loss;
+        m->inside = m->dbest <= eps;
+    }
+    if ((rc = cli_laws_load("check", laws, law, seq_len, &set, &nset))) return rc;
+    if (nset && (rc = plan_laws_compare_shape((const Law *const *)set, nset, &ck->opt, shape,
+                                              &m->lt)))
+        rc = cli_fail("check", rc);
+    cli_laws_free(set, nset, law);
+    return rc;
+}
+
 int cmd_check(int argc, char **argv) {
-    const char *law_name = LAW_DEFAULT_PRESET, *hf = NULL, *model = NULL;
+    const char *law_name = LAW_DEFAULT_PRESET, *hf = NULL, *model = NULL, *within = NULL,
+               *laws = NULL;
+    CheckMore more = {0};
     double depth = 0, width = 0, heads = 0, tokens = 0, compute = 0;
     int json = 0, help = 0, code = 0, rc, seq_len = 0;
     Law *law = NULL;
@@ -182,7 +285,8 @@ int cmd_check(int argc, char **argv) {
         CLI_OPT_NUM("--tokens", &tokens, 0, 1), CLI_OPT_NUM("--compute", &compute, 0, 1),
         CLI_OPT_INT("--seq-len", &seq_len, 1, 100000000),
         CLI_OPT_STR("--law", &law_name),    CLI_OPT_STR("--hf-config", &hf),
-        CLI_OPT_STR("--model", &model)};
+        CLI_OPT_STR("--model", &model),   CLI_OPT_STR("--within", &within),
+        CLI_OPT_STR("--laws", &laws)};
     for (int i = 1; i < argc; i++) {
         int r = cli_parse_opt(argc, argv, &i, opts, sizeof opts / sizeof opts[0], "check");
         if (r < 0) return -r;
@@ -215,8 +319,13 @@ int cmd_check(int argc, char **argv) {
         goto out;
     }
     plan_check_warnings(law, &ck, name, &ws);
-    code = json ? render_json_(name, law, &ck, &acc, &ws) : render_text_(name, law, &ck, &acc, &ws);
+    if (seq_len > 0) law->conv.seq_len = seq_len; /* as plan_check_ctx counted */
+    if ((code = more_(within, laws, law, seq_len, &shape, &ck, &more))) goto out;
+    code = json ? render_json_(name, law, &ck, &acc, &ws, &more)
+                : render_text_(name, law, &ck, &acc, &ws, &more);
 out:
+    plan_region_free(&more.g);
+    plan_laws_free(&more.lt);
     law_free(law);
     return code;
 }

@@ -129,6 +129,10 @@ cJSON *cli_laws_json(const PlanLawTable *t) {
         cJSON_AddNumberToObject(rec, "flops", r->rec.flops);
         cJSON_AddNumberToObject(rec, "loss", r->rec.loss);
         cJSON_AddNumberToObject(o, "regret", r->regret);
+        if (r->rec.dcrit_kind == PLAN_DCRIT_INTERIOR) dw_json_add_num(rec, "dcrit", r->rec.dcrit);
+        else cJSON_AddNullToObject(rec, "dcrit");
+        cJSON_AddStringToObject(rec, "dcrit_kind", plan_dcrit_kind_text(r->rec.dcrit_kind));
+        cJSON_AddBoolToObject(rec, "past_critical_depth", r->past_dcrit);
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -270,4 +274,31 @@ cJSON *cli_region_json(const PlanRegion *g, const char *eps_why, const PlanPoint
         cJSON_AddItemToArray(arr, e);
     }
     return o;
+}
+
+void cli_laws_dcrit_text(const PlanLawTable *t, const char *what) {
+    char past[320] = "", none[320] = "", free_[320] = "";
+    size_t a = 0, b = 0, c = 0;
+    for (int i = 0; i < t->n; i++) {
+        const PlanLawRow *r = &t->rows[i];
+        if (!r->ok) continue;
+        if (r->rec.dcrit_kind == PLAN_DCRIT_NO_SHAPE)
+            c += (size_t)snprintf(free_ + c, c < sizeof free_ ? sizeof free_ - c : 0, "%s%s",
+                                  c ? ", " : "", r->name);
+        else if (r->rec.dcrit_kind == PLAN_DCRIT_INTERIOR && r->past_dcrit)
+            a += (size_t)snprintf(past + a, a < sizeof past ? sizeof past - a : 0,
+                                  "%s%s (D_crit %.1f, D/D_crit %.2f)", a ? ", " : "", r->name,
+                                  r->rec.dcrit, r->rec.depth / r->rec.dcrit);
+        else
+            b += (size_t)snprintf(none + b, b < sizeof none ? sizeof none - b : 0,
+                                  "%s%s (%s)", b ? ", " : "", r->name,
+                                  r->rec.dcrit_kind == PLAN_DCRIT_INTERIOR ? "within its D_crit"
+                                  : r->rec.dcrit_kind == PLAN_DCRIT_FALLS
+                                      ? "loss still falls with depth"
+                                      : "D_crit at one layer");
+    }
+    printf("  critical depth: %s is past it under %s", what, a ? past : "no law of the set");
+    if (b) printf("; not under %s", none);
+    if (c) printf("; %s: no shape term, no D_crit", free_);
+    printf("\n");
 }

@@ -23,6 +23,9 @@ void cli_laws_free(Law **laws, int n, const Law *main);
 void cli_laws_text(const PlanLawTable *t, const char *what, const char *held,
                    const char *main);
 cJSON *cli_laws_json(const PlanLawTable *t);
+/* One line: the laws under which `what` is past its critical depth, those with a D_crit it
+ * does not pass (or none there), and those with no shape term (no D_crit at all). */
+void cli_laws_dcrit_text(const PlanLawTable *t, const char *what);
 
 /* --within SPEC: NULL → the default tolerance (plan_region_default_eps); "off" → none
  * (*eps = 0); EPS nats or P% of best_loss. *given: the user chose it.

@@ -16,7 +16,8 @@
 #include "common/dwfmt.h"
 
 /* One law's row: its own optimum and the recommendation under it. */
-static void row_(const Law *law, const PlanResult *res, PlanLawRow *row) {
+static void row_(const Law *law, const PlanResult *res, const PlanShape *shape,
+                 PlanLawRow *row) {
     const PlanPoint *r = &res->real;
     int fixN = res->fixed & PLAN_FIX_PARAMS, fixT = res->fixed & PLAN_FIX_TOKENS;
     PlanShape s;
@@ -26,7 +27,8 @@ static void row_(const Law *law, const PlanResult *res, PlanLawRow *row) {
     law_form_text(&law->form, row->form, sizeof row->form);
     row->has_shape = law_form_has_shape(&law->form);
     row->regret = NAN;
-    plan_shape_at(law, r->depth, r->width, r->head_dim, &s);
+    if (shape) s = *shape; /* its own blocks; plan_eval_shape counts it the law's way */
+    else plan_shape_at(law, r->depth, r->width, r->head_dim, &s);
     /* T from the budget under this law's FLOP formula, unless the plan fixed T */
     double T = fixT ? res->req.tokens : 0;
     int rc = plan_eval_shape(law, &s, res->req.compute, T, &row->rec);
@@ -46,6 +48,7 @@ static void row_(const Law *law, const PlanResult *res, PlanLawRow *row) {
     row->own = own.real;
     row->regret = row->rec.loss - row->own.loss;
     row->ok = isfinite(row->regret);
+    row->past_dcrit = row->rec.dcrit_kind == PLAN_DCRIT_INTERIOR && row->rec.depth > row->rec.dcrit;
     if (!row->ok) snprintf(row->why, sizeof row->why, "the law's loss is not finite here");
 }
 
@@ -68,7 +71,7 @@ static void join_(char items[][96], int k, char *buf, size_t n) {
 }
 
 /* The agreement sentence from the ok rows. */
-static void agree_(PlanLawTable *t, int fixed) {
+static void agree_(PlanLawTable *t, int fixed, const char *subject) {
     static const char *const what[4] = {"depth", "width", "non-embedding N", "T"};
     static const char *const unit[4] = {" layers", "", "", ""};
     char yes[4][96], no[4][96];
@@ -117,30 +120,37 @@ static void agree_(PlanLawTable *t, int fixed) {
         at += (size_t)snprintf(s + at, n - at, " (%s law has a shape term: depth and width are "
                                "not compared)", nshape ? "only one" : "no");
     if (t->regret_argmax >= 0 && at < n)
-        snprintf(s + at, n - at, "; the recommendation costs at most %+.4f nats under any of "
-                 "them (%s)", fabs(t->regret_max) < 5e-5 ? 0.0 : t->regret_max,
+        snprintf(s + at, n - at, "; %s costs at most %+.4f nats under any of "
+                 "them (%s)", subject, fabs(t->regret_max) < 5e-5 ? 0.0 : t->regret_max,
                  t->rows[t->regret_argmax].name);
 }
 
 int plan_laws_compare(const Law *const *laws, int nlaws, const PlanResult *res,
                       PlanLawTable *out) {
+    return plan_laws_compare_shape(laws, nlaws, res, NULL, out);
+}
+
+int plan_laws_compare_shape(const Law *const *laws, int nlaws, const PlanResult *res,
+                            const PlanShape *shape, PlanLawTable *out) {
     DW_ASSERT(laws && res && out);
     memset(out, 0, sizeof *out);
     out->regret_max = NAN;
     out->regret_argmax = -1;
     if (nlaws < 1) return dw_error_set(DW_EINVAL, "no laws to compare");
+    if (shape && (res->fixed & (PLAN_FIX_PARAMS | PLAN_FIX_TOKENS)))
+        return dw_error_set(DW_EINVAL, "a given shape is compared at a fixed compute only");
     if (!(out->rows = calloc((size_t)nlaws, sizeof *out->rows)))
         return dw_error_set(DW_ENOMEM, "out of memory for the laws table");
     out->n = nlaws;
     for (int i = 0; i < nlaws; i++) {
         DW_ASSERT(laws[i]);
-        row_(laws[i], res, &out->rows[i]);
+        row_(laws[i], res, shape, &out->rows[i]);
         if (!out->rows[i].ok) continue;
         out->nok++;
         if (out->regret_argmax < 0 || out->rows[i].regret > out->regret_max)
             out->regret_max = out->rows[i].regret, out->regret_argmax = i;
     }
-    agree_(out, res->fixed);
+    agree_(out, res->fixed, shape ? "the checked shape" : "the recommendation");
     return DW_OK;
 }
 

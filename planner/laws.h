@@ -36,6 +36,8 @@ typedef struct {
     PlanPoint own;      /* the law's own best real shape at the budget */
     PlanPoint rec;      /* the recommended shape under this law at the budget */
     double regret;      /* rec.loss − own.loss, nats (NaN when !ok) */
+    int past_dcrit;     /* this law has an interior D_crit at the shape's width and T, and
+                           the shape is deeper (rec.dcrit, rec.dcrit_kind say which) */
 } PlanLawRow;
 
 typedef struct {
@@ -54,6 +56,13 @@ typedef struct {
  * Return:  DW_OK (rows that failed carry their reason); DW_EINVAL nlaws < 1; DW_ENOMEM. */
 int plan_laws_compare(const Law *const *laws, int nlaws, const PlanResult *res,
                       PlanLawTable *out);
+
+/* As plan_laws_compare, for a given shape (`dwplan check`: a model with its own blocks,
+ * counted under each law's accounting by plan_eval_shape) instead of res->real; res is the
+ * recommending law's optimum at the shape's compute, and may hold only the compute.
+ * Return: as plan_laws_compare; DW_EINVAL when res fixes N or T. */
+int plan_laws_compare_shape(const Law *const *laws, int nlaws, const PlanResult *res,
+                            const PlanShape *shape, PlanLawTable *out);
 
 void plan_laws_free(PlanLawTable *t);
 

@@ -109,9 +109,15 @@ static int draws_(const Law *law, PlanRegion *g, PlanRegionShape *cand, int ncan
         rc = dw_error_set(DW_ENOMEM, "out of memory for the region's draws");
         goto out;
     }
+    if (!(g->draw_best = malloc(sizeof(double) * (size_t)n))) {
+        free(hit);
+        rc = dw_error_set(DW_ENOMEM, "out of memory for the region's draws");
+        goto out;
+    }
     for (int d = 0; d < n; d++) {
         const double *p = draws + (size_t)d * np;
         double best = INFINITY;
+        g->draw_best[d] = NAN;
         for (int i = 0; i < ncand; i++) {
             LawX x = {.depth = cand[i].shape.depth, .width = cand[i].shape.width,
                       .params = cand[i].params_law, .tokens = cand[i].tokens};
@@ -119,6 +125,7 @@ static int draws_(const Law *law, PlanRegion *g, PlanRegionShape *cand, int ncan
             if (loss[i] < best) best = loss[i];
         }
         if (!isfinite(best)) continue;
+        g->draw_best[d] = best;
         used++;
         for (int i = 0; i < nin; i++) hit[i] += loss[i] <= best + g->eps;
     }
@@ -138,6 +145,7 @@ int plan_region(const Law *law, const PlanResult *res, double eps, int ndraws, P
     if (res->fixed & (PLAN_FIX_PARAMS | PLAN_FIX_TOKENS))
         return dw_error_set(DW_EINVAL, "the near-optimal region is computed at a fixed compute; "
                             "this request fixes N or T");
+    out->ndraws_asked = ndraws;
     Scan s;
     scan_(res, &s);
     /* pass 1: the best real shape of the scan */
@@ -167,6 +175,7 @@ int plan_region(const Law *law, const PlanResult *res, double eps, int ndraws, P
     out->ncand = ncand;
     if ((rc = draws_(law, out, cand, ncand, nin, ndraws))) {
         free(cand);
+        plan_region_free(out);
         return rc;
     }
     out->depth_lo = out->width_lo = out->params_lo = out->tokens_lo = INFINITY;
@@ -195,8 +204,28 @@ int plan_region(const Law *law, const PlanResult *res, double eps, int ndraws, P
 void plan_region_free(PlanRegion *r) {
     if (!r) return;
     free(r->shapes);
+    free(r->draw_best);
     r->shapes = NULL;
+    r->draw_best = NULL;
     r->n = 0;
+}
+
+int plan_region_p_point(const Law *law, const PlanRegion *g, const LawX *x, double *p) {
+    double *draws;
+    int n, owned, rc, used = 0, hit = 0;
+    char why[160];
+    *p = NAN;
+    if (!g->ndraws || !g->draw_best) return DW_OK;
+    if ((rc = plan_draws_(law, g->ndraws_asked, &draws, &n, &owned, why, sizeof why))) return rc;
+    for (int d = 0; d < n; d++) {
+        if (!isfinite(g->draw_best[d])) continue;
+        double L = law_form_eval(&law->form, draws + (size_t)d * law->form.np, x, NULL, NULL);
+        used++;
+        hit += L <= g->draw_best[d] + g->eps;
+    }
+    if (owned) free(draws);
+    if (used) *p = (double)hit / used;
+    return DW_OK;
 }
 
 double plan_region_default_eps(const Law *law, const PlanResult *res, char *why, size_t n) {

@@ -47,6 +47,9 @@ typedef struct {
                                  the law cannot tell those shapes apart at this eps */
     int ncand;                /* candidates judged under the draws */
     int ndraws;               /* draws used (0: none; p_within NaN) */
+    int ndraws_asked;         /* plan_region's ndraws (plan_region_p_point redraws them) */
+    double *draw_best;        /* owned: each draw's best loss over the candidates (NaN: the
+                                 draw was not used); NULL without draws */
     char draws_why[160];      /* why there are none */
 } PlanRegion;
 
@@ -57,6 +60,12 @@ typedef struct {
 int plan_region(const Law *law, const PlanResult *res, double eps, int ndraws, PlanRegion *out);
 
 void plan_region_free(PlanRegion *r);
+
+/* The share of the region's draws under which the point x (any shape, e.g. a checked model
+ * counted the law's way) is within g->eps of that draw's best candidate: the P(within) of a
+ * shape that need not be on the region's grid. NaN without draws.
+ * Return: DW_OK; DW_ENOMEM. */
+int plan_region_p_point(const Law *law, const PlanRegion *g, const LawX *x, double *p);
 
 /* The default tolerance of `plan`'s region: the larger of the run-to-run noise floor
  * PLAN_REGION_NOISE (an assumption: the typical seed-to-seed spread of a final pre-training

@@ -81,4 +81,34 @@ check "shape-free: no depth range" "! grep -q 'shapes: depth' '$tmp/out'"
 run plan --params 7e9 --compute 1e22
 expect_rc "fixed N: default region skipped" 0
 has "$tmp/out" "fixed N" "near-optimal region: not computed" "under each law (the same N and compute"
+
+# check: the region at the shape's compute, the shape under each law, the critical depth
+run check --model llama-3-70b --tokens 15e12
+expect_rc "check text" 0
+has "$tmp/out" "check text" "is OUTSIDE it" "under each law (the same compute" \
+    "is past it under depth-delusion" "not under gemstones (loss still falls with depth)" \
+    "chinchilla-epoch, chinchilla-hoffmann: no shape term, no D_crit" "the checked shape costs at most"
+run check --model llama-3-70b --tokens 15e12 --json
+cp "$tmp/out" "$tmp/c.json"
+check "check json" "python3 - '$tmp/c.json' <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+g = j['region']
+assert not g['shape_inside'] and g['shape_dloss_over_best'] > g['eps_nats']
+assert abs(g['shape_dloss_over_best'] - (j['shape']['loss'] - g['best_loss'])) < 1e-12
+assert g['shape_p_within'] is not None and 0 <= g['shape_p_within'] <= 1
+past = {r['name']: r['recommended']['past_critical_depth'] for r in j['laws']}
+assert past['depth-delusion'] and not past['gemstones'], past
+assert not any(past[r['name']] for r in j['laws'] if not r['has_shape_term']), past
+main = [r for r in j['laws'] if r['name'] == j['law']['name']][0]
+assert abs(main['regret'] - j['loss_cost']) < 1e-9, (main['regret'], j['loss_cost'])
+PY"
+d=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["recommended"]; print(int(r["depth"]), int(r["width"]))' "$tmp/main.json")
+run check --depth ${d% *} --width ${d#* } --compute 1e22 --laws none
+has "$tmp/out" "check the recommendation" "is INSIDE it"
+check "check --laws none" "! grep -q 'under each law' '$tmp/out'"
+run check --model gpt2 --within off --laws none
+check "check --within off" "! grep -q 'near-optimal region' '$tmp/out'"
+run check --model gpt2 --within abc
+expect_rc "check --within abc" 2
 finish cli_plan_laws

@@ -11,6 +11,8 @@
  *   3. fixed N: each law holds the recommended shape's N in its own convention (within 2%);
  *      fixed T: T is held exactly for both the optimum and the recommended shape;
  *   4. the agreement sentence names the ranges the rows give (N, T) and the largest regret;
+ *   4b. a model (llama-3-70b) under each law: regret = plan_eval_shape − own optimum, and
+ *      past_dcrit only under a law with an interior D_crit it exceeds;
  *   5. a law that cannot be solved gets a row with its reason, and the others still count.
  */
 #include <gsl/gsl_errno.h>
@@ -23,6 +25,7 @@
 #include "common/dwfmt.h"
 #include "fit/law.h"
 #include "planner/laws.h"
+#include "planner/hfconfig.h"
 #include "planner/plan.h"
 
 #define MAXL 16
@@ -121,6 +124,37 @@ static void fixed_(Law **laws, int n) {
     plan_laws_free(&t);
 }
 
+/* A model with its own blocks (GQA, its vocabulary) under each law at the same compute:
+ * plan_eval_shape under that law, against that law's own optimum. */
+static void model_(Law **laws, int n) {
+    PlanShape m;
+    PlanCheck ck;
+    PlanLawTable t;
+    char name[64];
+    CHECK_STATUS(plan_model_shape("llama-3-70b", &m, name, sizeof name));
+    CHECK_STATUS(plan_check(laws[0], &m, 0, 15e12, &ck));
+    CHECK_STATUS(plan_laws_compare_shape((const Law *const *)laws, n, &ck.opt, &m, &t));
+    for (int i = 0; i < t.n; i++) {
+        const PlanLawRow *r = &t.rows[i];
+        PlanPoint pt;
+        PlanResult own;
+        CHECK(r->ok);
+        CHECK_STATUS(plan_eval_shape(laws[i], &m, ck.pt.flops, 0, &pt));
+        CHECK_STATUS(plan_solve(laws[i], &ck.opt.req, &own));
+        CHECK_REL(r->regret, pt.loss - own.real.loss, 1e-12);
+        CHECK(r->past_dcrit == (pt.dcrit_kind == PLAN_DCRIT_INTERIOR && pt.depth > pt.dcrit));
+        if (!law_form_has_shape(&laws[i]->form)) CHECK(!r->past_dcrit);
+        if (i == 0) CHECK_REL(r->rec.loss, ck.pt.loss, 1e-9); /* the same compute */
+    }
+    CHECK(strstr(t.agree, "the checked shape costs at most") != NULL);
+    plan_laws_free(&t);
+    PlanRequest req = ck.opt.req;
+    PlanResult res;
+    req.tokens = 1e12;
+    CHECK_STATUS(plan_solve(laws[0], &req, &res));
+    CHECK(plan_laws_compare_shape((const Law *const *)laws, n, &res, &m, &t) == DW_EINVAL);
+}
+
 static void broken_(Law **laws, int n) {
     PlanRequest req;
     PlanResult res;
@@ -152,6 +186,7 @@ int main(void) {
         at_compute_(laws, n, m, 1e22);
     }
     fixed_(laws, n);
+    model_(laws, n);
     broken_(laws, n);
     for (int i = 0; i < n; i++) law_free(laws[i]);
     return check_done("test_plan_laws");

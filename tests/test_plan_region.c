@@ -10,6 +10,7 @@
  *      eps = 1e-12);
  *   3. p_within lies in [0, 1] and does not fall when eps grows (the draws are fixed);
  *   4. bad requests: eps <= 0 or NaN, a request with fixed N;
+ *   4b. plan_region_p_point on a listed shape equals its p_within;
  *   5. N and T ranges cover the listed shapes; a shape-free law (chinchilla-epoch) is
  *      flagged (its region is a band of N); the default tolerance is the noise floor without
  *      bootstrap draws, the loss half-width above it, the cap beyond the cap;
@@ -101,6 +102,15 @@ static void one_(const char *preset, double C) {
             p_prev_best = g.shapes[0].p_within;
         }
         if (eps < 1e-9) CHECK(g.n == 1 && !g.wide);
+        /* any point's P(within): on a listed shape it is that shape's p_within */
+        for (int i = 0; g.ndraws && i < g.n; i += 1 + g.n / 7) {
+            const PlanRegionShape *r = &g.shapes[i];
+            LawX x = {.depth = r->shape.depth, .width = r->shape.width, .params = r->params_law,
+                      .tokens = r->tokens};
+            double p;
+            CHECK_STATUS(plan_region_p_point(law, &g, &x, &p));
+            CHECK(p == r->p_within);
+        }
         CHECK(g.wide == (g.depth_hi >= PLAN_REGION_WIDE * g.depth_lo ||
                          g.width_hi >= PLAN_REGION_WIDE * g.width_lo));
         prev_n = g.n;
