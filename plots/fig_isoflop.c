@@ -1,6 +1,8 @@
 /* plots/fig_isoflop.c — the `isoflop` figure (plot.h): at a few fixed budgets, the loss of
  * the best width at each depth (plan_best_width) minus the budget's optimum (plan_solve),
- * against depth: the shape of the compute-optimal depth.
+ * against depth: the shape of the compute-optimal depth. Each budget's near-optimal region
+ * (planner/region.h, at plan's default tolerance) is shaded as the band of depths of the
+ * real shapes within ε, from 0 to ε (a shape-free law has no depth claim: not shaded).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -12,9 +14,44 @@
 #include "fig.h"
 #include "planner/count.h"
 #include "planner/plan.h"
+#include "planner/region.h"
 
 // ----------------------------------------------------------------------------
 // isoflop: loss vs depth at fixed budgets (best width at each depth)
+
+/* One shaded rectangle per budget: the region's depth range, from 0 to eps, in the budget's
+ * colour. Returns how many were drawn; none for a law without a shape term. */
+static int region_objects_(Fig *f, const Law *law, const PlanResult *pr, const int *okb,
+                           int nb, const char *const *seq, double *eps) {
+    int done = 0, edge = 0;
+    if (!law_form_has_shape(&law->form)) {
+        NOTE(f, "the law has no shape term: its near-optimal region is a band of N, not of "
+             "depths, and is not shaded");
+        return 0;
+    }
+    for (int k = 0; k < nb; k++) {
+        PlanRegion g;
+        if (!okb[k]) continue;
+        double e = plan_region_default_eps(law, &pr[k], NULL, 0);
+        if (plan_region(law, &pr[k], e, 0, &g) != DW_OK) {
+            NOTE(f, "region at C = %.3g: %s", pr[k].req.compute, dw_error_get());
+            continue;
+        }
+        *eps = fmax(*eps, e);
+        gp_(f, "set object %d rect from %.6g,0 to %.6g,%.6g fc rgb '%s' fs transparent solid "
+            "0.18 noborder behind   # region at C = %.3g: depths %.0f..%.0f\n", 10 + k,
+            fmax(g.depth_lo - 0.5, 0.5), g.depth_hi + 0.5, e, seq[k * 7 / nb], pr[k].req.compute,
+            g.depth_lo, g.depth_hi);
+        edge += g.touches_scan;
+        plan_region_free(&g);
+        done++;
+    }
+    dw_error_clear();
+    if (edge)
+        NOTE(f, "the region reaches the edge of its scan (a factor 8 around the optimum) at %d "
+             "of %d budgets", edge, done);
+    return done;
+}
 
 int fig_isoflop_(Fig *f) {
     const PlotSpec *s = f->s;
@@ -107,6 +144,9 @@ int fig_isoflop_(Fig *f) {
         gp_(f, "set style line %d lc rgb '%s' lw 2.2 pt 7 ps 1.4   # C = %.3g FLOPs\n", k + 1,
             seq[k * 7 / (nb > 0 ? nb : 1)], C[k]);
     gp_(f, "set logscale x 2\nset format x '%%g'\nset xrange [%g:%g]\n", dlo, dhi);
+    double eps = 0;
+    int nreg = region_objects_(f, law, pr, okb, nb, seq, &eps);
+    if (nreg) ymax = fmax(ymax, 1.5 * eps);
     /* a little room below zero so that the optimum dots sit clear of the axis */
     gp_(f, "set yrange [%.4g:%.4g]\n", -0.02 * (ymax > 0 ? ymax : 0.1),
         ymax > 0 ? ymax * 1.1 : 0.1);
@@ -128,6 +168,8 @@ int fig_isoflop_(Fig *f) {
         if (bidx[k] >= 0)
             item_(f, "'%s' index %d using 1:2 with points ls %d notitle", name, ni + bidx[k],
                   k + 1);
+    if (nreg) item_(f, "%.6g with lines lc rgb '#555555' dt 3 lw 1.2 title 'ε = %.3g nats'", eps,
+                    eps);
     plot_end_(f);
     CAPTION(f,
             "For each budget, the loss of the best width at each depth (tokens fill the "
@@ -135,6 +177,13 @@ int fig_isoflop_(Fig *f) {
             "flat bottom means depth matters little near the optimum; the curves' walls show "
             "what too shallow or too deep costs.",
             law_label_(law, lbl, sizeof lbl));
+    if (nreg)
+        CAPTION(f,
+                "Shaded from 0 to ε = %.3g nats (dotted; plan's default tolerance, "
+                "docs/options.md): each budget's near-optimal region, the depths of the real "
+                "shapes (integer depth, width a multiple of 8 heads) within ε of the best real "
+                "shape at that compute.",
+                eps);
     for (int k = 0; k < nb; k++)
         if (okb[k]) {
             dw_fmt_sci_short(C[k], b1, sizeof b1);

@@ -13,6 +13,8 @@
 #   - --laws A,B chooses the set, --laws none drops it, a bad name exits 2;
 #   - the region is on by default (eps 0.005 for a law without draws) and compact; --within
 #     off drops it; a shape-free law's region is "a band of N";
+#   - plot frontier's region data equal plan's region at 1e22; isoflop shades plan's depth
+#     range (with gnuplot only);
 #   - check: the shape's row under each law, "inside the region" or not, and "past the
 #     critical depth" only under a law with an interior D_crit.
 # Needs python3 for the JSON checks (exit 77 without it).
@@ -111,4 +113,30 @@ run check --model gpt2 --within off --laws none
 check "check --within off" "! grep -q 'near-optimal region' '$tmp/out'"
 run check --model gpt2 --within abc
 expect_rc "check --within abc" 2
+
+# plot frontier / isoflop shade the region: the figure's ranges are plan's at the same budget
+if command -v gnuplot >/dev/null 2>&1; then
+    run plot frontier --law gemstones -o "$tmp/fr.png"
+    expect_rc "plot frontier" 0
+    run plan --compute 1e22 --law gemstones --laws none --json
+    cp "$tmp/out" "$tmp/g.json"
+    check "frontier region = plan region" "python3 - '$tmp/fr_region.dat' '$tmp/g.json' <<'PY'
+import json, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[1]) if not l.startswith('#')]
+g = json.load(open(sys.argv[2]))['region']
+r = [x for x in rows if abs(x[0] / 1e22 - 1) < 1e-6]
+assert len(r) == 1, rows
+r = r[0]
+assert r[1:5] == g['depth'] + g['width'], (r, g['depth'], g['width'])
+assert abs(r[9] - g['eps_nats']) < 1e-12
+assert all(x[1] <= x[2] and x[3] <= x[4] and x[5] <= x[6] and x[7] <= x[8] for x in rows)
+PY"
+    run plot isoflop --law gemstones --budgets 1e22 -o "$tmp/iso.png"
+    expect_rc "plot isoflop" 0
+    d=$(python3 -c 'import json,sys; g=json.load(open(sys.argv[1]))["region"]; print("depths %d..%d" % tuple(g["depth"]))' "$tmp/g.json")
+    check "isoflop: plan's depth range ($d)" "[ -n '$d' ]"
+    has "$tmp/iso.gp" "isoflop region" "$d" "transparent solid"
+    run plot isoflop --law chinchilla-epoch -o "$tmp/iso_c.png"
+    has "$tmp/err" "isoflop shape-free" "band of N, not of depths"
+fi
 finish cli_plan_laws
