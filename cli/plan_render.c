@@ -30,10 +30,15 @@ int cli_laws_load(const char *cmd, const char *spec, Law *main, int seq_len, Law
         return cli_fail(cmd, dw_error_set(DW_ENOMEM, "out of memory for --laws"));
     }
     int k = 0, main_in = 0;
-    char *save = NULL;
+    char *next = copy;
     for (int i = 0;; i++) {
-        const char *name = spec ? strtok_r(i ? NULL : copy, ",", &save) : presets[i];
+        const char *name = spec ? next : presets[i];
         if (!name) break;
+        if (spec) { /* split at the next comma */
+            char *comma = strchr(next, ',');
+            if (comma) *comma = '\0';
+            next = comma ? comma + 1 : NULL;
+        }
         if (!*name) continue;
         if (strcmp(name, main->name) == 0 && !main_in) {
             set[k++] = main, main_in = 1; /* the recommending law as loaded (its --seq-len) */
