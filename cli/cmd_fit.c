@@ -17,6 +17,8 @@
 #include "fit/fit.h"
 #include "planner/fitdata.h"
 #include "fit_conv.h"
+#include "fit_sources.h"
+#include "fit/evaluate.h"
 #include "fit_render.h"
 #include "planner/count.h"
 #include "report.h"
@@ -25,9 +27,9 @@
 
 static void help_(void) {
     printf(
-        "usage: dwplan fit DATA --form FORM [options] [-o law.json]\n"
-        "       dwplan fit DATA --compare FORM,FORM,... [options]\n"
-        "       dwplan fit DATA --predict LAW [--json]\n"
+        "usage: dwplan fit DATA [DATA2 ...] --form FORM [options] [-o law.json]\n"
+        "       dwplan fit DATA [DATA2 ...] --compare FORM,FORM,... [options]\n"
+        "       dwplan fit DATA [DATA2 ...] --predict LAW [--json]\n"
         "       dwplan fit DATA --critical-depth [--json]\n"
         "\n"
         "Fits a scaling-law form to DATA (run records as JSON Lines, or any CSV with a header)\n"
@@ -84,6 +86,18 @@ static void help_(void) {
         "  -o FILE                 write the law file (atomically)\n"
         "  --json                  machine-readable output\n"
         "\n"
+        "several sources: with several DATA files (up to 8), each file is a source named by its\n"
+        "  file name without extension; the law is the first one's and every other source gets\n"
+        "  its own loss floor (an offset: another tokenizer or eval set) while the exponents,\n"
+        "  amplitudes and shape term are shared. A source without depth and width enters only\n"
+        "  the floor, N and T terms (logsq and shape forms; others refuse it). Another source's\n"
+        "  params column is used when it matches the law's count of its shapes, else N is\n"
+        "  counted from its shape; each source's reading is written to the law file (\"sources\").\n"
+        "  --where NAME:EXPR filters source NAME only. The bootstrap resamples within each\n"
+        "  source; --cv adds leave-one-source-out CV: each source predicted from the others up\n"
+        "  to its own offset (the error on differences between its runs).\n"
+        "  --predict with several files reports each file's error with its offset removed.\n"
+        "\n"
         "Tokens may be derived from a flops column (T = C / FLOPs per token under the\n"
         "conventions) for rows that lack them.\n"
         "\n"
@@ -116,7 +130,9 @@ typedef struct {
     const char *anchor, *compare, *predict, *weight, *refine;
     const char *wheres[32];
     int nwhere;
-    const char *file;
+    const char *file;                      /* files[0] */
+    const char *files[LAW_MAX_SOURCES];    /* several: the sources of one fit */
+    int nfiles;
     int json, cv, by_shape, critical, boot, threads, grid, seed, skip_bad;
     double delta, asym;
     LawConventions conv;
@@ -307,7 +323,9 @@ static int run_predict_(const FitArgs *a, const DsRuns *runs) {
     } else {
         cli_fit_print_columns(stderr, runs, &cr);
         if (cr.warning[0]) fprintf(stderr, "dwplan fit: warning: %s\n", cr.warning);
-        code = cli_render_predict(runs, law, &d, &pr, a->json);
+        FitEval ev;
+        int have_ev = fit_evaluate(law, &d, NULL, 1, NULL, &ev) == DW_OK;
+        code = cli_render_predict(runs, law, &d, &pr, have_ev ? &ev : NULL, a->json);
     }
     fit_data_free(&d);
     law_free(law);
@@ -385,7 +403,8 @@ static int run_form_(const FitArgs *args, const DsRuns *runs, int argc, char **a
         fprintf(stderr, "dwplan fit: cross-validation skipped: %s\n", info.cv_why);
     if (info.warning[0]) fprintf(stderr, "dwplan fit: %s\n", info.warning);
     if (a->desc) snprintf(law->description, sizeof law->description, "%s", a->desc);
-    if ((rc = cli_fit_provenance(law, a->file, runs, a->wheres, a->nwhere, a->source, argc, argv,
+    const DsRuns *one[1] = {runs};
+    if ((rc = cli_fit_provenance(law, one, 1, a->wheres, a->nwhere, a->source, argc, argv,
                                  &info, a->boot, opt.anchor_n > 0 ? a->anchor : NULL,
                                  opt.anchor_n, opt.anchor_t))) {
         code = cli_fail("fit", rc);
@@ -407,6 +426,141 @@ out:
 }
 
 // ----------------------------------------------------------------------------
+// several sources (cli/fit_sources.h)
+
+/* --form on several sources: shared law, an offset per source, LOSO-source CV with --cv. */
+static int sources_form_(const FitArgs *args, CliSources *s, int argc, char **argv) {
+    FitArgs b = *args;
+    const FitArgs *a = &b;
+    LawForm form;
+    FitOptions opt;
+    Law *law = NULL;
+    FitLawInfo info;
+    FitSourceCV cv[LAW_MAX_SOURCES];
+    int rc, code = 0, quiet = a->json;
+    FitLawOptions lo = {.cv = a->cv, .group = s->group, .boot = a->boot,
+                        .by_shape = a->by_shape, .seed = (unsigned long)a->seed,
+                        .threads = threads_(a), .max_draws = MAX_DRAWS_STORED, .conv = &b.conv,
+                        .name = a->name ? a->name : "fitted", .progress = progress_,
+                        .progress_ctx = &quiet};
+    if ((rc = cli_sources_rows(s, &b.conv, a->given, n_from_shape_(a), 1)))
+        return cli_fail("fit", rc);
+    lo.group = s->group; /* built by cli_sources_rows */
+    if ((rc = law_form_parse(a->forms, &form)) || (rc = law_form_add_sources(&form, s->n)) ||
+        (rc = options_for_(a, &form, &opt)) ||
+        (rc = fit_law(&form, &s->d, &opt, &lo, &law, &info)))
+        return cli_fail("fit", rc);
+    if (a->cv && info.converged) {
+        if (!quiet) fprintf(stderr, "dwplan fit: leave-one-source-out CV (%d refits)\n", s->n);
+        if ((rc = fit_cv_sources(&form, &s->d, &opt, &info.res, s->n, cv))) goto fail;
+    }
+    if ((rc = fit_law_split_sources(law, s->n, s->names, s->notes, s->rows, s->shape))) goto fail;
+    for (int k = 0; a->cv && info.converged && k < s->n; k++)
+        if (cv[k].ok) law->sources[k].loso_rmse = cv[k].rmse_centred;
+    law->conv = b.conv;
+    plan_fitdata_range(&s->d, &law->conv, &law->range);
+    if (a->cv && info.cv_why[0])
+        fprintf(stderr, "dwplan fit: cross-validation skipped: %s\n", info.cv_why);
+    if (info.warning[0]) fprintf(stderr, "dwplan fit: %s\n", info.warning);
+    if (a->desc) snprintf(law->description, sizeof law->description, "%s", a->desc);
+    if ((rc = cli_fit_provenance(law, (const DsRuns *const *)s->runs, s->n, a->wheres, a->nwhere,
+                                 a->source, argc, argv, &info, a->boot,
+                                 opt.anchor_n > 0 ? a->anchor : NULL, opt.anchor_n,
+                                 opt.anchor_t)))
+        goto fail;
+    if ((code = cli_render_fit(s->runs[0], &law->form, law, &info, &opt, a->json))) goto out;
+    if (!a->json) cli_render_sources(stdout, law, a->cv && info.converged ? cv : NULL);
+    if (!info.converged) {
+        fprintf(stderr, "dwplan fit: the optimizer did not converge (%s)%s\n",
+                info.res.info.status, a->out ? "; no law file written" : "");
+        code = EXIT_RESULT;
+        goto out;
+    }
+    if (a->out && (rc = law_write(law, a->out))) code = cli_fail("fit", rc);
+    else if (a->out && !a->json) printf("wrote %s\n", a->out);
+    goto out;
+fail:
+    code = cli_fail("fit", rc);
+out:
+    law_free(law);
+    return code;
+}
+
+/* --compare on several sources: each form with an offset per source. */
+static int sources_compare_(const FitArgs *a, CliSources *s) {
+    FitComparison cmp = {0};
+    FitArgs b = *a;
+    int rc, code, quiet = a->json;
+    FitCompareOptions co = {.forms = a->compare, .options = options_cb_, .options_ctx = &b,
+                            .cv = 1, .nsources = s->n, .conv = &b.conv, .progress = progress_,
+                            .progress_ctx = &quiet};
+    if ((rc = cli_sources_rows(s, &b.conv, a->given, n_from_shape_(a), 0)) ||
+        (rc = fit_compare(&s->d, s->group, s->ngroups, &co, &cmp)))
+        code = cli_fail("fit", rc);
+    else
+        code = cli_render_compare(s->runs[0], a->obj, &cmp, a->json);
+    fit_comparison_free(&cmp);
+    return code;
+}
+
+/* --predict on several files: each file's rows under the law's conventions, judged with
+ * each file's own offset removed (fit/evaluate.h). */
+static int sources_predict_(const FitArgs *a, CliSources *s) {
+    Law *law = NULL;
+    FitData all = {0};
+    int *src = NULL, rc = DW_OK, code = 0;
+    FitEval ev;
+    if ((rc = law_load(a->predict, &law))) return cli_fail("fit", rc);
+    for (int k = 0; k < s->n && rc == DW_OK; k++) {
+        FitConvReport cr;
+        FitData dk = {0};
+        if ((rc = cli_fit_predict_conventions(s->runs[k], &law->conv, n_from_shape_(a), &cr)) ||
+            (rc = fit_rows_(a, s->runs[k], &law->conv, &dk)))
+            break;
+        fprintf(stderr, "dwplan fit: source %s: ", s->name[k]);
+        cli_fit_print_columns(stderr, s->runs[k], &cr);
+        if (cr.warning[0]) fprintf(stderr, "dwplan fit: warning: %s\n", cr.warning);
+        LawX *x = realloc(all.x, sizeof *x * (size_t)(all.n + dk.n));
+        double *l = x ? realloc(all.loss, sizeof *l * (size_t)(all.n + dk.n)) : NULL;
+        int *g = l ? realloc(src, sizeof *g * (size_t)(all.n + dk.n)) : NULL;
+        if (x) all.x = x;
+        if (l) all.loss = l;
+        if (g) src = g;
+        if (!g) rc = dw_error_set(DW_ENOMEM, "out of memory");
+        for (int i = 0; rc == DW_OK && i < dk.n; i++) {
+            all.x[all.n] = dk.x[i], all.loss[all.n] = dk.loss[i];
+            all.x[all.n].no_shape = !(s->runs[k]->has_depth && s->runs[k]->has_width);
+            src[all.n++] = k;
+        }
+        all.inputs |= dk.inputs;
+        fit_data_free(&dk);
+    }
+    if (rc == DW_OK) rc = fit_evaluate(law, &all, src, s->n, NULL, &ev);
+    if (rc) code = cli_fail("fit", rc);
+    else code = cli_render_evaluation(law, (const char *const *)s->names, &ev, a->json);
+    fit_data_free(&all);
+    free(src);
+    law_free(law);
+    return code;
+}
+
+static int run_sources_(const FitArgs *a, int argc, char **argv) {
+    CliSources s;
+    DsRunsOptions ro = {.maps = a->map, .weight = a->weight, .skip_bad_rows = a->skip_bad,
+                        .fields = ~DS_RUNS_BIT(DS_RUNS_GRAD)};
+    int rc, code;
+    if ((rc = cli_sources_load(&s, a->files, a->nfiles, &ro, a->wheres, a->nwhere))) {
+        cli_sources_free(&s);
+        return cli_fail("fit", rc);
+    }
+    if (a->predict) code = sources_predict_(a, &s);
+    else if (a->compare) code = sources_compare_(a, &s);
+    else code = sources_form_(a, &s, argc, argv);
+    cli_sources_free(&s);
+    return code;
+}
+
+// ----------------------------------------------------------------------------
 // main
 
 int cmd_fit(int argc, char **argv) {
@@ -424,10 +578,14 @@ int cmd_fit(int argc, char **argv) {
         if (r < 0) return -r;
         if (r > 0) continue;
         if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error("fit", "unknown option '%s'", argv[i]);
-        if (a.file) return cli_usage_error("fit", "one data file at a time (got '%s' and '%s')", a.file, argv[i]);
-        a.file = argv[i];
+        if (a.nfiles == LAW_MAX_SOURCES)
+            return cli_usage_error("fit", "at most %d data files (sources) in one fit", LAW_MAX_SOURCES);
+        a.files[a.nfiles++] = argv[i];
+        a.file = a.files[0];
     }
     if (!a.file) return cli_usage_error("fit", "no data file given");
+    if (a.nfiles > 1 && a.critical)
+        return cli_usage_error("fit", "--critical-depth reads one data file");
     int modes = !!a.forms + !!a.compare + !!a.predict + a.critical;
     if (modes != 1)
         return cli_usage_error("fit", "give exactly one of --form, --compare, --predict, --critical-depth");
@@ -446,6 +604,7 @@ int cmd_fit(int argc, char **argv) {
     if (!a.forms && !a.critical && (law_form_parse("chinchilla", &form) ||
                                     (rc = options_for_(&plain, &form, &opt))))
         return cli_fail("fit", rc);
+    if (a.nfiles > 1) return run_sources_(&a, argc, argv);
     if ((rc = load_runs_(&a, &runs))) return cli_fail("fit", rc);
     if (a.critical) code = run_depth_(&a, runs);
     else if (a.predict) code = run_predict_(&a, runs);

@@ -121,14 +121,22 @@ int cli_render_fit(const DsRuns *runs, const LawForm *form, const Law *law,
     if (json) return report_print_json(report_law_json(law));
     char ftext[96];
     law_form_text(form, ftext, sizeof ftext);
-    printf("dwplan fit: %s on %s (%d rows, %d shapes, %d grid starts)\n", ftext, runs->path,
-           runs->n, runs->ngroups, res->nstarts);
-    cli_print_columns(stdout, runs);
+    if (law->nsources > 1) { /* the sources and their columns: cli_render_sources, stderr */
+        printf("dwplan fit: %s on %d sources (%d rows, %d grid starts)\n", ftext, law->nsources,
+               res->info.n, res->nstarts);
+    } else {
+        printf("dwplan fit: %s on %s (%d rows, %d shapes, %d grid starts)\n", ftext, runs->path,
+               runs->n, runs->ngroups, res->nstarts);
+        cli_print_columns(stdout, runs);
+    }
     cli_render_law_params(stdout, law, opt->lo, opt->hi);
     printf("intervals: %s\n", info->ci_method);
     printf("objective %s = %.10g\n", res->info.objective_kind, res->info.objective);
     cli_render_fit_stats(stdout, &res->info);
-    if (isfinite(info->cv_rmse))
+    if (isfinite(info->cv_rmse) && law->nsources > 1)
+        printf("leave-one-shape-out CV RMSE %.4g (%d folds: shapes within sources)\n",
+               info->cv_rmse, info->cv_folds);
+    else if (isfinite(info->cv_rmse))
         printf("leave-one-shape-out CV RMSE %.4g (%d shapes)\n", info->cv_rmse, runs->ngroups);
     printf("optimizer: %s\n", res->info.status);
     cli_render_degenerate(stdout, law);
@@ -137,7 +145,7 @@ int cli_render_fit(const DsRuns *runs, const LawForm *form, const Law *law,
     return 0;
 }
 
-int cli_fit_provenance(Law *law, const char *file, const DsRuns *runs, const char *const *wheres,
+int cli_fit_provenance(Law *law, const DsRuns *const *runs, int nruns, const char *const *wheres,
                        int nwhere, const char *source, int argc, char **argv,
                        const FitLawInfo *info, int nboot, const char *anchor_spec,
                        double anchor_n, double anchor_t) {
@@ -146,18 +154,21 @@ int cli_fit_provenance(Law *law, const char *file, const DsRuns *runs, const cha
     if (!prov) return dw_error_set(DW_ENOMEM, "out of memory");
     if (source) cJSON_AddStringToObject(prov, "source", source);
     cJSON *files_j = cJSON_AddArrayToObject(prov, "data");
-    cJSON *fo = cJSON_CreateObject();
-    const char *base = strrchr(file, '/');
-    cJSON_AddStringToObject(fo, "file", base ? base + 1 : file);
-    if (runs->sha256[0]) cJSON_AddStringToObject(fo, "sha256", runs->sha256);
-    cJSON_AddNumberToObject(fo, "rows_used", runs->n);
-    if (runs->nskipped_status) cJSON_AddNumberToObject(fo, "rows_skipped_status", runs->nskipped_status);
-    if (nwhere) {
-        cJSON *w = cJSON_AddArrayToObject(fo, "where");
-        for (int k = 0; k < nwhere; k++) cJSON_AddItemToArray(w, cJSON_CreateString(wheres[k]));
+    for (int r = 0; r < nruns; r++) {
+        cJSON *fo = cJSON_CreateObject();
+        const char *base = strrchr(runs[r]->path, '/');
+        cJSON_AddStringToObject(fo, "file", base ? base + 1 : runs[r]->path);
+        if (runs[r]->sha256[0]) cJSON_AddStringToObject(fo, "sha256", runs[r]->sha256);
+        cJSON_AddNumberToObject(fo, "rows_used", runs[r]->n);
+        if (runs[r]->nskipped_status)
+            cJSON_AddNumberToObject(fo, "rows_skipped_status", runs[r]->nskipped_status);
+        if (nwhere) { /* as given; with several files "NAME:EXPR" applies to source NAME */
+            cJSON *w = cJSON_AddArrayToObject(fo, "where");
+            for (int k = 0; k < nwhere; k++) cJSON_AddItemToArray(w, cJSON_CreateString(wheres[k]));
+        }
+        cJSON_AddItemToObject(fo, "columns", cli_columns_json(runs[r]));
+        cJSON_AddItemToArray(files_j, fo);
     }
-    cJSON_AddItemToObject(fo, "columns", cli_columns_json(runs));
-    cJSON_AddItemToArray(files_j, fo);
     size_t n = 16;
     for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
     char *cmd = malloc(n);
@@ -199,8 +210,35 @@ int cli_fit_provenance(Law *law, const char *file, const DsRuns *runs, const cha
 // ----------------------------------------------------------------------------
 // --predict
 
+/* One source's (or the pooled) figures as JSON. */
+static cJSON *eval_json_(const char *name, const FitEvalStats *e) {
+    cJSON *o = cJSON_CreateObject();
+    if (name) cJSON_AddStringToObject(o, "source", name);
+    cJSON_AddNumberToObject(o, "n", e->n);
+    cJSON_AddNumberToObject(o, "skipped", e->n_skipped);
+    dw_json_add_num(o, "mean_error", e->mean_error);
+    dw_json_add_num(o, "rmse", e->rmse);
+    dw_json_add_num(o, "rmse_offset_removed", e->rmse_offset);
+    dw_json_add_num(o, "spearman", e->spearman);
+    cJSON_AddNumberToObject(o, "shape_pairs", (double)e->n_pairs);
+    dw_json_add_num(o, "pair_order_accuracy", e->accuracy);
+    cJSON_AddNumberToObject(o, "matched_pairs", (double)e->n_pairs_matched);
+    dw_json_add_num(o, "matched_pair_order_accuracy", e->accuracy_matched);
+    return o;
+}
+
+static void eval_line_(const char *name, const FitEvalStats *e) {
+    char pairs[96] = "no shape pairs";
+    if (e->n_pairs)
+        snprintf(pairs, sizeof pairs, "%lld shape pairs ordered %.0f%% right", e->n_pairs,
+                 100 * e->accuracy);
+    printf("  %-26s %5d rows  offset %+.4f  RMSE %.4f  offset removed %.4f  %s\n", name,
+           e->n, -e->mean_error, e->rmse, e->rmse_offset, pairs);
+    if (e->n_skipped) printf("    %d rows could not be predicted\n", e->n_skipped);
+}
+
 int cli_render_predict(const DsRuns *runs, const Law *law, const FitData *d,
-                       const FitPrediction *pr, int json) {
+                       const FitPrediction *pr, const FitEval *ev, int json) {
     if (json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "law", law->name);
@@ -210,6 +248,7 @@ int cli_render_predict(const DsRuns *runs, const Law *law, const FitData *d,
         dw_json_add_num(j, "mean_error", pr->mean_error);
         dw_json_add_num(j, "r2", pr->info.r2);
         dw_json_add_num(j, "r2_log", pr->info.r2_log);
+        if (ev) cJSON_AddItemToObject(j, "evaluation", eval_json_(NULL, &ev->src[0]));
         cJSON_AddItemToObject(j, "columns", cli_columns_json(runs));
         cJSON *rows = cJSON_AddArrayToObject(j, "rows");
         for (int r = 0; r < d->n; r++) {
@@ -227,6 +266,41 @@ int cli_render_predict(const DsRuns *runs, const Law *law, const FitData *d,
            "(positive: over-predicts), R² %.4f on L, %.4f on log L\n",
            runs->path, pr->n, pr->info.rmse, pr->info.max_abs_err, pr->mean_error, pr->info.r2,
            pr->info.r2_log);
+    if (ev) {
+        const FitEvalStats *e = &ev->src[0];
+        printf("with the mean error removed (another group's loss level): RMSE %.4g", e->rmse_offset);
+        if (e->n_pairs)
+            printf("; %lld pairs of runs of different shape at equal tokens and params within "
+                   "15%% ordered %.0f%% right (a predicted tie counts half)", e->n_pairs,
+                   100 * e->accuracy);
+        printf("\n");
+    }
+    return 0;
+}
+
+int cli_render_evaluation(const Law *law, const char *const *names, const FitEval *ev,
+                          int json) {
+    if (json) {
+        cJSON *j = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(j, "sources");
+        cJSON_AddStringToObject(j, "law", law->name);
+        for (int k = 0; k < ev->nsources; k++)
+            cJSON_AddItemToArray(a, eval_json_(names ? names[k] : NULL, &ev->src[k]));
+        cJSON_AddItemToObject(j, "all", eval_json_(NULL, &ev->all));
+        dw_json_add_num(j, "rmse_pair_differences", ev->rmse_pairdiff);
+        cJSON_AddStringToObject(j, "meaning", "offset: the source's level minus the law's "
+                                "(mean of L - L_hat); offset removed: RMSE of the errors minus "
+                                "their per-source mean; shape pairs: two runs of one source at "
+                                "tokens within 2% and params within 15% of different shape, "
+                                "ordered right when the law says which ends lower (a predicted "
+                                "tie counts half)");
+        return report_print_json(j);
+    }
+    report_law_line(stdout, law);
+    printf("prediction per source (offset: the source's loss level minus the law's):\n");
+    for (int k = 0; k < ev->nsources; k++) eval_line_(names ? names[k] : "rows", &ev->src[k]);
+    if (ev->nsources > 1) eval_line_("all (own offsets removed)", &ev->all);
+    printf("shape pairs: runs of one source at tokens within 2%% and params within 15%% but of "
+           "another shape; a law that predicts a tie is right half the time\n");
     return 0;
 }
 
@@ -249,6 +323,18 @@ static cJSON *compare_row_json_(const FitCompareRow *c) {
     dw_json_add_num(o, "aic", c->res.info.aic);
     dw_json_add_num(o, "bic", c->res.info.bic);
     dw_json_add_num(o, "cv_rmse", c->cv_rmse);
+    if (c->src_cv[0].n > 0) { /* a multi-source comparison with CV */
+        dw_json_add_num(o, "loso_source_rmse", c->loso_rmse);
+        cJSON *a = cJSON_AddArrayToObject(o, "loso_source");
+        for (int k = 0; k < LAW_MAX_SOURCES && c->src_cv[k].n; k++) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddNumberToObject(e, "rows", c->src_cv[k].n);
+            dw_json_add_num(e, "rmse_centred", c->src_cv[k].rmse_centred);
+            dw_json_add_num(e, "offset", c->src_cv[k].offset);
+            if (!c->src_cv[k].ok) cJSON_AddStringToObject(e, "why", c->src_cv[k].why);
+            cJSON_AddItemToArray(a, e);
+        }
+    }
     cJSON_AddBoolToObject(o, "converged", c->converged);
     cJSON_AddStringToObject(o, "status", c->res.info.status);
     if (c->note[0]) cJSON_AddStringToObject(o, "note", c->note);
@@ -282,21 +368,37 @@ int cli_render_compare(const DsRuns *runs, const char *objective, const FitCompa
         for (int k = 0; k < c->n; k++) cJSON_AddItemToArray(arr, compare_row_json_(&c->rows[k]));
         return report_print_json(j);
     }
-    printf("dwplan fit --compare on %s: %d rows, %d shapes (%s); objective %s\n", runs->path,
-           c->nrows, c->ngroups, runs->group_by, objective);
-    cli_print_columns(stdout, runs);
-    printf("%-22s %4s %14s %8s %8s %10s %10s %10s  %s\n", "form", "k", "objective", "R²",
-           "R² log", "AIC", "BIC", "CV RMSE", "optimizer");
+    if (c->nsources > 1) {
+        printf("dwplan fit --compare on %d sources (the first: %s): %d rows, %d shapes within "
+               "sources; objective %s; a floor offset per source\n", c->nsources, runs->path,
+               c->nrows, c->ngroups, objective);
+    } else {
+        printf("dwplan fit --compare on %s: %d rows, %d shapes (%s); objective %s\n", runs->path,
+               c->nrows, c->ngroups, runs->group_by, objective);
+        cli_print_columns(stdout, runs);
+    }
+    int loso = 0;
+    for (int k = 0; k < c->n; k++) loso |= c->rows[k].ok && c->rows[k].src_cv[0].n > 0;
+    printf("%-22s %4s %14s %8s %8s %10s %10s %10s%s  %s\n", "form", "k", "objective", "R²",
+           "R² log", "AIC", "BIC", "CV RMSE", loso ? "  LOSO-src" : "", "optimizer");
     for (int k = 0; k < c->n; k++) {
         const FitCompareRow *r = &c->rows[k];
+        char ls[24] = "";
         if (!r->ok) {
             printf("%-22s  failed: %s\n", r->form, r->why);
             continue;
         }
-        printf("%-22s %4d %14.10g %8.4f %8.4f %10.2f %10.2f %10.5f  %s\n", r->form, r->nfree,
+        if (loso && isfinite(r->loso_rmse)) snprintf(ls, sizeof ls, "  %8.5f", r->loso_rmse);
+        else if (loso) snprintf(ls, sizeof ls, "  %8s", "n/a");
+        printf("%-22s %4d %14.10g %8.4f %8.4f %10.2f %10.2f %10.5f%s  %s\n", r->form, r->nfree,
                r->res.info.objective, r->res.info.r2, r->res.info.r2_log, r->res.info.aic,
-               r->res.info.bic, r->cv_rmse, r->res.info.status);
+               r->res.info.bic, r->cv_rmse, ls, r->res.info.status);
     }
+    if (loso)
+        printf("LOSO-src: leave one source out, refit on the others, and predict its runs up to "
+               "its own offset (RMSE of the errors minus their mean), pooled over sources; n/a "
+               "when a source could not be predicted (e.g. a shape term with no other source "
+               "giving depth and width; --json lists each source)\n");
     for (int k = 0; k < c->n; k++)
         if (c->rows[k].ok && c->rows[k].note[0]) printf("note: %s: %s\n", c->rows[k].form, c->rows[k].note);
     printf("ranked by leave-one-shape-out CV RMSE on L (lower is better out of sample); fits "

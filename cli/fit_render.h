@@ -10,6 +10,7 @@
 
 #include "datasets/runs.h"
 #include "fit/compare.h"
+#include "fit/evaluate.h"
 #include "fit/depth.h"
 #include "fit/fit.h"
 
@@ -40,16 +41,21 @@ int cli_render_fit(const DsRuns *runs, const LawForm *form, const Law *law,
  * sha256, rows used, --where), the command line, the date, the version, the interval method,
  * what became of the bootstrap refits (nboot requested; 0: none) and the --optimal-at anchor
  * (spec NULL when none). DW_OK or DW_ENOMEM. */
-int cli_fit_provenance(Law *law, const char *file, const DsRuns *runs, const char *const *wheres,
+int cli_fit_provenance(Law *law, const DsRuns *const *runs, int nruns, const char *const *wheres,
                        int nwhere, const char *source, int argc, char **argv,
                        const FitLawInfo *info, int nboot, const char *anchor_spec,
                        double anchor_n, double anchor_t);
 
 /* --predict: a law's error on the rows. */
 int cli_render_predict(const DsRuns *runs, const Law *law, const FitData *d,
-                       const FitPrediction *pr, int json);
+                       const FitPrediction *pr, const FitEval *ev /* may be NULL */, int json);
 
 /* --compare: the ranked forms and the verdict. */
+/* --predict on one or more sources: per source its offset, RMSE with and without it, and how
+ * often pairs of runs of different shape are ordered right (fit/evaluate.h). */
+int cli_render_evaluation(const Law *law, const char *const *names, const FitEval *ev,
+                          int json);
+
 int cli_render_compare(const DsRuns *runs, const char *objective, const FitComparison *c,
                        int json);
 

@@ -295,6 +295,7 @@ int fit_cv_groups_each(const LawForm *f, const FitData *d, const FitOptions *o,
     int *gs = NULL, *gr = NULL, ng = 0, rc;
     *rmse = *rmse_log = NAN;
     *nfolds = 0;
+    if (!group) return dw_error_set(DW_EINVAL, "cross-validation needs a group per row");
     if ((rc = build_groups_(group, d->n, &gs, &gr, &ng))) return rc;
     if (ng < 2) {
         free(gs), free(gr);

@@ -106,9 +106,10 @@ static int fit_one_(const FitData *d, const int *group, int ngroups, const FitCo
     LawForm f;
     FitOptions fo;
     int rc;
-    c->cv_rmse = c->cv_rmse_log = NAN;
+    c->cv_rmse = c->cv_rmse_log = c->loso_rmse = NAN;
     if ((rc = law_form_parse(c->form, &f))) goto fail;
     law_form_text(&f, c->form, sizeof c->form);
+    if (o->nsources > 1 && (rc = law_form_add_sources(&f, o->nsources))) goto fail;
     if (o->options) {
         if ((rc = o->options(&f, &fo, o->options_ctx))) goto fail;
     } else {
@@ -139,6 +140,21 @@ static int fit_one_(const FitData *d, const int *group, int ngroups, const FitCo
         if (rc == DW_ENOMEM) return rc;
         if (rc) c->cv_rmse = c->cv_rmse_log = NAN;
         c->law->fit.cv_rmse = c->cv_rmse;
+    }
+    if (o->cv && o->nsources > 1) {
+        if ((rc = fit_cv_sources(&f, d, &fo, &c->res, o->nsources, c->src_cv)) == DW_ENOMEM)
+            return rc;
+        double ss = 0;
+        int m = 0;
+        for (int s = 0; s < o->nsources && !rc; s++) {
+            if (!c->src_cv[s].ok) {
+                m = 0;
+                break;
+            }
+            ss += c->src_cv[s].rmse_centred * c->src_cv[s].rmse_centred * c->src_cv[s].n;
+            m += c->src_cv[s].n;
+        }
+        c->loso_rmse = m ? sqrt(ss / m) : NAN;
     }
     return DW_OK;
 fail:
@@ -228,6 +244,7 @@ int fit_compare(const FitData *d, const int *group, int ngroups, const FitCompar
     out->n = n;
     out->nrows = d->n;
     out->ngroups = ngroups;
+    out->nsources = o->nsources > 1 ? o->nsources : 1;
     for (int k = 0; k < n; k++) {
         memcpy(out->rows[k].form, names[k], sizeof out->rows[k].form);
         if ((rc = fit_one_(d, group, ngroups, o, &out->rows[k]))) {

@@ -24,6 +24,7 @@
 #define FIT_COMPARE_H
 
 #include "fit.h"
+#include "sources.h"
 
 #define FIT_COMPARE_MAX_FORMS 16
 
@@ -38,7 +39,10 @@ typedef struct {
     void *options_ctx;
     FitObjective objective;  /* when options is NULL */
     double huber_delta;      /* when options is NULL and > 0 */
-    int cv;                  /* 1: leave-one-group-out CV (needs >= 2 groups) */
+    int cv;                  /* 1: leave-one-group-out CV (needs >= 2 groups), and with
+                                several sources leave-one-source-out CV too */
+    int nsources;            /* > 1: the rows come from this many sources (LawX.source): each
+                                form gets a floor offset per source (fit/sources.h) */
     const LawConventions *conv; /* recorded in each fitted law (NULL: the defaults) */
     void (*progress)(const char *msg, void *ctx); /* before each fit; may be NULL */
     void *progress_ctx;
@@ -58,12 +62,18 @@ typedef struct {
     double *cv_sse;    /* (ngroups of the data) per held-out group: SSE on L, NaN when its
                           refit failed; NULL without CV (owned) */
     int *cv_n;         /* rows predicted per group (owned) */
+    /* several sources with CV: leave-one-source-out, each held-out source's error on the
+     * differences between its runs (fit_cv_sources), and their pooled RMSE (NaN when a
+     * source's refit failed) */
+    FitSourceCV src_cv[LAW_MAX_SOURCES];
+    double loso_rmse;
 } FitCompareRow;
 
 typedef struct {
     FitCompareRow *rows; /* ranked (see the top of this file) */
     int n;
     int nrows, ngroups;  /* the data compared on */
+    int nsources;        /* 1, or the sources of a multi-source comparison */
     int best_shape, best_plain; /* indexes into rows of the best converged form with / without
                                    a depth–width term and a CV RMSE, or -1 */
     int has_verdict;     /* both exist */

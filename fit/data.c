@@ -78,6 +78,9 @@ static int check_sources_(const LawForm *f, const FitData *d, const FitOptions *
             return dw_error_set(DW_EDATA, "source %d has no rows: its offset dE%d cannot be "
                                 "fitted", k, k);
     }
+    if (shapeless && shapeless == d->n && law_form_has_shape(f))
+        return dw_error_set(DW_EDATA, "no row has depth and width: the shape term of form '%s' "
+                            "cannot be fitted from these rows", ftext);
     if (shapeless && law_form_has_shape(f) && !law_form_shape_neutral(f))
         return dw_error_set(DW_EPARSE, "%d rows have no depth and width, and the shape term "
                             "of form '%s' has no neutral value to take them at (logsq and "

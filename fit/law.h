@@ -190,6 +190,21 @@ typedef struct {
  * "tokens_per_param"). */
 const char *law_range_key(int i);
 
+/* One source of a multi-source fit (law file "sources"): the law's parameters are the
+ * reference source's (sources[0], offset 0); another source's rows are predicted as the law
+ * + its offset (its own loss floor: another tokenizer, another eval set). */
+typedef struct {
+    char name[64];
+    int rows;
+    int shape;              /* 1: its rows gave depth and width; 0: they entered only the
+                               floor, N and T terms (law_form_shape_neutral) */
+    double offset;          /* nats added to the law for this source (0 for the reference) */
+    double se, lo, hi;      /* its standard error and 95% interval (NaN when unknown) */
+    double loso_rmse;       /* left out of the fit, predicted from the others up to its own
+                               offset: RMSE on differences between its runs (NaN: not run) */
+    char note[400];         /* its conventions: what its params column means, its block */
+} LawSource;
+
 typedef struct {
     char name[64];          /* preset name or file stem */
     char description[512];
@@ -207,6 +222,8 @@ typedef struct {
     LawConventions conv;
     LawFitInfo fit;
     LawRange range;
+    int nsources;           /* 0: one source (the usual law); else 2..LAW_MAX_SOURCES */
+    LawSource sources[LAW_MAX_SOURCES];
     char *provenance_json;  /* the "provenance" object as JSON text, owned, may be NULL */
 } Law;
 

@@ -402,6 +402,49 @@ static int parse_root_(const char *text, const char *origin, cJSON **root, LawFo
     return DW_OK;
 }
 
+/* "sources": [{name, rows, shape, offset, se, ci, note}] of a multi-source fit. */
+static int parse_sources_(const cJSON *a, const char *origin, Law *law) {
+    int rc, n = 0;
+    const cJSON *e;
+    if (!a) return DW_OK;
+    if (!cJSON_IsArray(a))
+        return dw_error_set(DW_EPARSE, "%s: field 'sources' must be an array", origin);
+    if (cJSON_GetArraySize(a) < 2 || cJSON_GetArraySize(a) > LAW_MAX_SOURCES)
+        return dw_error_set(DW_EPARSE, "%s: field 'sources' must list 2 to %d sources (got %d)",
+                            origin, LAW_MAX_SOURCES, cJSON_GetArraySize(a));
+    cJSON_ArrayForEach(e, a) {
+        LawSource *s = &law->sources[n];
+        char path[32];
+        snprintf(path, sizeof path, "sources[%d].", n);
+        if (!cJSON_IsObject(e))
+            return dw_error_set(DW_EPARSE, "%s: field 'sources[%d]' must be an object", origin, n);
+        s->se = s->lo = s->hi = s->loso_rmse = NAN;
+        const cJSON *ci = cJSON_GetObjectItemCaseSensitive(e, "ci");
+        if ((rc = get_string_(e, "name", origin, path, s->name, sizeof s->name)) ||
+            (rc = get_int_(e, "rows", origin, path, 0, &s->rows)) ||
+            (rc = get_bool_(e, "shape", origin, path, &s->shape)) ||
+            (rc = get_number_(e, "offset", origin, path, 1, &s->offset)) ||
+            (rc = get_number_(e, "se", origin, path, 0, &s->se)) ||
+            (rc = get_number_(e, "loso_rmse", origin, path, 0, &s->loso_rmse)) ||
+            (rc = get_string_(e, "note", origin, path, s->note, sizeof s->note)))
+            return rc;
+        if (ci && !(cJSON_IsArray(ci) && cJSON_GetArraySize(ci) == 2 &&
+                    cJSON_IsNumber(cJSON_GetArrayItem(ci, 0)) &&
+                    cJSON_IsNumber(cJSON_GetArrayItem(ci, 1))))
+            return dw_error_set(DW_EPARSE, "%s: field '%sci' must be [lo, hi]", origin, path);
+        if (ci) s->lo = cJSON_GetArrayItem(ci, 0)->valuedouble,
+                s->hi = cJSON_GetArrayItem(ci, 1)->valuedouble;
+        if (!s->name[0])
+            return dw_error_set(DW_EPARSE, "%s: field '%sname' is missing", origin, path);
+        n++;
+    }
+    if (law->sources[0].offset != 0)
+        return dw_error_set(DW_EPARSE, "%s: field 'sources[0].offset' must be 0 (the law's own "
+                            "parameters are the first source's)", origin);
+    law->nsources = n;
+    return DW_OK;
+}
+
 int law_parse(const char *text, const char *origin, Law **out) {
     int rc;
     cJSON *root = NULL;
@@ -423,7 +466,8 @@ int law_parse(const char *text, const char *origin, Law **out) {
         (rc = parse_fit_info_(cJSON_GetObjectItemCaseSensitive(root, "fit"), origin,
                               &law->form, &law->fit)) ||
         (rc = parse_range_(cJSON_GetObjectItemCaseSensitive(root, "range"), origin,
-                           &law->range)))
+                           &law->range)) ||
+        (rc = parse_sources_(cJSON_GetObjectItemCaseSensitive(root, "sources"), origin, law)))
         goto out;
     item = cJSON_GetObjectItemCaseSensitive(root, "provenance");
     if (item) {
@@ -605,6 +649,27 @@ int law_to_json(const Law *law, char **text) {
     cJSON_AddStringToObject(o, "status", law->fit.status);
     add_degenerate_(o, law);
     add_range_(root, &law->range);
+    if (law->nsources > 1) {
+        cJSON *sa = cJSON_AddArrayToObject(root, "sources");
+        for (int k = 0; k < law->nsources; k++) {
+            const LawSource *src = &law->sources[k];
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "name", src->name);
+            cJSON_AddNumberToObject(e, "rows", src->rows);
+            cJSON_AddBoolToObject(e, "shape", src->shape);
+            cJSON_AddItemToObject(e, "offset", number_or_null_(src->offset));
+            cJSON_AddItemToObject(e, "se", number_or_null_(src->se));
+            if (isfinite(src->lo) && isfinite(src->hi)) {
+                cJSON *ci = cJSON_AddArrayToObject(e, "ci");
+                cJSON_AddItemToArray(ci, number_or_null_(src->lo));
+                cJSON_AddItemToArray(ci, number_or_null_(src->hi));
+            }
+            if (isfinite(src->loso_rmse))
+                cJSON_AddItemToObject(e, "loso_rmse", number_or_null_(src->loso_rmse));
+            if (src->note[0]) cJSON_AddStringToObject(e, "note", src->note);
+            cJSON_AddItemToArray(sa, e);
+        }
+    }
     if (law->provenance_json) {
         cJSON *p = cJSON_Parse(law->provenance_json);
         if (p) cJSON_AddItemToObject(root, "provenance", p);
