@@ -517,7 +517,7 @@ static int sources_predict_(const FitArgs *a, CliSources *s) {
         if ((rc = cli_fit_predict_conventions(s->runs[k], &law->conv, n_from_shape_(a), &cr)) ||
             (rc = fit_rows_(a, s->runs[k], &law->conv, &dk)))
             break;
-        fprintf(stderr, "dwplan fit: source %s: ", s->name[k]);
+        fprintf(stderr, "dwplan fit: source %s\n", s->name[k]);
         cli_fit_print_columns(stderr, s->runs[k], &cr);
         if (cr.warning[0]) fprintf(stderr, "dwplan fit: warning: %s\n", cr.warning);
         LawX *x = realloc(all.x, sizeof *x * (size_t)(all.n + dk.n));

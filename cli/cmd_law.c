@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fit_sources.h"
 #include "common/dw.h"
 #include "fit_render.h"
 #include "report.h"
@@ -85,6 +86,7 @@ int cmd_law(int argc, char **argv) {
         }
         cli_render_degenerate(stdout, law);
         if (law->conv.note[0]) printf("conventions: %s\n", law->conv.note);
+        cli_render_sources(stdout, law, NULL);
         if (law->provenance_json) printf("provenance: %s\n", law->provenance_json);
         law_free(law);
         return 0;

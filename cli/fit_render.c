@@ -328,9 +328,11 @@ static cJSON *compare_row_json_(const FitCompareRow *c) {
         cJSON *a = cJSON_AddArrayToObject(o, "loso_source");
         for (int k = 0; k < LAW_MAX_SOURCES && c->src_cv[k].n; k++) {
             cJSON *e = cJSON_CreateObject();
+            cJSON_AddNumberToObject(e, "source", k);
             cJSON_AddNumberToObject(e, "rows", c->src_cv[k].n);
             dw_json_add_num(e, "rmse_centred", c->src_cv[k].rmse_centred);
-            dw_json_add_num(e, "offset", c->src_cv[k].offset);
+            /* as the fitted offsets: the source's level minus the law's */
+            dw_json_add_num(e, "offset", -c->src_cv[k].offset);
             if (!c->src_cv[k].ok) cJSON_AddStringToObject(e, "why", c->src_cv[k].why);
             cJSON_AddItemToArray(a, e);
         }

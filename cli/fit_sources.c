@@ -46,10 +46,15 @@ int cli_sources_load(CliSources *s, const char *const *files, int nfiles,
                             LAW_MAX_SOURCES);
     s->n = nfiles;
     for (int k = 0; k < nfiles; k++) {
-        stem_(files[k], s->name[k], sizeof s->name[k]);
-        for (int j = 0; j < k; j++) /* two files with one stem: number the later one */
-            if (!strcmp(s->name[j], s->name[k]))
-                snprintf(s->name[k], sizeof s->name[k], "%.50s_%d", s->name[j], k + 1);
+        char stem[64];
+        stem_(files[k], stem, sizeof stem);
+        snprintf(s->name[k], sizeof s->name[k], "%s", stem);
+        /* two files with one stem: number the later one, until the name is new */
+        for (int j = 0, suffix = k + 1; j < k; j++)
+            if (!strcmp(s->name[j], s->name[k])) {
+                snprintf(s->name[k], sizeof s->name[k], "%.50s_%d", stem, suffix++);
+                j = -1;
+            }
         s->names[k] = s->name[k];
         s->notes[k] = s->note[k];
     }
@@ -158,7 +163,7 @@ int cli_sources_rows(CliSources *s, LawConventions *conv, unsigned given, int n_
         if ((rc = ds_runs_need(r, DS_RUNS_BIT(DS_RUNS_LOSS), 0, 1, "fitting"))) return rc;
         if (k == 0) {
             if ((rc = cli_fit_conventions(r, conv, given, n_from_shape, strict, &cr))) return rc;
-            fprintf(stderr, "dwplan fit: source %s (reference): ", s->name[0]);
+            fprintf(stderr, "dwplan fit: source %s (reference)\n", s->name[0]);
             cli_fit_print_columns(stderr, r, &cr);
             if (cr.warning[0]) fprintf(stderr, "dwplan fit: warning: %s\n", cr.warning);
             snprintf(s->note[0], sizeof s->note[0], "the reference: the law's conventions and floor; N %s", cr.params);
@@ -191,12 +196,14 @@ void cli_render_sources(FILE *f, const Law *law, const FitSourceCV *cv) {
             cv ? "  left out: error on differences" : "");
     for (int k = 0; k < law->nsources; k++) {
         const LawSource *s = &law->sources[k];
-        char off[64], c[96] = "";
+        char off[64], c[200] = "";
         if (k == 0) snprintf(off, sizeof off, "0 (reference)");
         else if (isfinite(s->lo) && isfinite(s->hi))
             snprintf(off, sizeof off, "%+.4f [%+.4f, %+.4f]", s->offset, s->lo, s->hi);
         else snprintf(off, sizeof off, "%+.4f", s->offset);
-        if (cv && cv[k].ok) snprintf(c, sizeof c, "  RMSE %.4f (offset %+.3f)", cv[k].rmse_centred, cv[k].offset);
+        /* the left-out offset as the fitted one: the source's level minus the law's */
+        if (cv && cv[k].ok)
+            snprintf(c, sizeof c, "  RMSE %.4f (offset %+.3f)", cv[k].rmse_centred, -cv[k].offset);
         else if (cv) snprintf(c, sizeof c, "  not computed: %s", cv[k].why);
         fprintf(f, "  %-28s %6d %-5s %-26s%s\n", s->name, s->rows, s->shape ? "yes" : "no", off, c);
         fprintf(f, "    %s\n", s->note);

@@ -43,7 +43,18 @@ static void usage_(FILE *f) {
             "feasible shape), 2 usage, 3 bad input data, 4 system error.\n");
 }
 
+/* OpenBLAS (linked for the probe's kernels) starts a thread pool when the program loads; its
+ * idle threads spin on sched_yield for ~0.1 s, which on a 2-core machine slows every short
+ * command (plan: 80 -> 60 ms). dwplan never uses BLAS threads (the probe runs its own workers
+ * over single-threaded GEMMs, kernels/cpu), so the pool is set to one thread and its workers
+ * are stopped before anything else runs (OpenBLAS restarts them if a call ever needs them).
+ * Weak: another CBLAS has neither symbol. */
+extern void openblas_set_num_threads(int) __attribute__((weak));
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
 int main(int argc, char **argv) {
+    if (openblas_set_num_threads) openblas_set_num_threads(1);
+    if (blas_thread_shutdown_) blas_thread_shutdown_();
     gsl_set_error_handler_off();
     if (argc < 2) return cli_close_stdout(cmd_plan(argc, argv));
     const char *c = argv[1];

@@ -261,6 +261,6 @@ unsigned law_range_outside(const Law *law, const double *v, double slack);
  * unknown). Both borrowed, static. */
 const char *const *law_preset_names(void);
 const char *law_preset_text(const char *name);
-#define LAW_DEFAULT_PRESET "depth-delusion"
+#define LAW_DEFAULT_PRESET "gemstones-epoch-logsq"
 
 #endif

@@ -428,14 +428,19 @@ static int parse_sources_(const cJSON *a, const char *origin, Law *law) {
             (rc = get_number_(e, "loso_rmse", origin, path, 0, &s->loso_rmse)) ||
             (rc = get_string_(e, "note", origin, path, s->note, sizeof s->note)))
             return rc;
-        if (ci && !(cJSON_IsArray(ci) && cJSON_GetArraySize(ci) == 2 &&
-                    cJSON_IsNumber(cJSON_GetArrayItem(ci, 0)) &&
-                    cJSON_IsNumber(cJSON_GetArrayItem(ci, 1))))
-            return dw_error_set(DW_EPARSE, "%s: field '%sci' must be [lo, hi]", origin, path);
-        if (ci) s->lo = cJSON_GetArrayItem(ci, 0)->valuedouble,
-                s->hi = cJSON_GetArrayItem(ci, 1)->valuedouble;
+        if (ci) {
+            double pair[2];
+            char field[24];
+            snprintf(field, sizeof field, "sources[%d]", n);
+            if ((rc = parse_pair_(ci, origin, field, "ci", pair))) return rc;
+            s->lo = pair[0], s->hi = pair[1];
+        }
         if (!s->name[0])
             return dw_error_set(DW_EPARSE, "%s: field '%sname' is missing", origin, path);
+        for (int j = 0; j < n; j++)
+            if (!strcmp(law->sources[j].name, s->name))
+                return dw_error_set(DW_EPARSE, "%s: field '%sname': '%s' names two sources",
+                                    origin, path, s->name);
         n++;
     }
     if (law->sources[0].offset != 0)

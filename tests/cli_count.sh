@@ -85,7 +85,7 @@ py "count --model: ctx is not max_position_embeddings" "$tmp/out" '
 assert d["seq_len"] != 32768 and d["max_positions"] == 32768, (d["seq_len"], d.get("max_positions"))'
 run count --help
 has "$tmp/out" "count --help states the attention convention" "not halved"
-run check --model mistral-7b --seq-len 4096 --tokens 1e12 --json
+run check --model mistral-7b --seq-len 4096 --tokens 1e12 --law depth-delusion --json
 expect_rc "check --seq-len" 0
 py "check --seq-len 4096 counts ctx 4096" "$tmp/out" '
 assert d["accounting"]["law"]["seq_len"] == 4096, d["accounting"]

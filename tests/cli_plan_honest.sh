@@ -133,7 +133,7 @@ assert abs(tpp / 20 - 1) <= 0.04, "Chinchilla row at %.3g tokens/param" % tpp
 # ---------------------------------------------------------------------------
 # 3. named models under the law's accounting; nothing ranked below the recommendation
 
-run plan --compute 1e22 --vs llama-3-8b
+run plan --law depth-delusion --compute 1e22 --vs llama-3-8b
 expect_rc "--vs llama-3-8b" 0
 has "$tmp/out" "case 3: accounting said" "counted with the law's" "V=50257" "V=128256"
 

@@ -25,7 +25,7 @@ command -v python3 >/dev/null 2>&1 || skip_rest cli_plan_laws "python3 not found
 
 run law list
 presets=$(awk '{print $1}' "$tmp/out" | sort | tr '\n' ' ')
-run plan --compute 1e22 --json
+run plan --law depth-delusion --compute 1e22 --json
 expect_rc "plan json" 0
 cp "$tmp/out" "$tmp/main.json"
 for p in $presets; do
@@ -59,15 +59,15 @@ assert g['eps_nats'] == 0.005 and 'noise floor' in g['eps_why'], g['eps_why']
 assert g['recommended_inside'] and 0 <= g['recommended_p_within'] <= 1
 PY"
 
-run plan --compute 1e22 --laws gemstones,chinchilla-epoch --json
+run plan --law depth-delusion --compute 1e22 --laws gemstones,chinchilla-epoch --json
 check "--laws set" "python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert [r[\"name\"] for r in j[\"laws\"]] == [\"gemstones\", \"chinchilla-epoch\"]' '$tmp/out'"
-run plan --compute 1e22 --laws none --within off --json
+run plan --law depth-delusion --compute 1e22 --laws none --within off --json
 check "--laws none, --within off" "python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert \"laws\" not in j and \"region\" not in j' '$tmp/out'"
-run plan --compute 1e22 --laws nosuchlaw
+run plan --law depth-delusion --compute 1e22 --laws nosuchlaw
 expect_rc "--laws bad" 2
 has "$tmp/err" "--laws bad" "nosuchlaw"
 
-run plan --compute 1e22
+run plan --law depth-delusion --compute 1e22
 expect_rc "plan text" 0
 has "$tmp/out" "plan text" "near-optimal region: real shapes at 1.00e22 FLOPs within 0.005 nats" \
     "tolerance: the run-to-run noise floor" "under each law (the same compute" "depth-delusion*" \
@@ -75,22 +75,22 @@ has "$tmp/out" "plan text" "near-optimal region: real shapes at 1.00e22 FLOPs wi
 check "plan text: compact region" "! grep -q 'width   depths' '$tmp/out'"
 n=$(sed -n '/^near-optimal region/,/^$/p' "$tmp/out" | grep -c .)
 check "plan text: region <= 7 lines ($n)" "[ $n -le 7 ]"
-run plan --compute 1e22 --within off
+run plan --law depth-delusion --compute 1e22 --within off
 check "--within off" "! grep -q 'near-optimal region' '$tmp/out'"
 run plan --compute 1e22 --law chinchilla-epoch --laws none
 has "$tmp/out" "shape-free region" "a band of N, not of shapes"
 check "shape-free: no depth range" "! grep -q 'shapes: depth' '$tmp/out'"
-run plan --params 7e9 --compute 1e22
+run plan --law depth-delusion --params 7e9 --compute 1e22
 expect_rc "fixed N: default region skipped" 0
 has "$tmp/out" "fixed N" "near-optimal region: not computed" "under each law (the same N and compute"
 
 # check: the region at the shape's compute, the shape under each law, the critical depth
-run check --model llama-3-70b --tokens 15e12
+run check --law depth-delusion --model llama-3-70b --tokens 15e12
 expect_rc "check text" 0
 has "$tmp/out" "check text" "is OUTSIDE it" "under each law (the same compute" \
     "is past it under depth-delusion" "not under gemstones (loss still falls with depth)" \
     "chinchilla-epoch, chinchilla-hoffmann: no shape term, no D_crit" "the checked shape costs at most"
-run check --model llama-3-70b --tokens 15e12 --json
+run check --law depth-delusion --model llama-3-70b --tokens 15e12 --json
 cp "$tmp/out" "$tmp/c.json"
 check "check json" "python3 - '$tmp/c.json' <<'PY'
 import json, sys
@@ -106,12 +106,12 @@ main = [r for r in j['laws'] if r['name'] == j['law']['name']][0]
 assert abs(main['regret'] - j['loss_cost']) < 1e-9, (main['regret'], j['loss_cost'])
 PY"
 d=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["recommended"]; print(int(r["depth"]), int(r["width"]))' "$tmp/main.json")
-run check --depth ${d% *} --width ${d#* } --compute 1e22 --laws none
+run check --law depth-delusion --depth ${d% *} --width ${d#* } --compute 1e22 --laws none
 has "$tmp/out" "check the recommendation" "is INSIDE it"
 check "check --laws none" "! grep -q 'under each law' '$tmp/out'"
-run check --model gpt2 --within off --laws none
+run check --law depth-delusion --model gpt2 --within off --laws none
 check "check --within off" "! grep -q 'near-optimal region' '$tmp/out'"
-run check --model gpt2 --within abc
+run check --law depth-delusion --model gpt2 --within abc
 expect_rc "check --within abc" 2
 
 # plot frontier / isoflop shade the region: the figure's ranges are plan's at the same budget

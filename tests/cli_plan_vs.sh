@@ -86,14 +86,14 @@ PY
 }
 
 # 1. a built-in model by name
-run plan --compute 1e22 --vs llama-2-7b --json
+run plan --law depth-delusion --compute 1e22 --vs llama-2-7b --json
 expect_rc "plan --vs llama-2-7b --json" 0
 cp "$tmp/out" "$tmp/plan_llama.json"
 vs_check "--vs llama-2-7b" "$tmp/plan_llama.json" "$llama" 1e22
 has "$tmp/plan_llama.json" "--vs llama-2-7b label" "Llama-2-7b"
 
 # the text output prints the same row (loss to 4 decimals)
-run plan --compute 1e22 --vs llama-2-7b
+run plan --law depth-delusion --compute 1e22 --vs llama-2-7b
 expect_rc "plan --vs llama-2-7b" 0
 if [ -s "$tmp/loss4" ]; then
     check "--vs llama-2-7b text row" \
@@ -101,13 +101,13 @@ if [ -s "$tmp/loss4" ]; then
 fi
 
 # 2. a config.json by path, at another budget
-run plan --compute 1e21 --vs "$tmp/gqa.json" --json
+run plan --law depth-delusion --compute 1e21 --vs "$tmp/gqa.json" --json
 expect_rc "plan --vs gqa.json --json" 0
 cp "$tmp/out" "$tmp/plan_gqa.json"
 vs_check "--vs gqa.json" "$tmp/plan_gqa.json" "$tmp/gqa.json" 1e21
 
 # 3. an unknown name is a usage error naming the built-in models
-run plan --compute 1e22 --vs no-such-model
+run plan --law depth-delusion --compute 1e22 --vs no-such-model
 check "--vs no-such-model fails" '[ "$RC" -ne 0 ]'
 has "$tmp/err" "--vs no-such-model message" "no-such-model" "llama-2-7b"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/cli_preset.sh — the default law (preset depth-delusion) is what
+# tests/cli_preset.sh — the depth-delusion preset (the paper's law; the default until issue 13) is what
 # examples/depth-delusion/regenerate.sh makes, and its --optimal-at anchor means what the
 # README says: at the anchor shape and budget the N/T split is compute-optimal,
 # alpha·A·N0^-alpha = delta·B·T0^-delta (fit/fit.h, FitOptions.anchor_n).

@@ -42,7 +42,7 @@ static double quantile(double *v, int n, double q) {
 
 static Law *load(void) {
     Law *law = NULL;
-    CHECK_STATUS(law_load(LAW_DEFAULT_PRESET, &law));
+    CHECK_STATUS(law_load("depth-delusion", &law)); /* its kappa: the paper's law */
     return law;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates datasets/laws/depth-delusion.json, dwplan's default law, from the paper's
+# Regenerates datasets/laws/depth-delusion.json (the paper's law; dwplan's default until issue 13, now the depth-delusion preset) from the paper's
 # published rows (paper_rows.csv beside this script) with dwplan's own fitter.
 #
 #   examples/depth-delusion/regenerate.sh [path/to/dwplan]
