@@ -163,7 +163,7 @@ static void more_text_(const char *name, const Law *law, const CheckMore *m) {
     if (m->region) {
         const PlanRegion *g = &m->g;
         char c[32], p[256] = "";
-        printf("\n  near-optimal region at %s FLOPs under %s: real shapes within %.4g nats of "
+        printf("\n  near-optimal region at %s FLOPs under %s: real shapes within %.2g nats of "
                "the best (%.4f);\n    tolerance: %s\n", dw_fmt_sci(g->compute, c, sizeof c),
                law->name, g->eps, g->best_loss, m->eps_why);
         char n0[16], n1[16];

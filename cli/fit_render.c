@@ -232,7 +232,7 @@ static void eval_line_(const char *name, const FitEvalStats *e) {
     if (e->n_pairs)
         snprintf(pairs, sizeof pairs, "%lld shape pairs ordered %.0f%% right", e->n_pairs,
                  100 * e->accuracy);
-    printf("  %-26s %5d rows  offset %+.4f  RMSE %.4f  offset removed %.4f  %s\n", name,
+    printf("  %-32s %5d rows  offset %+.4f  RMSE %.4f  offset removed %.4f  %s\n", name,
            e->n, -e->mean_error, e->rmse, e->rmse_offset, pairs);
     if (e->n_skipped) printf("    %d rows could not be predicted\n", e->n_skipped);
 }

@@ -83,14 +83,14 @@ void cli_laws_text(const PlanLawTable *t, const char *what, const char *held,
                    const char *main) {
     printf("\nunder each law (%s; its own best real shape, and what %s costs under it):\n",
            held, what);
-    printf("  %-20s %-18s %-10s %8s %8s %8s %8s %9s\n", "law", "form", "own best", "N", "T",
+    printf("  %-23s %-18s %-10s %8s %8s %8s %8s %9s\n", "law", "form", "own best", "N", "T",
            "loss", "rec loss", "regret");
     for (int i = 0; i < t->n; i++) {
         const PlanLawRow *r = &t->rows[i];
         char name[72];
         snprintf(name, sizeof name, "%s%s", r->name, strcmp(r->name, main) ? "" : "*");
         if (!r->ok) {
-            printf("  %-20s %-18s not solved: %s\n", name, r->form, r->why);
+            printf("  %-23s %-18s not solved: %s\n", name, r->form, r->why);
             continue;
         }
         char sh[32], n[16], tk[16], g[16];
@@ -99,7 +99,7 @@ void cli_laws_text(const PlanLawTable *t, const char *what, const char *held,
         dw_fmt_count(r->own.params_nonembed, n, sizeof n);
         dw_fmt_count(r->own.tokens, tk, sizeof tk);
         snprintf(g, sizeof g, "%+.4f", fabs(r->regret) < 5e-5 ? 0.0 : r->regret);
-        printf("  %-20s %-18s %-10s %8s %8s %8.4f %8.4f %9s\n", name, r->form, sh, n, tk,
+        printf("  %-23s %-18s %-10s %8s %8s %8.4f %8.4f %9s\n", name, r->form, sh, n, tk,
                r->own.loss, r->rec.loss, g);
     }
     printf("  * the recommending law; ~ no shape term: depth and width imposed (W/D), not "
@@ -210,7 +210,7 @@ void cli_region_text(const Law *law, const PlanRegion *g, int percent, int full,
     char c[32], n0[16], n1[16], t0[16], t1[16];
     dw_fmt_count(g->params_lo, n0, sizeof n0), dw_fmt_count(g->params_hi, n1, sizeof n1);
     dw_fmt_count(g->tokens_lo, t0, sizeof t0), dw_fmt_count(g->tokens_hi, t1, sizeof t1);
-    printf("\nnear-optimal region: real shapes at %s FLOPs within %.4g nats%s of the best "
+    printf("\nnear-optimal region: real shapes at %s FLOPs within %.2g nats%s of the best "
            "real shape (%.4f) under %s\n", dw_fmt_sci(g->compute, c, sizeof c), g->eps,
            percent ? " (the percentage of the recommended shape's loss)" : "", g->best_loss,
            law->name);

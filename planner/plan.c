@@ -638,8 +638,8 @@ int plan_intervals(const Law *law, PlanResult *res, int ndraws) {
         res->dcrit_ci[1] = plan_percentile_(vc, mc, 0.975);
     }
     if (use_boot && n < law->ndraws)
-        snprintf(res->ci_method, sizeof res->ci_method, "95%% percentile over %d of the first "
-                 "%d of the law's %d bootstrap draws (--draws), each re-solved", m, n,
+        snprintf(res->ci_method, sizeof res->ci_method, "95%% percentile over %d re-solved "
+                 "draws: the first %d of the law's %d bootstrap draws (--draws)", m, n,
                  law->ndraws);
     else
         snprintf(res->ci_method, sizeof res->ci_method,

@@ -50,7 +50,7 @@ if [ "${2:-}" = "--evidence" ]; then
     echo "== every preset on the public tables (offset removed; shape pairs ordered)"
     for p in $("$dwplan" law list | awk '{print $1}'); do
         echo "-- $p"
-        "$dwplan" fit "$cool" "$hot" --predict "$p" 2>/dev/null | sed -n '2,4p'
+        "$dwplan" fit "$cool" "$hot" --predict "$p" 2>/dev/null | sed -n '/^prediction per source/,$p' | sed -n '2,3p'
     done
     exit 0
 fi
