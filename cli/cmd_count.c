@@ -22,7 +22,7 @@ static void help_(void) {
            "\n"
            "  --heads H      attention heads; each is W/H wide, so H must divide W (or give\n"
            "                 --head-dim for H·HD != W, as Gemma 7B's 16 × 256 over 3072)\n"
-           "  --seq-len S    the training context (default 1024, the default law's). A config's\n"
+           "  --seq-len S    the training context (default 1024, the probe's). A config's\n"
            "                 max_position_embeddings is its position limit, not its training\n"
            "                 context, and is never used for FLOPs (it sizes GPT-2's position table)\n"
            "  --json         one JSON object: every part, both counts, seq_len, FLOPs per token\n"

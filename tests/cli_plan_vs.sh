@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # tests/cli_plan_vs.sh — `dwplan plan --vs MODEL`: the named model's row among the
-# alternatives against the default law evaluated here, by hand, at that model's shape.
+# alternatives against the depth-delusion law evaluated here, by hand, at that model's shape.
 #
 # usage: bash tests/cli_plan_vs.sh /path/to/dwplan
 # env:   DW_SOURCE_DIR (source tree, for examples/models)
 #
 # Independent truth, for Llama-type configs (SwiGLU, no biases, RMSNorm, GQA):
 #   N  = D·(2W² + 2·W·kv·hd + 3·W·ffn + 2W)        (q, o; k, v; gate, up, down; two norms)
-#   C  = T·(6N + 6·V·W + 6·D·ctx·W)                 (the default law's "full" FLOPs, README)
+#   C  = T·(6N + 6·V·W + 6·D·ctx·W)                 (the depth-delusion law's "full" FLOPs, README)
 #        with the law's V and ctx, not the model's: plan counts a named model with the
 #        law's accounting (issue 12), and the row's note says what the model's own is
 #   L  = E + A·Neff^-alpha + B·T^-delta, Neff = N·exp(-gamma·u²),
