@@ -42,14 +42,15 @@ static int region_data_(Fig *f, const Law *law, const PlanPoint *pts, int n, Plo
             NOTE(f, "region at C = %.3g: %s", req.compute, dw_error_get());
             continue;
         }
-        *eps = plan_region_default_eps(law, &res, NULL, 0);
-        if (plan_region(law, &res, *eps, 0, &g) != DW_OK) {
+        double e = plan_region_default_eps(law, &res, NULL, 0); /* this budget's */
+        if (plan_region(law, &res, e, 0, &g) != DW_OK) {
             NOTE(f, "region at C = %.3g: %s", req.compute, dw_error_get());
             continue;
         }
         plot_buf_printf_(rb, "%.8g %.8g %.8g %.8g %.8g %.8g %.8g %.8g %.8g %.6g\n", req.compute,
                          g.depth_lo, g.depth_hi, g.width_lo, g.width_hi, g.params_lo, g.params_hi,
-                         g.tokens_lo, g.tokens_hi, *eps);
+                         g.tokens_lo, g.tokens_hi, e);
+        *eps = fmax(*eps, e); /* the largest, for the legend and caption */
         const double lo[4] = {g.depth_lo, g.width_lo, g.params_lo, g.tokens_lo};
         const double hi[4] = {g.depth_hi, g.width_hi, g.params_hi, g.tokens_hi};
         for (int q = 0; q < 4; q++) rlo[q] = fmin(rlo[q], lo[q]), rhi[q] = fmax(rhi[q], hi[q]);
@@ -139,7 +140,7 @@ int fig_frontier_(Fig *f) {
         gp_(f, "set ylabel '%s'\n", ylab[q]);
         gp_(f, "set title '%s ∝ C^{%.3f} (R^2 %.3f)'\n", sym[q], slope[q], r2[q]);
         if (nreg && (q >= 2 || !shape_free))
-            item_(f, "'%s' using 1:%d:%d with filledcurves ls 3 title 'within %.3g nats'", rname,
+            item_(f, "'%s' using 1:%d:%d with filledcurves ls 3 title 'within ε ≤ %.3g nats'", rname,
                   2 + 2 * q, 3 + 2 * q, eps);
         item_(f, "'%s' using 1:%d with linespoints ls 1 title 'this law: C^{%.3f}'", name, q + 2,
               slope[q]);
@@ -158,8 +159,10 @@ int fig_frontier_(Fig *f) {
     if (nreg)
         CAPTION(f,
                 "Shaded: the near-optimal region at %d of the budgets, every real shape (integer "
-                "depth, width a multiple of 8 heads) whose loss is within %.3g nats of the best "
-                "real shape at that compute (plan's default tolerance, docs/options.md)%s.",
+                "depth, width a multiple of 8 heads) whose loss is within ε of the best real "
+                "shape at that compute, ε being plan's default tolerance at that budget (the "
+                "law's own loss uncertainty, at least 0.005 nats, here at most %.3g; "
+                "docs/options.md)%s.",
                 nreg, eps, shape_free ? "; the law has no shape term, so only N and T are "
                 "shaded: its region is a band of N" : "");
     if (shape_free)

@@ -168,7 +168,7 @@ int fig_isoflop_(Fig *f) {
         if (bidx[k] >= 0)
             item_(f, "'%s' index %d using 1:2 with points ls %d notitle", name, ni + bidx[k],
                   k + 1);
-    if (nreg) item_(f, "%.6g with lines lc rgb '#555555' dt 3 lw 1.2 title 'ε = %.3g nats'", eps,
+    if (nreg) item_(f, "%.6g with lines lc rgb '#555555' dt 3 lw 1.2 title 'largest ε = %.3g nats'", eps,
                     eps);
     plot_end_(f);
     CAPTION(f,
@@ -179,10 +179,11 @@ int fig_isoflop_(Fig *f) {
             law_label_(law, lbl, sizeof lbl));
     if (nreg)
         CAPTION(f,
-                "Shaded from 0 to ε = %.3g nats (dotted; plan's default tolerance, "
-                "docs/options.md): each budget's near-optimal region, the depths of the real "
-                "shapes (integer depth, width a multiple of 8 heads) within ε of the best real "
-                "shape at that compute.",
+                "Shaded from 0 to each budget's ε, plan's default tolerance there (the law's "
+                "own loss uncertainty, at least 0.005 and at most 0.01 nats; docs/options.md; "
+                "dotted: the largest, %.3g nats): each budget's near-optimal region, the depths "
+                "of the real shapes (integer depth, width a multiple of 8 heads) within ε of "
+                "the best real shape at that compute.",
                 eps);
     for (int k = 0; k < nb; k++)
         if (okb[k]) {
