@@ -125,6 +125,7 @@ static int render_json_(const char *name, const Law *law, const PlanCheck *ck,
     cJSON_AddItemToObject(j, "optimal_at_same_compute", report_point_json(&ck->opt.real));
     cJSON_AddNumberToObject(j, "loss_cost", ck->dloss);
     cJSON_AddBoolToObject(j, "past_critical_depth", ck->past_dcrit);
+    dw_json_add_num(j, "past_critical_depth_cost", ck->past_dcrit_cost);
     cJSON_AddItemToObject(j, "accounting", accounting_json_(acc));
     more_json_(j, m);
     cJSON *wa = cJSON_AddArrayToObject(j, "warnings");
@@ -207,6 +208,10 @@ static int render_text_(const char *name, const Law *law, const PlanCheck *ck,
         printf("  D_crit(W)     none: the law has no shape term (depth enters only through N)\n");
     else if (pt->dcrit_kind > 0)
         printf("  D_crit(W)     none: under this law loss falls with depth at this width\n");
+    else if (ck->past_dcrit && isfinite(ck->past_dcrit_cost))
+        printf("  D_crit(W)     %.1f layers;  D/D_crit = %.2f — PAST the critical depth: under "
+               "this law the layers beyond it add %+.4f nats (same width and tokens)\n",
+               pt->dcrit, pt->depth / pt->dcrit, ck->past_dcrit_cost);
     else
         printf("  D_crit(W)     %.1f layers;  D/D_crit = %.2f — %s\n", pt->dcrit,
                pt->depth / pt->dcrit,

@@ -89,6 +89,14 @@ int plan_check(const Law *law, const PlanShape *shape, double compute, double to
     if ((rc = plan_solve(law, &req, &out->opt))) return rc;
     out->dloss = out->pt.loss - out->opt.real.loss;
     out->past_dcrit = out->pt.dcrit_kind == 0 && out->pt.depth > out->pt.dcrit;
+    out->past_dcrit_cost = NAN;
+    if (out->past_dcrit && out->pt.dcrit >= 1) { /* the same width and tokens at D_crit */
+        PlanShape at = *shape;
+        PlanPoint p;
+        at.depth = fmax(1, round(out->pt.dcrit));
+        if (plan_eval_shape(law, &at, 0, out->pt.tokens, &p) == DW_OK)
+            out->past_dcrit_cost = out->pt.loss - p.loss;
+    }
     return DW_OK;
 }
 

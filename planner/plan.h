@@ -142,6 +142,8 @@ typedef struct {
     PlanResult opt;     /* the law's optimum at the shape's compute */
     double dloss;       /* pt.loss − opt.real.loss: what the shape gives up */
     int past_dcrit;     /* the law has an interior D_crit at this width and D > D_crit */
+    double past_dcrit_cost; /* past it: loss here minus at depth round(D_crit), the same
+                               width and tokens (what the extra layers cost); else NaN */
 } PlanCheck;
 
 /* Evaluates `shape` at `tokens`, or at `compute`, or at 20 tokens per parameter when both

@@ -98,4 +98,22 @@ best = min((d / 100 for d in range(100, 100000)), key=loss)
 assert abs(rec['dcrit'] - best) <= 0.02, (rec['dcrit'], best)
 assert abs(loss(rec['depth']) - rec['loss']) <= 1e-9, (loss(rec['depth']), rec['loss'])
 "
+# check past the fixed-width minimum says what the extra layers cost: loss at D minus loss at
+# round(D_crit), the same width and tokens, recounted here
+run check --depth 120 --width 2048 --tokens 1e11 --json
+expect_rc "check --depth 120 --width 2048" 0
+cp "$tmp/out" "$tmp/check.json"
+pycheck "check: the cost of the layers past D_crit (independent recount)" "
+ck = json.load(open('$tmp/check.json'))
+p = preset['params']; c = preset['conventions']; V = c['vocab']; r = c['mlp_ratio']
+W = 2048; T = 1e11
+def loss(D):
+    N = D * (4 * W * W + 3 * r * W * W + 2 * W) + 2 * V * W + W
+    return (p['E'] + p['A'] * N ** -p['alpha'] + p['B'] * T ** -p['delta']
+            + p['gamma'] * math.log(D / (p['d0'] * math.log(W))) ** 2)
+dc = ck['shape']['dcrit']
+assert ck['past_critical_depth'] is True and 100 < dc < 115, dc
+want = loss(120) - loss(round(dc))
+assert abs(ck['past_critical_depth_cost'] - want) <= 1e-9 and want > 0, (ck['past_critical_depth_cost'], want)
+"
 finish cli_default_law
