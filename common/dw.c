@@ -1,18 +1,16 @@
-/* common/dw.c — status codes, thread-local error messages, atomic file writes, SHA-256
- * (FIPS 180-4) and strict number parsing. Reference code: small and dependency-free. */
+/* common/dw.c — status codes, thread-local error messages, reading files, SHA-256
+ * (FIPS 180-4) and strict number parsing (writing files: dwout.c). Reference code: small and
+ * dependency-free. */
 #define _GNU_SOURCE
 #include "dw.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 static _Thread_local char dw_errbuf_[1024];
 static _Thread_local int dw_errcode_; /* the code of the message in dw_errbuf_ */
@@ -120,83 +118,6 @@ fail:
     fclose(f);
     free(buf);
     return NULL;
-}
-
-static int write_all_(int fd, const void *data, size_t len) {
-    const char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-int dw_write_file_atomic(const char *path, const void *data, size_t len) {
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 32);
-    int fd = -1, rc = DW_EIO;
-    if (!tmp) return dw_error_set(DW_ENOMEM, "%s: out of memory", path);
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        dw_error_set(DW_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (write_all_(fd, data, len) != 0 || fsync(fd) != 0) {
-        dw_error_set(DW_EIO, "%s: write failed: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        dw_error_set(DW_EIO, "%s: close failed: %s", tmp, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        dw_error_set(DW_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
-        goto out;
-    }
-    rc = DW_OK;
-out:
-    if (fd >= 0) close(fd);
-    if (rc != DW_OK) unlink(tmp);
-    free(tmp);
-    return rc;
-}
-
-int dw_append_line(const char *path, const char *line) {
-    size_t n = strlen(line);
-    int need_nl = n == 0 || line[n - 1] != '\n';
-    char *buf = malloc(n + 2);
-    int rc = DW_EIO;
-    if (!buf) return dw_error_set(DW_ENOMEM, "%s: out of memory", path);
-    memcpy(buf, line, n);
-    if (need_nl) buf[n++] = '\n';
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        dw_error_set(DW_EIO, "%s: cannot open for append: %s", path, strerror(errno));
-        goto out;
-    }
-    /* one write() of the whole line: O_APPEND makes it atomic with respect to other writers */
-    ssize_t w = write(fd, buf, n);
-    if (w != (ssize_t)n || fsync(fd) != 0) {
-        dw_error_set(DW_EIO, "%s: append failed: %s", path, strerror(errno));
-        close(fd);
-        goto out;
-    }
-    if (close(fd) != 0) {
-        dw_error_set(DW_EIO, "%s: close failed: %s", path, strerror(errno));
-        goto out;
-    }
-    rc = DW_OK;
-out:
-    free(buf);
-    return rc;
 }
 
 // ----------------------------------------------------------------------------

@@ -58,13 +58,63 @@ void dw_assert_fail_(const char *file, int line, const char *expr) __attribute__
  * without the NUL when len is non-NULL. NULL on failure, with the message set. */
 char *dw_read_file(const char *path, size_t *len);
 
-/* Writes `len` bytes to `path` atomically: a temporary file in the same directory, fsync,
- * rename. Readers see the old file or the new one, never a part. DW_OK or DW_EIO. */
+/* Writing outputs (common/dwout.c). What the output path is decides how it is written, the
+ * same way in dw_write_file_atomic, dw_append_line and dw_output_check:
+ *   absent or a regular file  written as described at each function;
+ *   a character device, FIFO  written through: opened for writing (a FIFO waits for its
+ *                             reader, as the shell's `>` does), never replaced, no fsync;
+ *   a symlink                 followed: the file it points to is written (a regular target
+ *                             is replaced atomically beside the target, the link stays);
+ *                             a link to nothing is refused (DW_EINVAL), not replaced;
+ *   a directory               refused (DW_EINVAL): "is a directory";
+ *   anything else             (block device, socket) refused (DW_EINVAL). */
+
+/* Writes `len` bytes to `path` atomically: a temporary "<target>.tmp.<pid>" in the target's
+ * directory, fsync, rename over the target. Readers see the old file or the new one, never a
+ * part. Before writing it removes the temporaries of dead writers of the same target
+ * (dw_stale_temps_clean). Devices, FIFOs and symlinks: see above. DW_OK, DW_EINVAL (a
+ * directory, a dangling link, a block device or socket) or DW_EIO, with the message naming
+ * the path and the system's error. */
 int dw_write_file_atomic(const char *path, const void *data, size_t len);
 
-/* Appends one line (a trailing '\n' is added when missing) with a single O_APPEND write and
- * fsync, so concurrent writers and a killed process never leave a torn line. */
+/* Appends one record: `line` plus a '\n' when missing, with an O_APPEND write and fsync
+ * under an exclusive flock, so concurrent appenders never interleave. Whole records or
+ * nothing: when the write or the fsync fails (a full disk: ENOSPC; a file size limit: EFBIG)
+ * the file is cut back to its length before, and the message gives the real error. When the
+ * file does not end in '\n' (a line torn by a crash or an editor), the record starts on a
+ * new line rather than gluing onto it. A character device or FIFO is written through (no
+ * fsync, no cut). DW_OK, DW_ENOMEM or DW_EIO. */
 int dw_append_line(const char *path, const char *line);
+
+/* 1 when process `pid` runs on this host (signals from us may be refused: still running),
+ * 0 when there is none or it is a zombie (killed, not yet reaped). */
+int dw_pid_alive(long pid);
+
+/* Removes the temporaries that dead writers left beside `path`: the entries
+ * "<base>.tmp.<pid>" of path's directory (base = its last component, trailing '/' ignored)
+ * whose pid is not ours and runs nowhere on this host (dw_pid_alive). Files and links are
+ * unlinked; directories (a checkpoint's DIR.tmp.PID/) only when `trees` is set, with
+ * everything in them. Temporaries of live processes, and any that cannot be removed, are
+ * left and counted in *nleft (may be NULL). Best effort, never fails: returns the number
+ * removed. A directory shared between hosts (NFS) can hold a temporary of a live process on
+ * another host whose pid is free here: such a writer's rename then fails, and says so. */
+int dw_stale_temps_clean(const char *path, int trees, int *nleft);
+
+/* What an output path must be: a file (dw_write_file_atomic, dw_append_line, a figure) or a
+ * directory that is created when missing (a report). */
+enum { DW_OUT_FILE = 0, DW_OUT_DIR = 1 };
+
+/* Checks, before any work, that `path` can be written as a `kind` output, by the rules
+ * above: a file output must not be a directory or a dangling link, and the target's
+ * directory must exist and be writable (or the existing device or FIFO writable); a
+ * directory output must be a directory or creatable under its nearest existing ancestor,
+ * which must be writable. Writes nothing. `note` (n bytes, may be NULL) gets "" or one
+ * sentence the caller should show: that the path is a symlink and which file is written, or
+ * that temporaries of running processes sit beside it. DW_OK; DW_EINVAL (the path is the
+ * wrong kind of thing); DW_EIO (missing or unwritable directory, read-only file system),
+ * with the message naming the path. (A writable directory is no promise: a disk can still
+ * fill up during the work.) */
+int dw_output_check(const char *path, int kind, char *note, size_t n);
 
 /* SHA-256 of a file as 64 lowercase hex digits in out[65]. DW_OK or DW_EIO. */
 int dw_sha256_file(const char *path, char out[65]);
