@@ -116,11 +116,18 @@ static int has_ext_(const char *path, const char *ext) {
 // ----------------------------------------------------------------------------
 // builder: rows as dense segments, laid out as a matrix at the end
 
+/* The name index: open addressing with linear probing over a fixed NAME_SLOTS slots, twice
+ * the column cap, so the table is never more than half full and every probe sequence meets
+ * an empty slot. A slot holds a column index + 1 (0: empty). Duplicate checks and key
+ * lookups cost O(1) expected per name, so reading is linear in the number of columns. */
+#define NAME_SLOTS (2 * DS_TABLE_MAX_COLS)
+
 typedef struct {
     const char *path;
     char **names; /* (ncols) owned */
     int ncols;
     size_t cap_names;
+    int *slot; /* (NAME_SLOTS) the name index; NULL until the first column */
     int *stamp; /* (ncols) last row (1-based) that set the column: repeated-key check */
     size_t cap_stamp;
     char **cells; /* (ncells) owned, row segments back to back */
@@ -137,6 +144,7 @@ static void bld_free_(Builder *b) {
     for (int k = 0; k < b->ncols; k++) free(b->names[k]);
     for (size_t i = 0; i < b->ncells; i++) free(b->cells[i]);
     free(b->names);
+    free(b->slot);
     free(b->stamp);
     free(b->cells);
     free(b->nums);
@@ -149,14 +157,60 @@ static int nomem_(const char *path) {
     return dw_error_set(DW_ENOMEM, "%s: out of memory reading the table", path);
 }
 
-/* Adds a column; takes ownership of `name` (freed on failure). Index or negative code. */
-static int bld_add_col_(Builder *b, char *name) {
-    if (!name || b->ncols == INT_MAX ||
+/* FNV-1a over the bytes, then a final mix so that the low bits depend on every byte. */
+static uint32_t name_hash_(const char *s) {
+    uint32_t h = 2166136261u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    h ^= h >> 16;
+    h *= 0x7feb352du;
+    h ^= h >> 15;
+    return h;
+}
+
+/* Column named `name`, or -1; *at (when non-NULL) gets the empty slot where it would go. */
+static int bld_find_(const Builder *b, const char *name, size_t *at) {
+    if (!b->slot) return -1;
+    for (size_t i = name_hash_(name) % NAME_SLOTS;; i = (i + 1) % NAME_SLOTS) {
+        int v = b->slot[i];
+        if (v == 0) {
+            if (at) *at = i;
+            return -1;
+        }
+        if (strcmp(b->names[v - 1], name) == 0) return v - 1;
+    }
+}
+
+/* Adds a column not yet in the table (the caller checked with bld_find_) for a row that
+ * starts on `line`; takes ownership of `name` (freed on failure). Index or negative code:
+ * DW_EPARSE past DS_TABLE_MAX_COLS columns or DS_TABLE_MAX_CELLS cells, DW_ENOMEM. */
+static int bld_add_col_(Builder *b, char *name, int line) {
+    int rc;
+    size_t at = 0;
+    if (!name) return nomem_(b->path);
+    if (b->ncols >= DS_TABLE_MAX_COLS) {
+        rc = dw_error_set(DW_EPARSE,
+                          "%s:%d: key '%s' would be column %d; at most %d columns are supported",
+                          b->path, line, name, b->ncols + 1, DS_TABLE_MAX_COLS);
+        free(name);
+        return rc;
+    }
+    if ((size_t)b->nrows * ((size_t)b->ncols + 1) > DS_TABLE_MAX_CELLS) {
+        rc = dw_error_set(DW_EPARSE,
+                          "%s:%d: key '%s' would make the table larger than %d cells (%d rows "
+                          "x %d columns)",
+                          b->path, line, name, DS_TABLE_MAX_CELLS, b->nrows, b->ncols + 1);
+        free(name);
+        return rc;
+    }
+    if ((!b->slot && !(b->slot = calloc(NAME_SLOTS, sizeof *b->slot))) ||
         grow_((void **)&b->names, &b->cap_names, (size_t)b->ncols + 1, sizeof *b->names) ||
         grow_((void **)&b->stamp, &b->cap_stamp, (size_t)b->ncols + 1, sizeof *b->stamp)) {
         free(name);
         return nomem_(b->path);
     }
+    int dup = bld_find_(b, name, &at);
+    DW_ASSERT(dup < 0);
+    b->slot[at] = b->ncols + 1;
     b->names[b->ncols] = name;
     b->stamp[b->ncols] = 0;
     return b->ncols++;
@@ -164,6 +218,11 @@ static int bld_add_col_(Builder *b, char *name) {
 
 static int bld_begin_row_(Builder *b, int line) {
     size_t need = (size_t)b->nrows + 1;
+    if (need * (size_t)b->ncols > DS_TABLE_MAX_CELLS)
+        return dw_error_set(DW_EPARSE,
+                            "%s:%d: row %zu of %d columns would make the table larger than %d "
+                            "cells (rows x columns)",
+                            b->path, line, need, b->ncols, DS_TABLE_MAX_CELLS);
     if (b->nrows == INT_MAX || grow_((void **)&b->off, &b->cap_off, need, sizeof *b->off) ||
         grow_((void **)&b->width, &b->cap_width, need, sizeof *b->width) ||
         grow_((void **)&b->line, &b->cap_line, need, sizeof *b->line))
@@ -356,6 +415,11 @@ static int csv_read_(Builder *b, const char *path, const char *s, size_t n, char
     rc = csv_record_(&c, &line);
     if (rc == 0) rc = dw_error_set(DW_EPARSE, "%s: file is empty (no header line)", path);
     if (rc < 0) goto out;
+    if (c.nf > DS_TABLE_MAX_COLS) {
+        rc = dw_error_set(DW_EPARSE, "%s:%d: %d columns in the header; at most %d are supported",
+                          path, line, c.nf, DS_TABLE_MAX_COLS);
+        goto out;
+    }
     for (int k = 0; k < c.nf; k++) {
         char *name = c.f[k];
         c.f[k] = NULL;
@@ -364,16 +428,22 @@ static int csv_read_(Builder *b, const char *path, const char *s, size_t n, char
             snprintf(tmp, sizeof tmp, "col_%d", k + 1);
             name = xstrdup_(tmp);
         }
-        for (int j = 0; name && j < b->ncols; j++) {
-            if (strcmp(b->names[j], name) == 0) {
+        int j = name ? bld_find_(b, name, NULL) : -1;
+        size_t len = name ? strlen(name) : 0;
+        if (j >= 0 || len > DS_TABLE_MAX_NAME) {
+            if (j >= 0)
                 rc = dw_error_set(DW_EPARSE,
                                   "%s:%d: duplicate column name '%s' (columns %d and %d)", path,
                                   line, name, j + 1, k + 1);
-                free(name);
-                goto out;
-            }
+            else
+                rc = dw_error_set(DW_EPARSE,
+                                  "%s:%d: column %d: a name of %zu bytes; at most %d are "
+                                  "supported",
+                                  path, line, k + 1, len, DS_TABLE_MAX_NAME);
+            free(name);
+            goto out;
         }
-        if ((rc = bld_add_col_(b, name)) < 0) goto out;
+        if ((rc = bld_add_col_(b, name, line)) < 0) goto out;
     }
     while ((rc = csv_record_(&c, &line)) == 1) {
         if (c.nf != b->ncols) {
@@ -465,11 +535,16 @@ static int jsonl_read_(Builder *b, const char *path, const char *s, size_t n) {
         int hint = 0; /* keys usually come in the same order on every line */
         for (const cJSON *v = obj->child; v; v = v->next) {
             const char *key = v->string ? v->string : "";
+            size_t klen = strlen(key);
+            if (klen > DS_TABLE_MAX_NAME) {
+                rc = dw_error_set(DW_EPARSE, "%s:%d: a key of %zu bytes; at most %d are supported",
+                                  path, line, klen, DS_TABLE_MAX_NAME);
+                goto out;
+            }
             int col = -1;
             if (hint < b->ncols && strcmp(b->names[hint], key) == 0) col = hint;
-            for (int k = 0; col < 0 && k < b->ncols; k++)
-                if (strcmp(b->names[k], key) == 0) col = k;
-            if (col < 0 && (col = rc = bld_add_col_(b, xstrdup_(key))) < 0) goto out;
+            if (col < 0) col = bld_find_(b, key, NULL);
+            if (col < 0 && (col = rc = bld_add_col_(b, xstrdup_(key), line)) < 0) goto out;
             if (b->stamp[col] == b->nrows) {
                 rc = dw_error_set(DW_EPARSE, "%s:%d: key '%s' appears twice in one object", path,
                                   line, key);

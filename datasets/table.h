@@ -27,6 +27,13 @@
  * numeric value is NaN. "nan"/"inf" are read as such and rejected later by
  * ds_table_numeric. No unit suffixes ("6.4B") here: tables are read literally.
  *
+ * Limits: a table has at most DS_TABLE_MAX_COLS columns (CSV header fields, or distinct JSONL
+ * keys), a column name (header field or key) is at most DS_TABLE_MAX_NAME bytes, and the table
+ * holds at most DS_TABLE_MAX_CELLS cells (rows x columns: a sparse JSONL file of short lines
+ * could otherwise ask for gigabytes). Past a limit the file is refused (DW_EPARSE naming the
+ * line). The name checks are hashed, so a file within the limits reads in time linear in its
+ * size, and a hostile header of 200k columns is refused in milliseconds.
+ *
  * Errors: every failure returns a negative DW_E* code and records a message with
  * dw_error_set() of the form "<path>:<line>: <what went wrong>" (just "<path>: ..." when no
  * line applies). Nothing is printed and nothing is leaked on any path.
@@ -36,6 +43,11 @@
  */
 #ifndef DS_TABLE_H
 #define DS_TABLE_H
+
+/* The limits above: far beyond any scaling-law table (tens of columns, thousands of rows). */
+#define DS_TABLE_MAX_COLS 4096
+#define DS_TABLE_MAX_NAME 1024
+#define DS_TABLE_MAX_CELLS (1 << 24) /* 256 MiB of cell pointers and numbers */
 
 typedef struct {
     char *path;      /* the path as given to ds_table_read, for messages */
@@ -62,7 +74,9 @@ typedef struct {
  *              the header, a row with the wrong number of fields ("<path>:12: expected 6
  *              fields, found 5"), an unterminated quoted field (the line where it opened),
  *              text after a closing quote, a NUL byte, UTF-16 text, invalid JSON on a JSONL
- *              line, a JSONL line that is not an object, or a key repeated within one object;
+ *              line, a JSONL line that is not an object, a key repeated within one object,
+ *              or a table past the limits above ("<path>:1: 200000 columns in the header; at
+ *              most 4096 are supported");
  *   DW_ENOMEM  out of memory. */
 int ds_table_read(const char *path, DsTable **out);
 
