@@ -445,6 +445,7 @@ static int convert_kjv_(Fetch_ *f, DsBuf *text, int *ndocs) {
     rc = ds_brs_decode(data, len, what, &verses);
     free(data);
     if (rc == DW_OK) rc = ds_text_kjv(verses.data, verses.len, text, ndocs);
+    if (rc == DW_EPARSE) dw_error_prefix(rc, "%s", what); /* the file the bad line is in */
     ds_buf_free(&verses);
     return rc;
 }

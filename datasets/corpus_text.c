@@ -98,6 +98,45 @@ static const struct {
     {"2Jn", "2 John"}, {"3Jn", "3 John"}, {"Jude", "Jude"}, {"Rev", "Revelation"},
 };
 
+/* A chapter or verse number: at most KJV_DIGITS digits (the largest are Psalms 150 and Psalm
+ * 119:176), so that no run of digits can overflow. */
+#define KJV_DIGITS 3
+
+/* Reads up to KJV_DIGITS digits at in[*k] (before e) into *v; 1 when there was at least one
+ * and no more than KJV_DIGITS, else 0. */
+static int kjv_number_(const char *in, size_t e, size_t *k, long *v) {
+    size_t k0 = *k;
+    *v = 0;
+    while (*k < e && in[*k] >= '0' && in[*k] <= '9') {
+        if (*k - k0 == KJV_DIGITS) return 0;
+        *v = *v * 10 + (in[(*k)++] - '0');
+    }
+    return *k > k0;
+}
+
+/* The message for a line in[i..e) that is not a verse: an excerpt of at most 40 bytes of
+ * the line (never beyond it: the input need not end in a NUL), control and non-ASCII bytes
+ * escaped as \t, \xNN. */
+static int kjv_bad_line_(const char *in, size_t i, size_t e, size_t line) {
+    char ex[4 * 40 + 4];
+    size_t w = 0, m = e - i < 40 ? e - i : 40;
+    for (size_t k = i; k < i + m; k++) {
+        unsigned char c = (unsigned char)in[k];
+        if (c == '\t') ex[w++] = '\\', ex[w++] = 't';
+        else if (c == '\r') ex[w++] = '\\', ex[w++] = 'r';
+        else if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') {
+            static const char hex[] = "0123456789abcdef";
+            ex[w++] = '\\', ex[w++] = 'x', ex[w++] = hex[c >> 4], ex[w++] = hex[c & 15];
+        } else
+            ex[w++] = (char)c;
+    }
+    if (m < e - i) ex[w++] = '.', ex[w++] = '.', ex[w++] = '.';
+    ex[w] = '\0';
+    return dw_error_set(DW_EPARSE,
+                        "KJV text line %zu: expected \"<book><chapter>:<verse> text\", got \"%s\"",
+                        line, ex);
+}
+
 int ds_text_kjv(const char *in, size_t n, DsBuf *out, int *nbooks) {
     int rc = DW_OK, book = -1;
     long chapter = -1;
@@ -116,19 +155,13 @@ int ds_text_kjv(const char *in, size_t n, DsBuf *out, int *nbooks) {
         while (k < e && ((in[k] >= 'A' && in[k] <= 'Z') || (in[k] >= 'a' && in[k] <= 'z'))) k++;
         size_t al = k - i;
         long ch = 0, vs = 0;
-        size_t c0 = k;
-        while (k < e && in[k] >= '0' && in[k] <= '9') ch = ch * 10 + (in[k++] - '0');
-        int ok = k > c0 && k < e && in[k] == ':';
-        size_t v0 = ++k;
-        while (ok && k < e && in[k] >= '0' && in[k] <= '9') vs = vs * 10 + (in[k++] - '0');
-        ok = ok && k > v0 && k < e && in[k] == ' ' && vs > 0;
+        int ok = kjv_number_(in, e, &k, &ch) && k < e && in[k] == ':';
+        k++;
+        ok = ok && kjv_number_(in, e, &k, &vs) && k < e && in[k] == ' ' && vs > 0;
         int b = -1;
         for (int j = 0; ok && j < (int)(sizeof books_ / sizeof books_[0]); j++)
             if (strlen(books_[j].abbr) == al && !memcmp(books_[j].abbr, in + i, al)) b = j;
-        if (!ok || b < 0)
-            return dw_error_set(DW_EPARSE, "KJV text line %zu: expected \"<book><chapter>:<verse> "
-                                           "text\", got \"%.40s\"",
-                                line, in + i);
+        if (!ok || b < 0) return kjv_bad_line_(in, i, e, line);
         if (b != book) {
             if (out->len) rc = ds_buf_putc_(out, '\n');
             if (rc == DW_OK) rc = ds_buf_puts(out, books_[b].name);

@@ -411,6 +411,7 @@ static int encode_piece(DsTokenizer *t, const unsigned char *p, size_t n, DsIds 
 
 int ds_tok_encode(DsTokenizer *t, const unsigned char *text, size_t n, DsIds *out) {
     if (!t || !out || (!text && n)) return dw_error_set(DW_EINVAL, "ds_tok_encode: NULL argument");
+    if (n == 0) return DW_OK; /* out->ids may still be NULL: no pointer arithmetic on it */
     size_t n0 = out->n;
     int rc;
     if (t->kind == TOK_BYTE) {
@@ -560,7 +561,7 @@ static int gpt2_load(DsTokenizer *t, const char *path) {
         t->tok_off[r] = (uint32_t)used;
         t->tok_len[r] = (uint32_t)blen;
         used += (size_t)blen;
-        p = eol + 1;
+        p = eol < end ? eol + 1 : end; /* never past one beyond the text */
     }
     if (nlines != GPT2_NRANKS) {
         dw_error_set(rc, "%s: %zu ranks, expected %d", path, nlines, GPT2_NRANKS);
