@@ -140,9 +140,13 @@ static void help_sweep_(void) {
            "resume and sharing:\n"
            "  Configs already in the results file (same depth, width, heads, tokens, seed,\n"
            "  dataset, lr, batch, seq) are skipped, so re-running the command resumes a killed\n"
-           "  sweep. Each config is claimed with an O_EXCL file in --claims (default\n"
-           "  OUT.claims) so processes on several machines sharing the file system never run\n"
-           "  one twice; a claim of a dead process on this host is taken over.\n"
+           "  sweep. Each config is claimed with a file in --claims (default OUT.claims;\n"
+           "  it says host, pid and start time) so processes on several machines sharing the\n"
+           "  file system never run one twice. A claim that is empty or unparsable, or whose\n"
+           "  process on this host is gone, is stale and taken over at once (said on stderr).\n"
+           "  At the end the sweep waits for configs that other running sweeps hold, and\n"
+           "  names on stderr, even with --quiet, each config left without a record and why\n"
+           "  (a live claim by pid P on host H, not run).\n"
            "  --claim-timeout S       also take over claims from other hosts untouched for S\n"
            "                          seconds (owners touch theirs every 60 s)\n"
            "  --retry-failed          run configs whose record says failed again\n"
@@ -157,8 +161,9 @@ static void help_sweep_(void) {
            "  dwplan probe sweep --depths 2-24:2 --widths 512 --tokens 100M -o runs.jsonl \\\n"
            "      --emit-slurm sweep.sbatch && sbatch sweep.sbatch\n"
            "\n"
-           "exit codes: 0 every config recorded (ok or diverged), 1 some failed, 2 usage or an\n"
-           "impossible config, 3 bad data, 4 system error\n");
+           "exit codes: 0 every config recorded (ok or diverged), 1 some failed or have no record\n"
+           "(held by another process's live claim, or not run: stderr names each and why),\n"
+           "2 usage or an impossible config, 3 bad data, 4 system error\n");
 }
 
 static void help_eval_(void) {
@@ -465,10 +470,13 @@ static int cmd_sweep_(int argc, char **argv) {
     if ((rc = probe_sweep_run(&c, &s))) return cli_fail("probe sweep", rc);
     if (!c.quiet)
         fprintf(stderr, "probe sweep: %d configs: %d were done, %d ran now; %d ok, %d diverged, "
-                "%d failed%s\n", s.planned, s.done, s.ran, s.ok, s.diverged, s.failed,
-                s.busy ? " (some are still held by other processes' claims)" : "");
+                "%d failed\n", s.planned, s.done, s.ran, s.ok, s.diverged, s.failed);
+    if (s.busy + s.missing) /* said even when quiet: the exit code alone would not say which */
+        fprintf(stderr, "probe sweep: %d of %d configs have no record (%d held by other "
+                "processes' live claims, %d not run; each named above)\n", s.busy + s.missing,
+                s.planned, s.busy, s.missing);
     if (c.array_index < 0) print_table_(&c);
-    return s.failed ? EXIT_RESULT : 0;
+    return s.failed || s.busy + s.missing ? EXIT_RESULT : 0;
 }
 
 // ----------------------------------------------------------------------------

@@ -31,7 +31,6 @@
 
 #define MAX_LIST 4096
 #define HEARTBEAT_S 60.0
-#define EMPTY_CLAIM_STALE_S 60.0
 
 void probe_sweep_config_default(ProbeSweepConfig *c) {
     memset(c, 0, sizeof *c);
@@ -295,119 +294,6 @@ int probe_sweep_scan(const ProbeSweepConfig *c, const ProbeSweepItem *items, int
 }
 
 // ----------------------------------------------------------------------------
-// claims
-
-static void claim_text_(const char *key, char *buf, size_t n) {
-    char host[256] = "", now[32];
-    gethostname(host, sizeof host - 1);
-    dw_utc_now(now);
-    snprintf(buf, n, "host=%s\npid=%ld\ntime=%s\nconfig=%s\n", host, (long)getpid(), now, key);
-}
-
-static int write_claim_(int fd, const char *key) {
-    char buf[512];
-    claim_text_(key, buf, sizeof buf);
-    size_t len = strlen(buf);
-    if (ftruncate(fd, 0) || pwrite(fd, buf, len, 0) != (ssize_t)len || fsync(fd)) return -1;
-    return 0;
-}
-
-/* 0 when no process `pid` runs on this host: gone, or a zombie (killed, not yet reaped by
- * its parent, e.g. a container's init). */
-static int pid_alive_(long pid) {
-    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) return 0;
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return 1; /* no /proc: trust kill() */
-    size_t k = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[k] = '\0';
-    const char *rp = strrchr(buf, ')'); /* "pid (comm) S ..." — comm may hold spaces */
-    return !(rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'));
-}
-
-/* 1 when the claim held open on fd (we hold its lock) belongs to nobody alive. */
-static int claim_stale_(int fd, double timeout) {
-    char buf[512], host[256] = "", chost[256] = "";
-    long pid = 0;
-    struct stat st;
-    ssize_t k = pread(fd, buf, sizeof buf - 1, 0);
-    if (k < 0 || fstat(fd, &st)) return 0;
-    buf[k] = '\0';
-    double age = difftime(time(NULL), st.st_mtime);
-    if (timeout > 0 && age > timeout) return 1;
-    const char *h = strstr(buf, "host="), *p = strstr(buf, "pid=");
-    if (!h || !p || sscanf(h, "host=%255[^\n]", chost) != 1 || sscanf(p, "pid=%ld", &pid) != 1)
-        return age > EMPTY_CLAIM_STALE_S; /* killed between create and write */
-    gethostname(host, sizeof host - 1);
-    if (strcmp(host, chost) || pid <= 0) return 0; /* another node: only the timeout */
-    if (pid == (long)getpid()) return 0;
-    return !pid_alive_(pid);
-}
-
-int probe_claim_acquire(const char *dir, const char *key, double timeout, ProbeClaim *cl) {
-    cl->fd = -1;
-    cl->taken_over = 0;
-    if (mkdir(dir, 0755) && errno != EEXIST)
-        return dw_error_set(DW_EIO, "%s: cannot create the claims directory: %s", dir,
-                            strerror(errno));
-    snprintf(cl->path, sizeof cl->path, "%s/%s.claim", dir, key);
-    for (int attempt = 0; attempt < 8; attempt++) {
-        int fd = open(cl->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-            if (flock(fd, LOCK_EX | LOCK_NB) || write_claim_(fd, key)) {
-                /* someone judged our fresh, empty file stale and locked it first */
-                close(fd);
-                return PROBE_CLAIM_BUSY;
-            }
-            cl->fd = fd;
-            return PROBE_CLAIM_OK;
-        }
-        if (errno != EEXIST)
-            return dw_error_set(DW_EIO, "%s: cannot create: %s", cl->path, strerror(errno));
-        /* it exists: is its owner gone? */
-        fd = open(cl->path, O_RDWR | O_CLOEXEC);
-        if (fd < 0) {
-            if (errno == ENOENT) continue; /* released meanwhile: try again */
-            return dw_error_set(DW_EIO, "%s: cannot open: %s", cl->path, strerror(errno));
-        }
-        if (flock(fd, LOCK_EX | LOCK_NB)) { /* a live owner holds it */
-            close(fd);
-            return PROBE_CLAIM_BUSY;
-        }
-        struct stat a, b;
-        if (fstat(fd, &a) || stat(cl->path, &b) || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
-            close(fd); /* released and maybe re-created meanwhile: look again */
-            continue;
-        }
-        if (!claim_stale_(fd, timeout)) {
-            close(fd);
-            return PROBE_CLAIM_BUSY;
-        }
-        if (write_claim_(fd, key)) {
-            close(fd);
-            return dw_error_set(DW_EIO, "%s: cannot take over: %s", cl->path, strerror(errno));
-        }
-        cl->fd = fd;
-        cl->taken_over = 1;
-        return PROBE_CLAIM_OK;
-    }
-    return PROBE_CLAIM_BUSY;
-}
-
-void probe_claim_touch(ProbeClaim *cl) {
-    if (cl && cl->fd >= 0) futimens(cl->fd, NULL);
-}
-
-void probe_claim_release(ProbeClaim *cl) {
-    if (!cl || cl->fd < 0) return;
-    unlink(cl->path); /* before the lock drops: nobody can take over a claim being removed */
-    close(cl->fd);
-    cl->fd = -1;
-}
-
-// ----------------------------------------------------------------------------
 // workers
 
 typedef struct {
@@ -482,7 +368,10 @@ static int worker_(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n
         ProbeClaim cl;
         rc = probe_claim_acquire(cdir, it->key, c->claim_timeout, &cl);
         if (rc < 0) return rc;
-        if (rc == PROBE_CLAIM_BUSY) continue;
+        if (rc == PROBE_CLAIM_BUSY) continue; /* said at the end when it is still unrecorded */
+        if (cl.taken_over) /* said even when quiet: a worker died here */
+            probe_log_(c->log, c->log_ctx, "[%d/%d] depth %d width %d: took over a stale claim: %s",
+                       i + 1, nitems, it->depth, it->width, cl.why);
         /* another worker may have finished it between our scan and our claim */
         if ((rc = probe_sweep_scan(c, it, 1, &line, NULL, NULL, NULL))) {
             probe_claim_release(&cl);
@@ -509,10 +398,10 @@ static int worker_(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n
         r.stop_at = 0;
         char tok[32];
         if (!c->quiet)
-            probe_log_(c->log, c->log_ctx, "[%d/%d] depth %d width %d: %s tokens, %ld step%s%s",
+            probe_log_(c->log, c->log_ctx, "[%d/%d] depth %d width %d: %s tokens, %ld step%s",
                        i + 1, nitems, it->depth, it->width,
                        dw_fmt_count(it->tokens, tok, sizeof tok), it->steps,
-                       it->steps == 1 ? "" : "s", cl.taken_over ? " (took over a stale claim)" : "");
+                       it->steps == 1 ? "" : "s");
         rc = probe_run(&r, &res);
         if (rc == DW_EDEVICE && !res.record) {
             /* no usable GPU is this machine's problem, not the config's: record nothing
@@ -563,21 +452,179 @@ static int data_vocab_(const ProbeSweepConfig *c, int *vocab) {
     return DW_OK;
 }
 
+/* The workers over order: this process when jobs is 1, else jobs forked processes. DW_OK, or
+ * a negative code when a worker could not go on (each says why through the log). */
+static int run_workers_(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n,
+                        const int *order, int norder, int vocab, int jobs) {
+    if (jobs == 1) return worker_(c, items, n, order, norder, vocab);
+    pid_t parent = getpid(), pids[256];
+    int nk = 0, rc = DW_OK, bad = 0;
+    if (jobs > 256) jobs = 256;
+    fflush(NULL);
+    for (int w = 0; w < jobs; w++) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            rc = dw_error_set(DW_EIO, "fork: %s", strerror(errno));
+            break;
+        }
+        if (pid == 0) {
+#ifdef __linux__
+            prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed sweep takes its workers along */
+#endif
+            if (getppid() != parent) _exit(1);
+            int wr = worker_(c, items, n, order, norder, vocab);
+            /* said even when quiet: the parent sees only the exit status */
+            if (wr) probe_log_(c->log, c->log_ctx, "worker %d: %s", w, dw_error_get());
+            fflush(NULL);
+            _exit(wr ? 1 : 0);
+        }
+        pids[nk++] = pid;
+    }
+    for (int k = 0; k < nk; k++) {
+        int ws = 0;
+        pid_t r;
+        while ((r = waitpid(pids[k], &ws, 0)) < 0 && errno == EINTR) {}
+        if (r < 0 || (WIFEXITED(ws) && WEXITSTATUS(ws))) {
+            bad++;
+        } else if (WIFSIGNALED(ws)) { /* it could not say so itself */
+            probe_log_(c->log, c->log_ctx, "worker %d was killed by signal %d (%s)", k,
+                       WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+            bad++;
+        }
+    }
+    if (!rc && bad) rc = dw_error_set(DW_EIO, "%d worker%s failed (see above)", bad,
+                                      bad > 1 ? "s" : "");
+    return rc;
+}
+
+/* Lines in the results file (0 when missing): records at this index or later were written
+ * after this call. */
+static int count_lines_(const char *path, int *nlines) {
+    *nlines = 0;
+    if (access(path, F_OK)) return DW_OK;
+    size_t len;
+    char *text = dw_read_file(path, &len);
+    if (!text) return DW_EIO;
+    for (size_t k = 0; k < len; k++) *nlines += text[k] == '\n';
+    if (len && text[len - 1] != '\n') (*nlines)++;
+    free(text);
+    return DW_OK;
+}
+
+/* The configs of order without a record for this sweep (pend[*np], in order): any record
+ * counts, except that with retry_failed a failed one from before the sweep (line <
+ * start_lines) does not. line/status get the last record of each config, of any status. */
+static int pending_(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n,
+                    const int *order, int norder, int start_lines, int *line,
+                    char (*status)[16], int *pend, int *np) {
+    ProbeSweepConfig any = *c;
+    any.retry_failed = 0;
+    int rc = probe_sweep_scan(&any, items, n, line, NULL, status, NULL);
+    *np = 0;
+    if (rc) return rc;
+    for (int k = 0; k < norder; k++) {
+        int i = order[k];
+        int old_failure = c->retry_failed && line[i] >= 0 && line[i] < start_lines &&
+                          !strcmp(status[i], "failed");
+        if (line[i] < 0 || old_failure) pend[(*np)++] = i;
+    }
+    return DW_OK;
+}
+
+/* After the workers: waits for the configs whose claims are held by running processes
+ * (another sweep on the same file), and runs those whose claims went away or went stale
+ * meanwhile, until only live claims that nobody runs here are left. */
+static int finish_(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n,
+                   const int *order, int norder, int vocab, int start_lines, int *line,
+                   char (*status)[16], int *pend) {
+    char cdbuf[4200];
+    const char *cdir = claims_dir_(c, cdbuf, sizeof cdbuf);
+    int rc, np, said = 0, last_pass = -1;
+    for (;;) {
+        if ((rc = pending_(c, items, n, order, norder, start_lines, line, status, pend, &np)) ||
+            !np)
+            return rc;
+        int held = 0, runnable = 0;
+        for (int k = 0; k < np; k++) {
+            int st = probe_claim_inspect(cdir, items[pend[k]].key, c->claim_timeout, NULL, 0);
+            if (st < 0) return st;
+            held += st == PROBE_CLAIM_HELD;
+            runnable += st == PROBE_CLAIM_NONE || st == PROBE_CLAIM_STALE;
+        }
+        /* a pass runs only when the last one left more behind (a run may fail again) */
+        if (runnable && np != last_pass) {
+            last_pass = np;
+            if ((rc = worker_(c, items, n, pend, np, vocab))) return rc;
+            continue;
+        }
+        if (!held) return DW_OK;
+        if (!said && !c->quiet)
+            probe_log_(c->log, c->log_ctx, "waiting for %d config%s held by other processes' "
+                       "claims", held, held > 1 ? "s" : "");
+        said = 1;
+        struct timespec ts = {0, 500000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* The summary from the results file; each config left without a record is said (even when
+ * quiet) with why. */
+static int report_(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n,
+                   const int *order, int norder, int start_lines, int *line, char (*status)[16],
+                   int *pend, ProbeSweepSummary *sum) {
+    char cdbuf[4200], why[384];
+    const char *cdir = claims_dir_(c, cdbuf, sizeof cdbuf);
+    int np, rc = pending_(c, items, n, order, norder, start_lines, line, status, pend, &np);
+    if (rc) return rc;
+    for (int k = 0, p = 0; k < norder; k++) {
+        int i = order[k];
+        const ProbeSweepItem *it = &items[i];
+        if (p < np && pend[p] == i) {
+            p++;
+            int st = probe_claim_inspect(cdir, it->key, c->claim_timeout, why, sizeof why);
+            if (st == PROBE_CLAIM_HELD || st == PROBE_CLAIM_LIVE) {
+                sum->busy++;
+                probe_log_(c->log, c->log_ctx, "depth %d width %d: no record (skipped: %s; "
+                           "claim %s/%s.claim)", it->depth, it->width, why, cdir, it->key);
+                continue;
+            }
+            sum->missing++;
+            if (st == PROBE_CLAIM_STALE)
+                probe_log_(c->log, c->log_ctx, "depth %d width %d: no record (its claim is "
+                           "stale, %s, but was not taken over: run the sweep again)",
+                           it->depth, it->width, why);
+            else
+                probe_log_(c->log, c->log_ctx, "depth %d width %d: no record (%s)", it->depth,
+                           it->width, st < 0 ? dw_error_get()
+                                             : "not run: the sweep stopped on an error, or its "
+                                               "run ended without a record; see above");
+            continue;
+        }
+        sum->ok += !strcmp(status[i], "ok");
+        sum->diverged += !strcmp(status[i], "diverged");
+        sum->failed += !strcmp(status[i], "failed");
+    }
+    sum->ran = sum->planned - sum->done - sum->busy - sum->missing;
+    return DW_OK;
+}
+
 int probe_sweep_run(const ProbeSweepConfig *c, ProbeSweepSummary *sum) {
     ProbeSweepItem *items = NULL;
-    int n = 0, vocab = 0, rc, *line = NULL, *order = NULL;
-    char (*status)[16] = NULL;
+    int n = 0, vocab = 0, rc, *line = NULL, *order = NULL, *pend = NULL, start_lines = 0;
+    char (*status)[16] = NULL, cdbuf[4200];
     memset(sum, 0, sizeof *sum);
     if (!c->out) return dw_error_set(DW_EINVAL, "a sweep needs a results file (-o)");
     if ((rc = data_vocab_(c, &vocab))) return rc;
     if ((rc = probe_sweep_plan(c, vocab, &items, &n))) return rc;
     rc = DW_ENOMEM;
     if (!(line = malloc(sizeof(int) * (size_t)n)) || !(order = malloc(sizeof(int) * (size_t)n)) ||
-        !(status = malloc(16 * (size_t)n))) {
+        !(pend = malloc(sizeof(int) * (size_t)n)) || !(status = malloc(16 * (size_t)n))) {
         dw_error_set(rc, "out of memory");
         goto out;
     }
-    if ((rc = probe_sweep_scan(c, items, n, line, NULL, NULL, &sum->bad_lines))) goto out;
+    if ((rc = count_lines_(c->out, &start_lines)) ||
+        (rc = probe_sweep_scan(c, items, n, line, NULL, NULL, &sum->bad_lines)))
+        goto out;
     int norder = 0;
     if (c->array_index >= 0) {
         if (c->array_index >= n) {
@@ -603,61 +650,20 @@ int probe_sweep_run(const ProbeSweepConfig *c, ProbeSweepSummary *sum) {
                    "× %d thread%s)", sum->planned, sum->done, c->out, todo,
                    sum->bad_lines ? " (skipped unreadable lines)" : "", jobs,
                    jobs > 1 ? "s" : "", worker_threads_(c), worker_threads_(c) > 1 ? "s" : "");
-    if (todo > 0 && jobs == 1) {
-        rc = worker_(c, items, n, order, norder, vocab);
-    } else if (todo > 0) {
-        pid_t parent = getpid(), pids[256];
-        int nk = 0;
-        if (jobs > 256) jobs = 256;
-        fflush(NULL);
-        for (int w = 0; w < jobs; w++) {
-            pid_t pid = fork();
-            if (pid < 0) {
-                rc = dw_error_set(DW_EIO, "fork: %s", strerror(errno));
-                break;
-            }
-            if (pid == 0) {
-#ifdef __linux__
-                prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed sweep takes its workers along */
-#endif
-                if (getppid() != parent) _exit(1);
-                int wr = worker_(c, items, n, order, norder, vocab);
-                /* said even when quiet: the parent sees only the exit status */
-                if (wr) probe_log_(c->log, c->log_ctx, "worker %d: %s", w, dw_error_get());
-                fflush(NULL);
-                _exit(wr ? 1 : 0);
-            }
-            pids[nk++] = pid;
-        }
-        int bad = 0;
-        for (int k = 0; k < nk; k++) {
-            int ws;
-            while (waitpid(pids[k], &ws, 0) < 0 && errno == EINTR) {}
-            if (!WIFEXITED(ws) || WEXITSTATUS(ws)) bad++;
-        }
-        if (!rc && bad) rc = dw_error_set(DW_EIO, "%d worker%s failed (see above)", bad,
-                                          bad > 1 ? "s" : "");
-    } else {
-        rc = DW_OK;
+    rc = DW_OK;
+    if (todo > 0) {
+        probe_claim_clean(claims_dir_(c, cdbuf, sizeof cdbuf));
+        rc = run_workers_(c, items, n, order, norder, vocab, jobs);
+        if (!rc) rc = finish_(c, items, n, order, norder, vocab, start_lines, line, status, pend);
     }
     /* the results file says what happened */
-    int scan = probe_sweep_scan(c, items, n, line, NULL, status, NULL);
-    if (scan && !rc) rc = scan;
-    for (int k = 0; k < norder; k++) {
-        int i = order[k];
-        if (line[i] < 0) {
-            sum->busy++;
-            continue;
-        }
-        sum->ok += !strcmp(status[i], "ok");
-        sum->diverged += !strcmp(status[i], "diverged");
-        sum->failed += !strcmp(status[i], "failed");
-    }
-    sum->ran = sum->planned - sum->done - sum->busy;
+    int rep = report_(c, items, n, order, norder, start_lines, line, status, pend, sum);
+    if (rep && !rc) rc = rep;
 out:
     free(items);
     free(line);
     free(order);
+    free(pend);
     free(status);
     return rc;
 }

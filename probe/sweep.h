@@ -9,19 +9,23 @@
  * tokens, seed, dataset, lr, batch and seq_len (any status; failed ones again with
  * retry_failed).
  *
- * Claims: before running a config a worker creates CLAIMS/KEY.claim with O_CREAT|O_EXCL,
- * writes "host=H pid=P time=T config=KEY" into it and holds an exclusive flock on it while the
- * run lasts; then it re-reads the results file (another worker may have just finished the
- * config), runs, appends the record, and removes the claim. Stale claims: a claim whose
- * owner is on this host and whose pid is gone (a killed sweep) is taken over by the next
- * worker (under the flock, after re-reading it, so two workers never both take it over); a
- * claim from another host is only taken over when its file has not been touched for
- * claim_timeout seconds (the owner touches it every 60 s while running). Claims of a node
- * that died without a timeout set must be removed by hand (rm CLAIMS/KEY.claim).
+ * Claims (probe/claim.h): before running a config a worker claims it (CLAIMS/KEY.claim, linked
+ * whole and locked, held while the run lasts); then it re-reads the results file (another
+ * worker may have just finished the config), runs, appends the record, and removes the claim.
+ * A claim that is empty or unparsable, or whose owner on this host is gone, is taken over at
+ * once; a claim from another host only when its file has not been touched for claim_timeout
+ * seconds (the owner touches it every 60 s while running). Claims of a node that died
+ * without a timeout set must be removed by hand (rm CLAIMS/KEY.claim).
+ *
+ * The end: after its workers, a sweep waits for the configs whose claims are locked by
+ * running processes (another sweep sharing the file), runs those whose claims went away or
+ * stale meanwhile, and says through the log, even when quiet, each config left without a
+ * record and why (a live claim by pid P on host H; not run).
  */
 #ifndef PROBE_SWEEP_H
 #define PROBE_SWEEP_H
 
+#include "probe/claim.h"
 #include "probe/run.h"
 
 typedef struct {
@@ -39,8 +43,9 @@ typedef struct {
     long array_index;     /* >= 0: run only config #array_index of the plan (Slurm) */
     int retry_failed;     /* run configs whose only records are "failed" again */
     double claim_timeout; /* > 0: a claim untouched this many seconds is stale on any host */
-    int quiet;            /* no plan and per-config lines through log (a worker process's
-                             failure is still said: only its exit status reaches the parent) */
+    int quiet;            /* no plan and per-config lines through log; still said: a worker
+                             process's failure (only its exit status reaches the parent), a
+                             stale claim taken over, and each config left without a record */
     ProbeLogFn log;       /* progress (probe/run.h); NULL: nothing is said. The runs of the
                              sweep are quiet. Worker processes call it too (after fork) */
     void *log_ctx;
@@ -85,39 +90,24 @@ int probe_sweep_plan(const ProbeSweepConfig *c, int vocab, ProbeSweepItem **item
 int probe_sweep_scan(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n, int *line,
                      double *val_loss, char (*status)[16], int *bad_lines);
 
-/* Claims. */
-typedef struct {
-    int fd;               /* open, flocked claim file; -1 when not held */
-    int taken_over;       /* 1: the claim was stale and is now ours */
-    char path[4200];
-} ProbeClaim;
-
-enum { PROBE_CLAIM_OK = 0, PROBE_CLAIM_BUSY = 1 };
-
-/* Tries to claim `key` in directory `dir` (created when missing).
- * Return: PROBE_CLAIM_OK (*cl holds it), PROBE_CLAIM_BUSY (a live owner holds it), or a
- * negative DW_EIO when the directory or file cannot be used. */
-int probe_claim_acquire(const char *dir, const char *key, double timeout, ProbeClaim *cl);
-/* Touches the claim (heartbeat for claim_timeout). */
-void probe_claim_touch(ProbeClaim *cl);
-/* Removes the claim file and drops the lock; NULL-safe, idempotent. */
-void probe_claim_release(ProbeClaim *cl);
-
 typedef struct {
     int planned;   /* configs in the plan (or 1 with array_index) */
     int done;      /* already in the results file at the start */
     int ran;       /* recorded while this sweep ran (by it, or by others sharing the file) */
     int ok, diverged, failed;
-    int busy;      /* left to live claims of other processes */
+    int busy;      /* no record: held by live claims of other processes (said through log) */
+    int missing;   /* no record otherwise: not run, the sweep having stopped on an error, or a
+                      run that ended without a record (said through log) */
     int bad_lines; /* results lines that were not JSON objects */
 } ProbeSweepSummary;
 
 /* Runs the sweep: plans (refusing bad configs before any work), skips what is done, and runs
  * the rest in c->jobs worker processes (fork; each child dies with its parent), biggest
  * configs first.
- * Return: DW_OK when every planned config has a record or is held by a live claim; a
- * negative code when the plan was refused, the data cannot be opened, or a worker could not
- * write (message set). */
+ * Return: DW_OK when the sweep could go on to the end: every planned config has a record,
+ * or sum->busy + sum->missing say how many have none (each said through c->log, even when
+ * quiet); a negative code when the plan was refused, the data cannot be opened, or a worker
+ * could not write or died (message set). */
 int probe_sweep_run(const ProbeSweepConfig *c, ProbeSweepSummary *sum);
 
 /* Writes a Slurm job-array script that runs one config per array task:
