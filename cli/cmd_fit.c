@@ -597,6 +597,10 @@ int cmd_fit(int argc, char **argv) {
     if (a.asym < 0) return cli_usage_error("fit", "--asym must be >= 0");
     if (a.nsrc && strcmp(a.nsrc, "shape") && strcmp(a.nsrc, "column"))
         return cli_usage_error("fit", "--n-source: column or shape");
+    char onote[600]; /* -o can be written (and what it is), before any work */
+    if (a.out && (rc = dw_output_check(a.out, DW_OUT_FILE, onote, sizeof onote)))
+        return cli_fail("fit", rc);
+    if (a.out && onote[0]) fprintf(stderr, "dwplan fit: note: %s\n", onote);
     /* options are checked before the data are read: the form's own (--fix, --bound), or for
      * the other modes those that do not name a form's parameters */
     LawForm form;

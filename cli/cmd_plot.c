@@ -216,6 +216,9 @@ int cmd_plot(int argc, char **argv) {
     if (size_s && parse_size_(size_s, &spec.width_px, &spec.height_px))
         return cli_usage_error("plot", "%s", dw_error_get());
     if (plot_image_check(out)) return cli_usage_error("plot", "%s", dw_error_get());
+    char onote[600]; /* -o can be written (and what it is), before any work */
+    if ((rc = dw_output_check(out, DW_OUT_FILE, onote, sizeof onote))) return cli_fail("plot", rc);
+    if (onote[0]) fprintf(stderr, "dwplan plot: note: %s\n", onote);
     spec.budgets = budgets;
     spec.widths = widths;
     spec.tokens = tokens;

@@ -103,6 +103,7 @@ int cmd_report(int argc, char **argv) {
         file = argv[i];
     }
     if (!out) return cli_usage_error("report", "no output directory given (-o DIR)");
+    if ((rc = dw_output_check(out, DW_OUT_DIR, NULL, 0))) return cli_fail("report", rc);
     if (!file && !law_s) return cli_usage_error("report", "give run data, --law, or both");
     if (nsrc && strcmp(nsrc, "column") && strcmp(nsrc, "shape"))
         return cli_usage_error("report", "--n-source: column or shape");

@@ -155,8 +155,9 @@ static void test_append_after_torn_(void) {
     put_(p, "{\"run\":1}\n{\"run\":2,\"lo");
     CHECK_STATUS(dw_append_line(p, "{\"run\":3}"));
     char *s = slurp_(p);
-    CHECK(strcmp(s, "{\"run\":1}\n{\"run\":2,\"lo\n{\"run\":3}\n") == 0);
-    if (strcmp(s, "{\"run\":1}\n{\"run\":2,\"lo\n{\"run\":3}\n")) fprintf(stderr, "  got '%s'\n", s);
+    const char *want = "{\"run\":1}\n{\"run\":2,\"lo\n{\"run\":3}\n";
+    CHECK(strcmp(s, want) == 0);
+    if (strcmp(s, want)) fprintf(stderr, "  got '%s'\n", s);
     free(s);
 }
 
