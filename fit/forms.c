@@ -22,6 +22,7 @@
  * an evaluation function that returns the value and the analytic gradient.
  */
 #include "law.h"
+#include "domain.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -204,17 +205,39 @@ static double eval_starvation(const LawForm *f, const double *p, const Inputs *i
 // ----------------------------------------------------------------------------
 // The table
 
+/* The domain of a parameter (fit/domain.h): the values where the form means something. The
+ * fitter's default bounds (lo, hi) lie inside it; a law file may hold any value inside it. */
+typedef enum {
+    DOM_EXPO,  /* (0, 10]: an exponent */
+    DOM_AMP,   /* [0, inf): an amplitude */
+    DOM_FREE,  /* any finite number: a floor, a log-amplitude, a source offset */
+    DOM_SCALE, /* (0, inf): the scale of a depth */
+    DOM_BETA,  /* [-2, 4]: the width exponent of a reference depth */
+    DOM_GAMMA, /* (0, inf): the curvature of a depth penalty */
+} ParamDomain;
+
+static const struct {
+    double lo, hi;
+    int open_lo;
+} domains_[] = {
+    [DOM_EXPO] = {0, 10, 1},         [DOM_AMP] = {0, HUGE_VAL, 0},
+    [DOM_FREE] = {-HUGE_VAL, HUGE_VAL, 0}, [DOM_SCALE] = {0, HUGE_VAL, 1},
+    [DOM_BETA] = {-2, 4, 0},         [DOM_GAMMA] = {0, HUGE_VAL, 1},
+};
+
 typedef struct {
     const char *name;
-    double lo, hi;
+    double lo, hi; /* the fitter's default bounds */
+    ParamDomain dom;
 } ParamSpec;
 
-#define EXPO(n) {n, 1e-6, 10}       /* exponent: positive, moderate */
-#define POS(n) {n, 0, HUGE_VAL}         /* amplitude or floor: non-negative */
-#define SCALE(n) {n, 1e-9, HUGE_VAL}    /* scale of a depth: strictly positive */
-#define BETA {"beta", -2, 4}        /* width exponent of a reference depth */
-#define GAMMA {"gamma", 1e-6, 1e3}
-#define CHIN POS("E"), POS("A"), EXPO("alpha"), POS("B"), EXPO("delta")
+#define EXPO(n) {n, 1e-6, 10, DOM_EXPO}          /* exponent: positive, moderate */
+#define POS(n) {n, 0, HUGE_VAL, DOM_AMP}         /* amplitude: non-negative */
+#define FLOOR(n) {n, 0, HUGE_VAL, DOM_FREE}      /* loss floor: fitted non-negative */
+#define SCALE(n) {n, 1e-9, HUGE_VAL, DOM_SCALE}  /* scale of a depth: strictly positive */
+#define BETA {"beta", -2, 4, DOM_BETA}           /* width exponent of a reference depth */
+#define GAMMA {"gamma", 1e-6, 1e3, DOM_GAMMA}
+#define CHIN FLOOR("E"), POS("A"), EXPO("alpha"), POS("B"), EXPO("delta")
 
 static const ParamSpec p_kaplan[] = {POS("A"), EXPO("alpha"), POS("B"), EXPO("delta")};
 static const ParamSpec p_chinchilla[] = {CHIN};
@@ -463,6 +486,35 @@ void law_form_bounds(const LawForm *f, double *lo, double *hi) {
         lo[i] = -HUGE_VAL;
         hi[i] = HUGE_VAL;
     }
+}
+
+/* The domain kind of parameter i. */
+static ParamDomain domain_of_(const LawForm *f, int i) {
+    DW_ASSERT(i >= 0 && i < f->np);
+    if (i >= law_form_base_np(f)) return DOM_FREE; /* source offsets: either sign */
+    if (f->id == LAW_SEPARABLE) return i > 0 && i % 2 == 0 ? DOM_EXPO : DOM_FREE; /* a_X; e, c_X */
+    int np;
+    const ParamSpec *ps = params_of(spec_of(f), f->ref, &np);
+    DW_ASSERT(np == law_form_base_np(f));
+    return ps[i].dom;
+}
+
+int law_form_domain(const LawForm *f, int i, double *lo, double *hi) {
+    ParamDomain d = domain_of_(f, i);
+    *lo = domains_[d].lo;
+    *hi = domains_[d].hi;
+    return domains_[d].open_lo;
+}
+
+int law_form_in_domain(const LawForm *f, int i, double v, char *range, size_t n) {
+    double lo, hi;
+    int open = law_form_domain(f, i, &lo, &hi);
+    if (range && n) {
+        if (lo == -HUGE_VAL && hi == HUGE_VAL) snprintf(range, n, "any finite number");
+        else if (hi == HUGE_VAL) snprintf(range, n, "%s%g, inf)", open ? "(" : "[", lo);
+        else snprintf(range, n, "%s%g, %g]", open ? "(" : "[", lo, hi);
+    }
+    return isfinite(v) && (open ? v > lo : v >= lo) && v <= hi;
 }
 
 // ----------------------------------------------------------------------------

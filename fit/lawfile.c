@@ -6,6 +6,7 @@
  * every message names the file and the field. Writing is atomic (temp file + rename).
  */
 #include "law.h"
+#include "domain.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -66,6 +67,8 @@ static int lookup_(const char *const *names, int n, const char *s) {
 // ----------------------------------------------------------------------------
 // parsing
 
+#define COUNT_MAX 1000000000 /* rows of a fit or a source */
+
 /* Reads a required finite number member. */
 static int get_number_(const cJSON *obj, const char *key, const char *origin, const char *path,
                        int required, double *out) {
@@ -85,14 +88,15 @@ static int get_number_(const cJSON *obj, const char *key, const char *origin, co
     return DW_OK;
 }
 
+/* An optional integer member in lo .. hi (hi <= 1e9: every count a law holds fits an int). */
 static int get_int_(const cJSON *obj, const char *key, const char *origin, const char *path,
-                    int lo, int *out) {
+                    int lo, int hi, int *out) {
     double v = *out;
     int rc = get_number_(obj, key, origin, path, 0, &v);
     if (rc) return rc;
-    if (v != floor(v) || v < lo || v > 1e9)
-        return dw_error_set(DW_EPARSE, "%s: field '%s%s' must be an integer >= %d", origin, path,
-                            key, lo);
+    if (v != floor(v) || v < lo || v > hi)
+        return dw_error_set(DW_EPARSE, "%s: field '%s%s' = %.17g must be an integer in %d .. %d",
+                            origin, path, key, v, lo, hi);
     *out = (int)v;
     return DW_OK;
 }
@@ -150,12 +154,12 @@ static int parse_conventions_(const cJSON *c, const char *origin, LawConventions
                                 "rmsnorm", origin, buf);
         conv->rmsnorm = strcmp(buf, "rmsnorm") == 0;
     }
-    if ((rc = get_int_(c, "vocab", origin, "conventions.", 1, &conv->vocab))) return rc;
-    if ((rc = get_int_(c, "seq_len", origin, "conventions.", 1, &conv->seq_len))) return rc;
+    if ((rc = get_int_(c, "vocab", origin, "conventions.", 1, LAW_SIZE_MAX,
+                       &conv->vocab))) return rc;
+    if ((rc = get_int_(c, "seq_len", origin, "conventions.", 1, LAW_SIZE_MAX,
+                       &conv->seq_len))) return rc;
     if ((rc = get_number_(c, "mlp_ratio", origin, "conventions.", 0, &conv->mlp_ratio))) return rc;
-    if (!(conv->mlp_ratio > 0))
-        return dw_error_set(DW_EPARSE, "%s: field 'conventions.mlp_ratio' must be positive",
-                            origin);
+    /* its range: law_check_domain */
     if ((rc = get_bool_(c, "swiglu", origin, "conventions.", &conv->swiglu))) return rc;
     if ((rc = get_bool_(c, "tied", origin, "conventions.", &conv->tied))) return rc;
     if ((rc = get_bool_(c, "biases", origin, "conventions.", &conv->biases))) return rc;
@@ -239,7 +243,7 @@ static int parse_fit_info_(const cJSON *f, const char *origin, const LawForm *fo
     if (!f) return DW_OK;
     if (!cJSON_IsObject(f))
         return dw_error_set(DW_EPARSE, "%s: field 'fit' must be an object", origin);
-    if ((rc = get_int_(f, "n", origin, "fit.", 0, &fi->n))) return rc;
+    if ((rc = get_int_(f, "n", origin, "fit.", 0, COUNT_MAX, &fi->n))) return rc;
     static const struct {
         const char *key;
         size_t off;
@@ -421,7 +425,7 @@ static int parse_sources_(const cJSON *a, const char *origin, Law *law) {
         s->se = s->lo = s->hi = s->loso_rmse = NAN;
         const cJSON *ci = cJSON_GetObjectItemCaseSensitive(e, "ci");
         if ((rc = get_string_(e, "name", origin, path, s->name, sizeof s->name)) ||
-            (rc = get_int_(e, "rows", origin, path, 0, &s->rows)) ||
+            (rc = get_int_(e, "rows", origin, path, 0, COUNT_MAX, &s->rows)) ||
             (rc = get_bool_(e, "shape", origin, path, &s->shape)) ||
             (rc = get_number_(e, "offset", origin, path, 1, &s->offset)) ||
             (rc = get_number_(e, "se", origin, path, 0, &s->se)) ||
@@ -472,7 +476,8 @@ int law_parse(const char *text, const char *origin, Law **out) {
                               &law->form, &law->fit)) ||
         (rc = parse_range_(cJSON_GetObjectItemCaseSensitive(root, "range"), origin,
                            &law->range)) ||
-        (rc = parse_sources_(cJSON_GetObjectItemCaseSensitive(root, "sources"), origin, law)))
+        (rc = parse_sources_(cJSON_GetObjectItemCaseSensitive(root, "sources"), origin, law)) ||
+        (rc = law_check_domain(law, origin)))
         goto out;
     item = cJSON_GetObjectItemCaseSensitive(root, "provenance");
     if (item) {
@@ -492,6 +497,45 @@ out:
     law_free(law);
     cJSON_Delete(root);
     return rc;
+}
+
+// ----------------------------------------------------------------------------
+// domains (domain.h): a law whose values mean nothing is refused on reading and writing
+
+/* One parameter vector (the point or a draw): `where` is "" or "draws' row 3, '". */
+static int check_vector_(const LawForm *f, const double *p, const char *origin,
+                         const char *field, const char *where) {
+    char range[48];
+    for (int i = 0; i < f->np; i++)
+        if (!law_form_in_domain(f, i, p[i], range, sizeof range))
+            return dw_error_set(DW_EPARSE, "%s: field '%s%s%s' = %.17g is outside its domain %s "
+                                "(the form means nothing there)", origin, field, where,
+                                f->names[i], p[i], range);
+    return DW_OK;
+}
+
+int law_check_domain(const Law *law, const char *origin) {
+    const LawConventions *c = &law->conv;
+    int rc;
+    if ((rc = check_vector_(&law->form, law->p, origin, "params.", ""))) return rc;
+    for (int d = 0; d < law->ndraws; d++) {
+        char where[48];
+        snprintf(where, sizeof where, "' row %d, '", d);
+        if ((rc = check_vector_(&law->form, law->draws + (size_t)d * law->form.np, origin,
+                                "draws", where)))
+            return rc;
+    }
+    if (c->vocab < 1 || c->vocab > LAW_SIZE_MAX)
+        return dw_error_set(DW_EPARSE, "%s: field 'conventions.vocab' = %d must be an integer "
+                            "in 1 .. %d", origin, c->vocab, LAW_SIZE_MAX);
+    if (c->seq_len < 1 || c->seq_len > LAW_SIZE_MAX)
+        return dw_error_set(DW_EPARSE, "%s: field 'conventions.seq_len' = %d must be an "
+                            "integer in 1 .. %d", origin, c->seq_len, LAW_SIZE_MAX);
+    if (!(c->mlp_ratio > 0 && c->mlp_ratio <= LAW_MLP_RATIO_MAX))
+        return dw_error_set(DW_EPARSE, "%s: field 'conventions.mlp_ratio' = %g must lie in "
+                            "(0, %g] (MLP inner width over the model width)", origin,
+                            c->mlp_ratio, LAW_MLP_RATIO_MAX);
+    return DW_OK;
 }
 
 // ----------------------------------------------------------------------------
@@ -687,8 +731,9 @@ int law_to_json(const Law *law, char **text) {
 
 int law_write(const Law *law, const char *path) {
     char *text = NULL;
-    int rc = law_to_json(law, &text);
-    if (rc) return rc;
+    int rc = law_check_domain(law, path); /* what law_parse would refuse is not written */
+    if (rc) return dw_error_prefix(DW_EDATA, "not written");
+    if ((rc = law_to_json(law, &text))) return rc;
     size_t n = strlen(text);
     char *withnl = realloc(text, n + 2);
     if (!withnl) {

@@ -87,10 +87,10 @@ static const char *json_type_name_(const cJSON *it) {
     return "not a number";
 }
 
-/* Reads a positive integer from the first present of `names` (names[0] is the canonical name
- * used in messages). *out is left as is when absent and not required. */
+/* Reads an integer in 1 .. max from the first present of `names` (names[0] is the canonical
+ * name used in messages). *out is left as is when absent and not required. */
 static int get_pos_int_(const cJSON *obj, const char *origin, const char *const *names,
-                        int required, double *out) {
+                        int required, double max, double *out) {
     const char *name = names[0];
     const cJSON *it = get_any_(obj, names, &name);
     if (!it) {
@@ -109,10 +109,12 @@ static int get_pos_int_(const cJSON *obj, const char *origin, const char *const 
                             origin, name, json_type_name_(it));
     }
     double v = it->valuedouble;
-    /* 2^31 - 1 bounds every size a PlanShape holds in an int (vocab, seq_len). */
-    if (!isfinite(v) || v != floor(v) || v <= 0 || v > 2147483647.0)
+    if (!isfinite(v) || v != floor(v) || v <= 0)
         return dw_error_set(DW_EPARSE, "%s: field '%s' must be a positive integer (got %.17g)",
                             origin, name, v);
+    if (v > max)
+        return dw_error_set(DW_EPARSE, "%s: field '%s' = %.17g is beyond any model: want 1 .. %.0f",
+                            origin, name, v, max);
     *out = v;
     return DW_OK;
 }
@@ -166,6 +168,18 @@ static const char *const k_hd_[] = {"head_dim", NULL};
 static const char *const k_ffn_[] = {"intermediate_size", "n_inner", NULL};
 static const char *const k_vocab_[] = {"vocab_size", NULL};
 static const char *const k_ctx_[] = {"max_position_embeddings", "n_positions", "n_ctx", NULL};
+
+/* Sane limits: a size beyond them is a typo or a hostile file, never a model (the largest
+ * dense models are about 2e4 wide and 1.3e2 deep, vocabularies about 2.6e5). 2^31 - 1 bounds
+ * every size a PlanShape holds in an int (vocab, max_pos). */
+#define HF_WIDTH_MAX 1e6
+#define HF_DEPTH_MAX 1e5
+#define HF_HEADS_MAX 1e6
+#define HF_HEAD_DIM_MAX 65536.0
+#define HF_VOCAB_MAX 1e8
+#define HF_CTX_MAX 2147483647.0
+#define HF_RATIO_MAX 64.0 /* heads × head_dim and the MLP inner width over the width, both
+                             ways; the law's conventions.mlp_ratio has the same limit */
 
 // ----------------------------------------------------------------------------
 // mixture-of-experts configs: refused (a dense count of an MoE is neither its active nor its
@@ -236,6 +250,27 @@ static int moe_refuse_(const cJSON *root, const cJSON *cfg, const char *origin) 
 
 // ----------------------------------------------------------------------------
 
+/* The sizes against each other: the attention's inner width (heads × head_dim) and the MLP's
+ * within a factor HF_RATIO_MAX of the model width either way. */
+static int check_ratios_(const PlanShape *s, const char *origin) {
+    if (s->head_dim > 0) {
+        double q = s->heads * s->head_dim, r = q / s->width;
+        if (r > HF_RATIO_MAX || r < 1 / HF_RATIO_MAX)
+            return dw_error_set(DW_EPARSE,
+                                "%s: field 'num_attention_heads' × field 'head_dim' = %g × %g = "
+                                "%g is %.3g times field 'hidden_size' = %g: want 1/%g .. %g "
+                                "times", origin, s->heads, s->head_dim, q, r, s->width,
+                                HF_RATIO_MAX, HF_RATIO_MAX);
+    }
+    double r = s->ffn_dim / s->width;
+    if (r > HF_RATIO_MAX || r < 1 / HF_RATIO_MAX)
+        return dw_error_set(DW_EPARSE,
+                            "%s: field 'intermediate_size' = %g is %.3g times field "
+                            "'hidden_size' = %g: want 1/%g .. %g times", origin, s->ffn_dim, r,
+                            s->width, HF_RATIO_MAX, HF_RATIO_MAX);
+    return DW_OK;
+}
+
 static int shape_from_json_(const cJSON *root, const char *origin, PlanShape *out,
                             char *model_name, size_t n) {
     int rc;
@@ -274,18 +309,19 @@ static int shape_from_json_(const cJSON *root, const char *origin, PlanShape *ou
     PlanShape s;
     plan_shape_default(&s);
     double vocab = 0, ctx = 0;
-    if ((rc = get_pos_int_(cfg, origin, k_width_, 1, &s.width))) return rc;
-    if ((rc = get_pos_int_(cfg, origin, k_depth_, 1, &s.depth))) return rc;
-    if ((rc = get_pos_int_(cfg, origin, k_heads_, 1, &s.heads))) return rc;
+    if ((rc = get_pos_int_(cfg, origin, k_width_, 1, HF_WIDTH_MAX, &s.width))) return rc;
+    if ((rc = get_pos_int_(cfg, origin, k_depth_, 1, HF_DEPTH_MAX, &s.depth))) return rc;
+    if ((rc = get_pos_int_(cfg, origin, k_heads_, 1, HF_HEADS_MAX, &s.heads))) return rc;
     s.kv_heads = s.heads;
-    if ((rc = get_pos_int_(cfg, origin, k_kv_, 0, &s.kv_heads))) return rc;
+    if ((rc = get_pos_int_(cfg, origin, k_kv_, 0, HF_HEADS_MAX, &s.kv_heads))) return rc;
     s.head_dim = 0; /* derived W / H unless given */
-    if ((rc = get_pos_int_(cfg, origin, k_hd_, 0, &s.head_dim))) return rc;
+    if ((rc = get_pos_int_(cfg, origin, k_hd_, 0, HF_HEAD_DIM_MAX, &s.head_dim))) return rc;
     s.ffn_dim = 0;
-    if ((rc = get_pos_int_(cfg, origin, k_ffn_, fam == FAM_GATED, &s.ffn_dim))) return rc;
+    if ((rc = get_pos_int_(cfg, origin, k_ffn_, fam == FAM_GATED, HF_RATIO_MAX * HF_WIDTH_MAX,
+                            &s.ffn_dim))) return rc;
     if (s.ffn_dim == 0) s.ffn_dim = 4 * s.width; /* GPT-2's n_inner = null */
-    if ((rc = get_pos_int_(cfg, origin, k_vocab_, 1, &vocab))) return rc;
-    if ((rc = get_pos_int_(cfg, origin, k_ctx_, 0, &ctx))) return rc;
+    if ((rc = get_pos_int_(cfg, origin, k_vocab_, 1, HF_VOCAB_MAX, &vocab))) return rc;
+    if ((rc = get_pos_int_(cfg, origin, k_ctx_, 0, HF_CTX_MAX, &ctx))) return rc;
     if ((rc = get_bool_(cfg, origin, "tie_word_embeddings", &tied))) return rc;
     s.vocab = (int)vocab;
     /* max_position_embeddings is the longest context the positions allow, not the context
@@ -310,6 +346,7 @@ static int shape_from_json_(const cJSON *root, const char *origin, PlanShape *ou
                             "%s: field 'num_key_value_heads' = %g does not divide field "
                             "'num_attention_heads' = %g",
                             origin, s.kv_heads, s.heads);
+    if ((rc = check_ratios_(&s, origin))) return rc;
     PlanCount c;
     if ((rc = plan_count(&s, &c))) return dw_error_prefix(DW_EPARSE, "%s", origin);
 

@@ -6,12 +6,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/dw.h"
 #include "common/dwfmt.h"
 
 void plan_warn_add(PlanWarnings *ws, PlanWarnLevel level, const char *code, const char *fmt,
                    ...) {
-    if (ws->n >= PLAN_WARN_MAX) return;
-    PlanWarning *w = &ws->w[ws->n++];
+    PlanWarning *w = NULL;
+    if (ws->n < PLAN_WARN_MAX) {
+        w = &ws->w[ws->n++];
+    } else if (level == PLAN_WARN_SEVERE) { /* a full list gives up its latest lesser one */
+        for (int i = PLAN_WARN_MAX - 1; i >= 0 && !w; i--)
+            if (ws->w[i].level != PLAN_WARN_SEVERE) w = &ws->w[i];
+    }
+    if (!w) return;
     va_list ap;
     w->level = level;
     snprintf(w->code, sizeof w->code, "%s", code);
@@ -55,12 +62,34 @@ void plan_warn_point(const Law *law, const PlanPoint *pt, const char *what, Plan
                       "%s is extrapolated: %s = %s, the law's data span %s .. %s", what,
                       RANGE_WHAT[i], a, lo, hi);
     }
+    if (pt->flops > PLAN_FLOPS_MAX)
+        plan_warn_add(ws, PLAN_WARN_SEVERE, "compute-beyond-limit",
+                      "%s needs C = %.3g FLOPs, beyond the planner's limit of %g: its numbers "
+                      "mean nothing", what, pt->flops, PLAN_FLOPS_MAX);
+    if (pt->loss < 0)
+        plan_warn_add(ws, PLAN_WARN_SEVERE, "negative-loss",
+                      "the law predicts a loss of %.4g nats/token for %s: a cross-entropy "
+                      "cannot be negative, the law is used far outside where it means anything",
+                      pt->loss, what);
     double tpp = pt->tokens_per_param;
     if (isfinite(tpp) && (tpp < PLAN_TPP_LO || tpp > PLAN_TPP_HI))
         plan_warn_add(ws, PLAN_WARN_CAUTION, "tokens-per-param",
                       "%s trains %.3g tokens per parameter, outside %g .. %g where public "
                       "scaling-law runs exist",
                       what, tpp, PLAN_TPP_LO, PLAN_TPP_HI);
+}
+
+int plan_point_meaningful(const PlanPoint *pt, const char *what, const char *origin) {
+    if (!(pt->flops <= PLAN_FLOPS_MAX))
+        return dw_error_set(DW_EDATA, "%s under %s needs C = %.3g FLOPs, beyond the planner's "
+                            "limit of %g: refused rather than printed", what, origin, pt->flops,
+                            PLAN_FLOPS_MAX);
+    if (!(pt->loss >= 0))
+        return dw_error_set(DW_EDATA, "%s: %s predicts a %s loss (%.4g nats/token): the law "
+                            "is used far outside where it means anything; refused rather than "
+                            "printed", what, origin, isnan(pt->loss) ? "undefined" : "negative",
+                            pt->loss);
+    return DW_OK;
 }
 
 static int touches_(double v, double lo, double hi) {
