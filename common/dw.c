@@ -214,9 +214,9 @@ int dw_sha256_file(const char *path, char out[65]) {
     if (!f) return dw_error_set(DW_EIO, "%s: cannot open: %s", path, strerror(errno));
     sha_init_(&s);
     while ((got = fread(buf, 1, sizeof buf, f)) > 0) sha_update_(&s, buf, got);
-    int bad = ferror(f);
+    int bad = ferror(f), e = errno;
     fclose(f);
-    if (bad) return dw_error_set(DW_EIO, "%s: read error", path);
+    if (bad) return dw_error_set(DW_EIO, "%s: read error: %s", path, strerror(e));
     sha_final_(&s, out);
     return DW_OK;
 }

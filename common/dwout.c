@@ -139,9 +139,16 @@ int dw_write_file_atomic(const char *path, const void *data, size_t len) {
     rc = DW_EIO;
     dw_stale_temps_clean(o.target, 0, NULL);
     snprintf(tmp, plen + 32, "%s.tmp.%ld", o.target, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* a new file, never whatever sits at the temporary's name (a link planted there would
+     * otherwise have its target truncated); a replaced file keeps its permissions */
+    unlink(tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
         dw_error_set(DW_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (o.exists && fchmod(fd, o.st.st_mode & 0777) != 0) {
+        dw_error_set(DW_EIO, "%s: cannot set its mode: %s", tmp, strerror(errno));
         goto out;
     }
     if (write_all_(fd, data, len) != 0 || fsync(fd) != 0) {

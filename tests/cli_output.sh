@@ -13,7 +13,8 @@
 #     root: a read-only tmpfs) are refused before the fit runs: nothing on stdout;
 #   - law.json.tmp.PID of a dead process is removed by the next fit -o law.json; one of a
 #     running process is kept and mentioned;
-#   - plot -o DIR.png (a directory) and report -o FILE (a file) are refused before any work.
+#   - plot -o DIR.png (a directory) and report -o FILE (a file) are refused before any work;
+#   - probe run -o /dev/null and -o FIFO: the run's record is appended through, exit 0.
 #
 # usage: bash tests/cli_output.sh /path/to/dwplan
 # env:   DW_SOURCE_DIR (source tree), DW_DATA_DIR (published tables)
@@ -120,5 +121,21 @@ run report --law depth-delusion -o "$tmp/rep"
 expect_rc "report -o FILE" 2
 has "$tmp/err" "report file message" "not a directory"
 check "report: file untouched" '[ "$(cat "$tmp/rep")" = keep ]'
+
+# 7. probe run appends its record through to /dev/null and to a FIFO (no fsync error after
+#    the run, no record lost)
+P="--depth 2 --width 16 --steps 2 --batch 2 --seq 16 --val-batches 2 --synthetic-tokens 65536"
+P="$P --threads 1 --quiet"
+run probe run $P -o /dev/null
+expect_rc "probe run -o /dev/null" 0
+check "/dev/null still a character device after probe run" '[ -c /dev/null ]'
+timeout 60 cat "$tmp/fifo" >"$tmp/fifo2.out" &
+reader=$!
+timeout 60 "$DWPLAN" probe run $P -o "$tmp/fifo" >"$tmp/out" 2>"$tmp/err"
+RC=$?
+expect_rc "probe run -o FIFO" 0
+wait "$reader"
+check "probe run: one record through the FIFO" \
+    '[ "$(wc -l <"$tmp/fifo2.out")" -eq 1 ] && grep -q "\"depth\"" "$tmp/fifo2.out"'
 
 finish cli_output

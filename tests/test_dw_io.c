@@ -267,6 +267,31 @@ static void test_directory_(void) {
     CHECK(!exists_(tmp));
 }
 
+/* The rest of the class: the temporary's own path is not followed (a link planted at
+ * P.tmp.<our pid> must not truncate what it points to), and a replaced file keeps its mode
+ * (a private 0600 file does not become 0644). */
+static void test_temp_and_mode_(void) {
+    char p[1400], tmp[1500], victim[1400];
+    struct stat st;
+    snprintf(p, sizeof p, "%s", path_("private.json"));
+    snprintf(victim, sizeof victim, "%s", path_("victim.txt"));
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", p, (long)getpid());
+    put_(victim, "precious\n");
+    CHECK(symlink(victim, tmp) == 0);
+    CHECK_STATUS(write_law_(p));
+    char *s = slurp_(victim);
+    CHECK(strcmp(s, "precious\n") == 0);
+    free(s);
+    s = slurp_(p);
+    CHECK(strcmp(s, "{\"law\":1}\n") == 0);
+    free(s);
+    CHECK(!exists_(tmp));
+    CHECK(chmod(p, 0600) == 0);
+    CHECK_STATUS(write_law_(p));
+    CHECK(stat(p, &st) == 0 && (st.st_mode & 07777) == 0600);
+    if ((st.st_mode & 07777) != 0600) fprintf(stderr, "  mode %o\n", st.st_mode & 07777);
+}
+
 // ----------------------------------------------------------------------------
 // finding 7: temporaries of dead writers
 
@@ -349,6 +374,7 @@ int main(void) {
     test_chardev_();
     test_symlink_();
     test_directory_();
+    test_temp_and_mode_();
     test_stale_temps_();
     test_output_check_();
     nftw(dir_, rm_one_, 16, FTW_DEPTH | FTW_PHYS);
