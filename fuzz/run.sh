@@ -29,6 +29,7 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/dwplan-fuzz-run.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 failed=0
+nfailed=0
 for h in "${harnesses[@]}"; do
     name="${h#fuzz_}"
     seeds="$here/corpus/$name"
@@ -36,17 +37,20 @@ for h in "${harnesses[@]}"; do
     if [ ! -x "$exe" ]; then
         echo "$h: FAILED (no executable $exe)"
         failed=1
+        nfailed=$((nfailed + 1))
         continue
     fi
     if [ ! -d "$seeds" ]; then
         echo "$h: FAILED (no seed corpus $seeds)"
         failed=1
+        nfailed=$((nfailed + 1))
         continue
     fi
     mkdir -p "$work/$name" "$work/tmp-$name"
     nseeds=$(find "$seeds" -type f | wc -l)
     log="$work/$name.log"
-    TMPDIR="$work/tmp-$name" "$exe" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 \
+    # one thread: OpenMP's and OpenBLAS's idle workers would spin beside the fuzzer
+    TMPDIR="$work/tmp-$name" OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$exe" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 \
         -artifact_prefix="$art/$h-" "$work/$name" "$seeds" >"$log" 2>&1
     rc=$?
     last=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1)
@@ -56,12 +60,13 @@ for h in "${harnesses[@]}"; do
         echo "$h: ok, ${execs:-? runs}, ${cov:-no coverage line}"
     else
         failed=1
+        nfailed=$((nfailed + 1))
         repro=$(sed -nE 's/.*Test unit written to (.*)$/\1/p' "$log" | tail -1)
         echo "$h: FAILED (exit $rc), ${cov:-no coverage line}; reproducer: ${repro:-none}"
         # the error and the first frames of its stack
         grep -m1 -A8 -E 'ERROR: |runtime error|ALARM|out-of-memory|^==[0-9]+== ?ERROR' "$log" |
             sed 's/ (BuildId: [0-9a-f]*)//; s/^/    /'
-        grep -m1 'SUMMARY: ' "$log" | sed 's/^/    /'
     fi
 done
+echo "fuzz: $((${#harnesses[@]} - nfailed)) passed, $nfailed failed"
 exit $failed
