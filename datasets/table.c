@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 // ----------------------------------------------------------------------------
 // small helpers
@@ -157,15 +158,17 @@ static int nomem_(const char *path) {
     return dw_error_set(DW_ENOMEM, "%s: out of memory reading the table", path);
 }
 
-/* FNV-1a over the bytes, then a final mix so that the low bits depend on every byte. */
-static uint32_t name_hash_(const char *s) {
+/* FNV-1a over the n bytes at s, then a final mix so that the low bits depend on every byte. */
+static uint32_t map_hash_(const char *s, size_t n) {
     uint32_t h = 2166136261u;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
     h ^= h >> 16;
     h *= 0x7feb352du;
     h ^= h >> 15;
     return h;
 }
+
+static uint32_t name_hash_(const char *s) { return map_hash_(s, strlen(s)); }
 
 /* Column named `name`, or -1; *at (when non-NULL) gets the empty slot where it would go. */
 static int bld_find_(const Builder *b, const char *name, size_t *at) {
@@ -579,7 +582,13 @@ int ds_table_read(const char *path, DsTable **out) {
     Builder b = {.path = path};
     if (out) *out = NULL;
     if (!path || !out) return dw_error_set(DW_EINVAL, "ds_table_read: NULL argument");
+    struct stat st; /* refuse a huge regular file before reading it */
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > DS_TABLE_MAX_BYTES) {
+        len = (size_t)st.st_size;
+        goto too_big;
+    }
     if (!(text = dw_read_file(path, &len))) goto out; /* message set (DW_EIO or DW_ENOMEM) */
+    if (len > DS_TABLE_MAX_BYTES) goto too_big;       /* a pipe or a file that grew */
     rc = DW_EPARSE;
     const unsigned char *u = (const unsigned char *)text;
     if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
@@ -604,6 +613,10 @@ int ds_table_read(const char *path, DsTable **out) {
     else
         rc = csv_read_(&b, path, s, n, has_ext_(path, ".tsv") ? '\t' : ',');
     if (rc == DW_OK) rc = bld_finish_(&b, path, out);
+    goto out;
+too_big: /* the line and row counters are ints */
+    rc = dw_error_set(DW_EPARSE, "%s: %zu bytes; tables of at most %d bytes are read", path, len,
+                      DS_TABLE_MAX_BYTES);
 out:
     bld_free_(&b);
     free(text);
@@ -852,6 +865,7 @@ int ds_table_resolve(const DsTable *t, const char *field, const char *const *ali
                      const char *maps, int *col) {
     int rc = DW_EINVAL;
     MapEntry *ent = NULL;
+    int *slot = NULL; /* (NAME_SLOTS) index of ent by key, as the builder's name index */
     size_t nent = 0, cap = 0;
     const MapEntry *mine = NULL;
     char *target = NULL, cl[600];
@@ -877,14 +891,22 @@ int ds_table_resolve(const DsTable *t, const char *field, const char *const *ali
                          (int)(z - a), a);
             goto out;
         }
-        for (size_t i = 0; i < nent; i++) {
-            if (ent[i].klen == m.klen && memcmp(ent[i].key, m.key, m.klen) == 0) {
+        if (nent == DS_TABLE_MAX_COLS) { /* no more fields than a table has columns */
+            dw_error_set(rc, "--map: more than %d entries", DS_TABLE_MAX_COLS);
+            goto out;
+        }
+        if (!slot && !(slot = calloc(NAME_SLOTS, sizeof *slot))) goto nomem;
+        size_t at = map_hash_(m.key, m.klen) % NAME_SLOTS;
+        for (; slot[at]; at = (at + 1) % NAME_SLOTS) {
+            const MapEntry *o = &ent[slot[at] - 1];
+            if (o->klen == m.klen && memcmp(o->key, m.key, m.klen) == 0) {
                 dw_error_set(rc, "--map: field '%.*s' is mapped twice", (int)m.klen, m.key);
                 goto out;
             }
         }
         if (grow_((void **)&ent, &cap, nent + 1, sizeof *ent)) goto nomem;
         ent[nent++] = m;
+        slot[at] = (int)nent;
     }
     for (size_t i = 0; i < nent; i++)
         if (strlen(field) == ent[i].klen && memcmp(field, ent[i].key, ent[i].klen) == 0)
@@ -915,6 +937,7 @@ nomem:
     rc = dw_error_set(DW_ENOMEM, "--map: out of memory");
 out:
     free(ent);
+    free(slot);
     free(target);
     return rc;
 }

@@ -30,7 +30,8 @@
  * Limits: a table has at most DS_TABLE_MAX_COLS columns (CSV header fields, or distinct JSONL
  * keys), a column name (header field or key) is at most DS_TABLE_MAX_NAME bytes, and the table
  * holds at most DS_TABLE_MAX_CELLS cells (rows x columns: a sparse JSONL file of short lines
- * could otherwise ask for gigabytes). Past a limit the file is refused (DW_EPARSE naming the
+ * could otherwise ask for gigabytes), and the file is smaller than DS_TABLE_MAX_BYTES (2 GiB;
+ * a regular file is refused from its size, unread). Past a limit the file is refused (DW_EPARSE naming the
  * line). The name checks are hashed, so a file within the limits reads in time linear in its
  * size, and a hostile header of 200k columns is refused in milliseconds.
  *
@@ -48,6 +49,7 @@
 #define DS_TABLE_MAX_COLS 4096
 #define DS_TABLE_MAX_NAME 1024
 #define DS_TABLE_MAX_CELLS (1 << 24) /* 256 MiB of cell pointers and numbers */
+#define DS_TABLE_MAX_BYTES 2147483647 /* INT_MAX: line numbers are ints */
 
 typedef struct {
     char *path;      /* the path as given to ds_table_read, for messages */
@@ -179,7 +181,8 @@ const char *const *ds_fields(void);
  *          DW_ENOTFOUND  an explicit mapping for `field` names a column the table lacks
  *                        (the message lists the available columns);
  *          DW_EINVAL     NULL t/field/col, or a malformed maps string (an entry without '=',
- *                        an empty name, or the same field mapped twice). */
+ *                        an empty name, the same field mapped twice, or more than
+ *                        DS_TABLE_MAX_COLS entries). */
 int ds_table_resolve(const DsTable *t, const char *field, const char *const *aliases,
                      const char *maps, int *col);
 

@@ -2,7 +2,9 @@
  * column checks are linear (a hash of the names), and the documented caps of table.h hold:
  * at most DS_TABLE_MAX_COLS columns, names of at most DS_TABLE_MAX_NAME bytes, and at most
  * DS_TABLE_MAX_CELLS cells (rows × columns, which a sparse JSON Lines file could otherwise
- * blow up from a few kilobytes). Each refusal is DW_EPARSE naming the file and the line.
+ * blow up from a few kilobytes), files under DS_TABLE_MAX_BYTES (the line counters are ints),
+ * and at most DS_TABLE_MAX_COLS --map entries, checked for repeats through a hash too. Each
+ * refusal of a file is DW_EPARSE naming the file and the line.
  *
  * The big inputs (a 200k-column CSV, a 40k-key JSONL object) must be refused in well under a
  * second; the bound checked here is a generous 5 s (a guard, not a benchmark), and an alarm
@@ -16,6 +18,7 @@
 #include "common/dw.h"
 #include "tests/check.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +288,58 @@ static void test_cell_cap(void) {
     CHECK(has_(dw_error_get(), "16777216 cells"));
 }
 
+/* A table of 2 GiB or more would overflow the int line counters: refused from its size,
+ * before it is read (a sparse file: no disk space, nothing read). */
+static void test_byte_cap(void) {
+    const char *p = path_("huge.csv");
+    FILE *f = fopen(p, "w");
+    if (!f) {
+        perror(p);
+        exit(1);
+    }
+    fputs("a,b\n1,2\n", f);
+    fclose(f);
+    if (truncate(p, (off_t)INT_MAX + 1) != 0) {
+        perror("truncate");
+        CHECK(0);
+        return;
+    }
+    double s;
+    int rc = read_timed_(p, &s);
+    CHECK(rc == DW_EPARSE);
+    CHECK(s < 5.0);
+    CHECK(has_(dw_error_get(), "huge.csv: 2147483648 bytes; tables of at most 2147483647"));
+    remove(p);
+}
+
+/* --map entries are checked for repeats through a hash as well, and capped: a mapping
+ * cannot name more columns than a table can have. */
+static void test_map_cap(void) {
+    const char *p = path_("small.csv");
+    write_text_(p, "loss,tokens\n1,2\n");
+    DsTable *t = load_(p);
+    if (!t) return;
+    size_t cap = 16 * (MAX_COLS + 2);
+    char *maps = malloc(cap);
+    if (!maps) {
+        ds_table_free(t);
+        return;
+    }
+    size_t w = 0;
+    for (int k = 0; k < MAX_COLS; k++) w += (size_t)snprintf(maps + w, cap - w, "f%d=c,", k);
+    int col = 7;
+    CHECK_STATUS(ds_table_resolve(t, "loss", NULL, maps, &col));
+    CHECK(col == -1);
+    snprintf(maps + w, cap - w, "loss=tokens");
+    CHECK(ds_table_resolve(t, "loss", NULL, maps, &col) == DW_EINVAL);
+    CHECK(has_(dw_error_get(), "--map: more than 4096 entries"));
+    snprintf(maps, cap, "a=x, b=y ,f9=c,b=z");
+    CHECK(ds_table_resolve(t, "loss", NULL, maps, &col) == DW_EINVAL);
+    CHECK(has_(dw_error_get(), "--map: field 'b' is mapped twice"));
+    free(maps);
+    ds_table_free(t);
+}
+
 int main(void) {
     const char *base = getenv("TMPDIR");
     snprintf(dir_, sizeof dir_, "%s/dw_table_limits.XXXXXX", base && *base ? base : "/tmp");
@@ -301,11 +356,13 @@ int main(void) {
     test_reversed_keys();
     test_name_cap();
     test_cell_cap();
+    test_byte_cap();
+    test_map_cap();
     alarm(0);
     const char *names[] = {"wide200k.csv", "keys40k.jsonl", "max.csv", "over.csv",
                            "max.jsonl", "over.jsonl", "dup.csv", "dupcol.csv", "twice.jsonl",
                            "order.jsonl", "reversed.jsonl", "longname.csv", "toolong.csv", "toolong.jsonl",
-                           "sparse_ok.jsonl", "sparse.jsonl"};
+                           "sparse_ok.jsonl", "sparse.jsonl", "huge.csv", "small.csv"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) remove(path_(names[i]));
     rmdir(dir_);
     return check_done("test_table_limits");

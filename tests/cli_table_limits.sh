@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# CLI tests of the table limits (datasets/table.h, issue 14 finding 5): `dwplan fit` on a
+# 200k-column CSV, a 40k-key JSONL object, an over-long column name and a sparse JSONL file
+# past the cell cap exits 3 within 5 s (a guard, not a benchmark: the quadratic reader took
+# over 30 s on the CSV), naming the file and the line.
+set -u
+DWPLAN=$1
+. "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+
+now() { date +%s.%N; }
+# fit_timed NAME FILE: runs `dwplan fit FILE --form chinchilla`; checks exit 3 within 5 s
+fit_timed() {
+    local t0 t1
+    t0=$(now)
+    run fit "$2" --form chinchilla
+    t1=$(now)
+    expect_rc "$1 exit" 3
+    check "$1 under 5 s" "awk -v a=$t0 -v b=$t1 'BEGIN { exit !(b - a < 5) }'"
+}
+
+# (awk prints field by field: building one long string would be quadratic in awk itself)
+awk 'BEGIN { for (r = 0; r < 2; r++) { for (k = 0; k < 200000; k++)
+    printf "%s%s%d", (k ? "," : ""), (r ? "" : "c"), k; printf "\n" } }' >"$tmp/wide.csv"
+fit_timed "200k columns" "$tmp/wide.csv"
+has "$tmp/err" "200k columns" "wide.csv:1: 200000 columns in the header; at most 4096"
+
+awk 'BEGIN { printf "{"; for (k = 0; k < 40000; k++) printf "%s\"k%d\":%d", (k ? "," : ""), k, k;
+    print "}" }' >"$tmp/keys.jsonl"
+fit_timed "40k keys" "$tmp/keys.jsonl"
+has "$tmp/err" "40k keys" "keys.jsonl:1: key 'k4096' would be column 4097; at most 4096"
+
+awk 'BEGIN { printf "depth,"; for (k = 0; k < 1025; k++) printf "x"; print ""; print "1,2" }' \
+    >"$tmp/long.csv"
+fit_timed "long name" "$tmp/long.csv"
+has "$tmp/err" "long name" "long.csv:1: column 2: a name of 1025 bytes; at most 1024"
+
+# 4096 keys, then 4096 empty objects: the 4097th row would pass 2^24 cells
+awk 'BEGIN { printf "{"; for (k = 0; k < 4096; k++) printf "%s\"k%d\":%d", (k ? "," : ""), k, k;
+    print "}"; for (r = 0; r < 4096; r++) print "{}" }' >"$tmp/sparse.jsonl"
+fit_timed "sparse cells" "$tmp/sparse.jsonl"
+has "$tmp/err" "sparse cells" "sparse.jsonl:4097: row 4097 of 4096 columns" "16777216 cells"
+
+finish cli_table_limits
