@@ -38,7 +38,12 @@ static void out_free_(OutPath *o) {
  * block device or socket; DW_EIO when the path cannot be looked at; DW_ENOMEM. */
 static int out_resolve_(const char *path, OutPath *o) {
     struct stat lst;
+    size_t len = strlen(path);
     memset(o, 0, sizeof *o);
+    if (len == 0) return dw_error_set(DW_EINVAL, "empty output path");
+    if (path[len - 1] == '/' && (lstat(path, &lst) != 0 || !S_ISDIR(lst.st_mode)))
+        return dw_error_set(DW_EINVAL, "%s: ends in '/', so names a directory: give a file name",
+                            path);
     if (lstat(path, &lst) != 0) {
         if (errno != ENOENT)
             return dw_error_set(DW_EIO, "%s: cannot write there: %s", path, strerror(errno));

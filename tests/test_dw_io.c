@@ -351,6 +351,9 @@ static void test_output_check_(void) {
     CHECK(dw_output_check(path_("target.json"), DW_OUT_DIR, note, sizeof note) == DW_EINVAL);
     CHECK(has_(dw_error_get(), "not a directory"));
     CHECK(dw_output_check(path_("target.json/x"), DW_OUT_FILE, note, sizeof note) == DW_EIO);
+    CHECK(dw_output_check(path_("newdir/"), DW_OUT_FILE, note, sizeof note) == DW_EINVAL);
+    CHECK(dw_write_file_atomic(path_("newdir/"), "x", 1) == DW_EINVAL && !exists_(path_("newdir")));
+    CHECK(dw_output_check("", DW_OUT_FILE, note, sizeof note) == DW_EINVAL);
     if (geteuid() != 0) { /* root may write anywhere: checked only as a user */
         CHECK(mkdir(path_("ro"), 0555) == 0);
         CHECK(dw_output_check(path_("ro/x.json"), DW_OUT_FILE, note, sizeof note) == DW_EIO);
