@@ -1,5 +1,6 @@
-/* datasets/table.c — CSV (RFC 4180) and JSON Lines reader into DsTable, row filters and
- * column resolution by alias or explicit mapping (DESIGN §3 "Run record", "CSV import").
+/* datasets/table.c — CSV (RFC 4180) and JSON Lines reader into DsTable, and row filters
+ * (DESIGN §3 "Run record", "CSV import"). Column resolution by alias or explicit mapping is
+ * in table_map.c; the helpers both files use are declared in table_impl.h.
  *
  * Reading goes through a Builder: each row is stored as a dense segment of cells covering the
  * columns known when the row ended (JSONL rows can introduce new keys), and ds_table_read lays
@@ -12,6 +13,7 @@
 
 #include "common/dw.h"
 #include "common/dwfmt.h"
+#include "datasets/table_impl.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -25,7 +27,7 @@
 // ----------------------------------------------------------------------------
 // small helpers
 
-static char *xstrndup_(const char *s, size_t n) {
+char *ds_table_strndup_(const char *s, size_t n) {
     char *d = malloc(n + 1);
     if (!d) return NULL;
     if (n) memcpy(d, s, n); /* s may be NULL when n == 0 (an empty scratch buffer) */
@@ -33,20 +35,20 @@ static char *xstrndup_(const char *s, size_t n) {
     return d;
 }
 
-static char *xstrdup_(const char *s) { return xstrndup_(s, strlen(s)); }
+static char *xstrdup_(const char *s) { return ds_table_strndup_(s, strlen(s)); }
 
 static int is_blank_(char c) { return c == ' ' || c == '\t'; }
 
 static int is_space_(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 /* Trims spaces/tabs from [*a, *z). */
-static void trim_(const char **a, const char **z) {
+void ds_table_trim_(const char **a, const char **z) {
     while (*a < *z && is_space_(**a)) (*a)++;
     while (*z > *a && is_space_((*z)[-1])) (*z)--;
 }
 
 /* Grows *p (elements of `size` bytes, capacity *cap) to hold at least `need`. 0 or -1. */
-static int grow_(void **p, size_t *cap, size_t need, size_t size) {
+int ds_table_grow_(void **p, size_t *cap, size_t need, size_t size) {
     if (need <= *cap) return 0;
     size_t ncap = *cap ? *cap : 16;
     while (ncap < need) {
@@ -89,7 +91,7 @@ static const char *show_(const char *s, char buf[64]) {
 }
 
 /* "a, b, c" (cut with ", ..." when long) for messages that list the columns. */
-static void cols_list_(const DsTable *t, char *buf, size_t cap) {
+void ds_table_cols_list_(const DsTable *t, char *buf, size_t cap) {
     size_t used = 0;
     buf[0] = '\0';
     for (int k = 0; k < t->ncols; k++) {
@@ -117,18 +119,15 @@ static int has_ext_(const char *path, const char *ext) {
 // ----------------------------------------------------------------------------
 // builder: rows as dense segments, laid out as a matrix at the end
 
-/* The name index: open addressing with linear probing over a fixed NAME_SLOTS slots, twice
- * the column cap, so the table is never more than half full and every probe sequence meets
- * an empty slot. A slot holds a column index + 1 (0: empty). Duplicate checks and key
- * lookups cost O(1) expected per name, so reading is linear in the number of columns. */
-#define NAME_SLOTS (2 * DS_TABLE_MAX_COLS)
+/* The name index (DS_TABLE_SLOTS_ slots, table_impl.h): duplicate checks and key lookups cost
+ * O(1) expected per name, so reading is linear in the number of columns. */
 
 typedef struct {
     const char *path;
     char **names; /* (ncols) owned */
     int ncols;
     size_t cap_names;
-    int *slot; /* (NAME_SLOTS) the name index; NULL until the first column */
+    int *slot; /* (DS_TABLE_SLOTS_) the name index; NULL until the first column */
     int *stamp; /* (ncols) last row (1-based) that set the column: repeated-key check */
     size_t cap_stamp;
     char **cells; /* (ncells) owned, row segments back to back */
@@ -159,7 +158,7 @@ static int nomem_(const char *path) {
 }
 
 /* FNV-1a over the n bytes at s, then a final mix so that the low bits depend on every byte. */
-static uint32_t map_hash_(const char *s, size_t n) {
+uint32_t ds_table_hash_(const char *s, size_t n) {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
     h ^= h >> 16;
@@ -168,12 +167,12 @@ static uint32_t map_hash_(const char *s, size_t n) {
     return h;
 }
 
-static uint32_t name_hash_(const char *s) { return map_hash_(s, strlen(s)); }
+static uint32_t name_hash_(const char *s) { return ds_table_hash_(s, strlen(s)); }
 
 /* Column named `name`, or -1; *at (when non-NULL) gets the empty slot where it would go. */
 static int bld_find_(const Builder *b, const char *name, size_t *at) {
     if (!b->slot) return -1;
-    for (size_t i = name_hash_(name) % NAME_SLOTS;; i = (i + 1) % NAME_SLOTS) {
+    for (size_t i = name_hash_(name) % DS_TABLE_SLOTS_;; i = (i + 1) % DS_TABLE_SLOTS_) {
         int v = b->slot[i];
         if (v == 0) {
             if (at) *at = i;
@@ -205,9 +204,9 @@ static int bld_add_col_(Builder *b, char *name, int line) {
         free(name);
         return rc;
     }
-    if ((!b->slot && !(b->slot = calloc(NAME_SLOTS, sizeof *b->slot))) ||
-        grow_((void **)&b->names, &b->cap_names, (size_t)b->ncols + 1, sizeof *b->names) ||
-        grow_((void **)&b->stamp, &b->cap_stamp, (size_t)b->ncols + 1, sizeof *b->stamp)) {
+    if ((!b->slot && !(b->slot = calloc(DS_TABLE_SLOTS_, sizeof *b->slot))) ||
+        ds_table_grow_((void **)&b->names, &b->cap_names, (size_t)b->ncols + 1, sizeof *b->names) ||
+        ds_table_grow_((void **)&b->stamp, &b->cap_stamp, (size_t)b->ncols + 1, sizeof *b->stamp)) {
         free(name);
         return nomem_(b->path);
     }
@@ -226,9 +225,10 @@ static int bld_begin_row_(Builder *b, int line) {
                             "%s:%d: row %zu of %d columns would make the table larger than %d "
                             "cells (rows x columns)",
                             b->path, line, need, b->ncols, DS_TABLE_MAX_CELLS);
-    if (b->nrows == INT_MAX || grow_((void **)&b->off, &b->cap_off, need, sizeof *b->off) ||
-        grow_((void **)&b->width, &b->cap_width, need, sizeof *b->width) ||
-        grow_((void **)&b->line, &b->cap_line, need, sizeof *b->line))
+    if (b->nrows == INT_MAX ||
+        ds_table_grow_((void **)&b->off, &b->cap_off, need, sizeof *b->off) ||
+        ds_table_grow_((void **)&b->width, &b->cap_width, need, sizeof *b->width) ||
+        ds_table_grow_((void **)&b->line, &b->cap_line, need, sizeof *b->line))
         return nomem_(b->path);
     b->off[b->nrows] = b->ncells;
     b->width[b->nrows] = 0;
@@ -244,8 +244,8 @@ static int bld_set_(Builder *b, int col, char *cell, double num) {
     int w = b->width[r];
     if (col >= w) {
         size_t need = b->off[r] + (size_t)col + 1;
-        if (grow_((void **)&b->cells, &b->cap_cells, need, sizeof *b->cells) ||
-            grow_((void **)&b->nums, &b->cap_nums, need, sizeof *b->nums)) {
+        if (ds_table_grow_((void **)&b->cells, &b->cap_cells, need, sizeof *b->cells) ||
+            ds_table_grow_((void **)&b->nums, &b->cap_nums, need, sizeof *b->nums)) {
             free(cell);
             return nomem_(b->path);
         }
@@ -331,7 +331,7 @@ static void csv_eol_(Csv *c) {
 /* Appends a field; `cell` NULL with `expect` set means its allocation failed. */
 static int csv_push_(Csv *c, char *cell, int expect) {
     if ((!cell && expect) ||
-        grow_((void **)&c->f, &c->cap_f, (size_t)c->nf + 1, sizeof *c->f)) {
+        ds_table_grow_((void **)&c->f, &c->cap_f, (size_t)c->nf + 1, sizeof *c->f)) {
         free(cell);
         return nomem_(c->path);
     }
@@ -364,7 +364,7 @@ static int csv_field_(Csv *c) {
             } else if (ch == '\n' || (ch == '\r' && !(i + 1 < n && s[i + 1] == '\n'))) {
                 c->line++;
             }
-            if (grow_((void **)&c->buf, &c->bcap, c->blen + 2, 1)) return nomem_(c->path);
+            if (ds_table_grow_((void **)&c->buf, &c->bcap, c->blen + 2, 1)) return nomem_(c->path);
             c->buf[c->blen++] = ch;
         }
         while (i < n && is_blank_(s[i]) && s[i] != c->delim) i++;
@@ -373,7 +373,7 @@ static int csv_field_(Csv *c) {
                                 "%s:%d: unexpected text after the closing quote of field %d",
                                 c->path, c->line, c->nf + 1);
         c->i = i;
-        return csv_push_(c, xstrndup_(c->buf, c->blen), 1);
+        return csv_push_(c, ds_table_strndup_(c->buf, c->blen), 1);
     }
     size_t start = i;
     while (i < n && s[i] != c->delim && s[i] != '\n' && s[i] != '\r') i++;
@@ -381,7 +381,7 @@ static int csv_field_(Csv *c) {
     while (end > start && is_blank_(s[end - 1])) end--;
     c->i = i;
     if (end == start) return csv_push_(c, NULL, 0); /* empty: a missing value */
-    return csv_push_(c, xstrndup_(s + start, end - start), 1);
+    return csv_push_(c, ds_table_strndup_(s + start, end - start), 1);
 }
 
 /* Reads the next non-blank record into c->f. 1: a record (its first line in *rec_line);
@@ -512,7 +512,7 @@ static int jsonl_read_(Builder *b, const char *path, const char *s, size_t n) {
         const char *ls = s + i, *a = ls, *z = nl ? nl : s + n;
         i = nl ? (size_t)(nl - s) + 1 : n;
         line++;
-        trim_(&a, &z);
+        ds_table_trim_(&a, &z);
         if (a == z) continue;
         any = 1;
         const char *end = NULL;
@@ -774,20 +774,20 @@ int ds_table_where(DsTable *t, const char *expr) {
     }
     p--; /* back to the operator */
     const char *a = expr, *z = expr + p;
-    trim_(&a, &z);
+    ds_table_trim_(&a, &z);
     if (a == z) {
         dw_error_set(rc, "where '%s': missing column name before the operator", expr);
         goto out;
     }
-    if (!(name = xstrndup_(a, (size_t)(z - a)))) goto nomem;
+    if (!(name = ds_table_strndup_(a, (size_t)(z - a)))) goto nomem;
     a = expr + p + oplen;
     z = a + strlen(a);
-    trim_(&a, &z);
+    ds_table_trim_(&a, &z);
     if (z - a >= 2 && (*a == '\'' || *a == '"') && z[-1] == *a) a++, z--;
-    if (!(val = xstrndup_(a, (size_t)(z - a)))) goto nomem;
+    if (!(val = ds_table_strndup_(a, (size_t)(z - a)))) goto nomem;
     int col = ds_table_col(t, name);
     if (col < 0) {
-        cols_list_(t, cl, sizeof cl);
+        ds_table_cols_list_(t, cl, sizeof cl);
         rc = dw_error_set(DW_ENOTFOUND, "where '%s': %s has no column '%s' (columns: %s)", expr,
                           t->path, name, cl);
         goto out;
@@ -822,122 +822,5 @@ nomem:
 out:
     free(name);
     free(val);
-    return rc;
-}
-
-// ----------------------------------------------------------------------------
-// column mapping
-
-static const char *const al_depth_[] = {"depth",   "n_layers",          "num_layers",
-                                        "n_layer", "num_hidden_layers", "layers",
-                                        NULL};
-static const char *const al_width_[] = {"width", "d_model", "hidden_size", "n_embd", NULL};
-static const char *const al_params_[] = {"params",     "N",          "params_N",
-                                         "n_params",   "num_params", "parameters",
-                                         "params_active_precise", NULL};
-static const char *const al_tokens_[] = {"tokens",  "T",        "tokens_D",     "D_tokens",
-                                         "n_tokens", "train_tokens", NULL};
-/* held-out loss first: run records carry both val_loss and the final train loss */
-static const char *const al_loss_[] = {"val_loss", "eval_loss", "loss", "L", NULL};
-static const char *const al_flops_[] = {"flops", "C", "flops_C", "flops_6ND", "compute", NULL};
-
-static const char *const fields_[] = {DS_FIELD_DEPTH,  DS_FIELD_WIDTH, DS_FIELD_PARAMS,
-                                      DS_FIELD_TOKENS, DS_FIELD_LOSS,  DS_FIELD_FLOPS,
-                                      NULL};
-
-const char *const *ds_fields(void) { return fields_; }
-
-const char *const *ds_aliases(const char *field) {
-    static const char *const *const lists[] = {al_depth_,  al_width_, al_params_,
-                                               al_tokens_, al_loss_,  al_flops_};
-    if (!field) return NULL;
-    for (int i = 0; fields_[i]; i++)
-        if (strcmp(fields_[i], field) == 0) return lists[i];
-    return NULL;
-}
-
-typedef struct {
-    const char *key, *val;
-    size_t klen, vlen;
-} MapEntry;
-
-int ds_table_resolve(const DsTable *t, const char *field, const char *const *aliases,
-                     const char *maps, int *col) {
-    int rc = DW_EINVAL;
-    MapEntry *ent = NULL;
-    int *slot = NULL; /* (NAME_SLOTS) index of ent by key, as the builder's name index */
-    size_t nent = 0, cap = 0;
-    const MapEntry *mine = NULL;
-    char *target = NULL, cl[600];
-    if (col) *col = -1;
-    if (!t || !field || !col) return dw_error_set(DW_EINVAL, "ds_table_resolve: NULL argument");
-    for (const char *p = maps; p && *p;) {
-        const char *e = strchr(p, ',');
-        if (!e) e = p + strlen(p);
-        const char *a = p, *z = e;
-        p = *e ? e + 1 : e;
-        trim_(&a, &z);
-        if (a == z) continue; /* "a=b,,c=d" or a trailing comma */
-        const char *eq = memchr(a, '=', (size_t)(z - a));
-        MapEntry m = {a, eq ? eq + 1 : z, eq ? (size_t)(eq - a) : 0, 0};
-        if (eq) {
-            const char *ka = a, *kz = eq, *va = eq + 1, *vz = z;
-            trim_(&ka, &kz);
-            trim_(&va, &vz);
-            m = (MapEntry){ka, va, (size_t)(kz - ka), (size_t)(vz - va)};
-        }
-        if (!eq || !m.klen || !m.vlen || memchr(m.val, '=', m.vlen)) {
-            dw_error_set(rc, "--map '%.*s': expected field=column (e.g. loss=val_loss)",
-                         (int)(z - a), a);
-            goto out;
-        }
-        if (nent == DS_TABLE_MAX_COLS) { /* no more fields than a table has columns */
-            dw_error_set(rc, "--map: more than %d entries", DS_TABLE_MAX_COLS);
-            goto out;
-        }
-        if (!slot && !(slot = calloc(NAME_SLOTS, sizeof *slot))) goto nomem;
-        size_t at = map_hash_(m.key, m.klen) % NAME_SLOTS;
-        for (; slot[at]; at = (at + 1) % NAME_SLOTS) {
-            const MapEntry *o = &ent[slot[at] - 1];
-            if (o->klen == m.klen && memcmp(o->key, m.key, m.klen) == 0) {
-                dw_error_set(rc, "--map: field '%.*s' is mapped twice", (int)m.klen, m.key);
-                goto out;
-            }
-        }
-        if (grow_((void **)&ent, &cap, nent + 1, sizeof *ent)) goto nomem;
-        ent[nent++] = m;
-        slot[at] = (int)nent;
-    }
-    for (size_t i = 0; i < nent; i++)
-        if (strlen(field) == ent[i].klen && memcmp(field, ent[i].key, ent[i].klen) == 0)
-            mine = &ent[i];
-    if (mine) {
-        if (!(target = xstrndup_(mine->val, mine->vlen))) goto nomem;
-        int c = ds_table_col(t, target);
-        if (c < 0) {
-            cols_list_(t, cl, sizeof cl);
-            rc = dw_error_set(DW_ENOTFOUND, "--map %s=%s: %s has no column '%s' (columns: %s)",
-                              field, target, t->path, target, cl);
-            goto out;
-        }
-        *col = c;
-        rc = DW_OK;
-        goto out;
-    }
-    for (const char *const *a = aliases; a && *a; a++) {
-        int c = ds_table_col(t, *a);
-        if (c >= 0) {
-            *col = c;
-            break;
-        }
-    }
-    rc = DW_OK;
-    goto out;
-nomem:
-    rc = dw_error_set(DW_ENOMEM, "--map: out of memory");
-out:
-    free(ent);
-    free(slot);
-    free(target);
     return rc;
 }

@@ -28,12 +28,12 @@
  * ds_table_numeric. No unit suffixes ("6.4B") here: tables are read literally.
  *
  * Limits: a table has at most DS_TABLE_MAX_COLS columns (CSV header fields, or distinct JSONL
- * keys), a column name (header field or key) is at most DS_TABLE_MAX_NAME bytes, and the table
+ * keys); a column name (header field or key) is at most DS_TABLE_MAX_NAME bytes; the table
  * holds at most DS_TABLE_MAX_CELLS cells (rows x columns: a sparse JSONL file of short lines
- * could otherwise ask for gigabytes), and the file is smaller than DS_TABLE_MAX_BYTES (2 GiB;
- * a regular file is refused from its size, unread). Past a limit the file is refused (DW_EPARSE naming the
- * line). The name checks are hashed, so a file within the limits reads in time linear in its
- * size, and a hostile header of 200k columns is refused in milliseconds.
+ * could otherwise ask for gigabytes); the file is at most DS_TABLE_MAX_BYTES (2 GiB; a
+ * regular file is refused from its size, unread). Past a limit the file is refused
+ * (DW_EPARSE naming the line). The name checks are hashed, so a file within the limits reads
+ * in time linear in its size, and a hostile header of 200k columns is refused in milliseconds.
  *
  * Errors: every failure returns a negative DW_E* code and records a message with
  * dw_error_set() of the form "<path>:<line>: <what went wrong>" (just "<path>: ..." when no

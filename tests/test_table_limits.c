@@ -359,10 +359,11 @@ int main(void) {
     test_byte_cap();
     test_map_cap();
     alarm(0);
-    const char *names[] = {"wide200k.csv", "keys40k.jsonl", "max.csv", "over.csv",
-                           "max.jsonl", "over.jsonl", "dup.csv", "dupcol.csv", "twice.jsonl",
-                           "order.jsonl", "reversed.jsonl", "longname.csv", "toolong.csv", "toolong.jsonl",
-                           "sparse_ok.jsonl", "sparse.jsonl", "huge.csv", "small.csv"};
+    const char *names[] = {"wide200k.csv",   "keys40k.jsonl",   "max.csv",      "over.csv",
+                           "max.jsonl",      "over.jsonl",      "dup.csv",      "dupcol.csv",
+                           "twice.jsonl",    "order.jsonl",     "reversed.jsonl",
+                           "longname.csv",   "toolong.csv",     "toolong.jsonl",
+                           "sparse_ok.jsonl", "sparse.jsonl",   "huge.csv",     "small.csv"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) remove(path_(names[i]));
     rmdir(dir_);
     return check_done("test_table_limits");
