@@ -35,7 +35,9 @@ int law_form_domain(const LawForm *f, int i, double *lo, double *hi);
  * finite number") into range[n] either way (n >= 32 holds every domain). */
 int law_form_in_domain(const LawForm *f, int i, double v, char *range, size_t n);
 
-/* Checks every parameter, every bootstrap draw and the conventions of `law`.
+/* Checks every parameter, every bootstrap draw, the conventions of `law`, and the spreads
+ * it carries: se, the covariance's diagonal, fit.rmse/max_abs_err/cv_rmse and each
+ * source's se and loso_rmse >= 0 (or unknown, NaN), fit.r2 and r2_log at most 1.
  * Return: DW_OK, or DW_EPARSE with "ORIGIN: field 'params.alpha' = -0.5 is outside its
  *         domain (0, 10] ..." (the draws: "field 'draws' row 3, 'alpha'"; the conventions:
  *         "field 'conventions.mlp_ratio'"). */

@@ -95,7 +95,7 @@ static int get_int_(const cJSON *obj, const char *key, const char *origin, const
     int rc = get_number_(obj, key, origin, path, 0, &v);
     if (rc) return rc;
     if (v != floor(v) || v < lo || v > hi)
-        return dw_error_set(DW_EPARSE, "%s: field '%s%s' = %.17g must be an integer in %d .. %d",
+        return dw_error_set(DW_EPARSE, "%s: field '%s%s' = %.10g must be an integer in %d .. %d",
                             origin, path, key, v, lo, hi);
     *out = (int)v;
     return DW_OK;
@@ -508,16 +508,57 @@ static int check_vector_(const LawForm *f, const double *p, const char *origin,
     char range[48];
     for (int i = 0; i < f->np; i++)
         if (!law_form_in_domain(f, i, p[i], range, sizeof range))
-            return dw_error_set(DW_EPARSE, "%s: field '%s%s%s' = %.17g is outside its domain %s "
+            return dw_error_set(DW_EPARSE, "%s: field '%s%s%s' = %.10g is outside its domain %s "
                                 "(the form means nothing there)", origin, field, where,
                                 f->names[i], p[i], range);
+    return DW_OK;
+}
+
+/* A spread (a standard error, an RMSE): >= 0, or NaN for unknown. */
+static int check_spread_(double v, const char *origin, const char *field, const char *name) {
+    if (!(v >= 0) && !isnan(v))
+        return dw_error_set(DW_EPARSE, "%s: field '%s%s' = %.10g must be >= 0 (or null)", origin,
+                            field, name, v);
+    return DW_OK;
+}
+
+/* The uncertainty and the fit summary: standard errors, variances (the covariance's
+ * diagonal), RMSEs and each source's se are spreads; R² is at most 1. */
+static int check_uncertainty_(const Law *law, const char *origin) {
+    const LawForm *f = &law->form;
+    const LawFitInfo *fi = &law->fit;
+    int rc;
+    for (int i = 0; i < f->np; i++) {
+        char cell[48];
+        snprintf(cell, sizeof cell, "[%d][%d] (%s)", i, i, f->names[i]);
+        if ((law->has_se && (rc = check_spread_(law->se[i], origin, "se.", f->names[i]))) ||
+            (law->has_cov &&
+             (rc = check_spread_(law->cov[(size_t)i * f->np + i], origin, "cov", cell))))
+            return rc;
+    }
+    if ((rc = check_spread_(fi->rmse, origin, "fit.", "rmse")) ||
+        (rc = check_spread_(fi->max_abs_err, origin, "fit.", "max_abs_err")) ||
+        (rc = check_spread_(fi->cv_rmse, origin, "fit.", "cv_rmse")))
+        return rc;
+    if (fi->r2 > 1 || fi->r2_log > 1)
+        return dw_error_set(DW_EPARSE, "%s: field 'fit.%s' = %.10g must be at most 1", origin,
+                            fi->r2 > 1 ? "r2" : "r2_log", fi->r2 > 1 ? fi->r2 : fi->r2_log);
+    for (int k = 0; k < law->nsources; k++) {
+        char field[24];
+        snprintf(field, sizeof field, "sources[%d].", k);
+        if ((rc = check_spread_(law->sources[k].se, origin, field, "se")) ||
+            (rc = check_spread_(law->sources[k].loso_rmse, origin, field, "loso_rmse")))
+            return rc;
+    }
     return DW_OK;
 }
 
 int law_check_domain(const Law *law, const char *origin) {
     const LawConventions *c = &law->conv;
     int rc;
-    if ((rc = check_vector_(&law->form, law->p, origin, "params.", ""))) return rc;
+    if ((rc = check_vector_(&law->form, law->p, origin, "params.", "")) ||
+        (rc = check_uncertainty_(law, origin)))
+        return rc;
     for (int d = 0; d < law->ndraws; d++) {
         char where[48];
         snprintf(where, sizeof where, "' row %d, '", d);

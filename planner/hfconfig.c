@@ -113,7 +113,7 @@ static int get_pos_int_(const cJSON *obj, const char *origin, const char *const 
         return dw_error_set(DW_EPARSE, "%s: field '%s' must be a positive integer (got %.17g)",
                             origin, name, v);
     if (v > max)
-        return dw_error_set(DW_EPARSE, "%s: field '%s' = %.17g is beyond any model: want 1 .. %.0f",
+        return dw_error_set(DW_EPARSE, "%s: field '%s' = %.10g is beyond any model: want 1 .. %.0f",
                             origin, name, v, max);
     *out = v;
     return DW_OK;

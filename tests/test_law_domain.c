@@ -136,6 +136,42 @@ static void test_law_cases(void) {
     }
 }
 
+/* The spreads a law carries: a negative standard error or variance makes every interval
+ * the planner draws from it NaN. Each text is a valid law plus one member. */
+static void test_law_spreads(void) {
+    static const struct {
+        const char *extra, *field;
+    } cases[] = {
+        {"\"se\": {\"E\": 0.1, \"A\": 1, \"alpha\": 0.01, \"B\": 1, \"delta\": null}", NULL},
+        {"\"se\": {\"E\": 0.1, \"A\": 1, \"alpha\": -0.01, \"B\": 1, \"delta\": 0}",
+         "se.alpha"},
+        {"\"cov\": [[1,0,0,0,0],[0,1,0,0,0],[0,0,-1,0,0],[0,0,0,1,0],[0,0,0,0,1]]",
+         "cov[2][2] (alpha)"},
+        {"\"fit\": {\"rmse\": -0.1}", "fit.rmse"},
+        {"\"fit\": {\"cv_rmse\": -0.1}", "fit.cv_rmse"},
+        {"\"fit\": {\"r2\": 1.5}", "fit.r2"},
+        {"\"fit\": {\"r2\": -3, \"rmse\": null}", NULL}, /* R² below 0 is a bad fit, not nonsense */
+        {"\"sources\": [{\"name\": \"a\", \"offset\": 0}, {\"name\": \"b\", \"offset\": 0.1, "
+         "\"se\": -0.02}]", "sources[1].se"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024], label[32];
+        snprintf(text, sizeof text, "{\"form\": \"chinchilla\", \"params\": {%s}, %s}", CHIN_OK,
+                 cases[i].extra);
+        snprintf(label, sizeof label, "spread case %zu", i);
+        Law *law = NULL;
+        int rc = law_parse(text, "spread.json", &law);
+        if (!cases[i].field) {
+            CHECK(rc == DW_OK);
+            if (rc) fprintf(stderr, "  %s: refused: %s\n", label, dw_error_get());
+        } else {
+            check_refused_(rc, label, "spread.json", cases[i].field,
+                           strstr(cases[i].field, "r2") ? "at most 1" : ">= 0");
+        }
+        law_free(law);
+    }
+}
+
 /* A bootstrap draw is a parameter vector like the point: one outside the domain is refused,
  * naming the row and the parameter. */
 static void test_law_draws(void) {
@@ -321,6 +357,7 @@ int main(void) {
     gsl_set_error_handler_off();
     test_law_cases();
     test_law_draws();
+    test_law_spreads();
     test_form_domain();
     test_presets_and_write();
     test_config_cases();
