@@ -64,7 +64,7 @@ for h in "${harnesses[@]}"; do
         repro=$(sed -nE 's/.*Test unit written to (.*)$/\1/p' "$log" | tail -1)
         echo "$h: FAILED (exit $rc), ${cov:-no coverage line}; reproducer: ${repro:-none}"
         # the error and the first frames of its stack
-        grep -m1 -A8 -E 'ERROR: |runtime error|ALARM|out-of-memory|^==[0-9]+== ?ERROR' "$log" |
+        grep -m1 -A10 -E 'ERROR: |runtime error|ALARM|out-of-memory|^==[0-9]+== ?ERROR' "$log" |
             sed 's/ (BuildId: [0-9a-f]*)//; s/^/    /'
     fi
 done
