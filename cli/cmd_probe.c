@@ -168,7 +168,7 @@ static void help_sweep_(void) {
 
 static void help_eval_(void) {
     printf("usage: dwplan probe eval --checkpoint DIR [--batch-file FILE [--grads OUT]]\n"
-           "           [--data D] [--batches N] [--threads N] [--json]\n"
+           "           [--data D] [--batches N] [--threads N] [--max-memory BYTES] [--json]\n"
            "\n"
            "Loads a checkpoint and prints its loss. Without --batch-file: the validation loss\n"
            "of the run that wrote it (same batches, so it equals the record's val_loss), on\n"
@@ -176,12 +176,16 @@ static void help_eval_(void) {
            "...], \"targets\": [[ids...], ...]}, B rows of T tokens): the mean cross-entropy on\n"
            "that batch, and with --grads OUT the gradient of that loss as a safetensors file\n"
            "with the parameters' names (tests/torch_crosscheck.py compares both with PyTorch).\n"
+           "The checkpoint's settings and tensor shapes are checked, and the memory the\n"
+           "evaluation needs is estimated, before anything is allocated: above --max-memory\n"
+           "(default: available memory) it is refused, as probe run refuses a plan.\n"
            "\n"
            "examples:\n"
            "  dwplan probe eval --checkpoint ck/ --json\n"
            "  dwplan probe eval --checkpoint ck/ --batch-file batch.json --grads grads.safetensors\n"
            "\n"
-           "exit codes: 0 ok, 2 usage, 3 bad checkpoint or batch, 4 system error\n");
+           "exit codes: 0 ok, 2 usage, 3 bad checkpoint or batch, 4 system error or not enough\n"
+           "memory\n");
 }
 
 // ----------------------------------------------------------------------------
@@ -546,12 +550,14 @@ out:
 static int cmd_eval_(int argc, char **argv) {
     const char *ckpt = NULL, *batch_file = NULL, *grads = NULL, *data = NULL;
     int help = 0, json = 0, threads = 0, batches = 0, rc, B = 0, T = 0;
+    double max_mem = 0;
     const CliOpt opts[] = {
         CLI_OPT_FLAG("--help", &help), CLI_OPT_FLAG("-h", &help),
         CLI_OPT_STR("--checkpoint", &ckpt), CLI_OPT_STR("--batch-file", &batch_file),
         CLI_OPT_STR("--grads", &grads), CLI_OPT_STR("--data", &data),
         CLI_OPT_INT("--batches", &batches, 1, 1000000),
-        CLI_OPT_INT("--threads", &threads, 1, 4096), CLI_OPT_FLAG("--json", &json)};
+        CLI_OPT_INT("--threads", &threads, 1, 4096),
+        CLI_OPT_NUM("--max-memory", &max_mem, 0, 1), CLI_OPT_FLAG("--json", &json)};
     for (int i = 1; i < argc; i++) {
         int p = cli_parse_opt(argc, argv, &i, opts, sizeof opts / sizeof opts[0], "probe eval");
         if (p < 0) return -p;
@@ -567,17 +573,21 @@ static int cmd_eval_(int argc, char **argv) {
         long nc = sysconf(_SC_NPROCESSORS_ONLN);
         threads = nc > 0 ? (int)nc : 1;
     }
-    ProbeModelConfig mc;
-    char *run_json = NULL;
+    /* the checkpoint's shape, settings and tensor headers, all checked before any use */
+    ProbeRunConfig rc_;
+    char data_buf[512];
+    int have_settings = 0;
+    probe_run_config_default(&rc_);
+    if ((rc = probe_run_checkpoint_read(ckpt, &rc_, data_buf, sizeof data_buf, &have_settings,
+                                        NULL)))
+        return cli_fail("probe eval", rc);
+    const ProbeModelConfig mc = rc_.model;
     int32_t *in = NULL, *tg = NULL;
     ProbeModel *m = NULL;
     DsLoader *val = NULL;
-    cJSON *settings = NULL;
     double loss = NAN;
+    size_t mem = 0;
     int code = 0;
-    if ((rc = probe_checkpoint_config(ckpt, &mc, &run_json))) return cli_fail("probe eval", rc);
-    settings = run_json ? cJSON_Parse(run_json) : NULL;
-    free(run_json);
     if (batch_file) {
         if ((rc = read_batch_(batch_file, mc.vocab, &in, &tg, &B, &T))) goto fail;
         if (T > mc.seq_len) {
@@ -586,25 +596,25 @@ static int cmd_eval_(int argc, char **argv) {
             goto fail;
         }
     } else {
-        const cJSON *jb = cJSON_GetObjectItemCaseSensitive(settings, "batch");
-        const cJSON *js = cJSON_GetObjectItemCaseSensitive(settings, "seq");
-        const cJSON *jv = cJSON_GetObjectItemCaseSensitive(settings, "val_batches");
-        const cJSON *jd = cJSON_GetObjectItemCaseSensitive(settings, "data");
-        const cJSON *jt = cJSON_GetObjectItemCaseSensitive(settings, "synth_tokens");
-        if (!cJSON_IsNumber(jb) || !cJSON_IsNumber(js)) {
+        if (!have_settings) {
             rc = dw_error_set(DW_EPARSE, "%s: config.json has no dwplan run settings; give "
                               "--batch-file", ckpt);
             goto fail;
         }
-        B = (int)jb->valuedouble;
-        T = (int)js->valuedouble;
-        if (!batches) batches = cJSON_IsNumber(jv) ? (int)jv->valuedouble : 16;
-        if (!data) data = cJSON_IsString(jd) ? jd->valuestring : NULL;
-        size_t synth = cJSON_IsNumber(jt) ? (size_t)jt->valuedouble : 0;
-        if ((rc = probe_run_open_data(data, "val", synth, &val))) goto fail;
+        B = rc_.batch;
+        T = rc_.seq;
+        if (!batches) batches = rc_.val_batches;
+        if (!data) data = rc_.data;
     }
+    /* the memory plan before the data and the model are made, as probe run's ("": no
+     * validation corpus) */
+    if ((rc = probe_eval_plan(&mc, B, T, batch_file ? "" : data, rc_.synth_tokens,
+                              (size_t)max_mem, &mem)))
+        goto fail;
+    if (!batch_file && (rc = probe_run_open_data(data, "val", rc_.synth_tokens, &val)))
+        goto fail;
     if (!(m = probe_model_alloc(&mc, B, T, threads))) {
-        rc = DW_ENOMEM;
+        rc = dw_error_code() ? dw_error_code() : DW_ENOMEM;
         goto fail;
     }
     if ((rc = probe_checkpoint_load(ckpt, m, NULL))) goto fail;
@@ -639,7 +649,6 @@ static int cmd_eval_(int argc, char **argv) {
 fail:
     code = cli_fail("probe eval", rc);
 done:
-    cJSON_Delete(settings);
     free(in);
     free(tg);
     probe_model_free(m);

@@ -183,16 +183,45 @@ static int st_header_(FILE *f, const char *path, cJSON **hdr, uint64_t *data_sta
     return DW_OK;
 }
 
-/* Reads a tensor entry's [b, e) after checking dtype and shape. */
-static int st_entry_(const cJSON *hdr, const char *path, const char *name,
+/* A header's entries sorted by name, for lookups in O(log n): a checkpoint of L layers has
+ * about 12 L tensors, and cJSON's lookup is linear. */
+typedef struct {
+    const cJSON **e;
+    int n;
+} StIndex;
+
+static int st_cmp_(const void *a, const void *b) {
+    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+static int st_index_(const cJSON *hdr, const char *path, StIndex *ix) {
+    const cJSON *it;
+    int n = cJSON_GetArraySize(hdr);
+    ix->n = 0;
+    if (!(ix->e = malloc(sizeof *ix->e * (size_t)(n > 0 ? n : 1))))
+        return dw_error_set(DW_ENOMEM, "%s: out of memory", path);
+    cJSON_ArrayForEach(it, hdr) if (it->string) ix->e[ix->n++] = it;
+    qsort(ix->e, (size_t)ix->n, sizeof *ix->e, st_cmp_);
+    return DW_OK;
+}
+
+static const cJSON *st_find_(const StIndex *ix, const char *name) {
+    cJSON key = {.string = (char *)name};
+    const cJSON *k = &key;
+    const cJSON **hit = bsearch(&k, ix->e, (size_t)ix->n, sizeof *ix->e, st_cmp_);
+    return hit ? *hit : NULL;
+}
+
+/* Checks tensor entry t (NULL: absent) of the header against dtype F32 and shape, with
+ * integral offsets inside the data section; *b gets its first byte. */
+static int st_entry_(const cJSON *t, const char *path, const char *name,
                      const int64_t shape[2], int ndim, uint64_t data_len, uint64_t *b) {
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(hdr, name);
     if (!cJSON_IsObject(t)) return dw_error_set(DW_EPARSE, "%s: no tensor '%s'", path, name);
     const cJSON *dt = cJSON_GetObjectItemCaseSensitive(t, "dtype");
     const cJSON *sh = cJSON_GetObjectItemCaseSensitive(t, "shape");
     const cJSON *of = cJSON_GetObjectItemCaseSensitive(t, "data_offsets");
     if (!cJSON_IsString(dt) || strcmp(dt->valuestring, "F32"))
-        return dw_error_set(DW_EPARSE, "%s: tensor '%s' has dtype %s, want F32", path, name,
+        return dw_error_set(DW_EPARSE, "%s: tensor '%s' has dtype %.40s, want F32", path, name,
                             cJSON_IsString(dt) ? dt->valuestring : "(none)");
     int ok = cJSON_IsArray(sh) && cJSON_GetArraySize(sh) == ndim;
     for (int k = 0; ok && k < ndim; k++) {
@@ -204,7 +233,7 @@ static int st_entry_(const cJSON *hdr, const char *path, const char *name,
         if (ndim == 1) snprintf(want, sizeof want, "[%lld]", (long long)shape[0]);
         else snprintf(want, sizeof want, "[%lld, %lld]", (long long)shape[0], (long long)shape[1]);
         char *got = sh ? cJSON_PrintUnformatted(sh) : NULL;
-        dw_error_set(DW_EPARSE, "%s: tensor '%s' has shape %s, want %s", path, name,
+        dw_error_set(DW_EPARSE, "%s: tensor '%s' has shape %.60s, want %s", path, name,
                      got ? got : "(none)", want);
         free(got);
         return DW_EPARSE;
@@ -213,7 +242,8 @@ static int st_entry_(const cJSON *hdr, const char *path, const char *name,
     const cJSON *o1 = cJSON_IsArray(of) ? cJSON_GetArrayItem(of, 1) : NULL;
     double bytes = (double)numel_(shape, ndim) * sizeof(float);
     if (!cJSON_IsNumber(o0) || !cJSON_IsNumber(o1) || o0->valuedouble < 0 ||
-        o1->valuedouble - o0->valuedouble != bytes || o1->valuedouble > (double)data_len)
+        o0->valuedouble != floor(o0->valuedouble) || o1->valuedouble > (double)data_len ||
+        o1->valuedouble - o0->valuedouble != bytes)
         return dw_error_set(DW_EPARSE, "%s: tensor '%s' has bad data_offsets for %.0f bytes in "
                             "a %llu-byte data section", path, name, bytes,
                             (unsigned long long)data_len);
@@ -225,12 +255,14 @@ int probe_safetensors_load(const char *path, ProbeModel *m, int nwhich, const in
                            const char *const *suffix, char **meta_json) {
     int rc, nt = probe_model_ntensors(m);
     cJSON *hdr = NULL;
+    StIndex ix = {NULL, 0};
     uint64_t start = 0, dlen = 0;
     char name[512];
     if (meta_json) *meta_json = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) return dw_error_set(DW_EIO, "%s: cannot open: %s", path, strerror(errno));
-    if ((rc = st_header_(f, path, &hdr, &start, &dlen))) goto out;
+    if ((rc = st_header_(f, path, &hdr, &start, &dlen)) || (rc = st_index_(hdr, path, &ix)))
+        goto out;
     for (int w = 0; w < nwhich; w++)
         for (int i = 0; i < nt; i++) {
             float *data;
@@ -243,7 +275,8 @@ int probe_safetensors_load(const char *path, ProbeModel *m, int nwhich, const in
                 rc = dw_error_set(DW_EDEVICE, "%s: %s", path, probe_model_error(m));
                 goto out;
             }
-            if ((rc = st_entry_(hdr, path, name, shape, ndim, dlen, &b))) goto out;
+            if ((rc = st_entry_(st_find_(&ix, name), path, name, shape, ndim, dlen, &b)))
+                goto out;
             size_t n = numel_(shape, ndim);
             if (fseeko(f, (off_t)(start + b), SEEK_SET) || fread(data, sizeof(float), n, f) != n) {
                 rc = dw_error_set(DW_EIO, "%s: read of '%s' failed", path, name);
@@ -260,6 +293,7 @@ int probe_safetensors_load(const char *path, ProbeModel *m, int nwhich, const in
         if (!*meta_json) rc = dw_error_set(DW_ENOMEM, "%s: out of memory", path);
     }
 out:
+    free(ix.e);
     cJSON_Delete(hdr);
     fclose(f);
     return rc;
@@ -316,13 +350,26 @@ out:
     return text;
 }
 
-static int jint_(const cJSON *j, const char *key, const char *path, int *out) {
+/* An integer field of config.json in lo..hi, checked before the cast. */
+static int jint_(const cJSON *j, const char *key, const char *path, int lo, int hi, int *out) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < 0 ||
-        v->valuedouble > 1e9)
-        return dw_error_set(DW_EPARSE, "%s: '%s' missing or not a non-negative integer", path,
-                            key);
-    *out = (int)v->valuedouble;
+    if (!v) return dw_error_set(DW_EPARSE, "%s: no '%s'", path, key);
+    if (!cJSON_IsNumber(v)) return dw_error_set(DW_EPARSE, "%s: '%s' must be a number", path, key);
+    double x = v->valuedouble;
+    if (x != floor(x) || x < lo || x > hi)
+        return dw_error_set(DW_EPARSE, "%s: '%s' is %.17g, want an integer in %d..%d", path, key,
+                            x, lo, hi);
+    *out = (int)x;
+    return DW_OK;
+}
+
+/* An optional boolean field: *out unchanged when absent. */
+static int jbool_(const cJSON *j, const char *key, const char *path, int *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+    if (!v) return DW_OK;
+    if (!cJSON_IsBool(v))
+        return dw_error_set(DW_EPARSE, "%s: '%s' must be true or false", path, key);
+    *out = cJSON_IsTrue(v);
     return DW_OK;
 }
 
@@ -360,12 +407,13 @@ int probe_checkpoint_config(const char *dir, ProbeModelConfig *c, char **run_jso
         goto out;
     }
     probe_model_config_default(c);
-    if ((rc = jint_(j, "hidden_size", path, &c->width)) ||
-        (rc = jint_(j, "num_hidden_layers", path, &c->depth)) ||
-        (rc = jint_(j, "num_attention_heads", path, &c->heads)) ||
-        (rc = jint_(j, "intermediate_size", path, &inter)) ||
-        (rc = jint_(j, "vocab_size", path, &c->vocab)) ||
-        (rc = jint_(j, "max_position_embeddings", path, &c->seq_len)))
+    /* the limits of probe_model_config_check, so that every value fits its int */
+    if ((rc = jint_(j, "hidden_size", path, 1, 1 << 24, &c->width)) ||
+        (rc = jint_(j, "num_hidden_layers", path, 1, 1 << 16, &c->depth)) ||
+        (rc = jint_(j, "num_attention_heads", path, 1, 1 << 24, &c->heads)) ||
+        (rc = jint_(j, "intermediate_size", path, 1, 1 << 24, &inter)) ||
+        (rc = jint_(j, "vocab_size", path, 2, 1 << 24, &c->vocab)) ||
+        (rc = jint_(j, "max_position_embeddings", path, 1, 1 << 20, &c->seq_len)))
         goto out;
     rc = DW_EPARSE;
     if (c->width < 1 || inter % c->width) {
@@ -374,14 +422,26 @@ int probe_checkpoint_config(const char *dir, ProbeModelConfig *c, char **run_jso
         goto out;
     }
     c->mlp_ratio = inter / c->width;
-    const cJSON *ab = cJSON_GetObjectItemCaseSensitive(j, "attention_bias");
-    if (cJSON_IsBool(ab)) c->biases = cJSON_IsTrue(ab);
+    if ((rc = jbool_(j, "attention_bias", path, &c->biases))) goto out;
+    rc = DW_EPARSE;
     const cJSON *ir = cJSON_GetObjectItemCaseSensitive(j, "initializer_range");
-    if (cJSON_IsNumber(ir)) c->init_std = (float)ir->valuedouble;
+    if (ir && !cJSON_IsNumber(ir)) {
+        dw_error_set(rc, "%s: 'initializer_range' must be a number", path);
+        goto out;
+    }
+    if (ir && !(ir->valuedouble > 0 && ir->valuedouble <= 1e3)) { /* checked before (float) */
+        dw_error_set(rc, "%s: 'initializer_range' is %g, want > 0 and <= 1000", path,
+                     ir->valuedouble);
+        goto out;
+    }
+    if (ir) c->init_std = (float)ir->valuedouble;
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "dwplan");
-    if (cJSON_IsObject(d)) {
-        const cJSON *b = cJSON_GetObjectItemCaseSensitive(d, "biases");
-        if (cJSON_IsBool(b)) c->biases = cJSON_IsTrue(b);
+    if (d && !cJSON_IsObject(d)) {
+        dw_error_set(rc, "%s: 'dwplan' is not an object", path);
+        goto out;
+    }
+    if (d) {
+        if ((rc = jbool_(d, "biases", path, &c->biases))) goto out;
         if (run_json && !(*run_json = cJSON_PrintUnformatted(d))) {
             rc = dw_error_set(DW_ENOMEM, "%s: out of memory", path);
             goto out;
@@ -565,6 +625,75 @@ out:
     return rc;
 }
 
+/* The run state in an optimizer.safetensors' metadata object mj as a new string. */
+static int state_of_(const cJSON *mj, const char *path, char **state_json) {
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(mj, "dwplan_state");
+    if (!cJSON_IsString(s))
+        return dw_error_set(DW_EPARSE, "%s: metadata has no dwplan_state", path);
+    if (!(*state_json = strdup(s->valuestring)))
+        return dw_error_set(DW_ENOMEM, "%s: out of memory", path);
+    return DW_OK;
+}
+
+/* Checks one safetensors file against config c (see probe_checkpoint_check): each tensor
+ * NAME+suffix[w] of c, then the sum of their sizes against the data section (offsets
+ * that overlap could otherwise make a small file stand for a large model). With state_json,
+ * the metadata's run state. */
+static int st_check_(const char *path, const ProbeModelConfig *c, int nwhich,
+                     const char *const *suffix, char **state_json) {
+    cJSON *hdr = NULL;
+    StIndex ix = {NULL, 0};
+    uint64_t start = 0, dlen = 0;
+    char name[512], base[400];
+    int rc, nt = probe_model_config_ntensors(c);
+    FILE *f = fopen(path, "rb");
+    if (!f) return dw_error_set(DW_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if ((rc = st_header_(f, path, &hdr, &start, &dlen)) || (rc = st_index_(hdr, path, &ix)))
+        goto out;
+    double total = 0;
+    for (int w = 0; w < nwhich; w++)
+        for (int i = 0; i < nt; i++) {
+            int64_t shape[2];
+            int ndim;
+            uint64_t b;
+            probe_model_config_tensor(c, i, base, sizeof base, shape, &ndim);
+            snprintf(name, sizeof name, "%s%s", base, suffix[w]);
+            if ((rc = st_entry_(st_find_(&ix, name), path, name, shape, ndim, dlen, &b)))
+                goto out;
+            total += (double)numel_(shape, ndim) * sizeof(float);
+        }
+    rc = DW_EPARSE;
+    if (total > (double)dlen) {
+        dw_error_set(rc, "%s: its tensors' data_offsets overlap: %.0f bytes of tensors in a "
+                     "%llu-byte data section", path, total, (unsigned long long)dlen);
+        goto out;
+    }
+    rc = state_json ? state_of_(cJSON_GetObjectItemCaseSensitive(hdr, "__metadata__"), path,
+                                state_json)
+                    : DW_OK;
+out:
+    free(ix.e);
+    cJSON_Delete(hdr);
+    fclose(f);
+    return rc;
+}
+
+int probe_checkpoint_check(const char *dir, const ProbeModelConfig *c, char **state_json) {
+    char p[4200];
+    int rc;
+    if (state_json) *state_json = NULL;
+    snprintf(p, sizeof p, "%s/%s", dir, PROBE_CKPT_WEIGHTS);
+    const char *const s0[1] = {""};
+    if ((rc = st_check_(p, c, 1, s0, NULL)) || !state_json) return rc;
+    snprintf(p, sizeof p, "%s/%s", dir, PROBE_CKPT_OPTIM);
+    if (access(p, R_OK))
+        return dw_error_set(DW_EIO, "%s: no optimizer state (%s): a checkpoint written "
+                            "without it can be evaluated but not resumed", dir,
+                            PROBE_CKPT_OPTIM);
+    const char *const s2[2] = {".exp_avg", ".exp_avg_sq"};
+    return st_check_(p, c, 2, s2, state_json);
+}
+
 int probe_checkpoint_load(const char *dir, ProbeModel *m, char **state_json) {
     char p[4200];
     int rc;
@@ -584,12 +713,7 @@ int probe_checkpoint_load(const char *dir, ProbeModel *m, char **state_json) {
     const char *const s2[2] = {".exp_avg", ".exp_avg_sq"};
     if ((rc = probe_safetensors_load(p, m, 2, w2, s2, &meta))) return rc;
     cJSON *mj = cJSON_Parse(meta);
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(mj, "dwplan_state");
-    if (cJSON_IsString(s)) {
-        if (!(*state_json = strdup(s->valuestring))) rc = dw_error_set(DW_ENOMEM, "out of memory");
-    } else {
-        rc = dw_error_set(DW_EPARSE, "%s: metadata has no dwplan_state", p);
-    }
+    rc = state_of_(mj, p, state_json);
     cJSON_Delete(mj);
     free(meta);
     return rc;

@@ -66,10 +66,23 @@ int probe_checkpoint_save(const char *dir, ProbeModel *m, const char *run_json,
 /* Reads dir/config.json into *c (depth, width, heads, vocab, seq_len, mlp_ratio, biases,
  * init_std) and, when run_json is non-NULL, the "dwplan" member as a new string (caller
  * frees; NULL when absent).
+ * Every field is checked for its type and range before it is converted (the shape within
+ * probe_model_config_check's limits).
  * Return: DW_OK; DW_EIO (no such checkpoint: message names the directory); DW_EPARSE a
- * malformed or incomplete config.json, an architecture other than GPT-NeoX, or
+ * malformed or incomplete config.json, a field of the wrong type or out of range (message
+ * names the file and the field), an architecture other than GPT-NeoX, or
  * intermediate_size not a multiple of hidden_size. */
 int probe_checkpoint_config(const char *dir, ProbeModelConfig *c, char **run_json);
+
+/* Checks dir against config c (from probe_checkpoint_config) BEFORE a model is allocated
+ * for it, reading only the files' headers: model.safetensors declares every tensor of c
+ * (probe_model_config_tensor) with dtype F32, c's shape and integral data_offsets inside
+ * the file, and the tensors' sizes add up to no more than the data section (so a small file
+ * cannot stand for a large model). With state_json non-NULL, optimizer.safetensors
+ * likewise for both moments, and its run state is returned as a new string (caller frees).
+ * Return: DW_OK; DW_EIO a missing file; DW_EPARSE (message names the file and the tensor);
+ * DW_ENOMEM. */
+int probe_checkpoint_check(const char *dir, const ProbeModelConfig *c, char **state_json);
 
 /* Loads the parameters of dir into `m` (allocated for dir's config), and with
  * state_json non-NULL also the AdamW moments and the run state (a new string the caller

@@ -77,6 +77,14 @@ static const int hf_order[NUM_PARAMS] = {
     P_LN2B, P_FCW,  P_FCB,   P_FCPROJW, P_FCPROJB, P_LNFW,     P_LNFB,     P_HEAD,
 };
 
+/* The number of named tensors of L layers sized psize. */
+static int tensor_count_(const size_t psize[NUM_PARAMS], int L) {
+    int n = 0;
+    for (int p = 0; p < NUM_PARAMS; p++)
+        if (psize[p]) n += param_info[p].per_layer ? L : 1;
+    return n;
+}
+
 /* Element counts of the parameter tensors for a config (biases off: bias tensors empty). */
 static void param_sizes_(const ProbeModelConfig *c, size_t s[NUM_PARAMS]) {
     size_t L = (size_t)c->depth, C = (size_t)c->width, V = (size_t)c->vocab;
@@ -167,6 +175,13 @@ int probe_model_config_check(const ProbeModelConfig *c) {
     if ((long long)c->width * c->mlp_ratio > (1LL << 24) || c->vocab > (1 << 24) ||
         c->depth > (1 << 16) || c->seq_len > (1 << 20))
         return dw_error_set(DW_EINVAL, "shape too large (width·mlp_ratio, vocab up to 2^24)");
+    /* counted in double: the size_t counts below must not wrap */
+    double C = c->width, L = c->depth, V = c->vocab, F = (double)c->mlp_ratio * C;
+    double params = 2 * V * C + L * (4 * C * C + 2 * F * C + 10 * C + F) + 2 * C;
+    if (params > PROBE_PARAMS_MAX)
+        return dw_error_set(DW_EINVAL, "depth %d width %d vocab %d is %.3g parameters, more "
+                            "than a probe model's %.3g", c->depth, c->width, c->vocab, params,
+                            PROBE_PARAMS_MAX);
     return DW_OK;
 }
 
@@ -186,8 +201,22 @@ static size_t memory_bytes_(const ProbeModelConfig *c, int B, int T, size_t esiz
     return esize * (4 * np + na) + sizeof(int32_t) * (size_t)B * (size_t)T;
 }
 
+/* An upper bound of memory_bytes_ in double (no wrap-around): parameters, gradients and
+ * moments, the saved activations, the backward's scratch, the RoPE tables, the token ids. */
+static double memory_bound_(const ProbeModelConfig *c, int B, int T, size_t esize) {
+    double L = c->depth, C = c->width, V = c->vocab, NH = c->heads, F = c->mlp_ratio * C;
+    double BT = (double)B * T, att = (double)B * NH * T * T;
+    double params = 2 * V * C + L * (4 * C * C + 2 * F * C + 10 * C + F) + 2 * C;
+    double acts = L * (BT * (8 * C + 2 * F + 4) + att) + BT * (8 * C + F + 2 * V + 3) + att +
+                  (double)T * C;
+    double tensors = 4 * params + acts + 32.0 * (4 * NUM_PARAMS + NUM_ACTS); /* + padding */
+    return (double)esize * tensors + 4.0 * BT;
+}
+
 size_t probe_model_memory_bytes(const ProbeModelConfig *c, int B, int T) {
     DW_ASSERT(c && B >= 1 && T >= 1);
+    /* a shape whose byte count does not fit in half a size_t needs more than any machine */
+    if (memory_bound_(c, B, T, sizeof(float)) > (double)(SIZE_MAX / 2)) return SIZE_MAX;
     return memory_bytes_(c, B, T, sizeof(float));
 }
 
@@ -246,6 +275,11 @@ ProbeModel *probe_model_alloc_dev(const ProbeModelConfig *c, int B, int T, const
         dw_error_set(DW_EINVAL, "batch × sequence too large (%d × %d)", B, T);
         return NULL;
     }
+    if (memory_bound_(c, B, T, sizeof(double)) > (double)(SIZE_MAX / 2)) {
+        dw_error_set(DW_ENOMEM, "depth %d width %d at batch %d × seq %d needs more memory "
+                     "than can be addressed", c->depth, c->width, B, T);
+        return NULL;
+    }
     if (!(m = calloc(1, sizeof *m))) goto nomem;
     m->cfg = *c;
     m->precision = precision;
@@ -294,9 +328,7 @@ ProbeModel *probe_model_alloc_dev(const ProbeModelConfig *c, int B, int T, const
     }
 
     /* names: per-layer tensors once per layer, in Hugging Face's order */
-    int L = c->depth, n = 0;
-    for (int p = 0; p < NUM_PARAMS; p++)
-        if (m->psize[p]) n += param_info[p].per_layer ? L : 1;
+    int n = tensor_count_(m->psize, c->depth);
     m->ntensors = n;
     if (!(m->names = calloc((size_t)n, sizeof *m->names))) goto nomem;
 
@@ -511,22 +543,23 @@ int probe_model_ntensors(const ProbeModel *m) {
 }
 
 /* Tensor i in Hugging Face order — embed_in, then layer by layer, then the final norm and
- * the head — as (parameter table entry, layer). */
-static void tensor_locate_(const ProbeModel *m, int i, int *p_out, int *layer_out) {
-    int L = m->cfg.depth, p = -1, layer = 0, k = i;
+ * the head — as (parameter table entry, layer), for L layers of tensors sized psize. */
+static void tensor_locate_(const size_t psize[NUM_PARAMS], int L, int i, int *p_out,
+                           int *layer_out) {
+    int p = -1, layer = 0, k = i;
     if (k == 0) {
         p = P_WTE;
     } else {
         k -= 1;
         int per_layer = 0;
         for (int q = 0; q < NUM_PARAMS; q++)
-            if (param_info[q].per_layer && m->psize[q]) per_layer++;
+            if (param_info[q].per_layer && psize[q]) per_layer++;
         if (k < per_layer * L) {
             layer = k / per_layer;
             int j = k % per_layer;
             for (int h = 0; h < NUM_PARAMS; h++) {
                 int q = hf_order[h];
-                if (!param_info[q].per_layer || !m->psize[q]) continue;
+                if (!param_info[q].per_layer || !psize[q]) continue;
                 if (j-- == 0) {
                     p = q;
                     break;
@@ -542,23 +575,13 @@ static void tensor_locate_(const ProbeModel *m, int i, int *p_out, int *layer_ou
     *layer_out = layer;
 }
 
-size_t probe_model_tensor_offset(const ProbeModel *m, int i) {
-    DW_ASSERT(m && i >= 0 && i < m->ntensors);
-    int p, layer;
-    tensor_locate_(m, i, &p, &layer);
-    size_t per = param_info[p].per_layer ? m->psize[p] / (size_t)m->cfg.depth : m->psize[p];
-    return m->poff[p] + (size_t)layer * per;
-}
-
-const char *probe_model_tensor(ProbeModel *m, int i, int which, float **data, int64_t shape[2],
-                               int *ndim) {
-    DW_ASSERT(m && which >= 0 && which <= 3);
-    if (i < 0 || i >= m->ntensors) return NULL;
-    int L = m->cfg.depth;
-    int64_t C = m->cfg.width, V = m->cfg.vocab, F = (int64_t)m->cfg.mlp_ratio * C;
-    int p, layer;
-    tensor_locate_(m, i, &p, &layer);
-    size_t per = param_info[p].per_layer ? m->psize[p] / (size_t)L : m->psize[p];
+/* Name (into name[n]) and shape of tensor i of config c with tensor sizes psize. */
+static void tensor_describe_(const ProbeModelConfig *c, const size_t psize[NUM_PARAMS], int i,
+                             char *name, size_t n, int64_t shape[2], int *ndim) {
+    int L = c->depth, p, layer;
+    int64_t C = c->width, V = c->vocab, F = (int64_t)c->mlp_ratio * C;
+    tensor_locate_(psize, L, i, &p, &layer);
+    size_t per = param_info[p].per_layer ? psize[p] / (size_t)L : psize[p];
     int64_t rows = 0, cols = 0;
     switch (p) {
     case P_WTE:
@@ -574,16 +597,47 @@ const char *probe_model_tensor(ProbeModel *m, int i, int which, float **data, in
         shape[1] = cols;
     }
     if (ndim) *ndim = cols ? 2 : 1;
+    if (param_info[p].per_layer)
+        snprintf(name, n, "gpt_neox.layers.%d.%s", layer, param_info[p].name);
+    else
+        snprintf(name, n, "%s", param_info[p].name);
+}
+
+int probe_model_config_ntensors(const ProbeModelConfig *c) {
+    size_t ps[NUM_PARAMS];
+    DW_ASSERT(c);
+    param_sizes_(c, ps);
+    return tensor_count_(ps, c->depth);
+}
+
+int probe_model_config_tensor(const ProbeModelConfig *c, int i, char *name, size_t n,
+                              int64_t shape[2], int *ndim) {
+    size_t ps[NUM_PARAMS];
+    DW_ASSERT(c && name && n > 0);
+    param_sizes_(c, ps);
+    if (i < 0 || i >= tensor_count_(ps, c->depth)) return DW_EINVAL;
+    tensor_describe_(c, ps, i, name, n, shape, ndim);
+    return DW_OK;
+}
+
+size_t probe_model_tensor_offset(const ProbeModel *m, int i) {
+    DW_ASSERT(m && i >= 0 && i < m->ntensors);
+    int p, layer;
+    tensor_locate_(m->psize, m->cfg.depth, i, &p, &layer);
+    size_t per = param_info[p].per_layer ? m->psize[p] / (size_t)m->cfg.depth : m->psize[p];
+    return m->poff[p] + (size_t)layer * per;
+}
+
+const char *probe_model_tensor(ProbeModel *m, int i, int which, float **data, int64_t shape[2],
+                               int *ndim) {
+    DW_ASSERT(m && which >= 0 && which <= 3);
+    if (i < 0 || i >= m->ntensors) return NULL;
+    tensor_describe_(&m->cfg, m->psize, i, m->names[i], sizeof m->names[i], shape, ndim);
     if (data) {
         char *base = probe_model_block(m, which, NULL);
         *data = m->precision == PROBE_F32 && base
                     ? (float *)(base + probe_model_tensor_offset(m, i) * m->esize)
                     : NULL;
     }
-    if (param_info[p].per_layer)
-        snprintf(m->names[i], sizeof m->names[i], "gpt_neox.layers.%d.%s", layer,
-                 param_info[p].name);
-    else
-        snprintf(m->names[i], sizeof m->names[i], "%s", param_info[p].name);
     return m->names[i];
 }

@@ -27,15 +27,27 @@ typedef struct {
 /* Defaults above; depth/width/heads/vocab/seq_len must still be set. */
 void probe_model_config_default(ProbeModelConfig *c);
 
+/* The largest probe model, in parameters (2^40): beyond it the counts in size_t could wrap. */
+#define PROBE_PARAMS_MAX 1099511627776.0
+
 /* DW_OK or DW_EINVAL with a message for impossible shapes (zero depth, heads not dividing
- * width, odd head size for RoPE, ...). */
+ * width, odd head size for RoPE, more than PROBE_PARAMS_MAX parameters, ...). */
 int probe_model_config_check(const ProbeModelConfig *c);
+
+/* The named tensors of a model of config c (which must pass probe_model_config_check)
+ * without allocating one, e.g. to check a file's header before a model is made: their
+ * number, and tensor i's name (into name, n bytes) and shape as probe_model_tensor gives
+ * them. probe_model_config_tensor returns DW_OK, or DW_EINVAL for i out of range. */
+int probe_model_config_ntensors(const ProbeModelConfig *c);
+int probe_model_config_tensor(const ProbeModelConfig *c, int i, char *name, size_t n,
+                              int64_t shape[2], int *ndim);
 
 /* Parameter count (exact; matches planner/count.c's GPT-NeoX count for the same shape). */
 size_t probe_model_num_params(const ProbeModelConfig *c);
 
 /* Bytes a run at batch B, sequence T will allocate (parameters, gradients, AdamW moments,
- * activations, scratch): estimated up front so the CLI can refuse an impossible plan. */
+ * activations, scratch): estimated up front so the CLI can refuse an impossible plan.
+ * SIZE_MAX when the count would not fit in half a size_t. */
 size_t probe_model_memory_bytes(const ProbeModelConfig *c, int B, int T);
 
 /* Training FLOPs per token of a forward+backward pass as the model really computes them

@@ -172,6 +172,17 @@ static void counts_(const ProbeModelConfig *mc, int T, ProbeRunResult *p) {
     p->flops_model = probe_model_flops_per_token(mc, T) * p->tokens;
 }
 
+/* "needs about X of memory; Y available" for a plan of `mem` bytes against avail. */
+static int refuse_memory_(const ProbeModelConfig *mc, int B, int T, double mem, size_t avail,
+                          int limited) {
+    char need[32], have[32];
+    dw_fmt_bytes(mem, need, sizeof need);
+    dw_fmt_bytes((double)avail, have, sizeof have);
+    return dw_error_set(DW_ENOMEM, "depth %d width %d at batch %d × seq %d needs about %s of "
+                        "memory; %s %s", mc->depth, mc->width, B, T, need, have,
+                        limited ? "allowed (--max-memory)" : "available");
+}
+
 int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *p) {
     int rc;
     memset(p, 0, sizeof *p);
@@ -180,6 +191,9 @@ int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *p) {
     if (c->batch < 1 || c->seq < 1)
         return dw_error_set(DW_EINVAL, "batch (%d) and sequence length (%d) must be >= 1",
                             c->batch, c->seq);
+    if ((double)c->batch * c->seq > (double)PROBE_TOKENS_PER_STEP_MAX)
+        return dw_error_set(DW_EINVAL, "batch %d × sequence %d is more than %ld tokens a step",
+                            c->batch, c->seq, PROBE_TOKENS_PER_STEP_MAX);
     if (mc->depth < 1) return dw_error_set(DW_EINVAL, "depth must be >= 1 (got %d)", mc->depth);
     if (mc->width < 1) return dw_error_set(DW_EINVAL, "width must be >= 1 (got %d)", mc->width);
     if (mc->heads == 0) mc->heads = probe_default_heads(mc->width);
@@ -198,6 +212,9 @@ int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *p) {
         return dw_error_set(DW_EINVAL, "learning rate must be > 0 (got %g)", c->lr);
     if (c->val_batches < 1) return dw_error_set(DW_EINVAL, "validation batches must be >= 1");
     double per_step = (double)c->batch * c->seq;
+    if (c->steps > PROBE_STEPS_MAX)
+        return dw_error_set(DW_EINVAL, "%ld steps are more than %ld", c->steps,
+                            PROBE_STEPS_MAX);
     if (c->steps > 0) {
         p->steps = c->steps;
     } else {
@@ -208,9 +225,9 @@ int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *p) {
             return dw_error_set(DW_EINVAL, "a budget of %.0f tokens is less than one step of "
                                 "%d×%d = %.0f tokens: give --tokens %.0f or more, or --steps S",
                                 c->tokens, c->batch, c->seq, per_step, per_step);
-        if (c->tokens / per_step > 1e12)
-            return dw_error_set(DW_EINVAL, "a budget of %.3g tokens is more than 10^12 steps",
-                                c->tokens);
+        if (c->tokens / per_step > (double)PROBE_STEPS_MAX)
+            return dw_error_set(DW_EINVAL, "a budget of %.3g tokens is more than %ld steps",
+                                c->tokens, PROBE_STEPS_MAX);
         p->steps = (long)floor(c->tokens / per_step);
     }
     if (c->warmup < 0 || (c->warmup >= p->steps && c->schedule == PROBE_SCHED_COSINE))
@@ -232,16 +249,30 @@ int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *p) {
     mem += 4.0 * sizeof(int32_t) * per_step;
     if (is_synthetic_(c->data, &spec))
         mem += 5.0 * (double)synth_train_tokens_(c->synth_tokens, p->tokens); /* + val */
-    p->memory_bytes = (size_t)mem;
+    p->memory_bytes = mem >= (double)SIZE_MAX ? SIZE_MAX : (size_t)mem;
     size_t avail = c->mem_limit ? c->mem_limit : probe_mem_available();
-    if (avail && mem > (double)avail) {
-        char need[32], have[32];
-        dw_fmt_bytes(mem, need, sizeof need);
-        dw_fmt_bytes((double)avail, have, sizeof have);
-        return dw_error_set(DW_ENOMEM, "depth %d width %d at batch %d × seq %d needs about %s "
-                            "of memory; %s %s", mc->depth, mc->width, c->batch, c->seq, need,
-                            have, c->mem_limit ? "allowed (--max-memory)" : "available");
+    if (avail && mem > (double)avail)
+        return refuse_memory_(mc, c->batch, c->seq, mem, avail, c->mem_limit != 0);
+    return DW_OK;
+}
+
+int probe_eval_plan(const ProbeModelConfig *mc, int B, int T, const char *data,
+                    size_t synth_tokens, size_t mem_limit, size_t *bytes) {
+    const char *spec;
+    int rc;
+    *bytes = 0;
+    if ((rc = probe_model_config_check(mc))) return rc;
+    if (B < 1 || T < 1 || (double)B * T > (double)PROBE_TOKENS_PER_STEP_MAX)
+        return dw_error_set(DW_EINVAL, "batch %d × sequence %d: want 1 to %ld tokens", B, T,
+                            PROBE_TOKENS_PER_STEP_MAX);
+    double mem = (double)probe_model_memory_bytes(mc, B, T) + 2.0 * sizeof(int32_t) * B * T;
+    if (is_synthetic_(data, &spec)) {
+        size_t train = synth_tokens ? synth_tokens : SYNTH_TRAIN_MIN;
+        mem += 5.0 * (double)(train < SYNTH_VAL ? train : SYNTH_VAL);
     }
+    *bytes = mem >= (double)SIZE_MAX ? SIZE_MAX : (size_t)mem;
+    size_t avail = mem_limit ? mem_limit : probe_mem_available();
+    if (avail && mem > (double)avail) return refuse_memory_(mc, B, T, mem, avail, mem_limit != 0);
     return DW_OK;
 }
 
@@ -308,20 +339,35 @@ static int setup_settings_(Run *r, ProbeRunResult *res) {
     ProbeRunConfig *c = &r->c;
     int rc;
     if (c->resume) {
-        char *run_json = NULL;
-        if ((rc = probe_checkpoint_config(c->resume, &c->model, &run_json))) return rc;
-        if (!run_json)
-            return dw_error_set(DW_EPARSE, "%s: config.json has no dwplan settings to resume "
-                                "from", c->resume);
-        rc = probe_run_settings_parse_(run_json, c, r->data_buf, sizeof r->data_buf);
-        free(run_json);
-        if (rc) return rc;
+        /* everything read from the checkpoint is checked here, before the data, the plan
+         * and the model are made from it; the model's tensors are loaded later */
+        int have = 0;
+        if ((rc = probe_run_checkpoint_read(c->resume, c, r->data_buf, sizeof r->data_buf,
+                                            &have, &r->state)))
+            return rc;
+        if (!have)
+            return dw_error_set(DW_EPARSE, "%s/%s: no dwplan settings to resume from",
+                                c->resume, PROBE_CKPT_CONFIG);
+        if ((rc = probe_run_state_parse_(r->state, &r->st, NULL, c->model.depth)))
+            return dw_error_prefix(rc, "%s/%s", c->resume, PROBE_CKPT_OPTIM);
+        if (r->st.step > c->steps)
+            return dw_error_set(DW_EPARSE, "%s/%s: run state 'step' %ld is past the run's %ld "
+                                "steps", c->resume, PROBE_CKPT_OPTIM, r->st.step, c->steps);
         if (!c->checkpoint) c->checkpoint = c->resume;
     }
     if (c->threads <= 0) c->threads = online_cpus_();
     if (c->backend != KERN_CPU) c->threads = 1; /* the host thread that drives the GPU */
     snprintf(res->dataset, sizeof res->dataset, "%s", c->data ? c->data : "synthetic");
     return DW_OK;
+}
+
+/* probe_run_plan; on a resume the settings are the checkpoint's, so a setting the plan
+ * refuses is bad data in its config.json. */
+static int plan_(const ProbeRunConfig *c, int vocab, ProbeRunResult *p) {
+    int rc = probe_run_plan(c, vocab, p);
+    if (!rc || !c->resume) return rc;
+    return dw_error_prefix(rc == DW_EINVAL ? DW_EPARSE : rc, "%s/%s: the run's settings",
+                           c->resume, PROBE_CKPT_CONFIG);
 }
 
 /* Data first — its vocabulary sizes the model and missing shards stop us here — then the
@@ -337,7 +383,7 @@ static int setup_plan_(Run *r, ProbeRunResult *res) {
         ProbeRunConfig c0 = *c;
         c0.mem_limit = (size_t)-1;
         if (c0.model.vocab == 0) c0.model.vocab = 256;
-        if ((rc = probe_run_plan(&c0, 0, &pre))) return rc;
+        if ((rc = plan_(&c0, 0, &pre))) return rc;
         synth_train = synth_train_tokens_(c->synth_tokens, pre.tokens);
         c->synth_tokens = synth_train;
     }
@@ -349,7 +395,7 @@ static int setup_plan_(Run *r, ProbeRunResult *res) {
     if (ds_loader_vocab(r->val) > vocab) vocab = ds_loader_vocab(r->val);
 
     ProbeRunResult plan;
-    if ((rc = probe_run_plan(c, vocab, &plan))) return rc;
+    if ((rc = plan_(c, vocab, &plan))) return rc;
     char ds[512], dd[256];
     memcpy(ds, res->dataset, sizeof ds);
     memcpy(dd, res->dataset_desc, sizeof dd);
@@ -386,12 +432,11 @@ static int setup_model_(Run *r, ProbeRunResult *res) {
     snprintf(res->device, sizeof res->device, "%s", probe_model_device(r->m));
     if (!(r->settings = probe_run_settings_json_(c, res))) return dw_error_set(DW_ENOMEM, "out of memory");
     if (c->resume) {
-        if ((rc = probe_checkpoint_load(c->resume, r->m, &r->state)) ||
-            (rc = probe_run_state_parse_(r->state, &r->st, res, L)))
-            return rc;
-        if (r->st.step > S)
-            return dw_error_set(DW_EPARSE, "%s: checkpoint at step %ld is past the run's %ld "
-                                "steps", c->resume, r->st.step, S);
+        /* the state was checked by setup_settings_: now its gradient norms into res */
+        char *state = NULL;
+        rc = probe_checkpoint_load(c->resume, r->m, &state);
+        free(state);
+        if (rc || (rc = probe_run_state_parse_(r->state, &r->st, res, L))) return rc;
         if (r->st.threads != c->threads)
             SAY_(c, "note: resuming with %d threads, the run had %d: the trajectory may "
                  "differ in the last bits", c->threads, r->st.threads);

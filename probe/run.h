@@ -36,6 +36,8 @@ typedef enum { PROBE_SCHED_CONSTANT = 0, PROBE_SCHED_COSINE = 1 } ProbeSchedule;
 typedef void (*ProbeLogFn)(const char *msg, void *ctx);
 
 #define PROBE_VAL_SEED 0x5EEDFA11u /* validation batches: the same for every run */
+#define PROBE_STEPS_MAX 2147483647L /* the most steps a run may have (AdamW counts in int) */
+#define PROBE_TOKENS_PER_STEP_MAX (1L << 26) /* B·T: the model indexes a batch with int */
 
 typedef struct {
     ProbeModelConfig model; /* depth, width, heads (0 → width/64, at least 1); vocab 0 → the
@@ -128,6 +130,35 @@ void probe_run_result_free(ProbeRunResult *r);
  *          tokens"), a bad setting; DW_ENOMEM a memory plan above the limit (the message
  *          gives the estimate and what is available). */
 int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *plan);
+
+/* Reads checkpoint dir for a resume or an evaluation, before anything is allocated for it:
+ * config.json's model shape into c->model (probe_checkpoint_config) and its run settings
+ * (the "dwplan" member) into c's settings (batch, seq, steps, lr, schedule, warm-up, AdamW,
+ * grad_step, val_batches, seed, data, synth_tokens; other fields untouched), each checked
+ * for type, integrality and range before it is converted; then the tensors' declared
+ * shapes against the model (probe_checkpoint_check).
+ * Inputs:  dir            the checkpoint directory
+ *          c              receives the shape and settings; c->data points into data_buf
+ *          data_buf, n    storage for the data setting
+ *          have_settings  receives 0 when config.json has no run settings (c's settings
+ *                         untouched), else 1
+ *          state_json     NULL, or receives the run state of optimizer.safetensors (a new
+ *                         string; its tensors are checked too)
+ * Return:  DW_OK; DW_EIO no such checkpoint or file; DW_EPARSE a field of the wrong type or
+ *          out of range, a tensor whose declared shape or size does not match (messages
+ *          name the file and the field or tensor); DW_ENOMEM. */
+int probe_run_checkpoint_read(const char *dir, ProbeRunConfig *c, char *data_buf, size_t n,
+                              int *have_settings, char **state_json);
+
+/* The memory plan of an evaluation (`dwplan probe eval`): model mc allocated for batches of
+ * B×T (probe_model_memory_bytes), the batch buffers and, for synthetic data (data NULL or
+ * "synthetic[:SPEC]"; "" for no corpus), its validation corpus of min(synth_tokens or 8M,
+ * 1M) tokens.
+ * *bytes receives the estimate.
+ * Return: DW_OK; DW_EINVAL B×T beyond PROBE_TOKENS_PER_STEP_MAX; DW_ENOMEM the estimate is
+ * above mem_limit (0: probe_mem_available()), as probe_run_plan refuses a run. */
+int probe_eval_plan(const ProbeModelConfig *mc, int B, int T, const char *data,
+                    size_t synth_tokens, size_t mem_limit, size_t *bytes);
 
 /* Trains, measures and records one run (see the file comment).
  * Inputs:  c    the configuration (borrowed)

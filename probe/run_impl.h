@@ -29,8 +29,11 @@ const char *probe_sched_name_(ProbeSchedule s);
 char *probe_run_settings_json_(const ProbeRunConfig *c, const ProbeRunResult *p);
 
 /* Settings from a checkpoint's "dwplan" member into *c (shape already in c->model).
- * data_buf (n bytes) receives the data string; c->data points into it.
- * Return: DW_OK; DW_EPARSE when a setting is missing or not JSON. */
+ * data_buf (n bytes) receives the data string; c->data points into it. Every setting is
+ * checked for its type, integrality and range before it is converted; on failure *c is
+ * unchanged.
+ * Return: DW_OK; DW_EPARSE when a setting is missing, of the wrong type or out of range, or
+ * the text is not JSON (message names the field: the caller prefixes the file). */
 int probe_run_settings_parse_(const char *json, ProbeRunConfig *c, char *data_buf, size_t n);
 
 /* The state s (with r's gradient norms at grad_step when s->have_grad; L layers) as JSON.
@@ -38,7 +41,10 @@ int probe_run_settings_parse_(const char *json, ProbeRunConfig *c, char *data_bu
 char *probe_run_state_json_(const RunState *s, const ProbeRunResult *r, int L);
 
 /* The inverse: fills *s and, when the state has them, r's grad_norms, _attn and _mlp (L
- * each, already allocated). Return: DW_OK; DW_EPARSE. */
+ * each, already allocated; r NULL: only checked). Every number is checked for type and
+ * range before it is converted (step and loss_tail_n integers in 0..PROBE_STEPS_MAX,
+ * threads in 1..4096, ...). Return: DW_OK; DW_EPARSE naming the field (the caller prefixes
+ * the file). */
 int probe_run_state_parse_(const char *json, RunState *s, ProbeRunResult *r, int L);
 
 /* The run record (DESIGN §3, docs/probe.md) of result r under settings c: one line of JSON,

@@ -5,6 +5,8 @@
  * the seed as a string (exact beyond 2^53).
  */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "common/dw.h"
 #include "common/dwjson.h"
 #include "kernels/kern.h"
+#include "probe/checkpoint.h"
 #include "probe/run_impl.h"
 
 // ----------------------------------------------------------------------------
@@ -60,32 +63,105 @@ char *probe_run_settings_json_(const ProbeRunConfig *c, const ProbeRunResult *p)
     return s;
 }
 
-static int jnum_(const cJSON *j, const char *k, double *v) {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, k);
-    if (!cJSON_IsNumber(x)) return dw_error_set(DW_EPARSE, "checkpoint settings: no '%s'", k);
-    *v = x->valuedouble;
+/* A number of a checkpoint's settings or state, checked before any cast: present, a JSON
+ * number, in [lo, hi] (NUM_POS: > lo; NUM_BELOW: < hi) and integral for NUM_INT. `what`
+ * names the object in the message ("run settings", "run state"); the caller prefixes the
+ * file. */
+enum { NUM_REAL, NUM_INT, NUM_POS, NUM_BELOW };
+typedef struct {
+    const char *key;
+    int kind;
+    double lo, hi;
+} NumField;
+
+static int jnum_(const cJSON *j, const char *what, const NumField *f, double *v) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, f->key);
+    if (!x) return dw_error_set(DW_EPARSE, "%s: no '%s'", what, f->key);
+    if (!cJSON_IsNumber(x))
+        return dw_error_set(DW_EPARSE, "%s: '%s' must be a number", what, f->key);
+    double d = x->valuedouble;
+    int ok = d >= f->lo && d <= f->hi && (f->kind != NUM_INT || d == floor(d)) &&
+             (f->kind != NUM_POS || d > f->lo) && (f->kind != NUM_BELOW || d < f->hi);
+    if (ok) {
+        *v = d;
+        return DW_OK;
+    }
+    if (f->kind == NUM_INT)
+        return dw_error_set(DW_EPARSE, "%s: '%s' is %.17g, want an integer in %.0f..%.0f", what,
+                            f->key, d, f->lo, f->hi);
+    return dw_error_set(DW_EPARSE, "%s: '%s' is %.17g, want a number in %c%g, %g%c", what,
+                        f->key, d, f->kind == NUM_POS ? '(' : '[', f->lo, f->hi,
+                        f->kind == NUM_BELOW ? ')' : ']');
+}
+
+/* Reads every field of the table into v[] (same order). */
+static int jnums_(const cJSON *j, const char *what, const NumField *f, size_t n, double *v) {
+    int rc;
+    for (size_t k = 0; k < n; k++)
+        if ((rc = jnum_(j, what, &f[k], &v[k]))) return rc;
+    return DW_OK;
+}
+
+#define STEPS_ ((double)PROBE_STEPS_MAX)
+
+/* The seed: a string of decimal digits (exact beyond 2^53) that fits in 64 bits. */
+static int seed_parse_(const cJSON *sd, uint64_t *out) {
+    const char *w = "run settings";
+    if (!sd) return dw_error_set(DW_EPARSE, "%s: no 'seed'", w);
+    if (!cJSON_IsString(sd))
+        return dw_error_set(DW_EPARSE, "%s: 'seed' must be a string of digits", w);
+    const char *t = sd->valuestring;
+    size_t n = strspn(t, "0123456789");
+    errno = 0;
+    unsigned long long v = n && !t[n] ? strtoull(t, NULL, 10) : 0;
+    if (!n || t[n] || errno == ERANGE)
+        return dw_error_set(DW_EPARSE, "%s: 'seed' is \"%.40s\", want an integer in 0..2^64-1",
+                            w, t);
+    *out = (uint64_t)v;
     return DW_OK;
 }
 
 int probe_run_settings_parse_(const char *json, ProbeRunConfig *c, char *data_buf, size_t n) {
+    static const NumField f[] = {
+        {"batch", NUM_INT, 1, 1e6},         {"seq", NUM_INT, 1, 1 << 20},
+        {"steps", NUM_INT, 1, STEPS_},      {"lr", NUM_POS, 0, DBL_MAX},
+        {"warmup", NUM_INT, 0, STEPS_},     {"min_lr_frac", NUM_REAL, 0, 1},
+        {"beta1", NUM_BELOW, 0, 1},         {"beta2", NUM_BELOW, 0, 1},
+        {"eps", NUM_REAL, 0, 1},            {"weight_decay", NUM_REAL, 0, DBL_MAX},
+        {"clip", NUM_REAL, -DBL_MAX, DBL_MAX}, {"grad_step", NUM_INT, 0, STEPS_},
+        {"val_batches", NUM_INT, 1, 1e6},   {"synth_tokens", NUM_INT, 0, 1099511627776.0}};
+    const char *w = "run settings";
     cJSON *j = cJSON_Parse(json);
-    double v[16];
-    static const char *keys[] = {"batch", "seq", "steps", "lr", "warmup", "min_lr_frac",
-                                 "beta1", "beta2", "eps", "weight_decay", "clip", "grad_step",
-                                 "val_batches", "synth_tokens"};
+    double v[sizeof f / sizeof f[0]];
+    uint64_t seed = 0;
     int rc = DW_EPARSE;
     if (!cJSON_IsObject(j)) {
-        dw_error_set(DW_EPARSE, "checkpoint settings are not a JSON object");
+        dw_error_set(DW_EPARSE, "%s are not a JSON object", w);
         goto out;
     }
-    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-        if ((rc = jnum_(j, keys[k], &v[k]))) goto out;
+    if ((rc = jnums_(j, w, f, sizeof f / sizeof f[0], v)) ||
+        (rc = seed_parse_(cJSON_GetObjectItemCaseSensitive(j, "seed"), &seed)))
+        goto out;
     rc = DW_EPARSE;
-    const cJSON *sd = cJSON_GetObjectItemCaseSensitive(j, "seed");
+    if (v[11] > v[2]) {
+        dw_error_set(rc, "%s: 'grad_step' %.0f is after the last step ('steps' %.0f)", w, v[11],
+                     v[2]);
+        goto out;
+    }
+    if (v[0] * v[1] > (double)PROBE_TOKENS_PER_STEP_MAX) {
+        dw_error_set(rc, "%s: 'batch' × 'seq' = %.0f × %.0f is more than %ld tokens a step", w,
+                     v[0], v[1], PROBE_TOKENS_PER_STEP_MAX);
+        goto out;
+    }
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(j, "schedule");
     const cJSON *da = cJSON_GetObjectItemCaseSensitive(j, "data");
-    if (!cJSON_IsString(sd) || !cJSON_IsString(sc) || !cJSON_IsString(da)) {
-        dw_error_set(DW_EPARSE, "checkpoint settings: seed, schedule or data missing");
+    if (!cJSON_IsString(sc) ||
+        (strcmp(sc->valuestring, "cosine") && strcmp(sc->valuestring, "constant"))) {
+        dw_error_set(rc, "%s: 'schedule' must be \"constant\" or \"cosine\"", w);
+        goto out;
+    }
+    if (!cJSON_IsString(da) || !da->valuestring[0] || strlen(da->valuestring) >= n) {
+        dw_error_set(rc, "%s: 'data' must be a string of 1 to %zu bytes", w, n - 1);
         goto out;
     }
     c->batch = (int)v[0];
@@ -103,7 +179,7 @@ int probe_run_settings_parse_(const char *json, ProbeRunConfig *c, char *data_bu
     c->grad_step = (long)v[11];
     c->val_batches = (int)v[12];
     c->synth_tokens = (size_t)v[13];
-    c->seed = strtoull(sd->valuestring, NULL, 10);
+    c->seed = seed;
     c->schedule = !strcmp(sc->valuestring, "cosine") ? PROBE_SCHED_COSINE : PROBE_SCHED_CONSTANT;
     snprintf(data_buf, n, "%s", da->valuestring);
     c->data = data_buf;
@@ -111,6 +187,25 @@ int probe_run_settings_parse_(const char *json, ProbeRunConfig *c, char *data_bu
 out:
     cJSON_Delete(j);
     return rc;
+}
+
+int probe_run_checkpoint_read(const char *dir, ProbeRunConfig *c, char *data_buf, size_t n,
+                              int *have_settings, char **state_json) {
+    char *run_json = NULL;
+    int rc;
+    *have_settings = 0;
+    if (state_json) *state_json = NULL;
+    if ((rc = probe_checkpoint_config(dir, &c->model, &run_json))) return rc;
+    if (run_json) {
+        rc = probe_run_settings_parse_(run_json, c, data_buf, n);
+        free(run_json);
+        if (!rc && c->seq > c->model.seq_len)
+            rc = dw_error_set(DW_EPARSE, "run settings: 'seq' %d is longer than the model's "
+                              "max_position_embeddings %d", c->seq, c->model.seq_len);
+        if (rc) return dw_error_prefix(rc, "%s/%s", dir, PROBE_CKPT_CONFIG);
+        *have_settings = 1;
+    }
+    return probe_checkpoint_check(dir, &c->model, state_json);
 }
 
 static cJSON *darray_(const double *x, int n) {
@@ -139,30 +234,50 @@ char *probe_run_state_json_(const RunState *s, const ProbeRunResult *r, int L) {
     return t;
 }
 
+/* An array of L finite non-negative numbers (out NULL: only checked). */
 static int darray_parse_(const cJSON *j, const char *k, double *out, int L) {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, k);
     if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != L)
-        return dw_error_set(DW_EPARSE, "checkpoint state: '%s' is not an array of %d", k, L);
-    for (int i = 0; i < L; i++) {
-        const cJSON *x = cJSON_GetArrayItem(a, i);
-        if (!cJSON_IsNumber(x)) return dw_error_set(DW_EPARSE, "checkpoint state: '%s'", k);
-        out[i] = x->valuedouble;
+        return dw_error_set(DW_EPARSE, "run state: '%s' is not an array of %d numbers", k, L);
+    int i = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, a) {
+        if (!cJSON_IsNumber(x) || !(x->valuedouble >= 0 && x->valuedouble <= DBL_MAX))
+            return dw_error_set(DW_EPARSE, "run state: '%s'[%d] is not a number >= 0", k, i);
+        if (out) out[i] = x->valuedouble;
+        i++;
     }
     return DW_OK;
 }
 
 int probe_run_state_parse_(const char *json, RunState *s, ProbeRunResult *r, int L) {
+    static const NumField f[] = {{"step", NUM_INT, 0, STEPS_},
+                                 {"loss_initial", NUM_REAL, -DBL_MAX, DBL_MAX},
+                                 {"loss_last", NUM_REAL, -DBL_MAX, DBL_MAX},
+                                 {"loss_tail_sum", NUM_REAL, -DBL_MAX, DBL_MAX},
+                                 {"loss_tail_n", NUM_INT, 0, STEPS_},
+                                 {"grad_norm_global", NUM_REAL, 0, DBL_MAX},
+                                 {"train_s", NUM_REAL, 0, DBL_MAX},
+                                 {"threads", NUM_INT, 1, 4096}};
+    const char *w = "run state";
     cJSON *j = cJSON_Parse(json);
-    double v[8];
-    static const char *keys[] = {"step", "loss_initial", "loss_last", "loss_tail_sum",
-                                 "loss_tail_n", "grad_norm_global", "train_s", "threads"};
+    double v[sizeof f / sizeof f[0]];
     int rc = DW_EPARSE;
     if (!cJSON_IsObject(j)) {
-        dw_error_set(DW_EPARSE, "checkpoint state is not a JSON object");
+        dw_error_set(DW_EPARSE, "%s is not a JSON object", w);
         goto out;
     }
-    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-        if ((rc = jnum_(j, keys[k], &v[k]))) goto out;
+    if ((rc = jnums_(j, w, f, sizeof f / sizeof f[0], v))) goto out;
+    rc = DW_EPARSE;
+    if (v[4] > v[0]) {
+        dw_error_set(rc, "%s: 'loss_tail_n' %.0f is more than the %.0f steps done", w, v[4], v[0]);
+        goto out;
+    }
+    const cJSON *hg = cJSON_GetObjectItemCaseSensitive(j, "have_grad");
+    if (!cJSON_IsBool(hg)) {
+        dw_error_set(rc, "%s: 'have_grad' must be true or false", w);
+        goto out;
+    }
     s->step = (long)v[0];
     s->loss_initial = v[1];
     s->loss_last = v[2];
@@ -171,12 +286,12 @@ int probe_run_state_parse_(const char *json, RunState *s, ProbeRunResult *r, int
     s->grad_global = v[5];
     s->train_s = v[6];
     s->threads = (int)v[7];
-    s->have_grad = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "have_grad"));
+    s->have_grad = cJSON_IsTrue(hg);
     rc = DW_OK;
     if (s->have_grad &&
-        ((rc = darray_parse_(j, "grad_norms", r->grad_norms, L)) ||
-         (rc = darray_parse_(j, "grad_norms_attn", r->grad_norms_attn, L)) ||
-         (rc = darray_parse_(j, "grad_norms_mlp", r->grad_norms_mlp, L))))
+        ((rc = darray_parse_(j, "grad_norms", r ? r->grad_norms : NULL, L)) ||
+         (rc = darray_parse_(j, "grad_norms_attn", r ? r->grad_norms_attn : NULL, L)) ||
+         (rc = darray_parse_(j, "grad_norms_mlp", r ? r->grad_norms_mlp : NULL, L))))
         goto out;
 out:
     cJSON_Delete(j);
