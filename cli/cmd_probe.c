@@ -202,6 +202,21 @@ typedef struct {
 
 static int run_opts_finish_(RunOpts *o, const char *cmd) {
     ProbeRunConfig *r = o->r;
+    /* each count is bounded before its cast (a double beyond long or size_t is undefined) */
+    const struct {
+        const char *name;
+        double v, hi;
+    } lim[] = {{"--steps", o->steps, PROBE_STEPS_MAX},
+               {"--warmup", o->warmup, PROBE_STEPS_MAX},
+               {"--grad-step", o->grad_step, PROBE_STEPS_MAX},
+               {"--checkpoint-every", o->ckpt_every, PROBE_STEPS_MAX},
+               {"--stop-at", o->stop_at, PROBE_STEPS_MAX},
+               {"--synthetic-tokens", o->synth, 1099511627776.0},
+               {"--max-memory", o->max_mem, 1152921504606846976.0},
+               {"--init-std", o->init_std, 1e3}};
+    for (size_t k = 0; k < sizeof lim / sizeof lim[0]; k++)
+        if (!(lim[k].v <= lim[k].hi))
+            return cli_usage_error(cmd, "%s must be at most %.0f", lim[k].name, lim[k].hi);
     r->tokens = o->tokens;
     r->steps = (long)o->steps;
     if (o->steps != floor(o->steps)) return cli_usage_error(cmd, "--steps must be an integer");

@@ -168,6 +168,16 @@ run probe eval --checkpoint ck --threads 1 --max-memory 4k
 expect_rc "eval over --max-memory" 4
 has "$tmp/err" "eval over --max-memory" "needs about" "allowed (--max-memory)"
 
+# the same class on the command line: counts bounded before their casts (exit 2, usage)
+for opt in --steps --warmup --grad-step --checkpoint-every --stop-at --synthetic-tokens --max-memory; do
+    run probe run --depth 1 --width 16 --tokens 4k $T $opt 1e30 --checkpoint big -o big.jsonl
+    expect_rc "probe run $opt 1e30" 2
+    has "$tmp/err" "probe run $opt 1e30" "$opt must be at most"
+done
+run probe run --depth 1 --width 16 --steps 2 $T --init-std 1e300 -o big.jsonl
+expect_rc "probe run --init-std 1e300" 2
+check "no record from refused command lines" '[ ! -e big.jsonl ]'
+
 # the untouched checkpoint still evaluates and resumes
 run probe eval --checkpoint ck --threads 1 --json
 expect_rc "eval of the real checkpoint" 0
