@@ -608,6 +608,23 @@ static int report_(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n
     return DW_OK;
 }
 
+/* Removes stale claims of configs that have a record (line[i] >= 0): their owners died
+ * between appending the record and removing the claim. */
+static void clean_done_claims_(const ProbeSweepConfig *c, const ProbeSweepItem *items,
+                               const int *order, int norder, const int *line) {
+    char cdbuf[4200];
+    const char *cdir = claims_dir_(c, cdbuf, sizeof cdbuf);
+    for (int k = 0; k < norder; k++) {
+        const ProbeSweepItem *it = &items[order[k]];
+        ProbeClaim cl;
+        if (line[order[k]] < 0 ||
+            probe_claim_inspect(cdir, it->key, c->claim_timeout, NULL, 0) != PROBE_CLAIM_STALE)
+            continue;
+        if (probe_claim_acquire(cdir, it->key, c->claim_timeout, &cl) == PROBE_CLAIM_OK)
+            probe_claim_release(&cl);
+    }
+}
+
 int probe_sweep_run(const ProbeSweepConfig *c, ProbeSweepSummary *sum) {
     ProbeSweepItem *items = NULL;
     int n = 0, vocab = 0, rc, *line = NULL, *order = NULL, *pend = NULL, start_lines = 0;
@@ -655,10 +672,14 @@ int probe_sweep_run(const ProbeSweepConfig *c, ProbeSweepSummary *sum) {
         probe_claim_clean(claims_dir_(c, cdbuf, sizeof cdbuf));
         rc = run_workers_(c, items, n, order, norder, vocab, jobs);
         if (!rc) rc = finish_(c, items, n, order, norder, vocab, start_lines, line, status, pend);
+        /* again: the killed workers of an earlier sweep may have still been dying at the start */
+        probe_claim_clean(claims_dir_(c, cdbuf, sizeof cdbuf));
     }
     /* the results file says what happened */
     int rep = report_(c, items, n, order, norder, start_lines, line, status, pend, sum);
     if (rep && !rc) rc = rep;
+    if (!rep && access(claims_dir_(c, cdbuf, sizeof cdbuf), F_OK) == 0)
+        clean_done_claims_(c, items, order, norder, line);
 out:
     free(items);
     free(line);

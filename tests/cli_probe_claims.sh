@@ -89,6 +89,13 @@ check "live with its start time: exit 1 (exit $rc)" '[ $rc -eq 1 ] && [ "$(count
 plant remote "host=some-other-node.invalid\npid=1\ntime=2020-01-01T00:00:00Z\nconfig=$K24\n"
 check "remote: exit 1 naming the host (exit $rc)" '[ $rc -eq 1 ] && grep -q "depth 1 width 24.*pid 1 on host some-other-node.invalid" remote.err'
 
+# 5b. a dead writer's claim of a config already recorded (killed between appending the
+# record and removing the claim) is removed by the next sweep, which runs nothing
+cp ref.jsonl done.jsonl
+plant done "host=$host\npid=$dead\nconfig=$K24\n"
+check "done: exit 0, nothing run (exit $rc)" '[ $rc -eq 0 ] && [ "$(wc -l <done.jsonl)" -eq 2 ]'
+check "done: its stale claim is removed" '[ -z "$(ls done.jsonl.claims)" ]'
+
 # 6. the help says what exit 1 means
 "$DWPLAN" probe sweep --help >help.txt
 check "help: exit 1 for configs without a record" 'grep -q "1 some failed or have no record" help.txt'
