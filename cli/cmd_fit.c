@@ -109,7 +109,7 @@ static void help_(void) {
         "  dwplan fit datasets/public/gemstones_valloss_cooldown_end.csv \\\n"
         "      datasets/public/epoch_chinchilla.csv --where epoch_chinchilla:epoch_outlier_excluded=0 \\\n"
         "      --form logsq:log --objective huber --delta 1e-4 --vocab 50304 --swiglu \\\n"
-        "      --mlp-ratio 3.6667 --rmsnorm --no-biases --seq-len 2048 --flops 6NT --cv\n"
+        "      --mlp-ratio 3.6667 --rmsnorm --no-biases --seq-len 2048 --flops 6NT\n"
         "  dwplan fit datasets/public/gemstones_valloss_hot_every10B.csv --form separable:W,D,N,T \\\n"
         "      --objective huber --delta 1e-4 --vocab 50304 --swiglu --mlp-ratio 3.6667 \\\n"
         "      --rmsnorm --no-biases --seq-len 2048 -o law.json\n"
