@@ -119,15 +119,13 @@ static int has_ext_(const char *path, const char *ext) {
 // ----------------------------------------------------------------------------
 // builder: rows as dense segments, laid out as a matrix at the end
 
-/* The name index (DS_TABLE_SLOTS_ slots, table_impl.h): duplicate checks and key lookups cost
- * O(1) expected per name, so reading is linear in the number of columns. */
-
 typedef struct {
     const char *path;
     char **names; /* (ncols) owned */
     int ncols;
     size_t cap_names;
-    int *slot; /* (DS_TABLE_SLOTS_) the name index; NULL until the first column */
+    int *slot;  /* (DS_TABLE_SLOTS_) the name index (table_impl.h), NULL until the first
+                   column: duplicate checks and key lookups in O(1) expected per name */
     int *stamp; /* (ncols) last row (1-based) that set the column: repeated-key check */
     size_t cap_stamp;
     char **cells; /* (ncells) owned, row segments back to back */
