@@ -323,6 +323,12 @@ int cmd_check(int argc, char **argv) {
         code = cli_fail("check", rc);
         goto out;
     }
+    char origin[300];
+    if ((rc = plan_point_meaningful(&ck.pt, name, law_origin_text(law_name, origin,
+                                                                  sizeof origin)))) {
+        code = cli_fail("check", rc); /* a number beyond meaning is refused, not printed */
+        goto out;
+    }
     plan_check_warnings(law, &ck, name, &ws);
     if (seq_len > 0) law->conv.seq_len = seq_len; /* as plan_check_ctx counted */
     if ((code = more_(within, laws, law, seq_len, &shape, &ck, &more))) goto out;

@@ -282,6 +282,11 @@ static int cmd_prepare_(int argc, char **argv) {
         code = cli_usage_error("data prepare", "no output directory (-o DIR)");
         goto out;
     }
+    int orc = dw_output_check(out, DW_OUT_DIR, NULL, 0); /* before any tokenising */
+    if (orc) {
+        code = cli_fail("data prepare", orc);
+        goto out;
+    }
     if (!(val_frac >= 0 && val_frac < 1)) {
         code = cli_usage_error("data prepare", "--val-frac must be in [0, 1) (got %g)", val_frac);
         goto out;
@@ -386,6 +391,10 @@ static int cmd_generate_(int argc, char **argv) {
     if (!(tokens >= 1) || tokens != floor(tokens) || tokens > 1e13)
         return cli_usage_error("data generate", "--tokens N (a whole number > 0) is required");
     if (!out) return cli_usage_error("data generate", "no output file (-o FILE)");
+    char onote[600];
+    int orc = dw_output_check(out, DW_OUT_FILE, onote, sizeof onote);
+    if (orc) return cli_fail("data generate", orc);
+    if (onote[0]) fprintf(stderr, "dwplan data generate: note: %s\n", onote);
     double nats = NAN, fl = NAN, ex = NAN;
     int rc = ds_data_generate(out, spec, (size_t)tokens, &nats, &fl, &ex);
     if (rc != DW_OK) return cli_fail("data generate", rc);

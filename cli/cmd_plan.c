@@ -316,8 +316,9 @@ static int sweep_(const Law *law, const PlanRequest *req, const char *spec, int 
         return cli_fail("plan", DW_EINVAL);
     if (!(lo > 0) || !(hi > lo))
         return cli_usage_error("plan", "--sweep-compute needs 0 < LO < HI (got %g:%g)", lo, hi);
-    if (lo < 1e10 || hi > 1e32)
-        return cli_usage_error("plan", "--sweep-compute budgets must lie in [1e10, 1e32] FLOPs");
+    if (lo < 1e10 || hi > PLAN_FLOPS_MAX)
+        return cli_usage_error("plan", "--sweep-compute budgets must lie in [1e10, %g] FLOPs",
+                               PLAN_FLOPS_MAX);
     int n = points > 0 ? points : (int)ceil(4 * log10(hi / lo)) + 1;
     if (points <= 0 && n < 33) n = 33;
     PlanPoint *pts = calloc((size_t)n, sizeof *pts);
@@ -410,7 +411,7 @@ static int check_budget_(int argc, PlanArgs *a) {
                                "--tokens or --gpu/--gpus/--days");
     }
     static const struct { const char *name; double lo, hi; } lim[] = {
-        {"--compute", 1e10, 1e32}, {"--params", 1e4, 1e15}, {"--tokens", 1e5, 1e17}};
+        {"--compute", 1e10, PLAN_FLOPS_MAX}, {"--params", 1e4, 1e15}, {"--tokens", 1e5, 1e17}};
     double vals[3] = {req->compute, req->params, req->tokens};
     for (int k = 0; k < 3; k++)
         if (vals[k] != 0 && !(vals[k] >= lim[k].lo && vals[k] <= lim[k].hi))
@@ -583,7 +584,10 @@ static int plan_(const PlanArgs *a, const Law *law) {
     PlanWarnings ws = {0};
     char vname[128] = "";
     int rc;
-    if ((rc = plan_solve(law, &a->req, &res)) || (rc = plan_intervals(law, &res, a->ndraws)))
+    char origin[300];
+    if ((rc = plan_solve(law, &a->req, &res)) || (rc = plan_intervals(law, &res, a->ndraws)) ||
+        (rc = plan_point_meaningful(&res.real, "the recommended shape",
+                                    law_origin_text(a->law_name, origin, sizeof origin))))
         return cli_fail("plan", rc);
     if (a->vs) {
         if ((rc = plan_model_shape(a->vs, &vshape, vname, sizeof vname))) return cli_fail("plan", rc);

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "common/dw.h"
 #include "planner/fitdata.h"
+#include "planner/warn.h"
 #include "plots/plot.h"
 
 static void help_(void) {
@@ -92,8 +93,9 @@ static int parse_range_(const char *s, double *lo, double *hi) {
     snprintf(a, sizeof a, "%.*s", (int)(c - s), s);
     if (dw_parse_double(a, "--compute LO", 1, lo) || dw_parse_double(c + 1, "--compute HI", 1, hi))
         return DW_EINVAL;
-    if (!(*lo >= 1e10 && *hi <= 1e32 && *hi > *lo))
-        return dw_error_set(DW_EINVAL, "--compute: want 1e10 <= LO < HI <= 1e32 (got %s)", s);
+    if (!(*lo >= 1e10 && *hi <= PLAN_FLOPS_MAX && *hi > *lo))
+        return dw_error_set(DW_EINVAL, "--compute: want 1e10 <= LO < HI <= %g (got %s)",
+                            PLAN_FLOPS_MAX, s);
     return DW_OK;
 }
 

@@ -328,6 +328,13 @@ static int cmd_run_(int argc, char **argv) {
         return cli_usage_error("probe run", "--stop-at needs --checkpoint DIR to continue from");
     if (r.checkpoint_every > 0 && !r.checkpoint && !r.resume)
         return cli_usage_error("probe run", "--checkpoint-every needs --checkpoint DIR");
+    /* the record's file and the checkpoint directory can be written, before the run */
+    char onote[600];
+    if (out && (rc = dw_output_check(out, DW_OUT_FILE, onote, sizeof onote)))
+        return cli_fail("probe run", rc);
+    if (out && onote[0] && !r.quiet) fprintf(stderr, "dwplan probe run: note: %s\n", onote);
+    const char *ckdir = r.checkpoint ? r.checkpoint : r.resume;
+    if (ckdir && (rc = probe_checkpoint_target_check(ckdir))) return cli_fail("probe run", rc);
     r.out = out;
     r.log = log_stderr_;
     r.log_ctx = "probe";
@@ -470,6 +477,10 @@ static int cmd_sweep_(int argc, char **argv) {
     if (budgets > 1)
         return cli_usage_error("probe sweep", "give one of --tokens, --steps, --iso-flops");
     if (!c.out) return cli_usage_error("probe sweep", "give the results file with -o");
+    char onote[600]; /* the results file can be written, before any run */
+    if ((rc = dw_output_check(c.out, DW_OUT_FILE, onote, sizeof onote)))
+        return cli_fail("probe sweep", rc);
+    if (onote[0] && !c.quiet) fprintf(stderr, "dwplan probe sweep: note: %s\n", onote);
     if (slurm) {
         char exe[4096], **args;
         ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);

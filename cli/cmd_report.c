@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "common/dw.h"
+#include "planner/warn.h"
 #include "plots/plot.h"
 
 static void help_(void) {
@@ -126,8 +127,9 @@ int cmd_report(int argc, char **argv) {
         if (dw_parse_double(a, "--compute LO", 1, &spec.c_lo) ||
             dw_parse_double(c + 1, "--compute HI", 1, &spec.c_hi))
             return cli_usage_error("report", "%s", dw_error_get());
-        if (!(spec.c_lo >= 1e10 && spec.c_hi <= 1e32 && spec.c_hi > spec.c_lo))
-            return cli_usage_error("report", "--compute: want 1e10 <= LO < HI <= 1e32");
+        if (!(spec.c_lo >= 1e10 && spec.c_hi <= PLAN_FLOPS_MAX && spec.c_hi > spec.c_lo))
+            return cli_usage_error("report", "--compute: want 1e10 <= LO < HI <= %g",
+                                   PLAN_FLOPS_MAX);
     }
 
     if (law_s && (rc = law_load(law_s, &law))) return cli_fail("report", rc);

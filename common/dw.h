@@ -77,6 +77,17 @@ char *dw_read_file(const char *path, size_t *len);
  * the path and the system's error. */
 int dw_write_file_atomic(const char *path, const void *data, size_t len);
 
+/* The same, streamed (an output too large to hold in memory): dw_out_open resolves `path`
+ * by the rules above and opens its temporary (or the device or FIFO), dw_out_write appends
+ * bytes, dw_out_commit fsyncs and renames into place, dw_out_abort removes the temporary.
+ * Commit and abort free the handle, whatever they return. Errors as dw_write_file_atomic's,
+ * the message naming the file. */
+typedef struct DwOutFile DwOutFile;
+int dw_out_open(const char *path, DwOutFile **f);
+int dw_out_write(DwOutFile *f, const void *data, size_t len);
+int dw_out_commit(DwOutFile *f);
+void dw_out_abort(DwOutFile *f);
+
 /* Appends one record: `line` plus a '\n' when missing, with an O_APPEND write and fsync
  * under an exclusive flock, so concurrent appenders never interleave. Whole records or
  * nothing: when the write or the fsync fails (a full disk: ENOSPC; a file size limit: EFBIG)

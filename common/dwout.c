@@ -126,57 +126,118 @@ static int write_through_(const char *path, const char *target, const void *data
 // ----------------------------------------------------------------------------
 // atomic replacement and appends
 
-int dw_write_file_atomic(const char *path, const void *data, size_t len) {
+struct DwOutFile {
     OutPath o;
-    char *tmp = NULL;
-    int fd = -1, rc = out_resolve_(path, &o);
-    if (rc != DW_OK) return rc;
-    if (out_through_(&o)) {
-        rc = write_through_(path, o.target, data, len);
-        goto out;
+    char *path; /* as given, for messages */
+    char *tmp;  /* "<target>.tmp.<pid>"; NULL when written through */
+    int fd;
+};
+
+static void outfile_free_(DwOutFile *f) {
+    if (!f) return;
+    if (f->fd >= 0) close(f->fd);
+    if (f->tmp) unlink(f->tmp);
+    free(f->tmp);
+    free(f->path);
+    out_free_(&f->o);
+    free(f);
+}
+
+int dw_out_open(const char *path, DwOutFile **out) {
+    *out = NULL;
+    DwOutFile *f = calloc(1, sizeof *f);
+    if (!f) return dw_error_set(DW_ENOMEM, "%s: out of memory", path);
+    f->fd = -1;
+    int rc = out_resolve_(path, &f->o);
+    if (rc != DW_OK) {
+        free(f);
+        return rc;
     }
-    size_t plen = strlen(o.target);
-    rc = DW_ENOMEM;
-    if (!(tmp = malloc(plen + 32))) {
-        dw_error_set(rc, "%s: out of memory", path);
-        goto out;
+    if (!(f->path = strdup(path))) {
+        outfile_free_(f);
+        return dw_error_set(DW_ENOMEM, "%s: out of memory", path);
     }
-    rc = DW_EIO;
-    dw_stale_temps_clean(o.target, 0, NULL);
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", o.target, (long)getpid());
+    if (out_through_(&f->o)) {
+        if ((f->fd = open(f->o.target, O_WRONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+            dw_error_set(DW_EIO, "%s: cannot open: %s", path, strerror(errno));
+            outfile_free_(f);
+            return DW_EIO;
+        }
+        *out = f;
+        return DW_OK;
+    }
+    size_t plen = strlen(f->o.target);
+    if (!(f->tmp = malloc(plen + 32))) {
+        outfile_free_(f);
+        return dw_error_set(DW_ENOMEM, "%s: out of memory", path);
+    }
+    dw_stale_temps_clean(f->o.target, 0, NULL);
+    snprintf(f->tmp, plen + 32, "%s.tmp.%ld", f->o.target, (long)getpid());
     /* a new file, never whatever sits at the temporary's name (a link planted there would
      * otherwise have its target truncated); a replaced file keeps its permissions */
-    unlink(tmp);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        dw_error_set(DW_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    unlink(f->tmp);
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    rc = DW_OK;
+    if (f->fd < 0) rc = dw_error_set(DW_EIO, "%s: cannot create: %s", f->tmp, strerror(errno));
+    else if (f->o.exists && fchmod(f->fd, f->o.st.st_mode & 0777) != 0)
+        rc = dw_error_set(DW_EIO, "%s: cannot set its mode: %s", f->tmp, strerror(errno));
+    if (rc != DW_OK) {
+        if (f->fd < 0) { /* the name was not ours to unlink */
+            free(f->tmp);
+            f->tmp = NULL;
+        }
+        outfile_free_(f);
+        return rc;
+    }
+    *out = f;
+    return DW_OK;
+}
+
+int dw_out_write(DwOutFile *f, const void *data, size_t len) {
+    if (write_all_(f->fd, data, len) != 0)
+        return dw_error_set(DW_EIO, "%s: write failed: %s", f->tmp ? f->tmp : f->path,
+                            strerror(errno));
+    return DW_OK;
+}
+
+int dw_out_commit(DwOutFile *f) {
+    const char *name = f->tmp ? f->tmp : f->path;
+    int rc = DW_EIO;
+    if (f->tmp && fsync(f->fd) != 0) {
+        dw_error_set(rc, "%s: write failed: %s", name, strerror(errno));
         goto out;
     }
-    if (o.exists && fchmod(fd, o.st.st_mode & 0777) != 0) {
-        dw_error_set(DW_EIO, "%s: cannot set its mode: %s", tmp, strerror(errno));
+    int c = close(f->fd);
+    f->fd = -1;
+    if (c != 0) {
+        dw_error_set(rc, "%s: close failed: %s", name, strerror(errno));
         goto out;
     }
-    if (write_all_(fd, data, len) != 0 || fsync(fd) != 0) {
-        dw_error_set(DW_EIO, "%s: write failed: %s", tmp, strerror(errno));
+    if (f->tmp && rename(f->tmp, f->o.target) != 0) {
+        dw_error_set(rc, "%s: cannot rename into place: %s", f->o.target, strerror(errno));
         goto out;
     }
-    if (close(fd) != 0) {
-        fd = -1;
-        dw_error_set(DW_EIO, "%s: close failed: %s", tmp, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, o.target) != 0) {
-        dw_error_set(DW_EIO, "%s: cannot rename into place: %s", o.target, strerror(errno));
-        goto out;
-    }
+    free(f->tmp); /* renamed: no longer ours to unlink */
+    f->tmp = NULL;
     rc = DW_OK;
 out:
-    if (fd >= 0) close(fd);
-    if (rc != DW_OK && tmp) unlink(tmp);
-    free(tmp);
-    out_free_(&o);
+    outfile_free_(f);
     return rc;
+}
+
+void dw_out_abort(DwOutFile *f) {
+    outfile_free_(f);
+}
+
+int dw_write_file_atomic(const char *path, const void *data, size_t len) {
+    DwOutFile *f;
+    int rc = dw_out_open(path, &f);
+    if (rc != DW_OK) return rc;
+    if ((rc = dw_out_write(f, data, len)) != DW_OK) {
+        dw_out_abort(f);
+        return rc;
+    }
+    return dw_out_commit(f);
 }
 
 /* Appends buf[0..n) to the regular file open on fd (O_APPEND) as one record: under an

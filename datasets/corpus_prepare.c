@@ -582,54 +582,27 @@ int ds_data_generate(const char *path, const char *spec, size_t nbytes, double *
     if (nbytes == 0) return dw_error_set(DW_EINVAL, "nothing to generate (0 bytes)");
     DsSynth *g = ds_synth_alloc(&c);
     if (!g) return DW_EINVAL;
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 32);
     unsigned char *buf = malloc(CHUNK_BYTES);
-    int fd = -1;
-    rc = DW_ENOMEM;
-    if (!tmp || !buf) {
-        dw_error_set(rc, "out of memory");
+    DwOutFile *f = NULL;
+    if (!buf) {
+        rc = dw_error_set(DW_ENOMEM, "out of memory");
         goto out;
     }
-    rc = DW_EIO;
-    ds_bfmt_(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-        dw_error_set(rc, "%s: cannot create: %s", tmp, strerror(errno));
-        goto out;
-    }
+    if ((rc = dw_out_open(path, &f)) != DW_OK) goto out;
     for (size_t done = 0; done < nbytes;) {
         size_t m = nbytes - done < CHUNK_BYTES ? nbytes - done : CHUNK_BYTES;
         if ((rc = ds_synth_generate(g, buf, m)) != DW_OK) goto out;
-        rc = DW_EIO;
-        for (size_t w = 0; w < m;) {
-            ssize_t k = write(fd, buf + w, m - w);
-            if (k < 0 && errno == EINTR) continue;
-            if (k < 0) {
-                dw_error_set(rc, "%s: write failed: %s", tmp, strerror(errno));
-                goto out;
-            }
-            w += (size_t)k;
-        }
+        if ((rc = dw_out_write(f, buf, m)) != DW_OK) goto out;
         done += m;
     }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        fd = -1;
-        dw_error_set(rc, "%s: write failed: %s", tmp, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        dw_error_set(rc, "%s: cannot rename into place: %s", path, strerror(errno));
-        goto out;
-    }
+    rc = dw_out_commit(f);
+    f = NULL;
+    if (rc != DW_OK) goto out;
     if (nats) *nats = ds_synth_nats(g);
     if (floor_out) *floor_out = ds_synth_floor(g);
     if (expected) *expected = ds_synth_expected_floor(g);
-    rc = DW_OK;
 out:
-    if (fd >= 0) close(fd);
-    if (rc != DW_OK && tmp) unlink(tmp);
-    free(tmp);
+    if (f) dw_out_abort(f);
     free(buf);
     ds_synth_free(g);
     return rc;

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "common/dw.h"
@@ -114,9 +115,12 @@ static int bad_row_(DsRuns *r, const DsTable *t, int j, int rc, int skip) {
 }
 
 /* Rows sorted by their used values (NaN first: an absent column), then by file order, so
- * that duplicates and rows of one shape are neighbours: O(n log n) for any table size. */
+ * that duplicates and rows of one shape are neighbours: O(n log n) for any table size.
+ * v[7] is a fingerprint of the gradient norms, so that rows equal but for them do not form
+ * one block that every row of it scans (n² comparisons of arrays). */
+enum { NKEY = 8 };
 typedef struct {
-    double v[7];
+    double v[NKEY];
     int idx;
 } Key;
 
@@ -127,11 +131,23 @@ static int cmp_num_(double a, double b) {
 
 static int cmp_key_(const void *x, const void *y) {
     const Key *a = x, *b = y;
-    for (int k = 0; k < 7; k++) {
+    for (int k = 0; k < NKEY; k++) {
         int c = cmp_num_(a->v[k], b->v[k]);
         if (c) return c;
     }
     return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/* FNV-1a over row i's gradient norms (count and bits), as an exact integer below 2^53. */
+static double grad_print_(const DsRuns *r, int i) {
+    uint64_t h = 1469598103934665603u;
+    int n = r->ngrad ? r->ngrad[i] : 0;
+    for (int l = -1; l < n; l++) {
+        uint64_t bits = (uint64_t)n;
+        if (l >= 0) memcpy(&bits, &r->grad[i][l], sizeof bits);
+        for (int b = 0; b < 8; b++) h = (h ^ ((bits >> (8 * b)) & 0xff)) * 1099511628211u;
+    }
+    return (double)(h >> 11);
 }
 
 static int same_grad_(const DsRuns *r, int i, int k) {
@@ -147,6 +163,7 @@ static int duplicates_(const DsRuns *r, Key *key) {
     for (int i = 0; i < r->n; i++) {
         for (int f = 0; f < 6; f++) key[i].v[f] = v[f][i];
         key[i].v[6] = r->weight ? r->weight[i] : NAN;
+        key[i].v[7] = grad_print_(r, i);
         key[i].idx = i;
     }
     qsort(key, (size_t)r->n, sizeof *key, cmp_key_);
@@ -183,7 +200,7 @@ static int shapes_(DsRuns *r) {
     int dw = r->has_depth && r->has_width;
     r->group_by = dw ? "depth x width" : r->has_params ? "params" : "row";
     for (int i = 0; i < r->n; i++) {
-        for (int f = 0; f < 7; f++) key[i].v[f] = 0;
+        for (int f = 0; f < NKEY; f++) key[i].v[f] = 0;
         if (dw) key[i].v[0] = r->depth[i], key[i].v[1] = r->width[i];
         else if (r->has_params) key[i].v[0] = r->params[i];
         else key[i].v[0] = i;

@@ -40,19 +40,6 @@ static uint32_t get_le32_(const unsigned char *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int write_all_(int fd, const void *buf, size_t n) {
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n > (1u << 30) ? (1u << 30) : n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += w, n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int read_all_(int fd, void *buf, size_t n) {
     char *p = buf;
     while (n > 0) {
@@ -74,55 +61,34 @@ int ds_shard_write(const char *path, const uint16_t *ids, size_t n) {
     if (n > (size_t)INT32_MAX)
         return dw_error_set(DW_EINVAL, "%s: %zu tokens do not fit one shard (at most %d)", path,
                             n, INT32_MAX);
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 32);
     unsigned char *buf = malloc(1 << 17); /* header, then 64Ki tokens at a time */
-    int fd = -1, rc = DW_ENOMEM;
-    if (!tmp || !buf) {
-        dw_error_set(rc, "%s: out of memory", path);
-        goto out;
-    }
-    rc = DW_EIO;
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        dw_error_set(rc, "%s: cannot create: %s", tmp, strerror(errno));
-        goto out;
+    if (!buf) return dw_error_set(DW_ENOMEM, "%s: out of memory", path);
+    DwOutFile *f;
+    int rc = dw_out_open(path, &f);
+    if (rc != DW_OK) {
+        free(buf);
+        return rc;
     }
     memset(buf, 0, DS_SHARD_HEADER_BYTES);
     put_le32_(buf, DS_SHARD_MAGIC);
     put_le32_(buf + 4, DS_SHARD_VERSION);
     put_le32_(buf + 8, (uint32_t)n);
-    if (write_all_(fd, buf, DS_SHARD_HEADER_BYTES) != 0) goto write_failed;
-    for (size_t i = 0; i < n;) {
+    rc = dw_out_write(f, buf, DS_SHARD_HEADER_BYTES);
+    for (size_t i = 0; rc == DW_OK && i < n;) {
         size_t m = n - i < (1u << 16) ? n - i : (1u << 16);
         for (size_t k = 0; k < m; k++) {
             buf[2 * k] = (unsigned char)ids[i + k];
             buf[2 * k + 1] = (unsigned char)(ids[i + k] >> 8);
         }
-        if (write_all_(fd, buf, 2 * m) != 0) goto write_failed;
+        rc = dw_out_write(f, buf, 2 * m);
         i += m;
     }
-    if (fsync(fd) != 0) goto write_failed;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto write_failed;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        dw_error_set(rc, "%s: cannot rename into place: %s", path, strerror(errno));
-        goto out;
-    }
-    rc = DW_OK;
-    goto out;
-write_failed:
-    dw_error_set(rc, "%s: write failed: %s", tmp, strerror(errno));
-out:
-    if (fd >= 0) close(fd);
-    if (rc != DW_OK && tmp) unlink(tmp);
     free(buf);
-    free(tmp);
-    return rc;
+    if (rc != DW_OK) {
+        dw_out_abort(f);
+        return rc;
+    }
+    return dw_out_commit(f);
 }
 
 // ----------------------------------------------------------------------------

@@ -238,6 +238,10 @@ double law_eval(const Law *law, const LawX *x);
  * *out owned by the caller (law_free). DW_EPARSE with a message naming origin and field. */
 int law_parse(const char *text, const char *origin, Law **out);
 
+/* How a law named on the command line is called in messages: "preset NAME" or the path
+ * (the origin law_load gives law_parse). Returns buf. */
+const char *law_origin_text(const char *name_or_path, char *buf, size_t n);
+
 /* Loads a law from a preset name (see law_preset_names) or a file path. */
 int law_load(const char *name_or_path, Law **out);
 

@@ -600,13 +600,17 @@ const char *law_preset_text(const char *name) {
     return NULL;
 }
 
+const char *law_origin_text(const char *name_or_path, char *buf, size_t n) {
+    snprintf(buf, n, "%s%s", law_preset_text(name_or_path) ? "preset " : "", name_or_path);
+    return buf;
+}
+
 int law_load(const char *name_or_path, Law **out) {
     const char *text = law_preset_text(name_or_path);
     *out = NULL;
     if (text) {
         char origin[128];
-        snprintf(origin, sizeof origin, "preset %s", name_or_path);
-        return law_parse(text, origin, out);
+        return law_parse(text, law_origin_text(name_or_path, origin, sizeof origin), out);
     }
     /* not a preset: a file. A bare word that is neither gets a helpful message. */
     if (!strchr(name_or_path, '/') && !strchr(name_or_path, '.')) {

@@ -23,6 +23,8 @@
 // helpers
 
 /* Formats the reason into why[96] and records the same text as the error message. */
+static int failv_(char *why, int code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 static int failv_(char *why, int code, const char *fmt, va_list ap) {
     vsnprintf(why, 96, fmt, ap);
     return dw_error_set(code, "%s", why);

@@ -58,6 +58,7 @@ int kern_math_parse(const char *name) {
 
 /* dw_error_set has a format attribute and a fixed signature; this is the same function
  * seen through KernHost's plain pointer type. */
+static int host_error_set_(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int host_error_set_(int code, const char *fmt, ...) {
     char buf[1024];
     va_list ap;

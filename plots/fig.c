@@ -253,12 +253,15 @@ int fig_finish_(Fig *f) {
     int rc = plot_buf_write_(&f->gp, f->res->script);
     if (rc) return rc;
     f->res->written = 1;
-    /* an image left from an earlier run must not pass for this one */
-    if (unlink(f->res->image) != 0 && errno != ENOENT)
+    /* an image left from an earlier run must not pass for this one: a regular file (or the
+     * one a symlink names) is emptied, never unlinked, so a link stays a link (common/dw.h's
+     * rules); a FIFO or device is written through by gnuplot as it is */
+    struct stat st;
+    int regular = stat(f->res->image, &st) != 0 || S_ISREG(st.st_mode);
+    if (regular && truncate(f->res->image, 0) != 0 && errno != ENOENT)
         return dw_error_set(DW_EIO, "%s: cannot replace: %s", f->res->image, strerror(errno));
     if ((rc = plot_gnuplot_run(f->res->script, warn, sizeof warn))) return rc;
-    struct stat st;
-    if (stat(f->res->image, &st) != 0 || st.st_size == 0)
+    if (regular && (stat(f->res->image, &st) != 0 || st.st_size == 0))
         return dw_error_set(DW_EIO, "gnuplot ran on %s but wrote no %s", f->res->script,
                             f->res->image);
     if (warn[0]) NOTE(f, "gnuplot: %s", warn);

@@ -522,14 +522,12 @@ static int write_text_(const char *path, const char *text) {
     return bad ? dw_error_set(DW_EIO, "%s: write failed: %s", path, strerror(errno)) : DW_OK;
 }
 
-int probe_checkpoint_save(const char *dir, ProbeModel *m, const char *run_json,
-                          const char *state_json) {
-    char tmp[4096], p[4200], parent[4096], bad[256];
-    int rc;
-    char *cfg = NULL, *meta = NULL;
+int probe_checkpoint_target_check(const char *dir) {
+    char bad[256];
     struct stat st;
-    size_t dl = strlen(dir);
-    if (dl == 0 || dl > 3900) return dw_error_set(DW_EINVAL, "checkpoint directory name length");
+    size_t dl = dir ? strlen(dir) : 0;
+    if (dl == 0 || dl > 3900)
+        return dw_error_set(DW_EINVAL, "checkpoint directory: empty or over 3900 bytes");
     if (!stat(dir, &st)) {
         if (!S_ISDIR(st.st_mode))
             return dw_error_set(DW_EINVAL, "%s: exists and is not a directory", dir);
@@ -537,6 +535,18 @@ int probe_checkpoint_save(const char *dir, ProbeModel *m, const char *run_json,
             return dw_error_set(DW_EINVAL, "%s: exists and holds '%s', which is not part of a "
                                 "dwplan checkpoint: not replacing it", dir, bad);
     }
+    return dw_output_check(dir, DW_OUT_DIR, NULL, 0);
+}
+
+int probe_checkpoint_save(const char *dir, ProbeModel *m, const char *run_json,
+                          const char *state_json) {
+    char tmp[4096], p[4200], parent[4096];
+    int rc;
+    char *cfg = NULL, *meta = NULL;
+    if ((rc = probe_checkpoint_target_check(dir))) return rc;
+    size_t dl = strlen(dir);
+    /* DIR.tmp.PID/ of writers killed mid-save (gigabytes for a real model) */
+    dw_stale_temps_clean(dir, 1, NULL);
     snprintf(tmp, sizeof tmp, "%.*s.tmp.%ld", (int)dl - (dir[dl - 1] == '/'), dir,
              (long)getpid());
     remove_ckpt_dir_(tmp); /* a leftover of this pid's earlier crash */

@@ -51,7 +51,14 @@ int probe_safetensors_save(const char *path, ProbeModel *m, int nwhich, const in
 int probe_safetensors_load(const char *path, ProbeModel *m, int nwhich, const int *which,
                            const char *const *suffix, char **meta_json);
 
-/* Writes a checkpoint directory for `m` atomically (see above).
+/* Checks, before any work, that `dir` can take a checkpoint: absent (its parent writable),
+ * or a directory holding nothing but a checkpoint's files (which a save replaces). Writes
+ * nothing. DW_OK; DW_EINVAL (not a directory, foreign files, an empty name), DW_EIO (no
+ * writable parent), with the message naming dir. */
+int probe_checkpoint_target_check(const char *dir);
+
+/* Writes a checkpoint directory for `m` atomically (see above). First removes the
+ * DIR.tmp.PID/ directories of writers that died mid-save (dw_stale_temps_clean).
  * Inputs:  dir         the checkpoint directory (created or replaced)
  *          m           the model (parameters and, with state_json, AdamW moments)
  *          run_json    JSON object text with the run's settings, stored as config.json's

@@ -3,7 +3,7 @@
 # config whose values mean nothing exits 3 naming the file, the field and the allowed range,
 # with nothing on stdout; fit -o does not write a law it could not read back; every preset and
 # built-in model shape still loads; a config within the limits whose compute is still beyond
-# the planner's 1e32 gets a severe warning.
+# the planner's 1e32 is refused with exit 3 (plan_point_meaningful), not printed.
 #
 # usage: bash tests/cli_law_domain.sh /path/to/dwplan
 # env:   DW_SOURCE_DIR (source tree: datasets/laws, examples/models, datasets/public)
@@ -80,18 +80,19 @@ for f in "$SRC"/examples/models/*.json; do
     expect_rc "count --hf-config $m" 0
 done
 
-# within every limit, still beyond plan's 1e32: said as a severe warning, not just a number
+# within every limit, still beyond plan's 1e32: refused (exit 3) with the law and the limit
+# named, not printed; the same for a shape given by depth and width
 sed -e 's/"hidden_size": 4096/"hidden_size": 1000000/' \
     -e 's/"num_hidden_layers": 32/"num_hidden_layers": 100000/' \
     -e 's/"intermediate_size": 11008/"intermediate_size": 4000000/' \
     -e 's/"num_attention_heads": 32/"num_attention_heads": 8000/' \
     -e 's/"num_key_value_heads": 32/"num_key_value_heads": 8000/' "$CFG" >"$tmp/huge.json"
 run check --hf-config "$tmp/huge.json" --laws none --within off --json
-if [ "$RC" -eq 0 ]; then
-    has "$tmp/out" "check huge config" '"compute-beyond-limit"'
-else
-    expect_rc "check huge config: refused" 3
-    has "$tmp/err" "check huge config: refused" "1e+32"
-fi
+expect_rc "check huge config: refused" 3
+has "$tmp/err" "check huge config: refused" "beyond the planner's limit of 1e+32" "preset"
+check "check huge config: nothing printed" '[ ! -s "$tmp/out" ]'
+run check --depth 2000 --width 200000 --tokens 1e17
+expect_rc "check 2000x200000: refused" 3
+has "$tmp/err" "check 2000x200000: refused" "2000x200000" "7.2e+32"
 
 finish cli_law_domain

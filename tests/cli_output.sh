@@ -14,7 +14,11 @@
 #   - law.json.tmp.PID of a dead process is removed by the next fit -o law.json; one of a
 #     running process is kept and mentioned;
 #   - plot -o DIR.png (a directory) and report -o FILE (a file) are refused before any work;
-#   - probe run -o /dev/null and -o FIFO: the run's record is appended through, exit 0.
+#   - probe run -o /dev/null and -o FIFO: the run's record is appended through, exit 0;
+#   - probe run -o DIR / --checkpoint FILE, probe sweep -o DIR, data generate -o DIR and
+#     data prepare -o FILE are refused before their work; data generate and plot -o through a
+#     symlink write its target and keep the link;
+#   - a checkpoint's DIR.tmp.PID/ of a dead writer is removed by the next save.
 #
 # usage: bash tests/cli_output.sh /path/to/dwplan
 # env:   DW_SOURCE_DIR (source tree), DW_DATA_DIR (published tables)
@@ -137,5 +141,53 @@ expect_rc "probe run -o FIFO" 0
 wait "$reader"
 check "probe run: one record through the FIFO" \
     '[ "$(wc -l <"$tmp/fifo2.out")" -eq 1 ] && grep -q "\"depth\"" "$tmp/fifo2.out"'
+
+# 8. every command with an output refuses the wrong kind of path before its work (a run of a
+#    million steps would time out if it started), and the figure behind a symlink is written
+#    to the link's target (the link stays)
+L="--depth 2 --width 16 --steps 1000000 --batch 2 --seq 16 --synthetic-tokens 65536 --quiet"
+trun() { timeout 20 "$DWPLAN" "$@" >"$tmp/out" 2>"$tmp/err"; RC=$?; }
+trun probe run $L -o "$tmp/d"
+expect_rc "probe run -o DIR" 2
+has "$tmp/err" "probe run -o DIR message" "is a directory"
+check "probe run -o DIR: refused before the run" '[ ! -s "$tmp/out" ]'
+echo keep >"$tmp/ckfile"
+trun probe run $L --checkpoint "$tmp/ckfile"
+expect_rc "probe run --checkpoint FILE" 2
+has "$tmp/err" "checkpoint FILE message" "ckfile" "not a directory"
+check "checkpoint FILE: refused before the run, untouched" \
+    '[ ! -s "$tmp/out" ] && [ "$(cat "$tmp/ckfile")" = keep ]'
+trun probe sweep --depths 1 --widths 16 --steps 1000000 --batch 2 --seq 16 \
+    --synthetic-tokens 65536 --threads 1 --quiet -o "$tmp/d"
+expect_rc "probe sweep -o DIR" 2
+has "$tmp/err" "probe sweep -o DIR message" "is a directory"
+trun data generate --tokens 100G -o "$tmp/d"
+expect_rc "data generate -o DIR" 2
+run data prepare --corpus synthetic --tokens 4000 -o "$tmp/ckfile" --quiet
+expect_rc "data prepare -o FILE" 2
+check "data prepare -o FILE: untouched" '[ "$(cat "$tmp/ckfile")" = keep ]'
+run data generate --tokens 1000 -o "$tmp/link.json"
+expect_rc "data generate -o symlink" 0
+check "data generate -o symlink: the target holds the text, the link stays" \
+    '[ -L "$tmp/link.json" ] && [ "$(wc -c <"$tmp/d/real.json")" -eq 1000 ]'
+if command -v gnuplot >/dev/null 2>&1; then
+    echo old >"$tmp/d/real.png"
+    ln -s d/real.png "$tmp/fig2.png"
+    run plot frontier --law depth-delusion -o "$tmp/fig2.png"
+    expect_rc "plot -o symlink" 0
+    check "plot -o symlink: link kept, target is a PNG" \
+        '[ -L "$tmp/fig2.png" ] && head -c 8 "$tmp/d/real.png" | grep -q PNG'
+fi
+
+# 9. a checkpoint's temporary directory left by a killed writer goes on the next save
+sh -c 'exit 0' &
+dead=$!
+wait "$dead"
+mkdir "$tmp/ck.tmp.$dead"
+head -c 4096 /dev/zero >"$tmp/ck.tmp.$dead/model.safetensors"
+run probe run $P --checkpoint "$tmp/ck"
+expect_rc "probe run --checkpoint with a dead writer's temporary" 0
+check "dead writer's checkpoint temporary removed" '[ ! -e "$tmp/ck.tmp.$dead" ]'
+check "checkpoint written" '[ -f "$tmp/ck/model.safetensors" ]'
 
 finish cli_output

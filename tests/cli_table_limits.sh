@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CLI tests of the table limits (datasets/table.h, issue 14 finding 5): `dwplan fit` on a
 # 200k-column CSV, a 40k-key JSONL object, an over-long column name and a sparse JSONL file
-# past the cell cap exits 3 within 5 s (a guard, not a benchmark: the quadratic reader took
-# over 30 s on the CSV), naming the file and the line.
+# past the cell cap, and 60k runs that differ only in their gradient norms (the duplicate
+# check, `fit --critical-depth`), exit 3 within 5 s (a guard, not a benchmark: the quadratic
+# reader took over 30 s on the CSV, the duplicate check 24 s), naming the file and the line.
 set -u
 DWPLAN=$1
 . "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
@@ -39,5 +40,17 @@ awk 'BEGIN { printf "{"; for (k = 0; k < 4096; k++) printf "%s\"k%d\":%d", (k ? 
     print "}"; for (r = 0; r < 4096; r++) print "{}" }' >"$tmp/sparse.jsonl"
 fit_timed "sparse cells" "$tmp/sparse.jsonl"
 has "$tmp/err" "sparse cells" "sparse.jsonl:4097: row 4097 of 4096 columns" "16777216 cells"
+
+# 60k runs equal but for their gradient norms, then a duplicate of the first: the duplicate
+# check compared every pair of such rows (24 s here before the fingerprint of the norms)
+awk 'BEGIN { for (r = 0; r <= 60000; r++)
+    printf "{\"depth\":2,\"width\":64,\"tokens\":1e9,\"loss\":3,\"grad_norms\":[1,1,%d]}\n",
+        r < 60000 ? r + 1 : 1 }' >"$tmp/grads.jsonl"
+t0=$(now)
+run fit "$tmp/grads.jsonl" --critical-depth
+t1=$(now)
+expect_rc "60k gradient rows exit" 3
+check "60k gradient rows under 5 s" "awk -v a=$t0 -v b=$t1 'BEGIN { exit !(b - a < 5) }'"
+has "$tmp/err" "60k gradient rows" "grads.jsonl:60001: duplicate of line 1"
 
 finish cli_table_limits
