@@ -100,6 +100,8 @@ int dw_append_line(const char *path, const char *line);
 /* 1 when process `pid` runs on this host (signals from us may be refused: still running),
  * 0 when there is none or it is a zombie (killed, not yet reaped). */
 int dw_pid_alive(long pid);
+/* The same in three states: 0 no such process, 1 a zombie, 2 running. */
+int dw_pid_state(long pid);
 
 /* Removes the temporaries that dead writers left beside `path`: the entries
  * "<base>.tmp.<pid>" of path's directory (base = its last component, trailing '/' ignored)
@@ -110,6 +112,10 @@ int dw_pid_alive(long pid);
  * removed. A directory shared between hosts (NFS) can hold a temporary of a live process on
  * another host whose pid is free here: such a writer's rename then fails, and says so. */
 int dw_stale_temps_clean(const char *path, int trees, int *nleft);
+
+/* The same for the entries "<prefix><pid>" of `dir` (for temporaries named otherwise: a
+ * fetch's ".NAME.tmp.PID", an output's "NAME.old.PID" moved aside before its removal). */
+int dw_stale_clean_prefix(const char *dir, const char *prefix, int trees, int *nleft);
 
 /* What an output path must be: a file (dw_write_file_atomic, dw_append_line, a figure) or a
  * directory that is created when missing (a report). */

@@ -315,18 +315,22 @@ out:
 // ----------------------------------------------------------------------------
 // temporaries of dead writers
 
-int dw_pid_alive(long pid) {
+int dw_pid_state(long pid) {
     if (pid <= 0 || (pid_t)pid != pid) return 0;
     if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) return 0;
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/%ld/stat", pid);
     FILE *f = fopen(path, "r");
-    if (!f) return 1; /* no /proc: trust kill() */
+    if (!f) return 2; /* no /proc: trust kill() */
     size_t k = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[k] = '\0';
     const char *rp = strrchr(buf, ')'); /* "pid (comm) S ...": comm may hold ')' and spaces */
-    return !(rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'));
+    return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X') ? 1 : 2;
+}
+
+int dw_pid_alive(long pid) {
+    return dw_pid_state(pid) == 2;
 }
 
 static int rm_entry_(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
@@ -348,12 +352,15 @@ static int temps_names_(const char *path, char *dir, char *pre, size_t n) {
     return 0;
 }
 
-/* Walks path's temporaries: removes the dead ones when `remove` (directories only with
- * `trees`), counts the removed in *nrm and those left (live, or not removable) in *nleft. */
-static void temps_walk_(const char *path, int trees, int remove, int *nrm, int *nleft) {
-    char dir[PATH_MAX], pre[PATH_MAX], p[2 * PATH_MAX + 2];
+/* Walks the entries "<pre><pid>" of dir: removes the dead writers' when `remove`
+ * (directories only with `trees`), counts the removed in *nrm and those left (live, or not
+ * removable) in *nleft. The pid as "%ld" of a live pid writes it: 1 to 9 digits, no sign,
+ * no leading zero; anything else (a number that would wrap to another process's pid when
+ * cast) is not ours to remove. */
+static void temps_walk_(const char *dir, const char *pre, int trees, int remove, int *nrm,
+                        int *nleft) {
+    char p[2 * PATH_MAX + 2];
     *nrm = *nleft = 0;
-    if (temps_names_(path, dir, pre, sizeof dir) != 0) return;
     DIR *d = opendir(dir);
     if (!d) return;
     size_t pl = strlen(pre);
@@ -361,10 +368,10 @@ static void temps_walk_(const char *path, int trees, int remove, int *nrm, int *
     while ((e = readdir(d))) {
         if (strncmp(e->d_name, pre, pl) != 0) continue;
         const char *digits = e->d_name + pl;
-        char *end;
-        if (*digits < '1' || *digits > '9') continue;
-        long pid = strtol(digits, &end, 10);
-        if (*end || pid == (long)getpid()) continue;
+        size_t nd = strspn(digits, "0123456789");
+        if (nd == 0 || nd > 9 || digits[nd] || digits[0] == '0') continue;
+        long pid = strtol(digits, NULL, 10);
+        if (pid == (long)getpid()) continue;
         if (dw_pid_alive(pid)) {
             ++*nleft;
             continue;
@@ -381,11 +388,20 @@ static void temps_walk_(const char *path, int trees, int remove, int *nrm, int *
     closedir(d);
 }
 
-int dw_stale_temps_clean(const char *path, int trees, int *nleft) {
+int dw_stale_clean_prefix(const char *dir, const char *prefix, int trees, int *nleft) {
     int nrm, left;
-    temps_walk_(path, trees, 1, &nrm, &left);
+    temps_walk_(dir, prefix, trees, 1, &nrm, &left);
     if (nleft) *nleft = left;
     return nrm;
+}
+
+int dw_stale_temps_clean(const char *path, int trees, int *nleft) {
+    char dir[PATH_MAX], pre[PATH_MAX];
+    if (temps_names_(path, dir, pre, sizeof dir) != 0) {
+        if (nleft) *nleft = 0;
+        return 0;
+    }
+    return dw_stale_clean_prefix(dir, pre, trees, nleft);
 }
 
 // ----------------------------------------------------------------------------
@@ -445,16 +461,16 @@ static int check_file_output_(const char *path, char *note, size_t n) {
     if (out_through_(&o)) {
         if (access(o.target, W_OK) != 0)
             rc = dw_error_set(DW_EIO, "%s: not writable: %s", path, strerror(errno));
-    } else {
-        char dir[PATH_MAX], pre[PATH_MAX];
+    }
+    char dir[PATH_MAX], pre[PATH_MAX];
+    if (!out_through_(&o) && rc == DW_OK) {
         if (temps_names_(o.target, dir, pre, sizeof dir) != 0)
             rc = dw_error_set(DW_EINVAL, "%s: not a usable file name", path);
         else rc = dir_writable_(path, dir);
     }
     if (rc == DW_OK && note && n) {
-        int nrm, live;
-        if (!out_through_(&o)) temps_walk_(o.target, 0, 0, &nrm, &live);
-        else live = 0;
+        int nrm, live = 0;
+        if (!out_through_(&o)) temps_walk_(dir, pre, 0, 0, &nrm, &live);
         if (o.link)
             snprintf(note, n, "%s is a symlink: writing to the file it points to, %s%s", path,
                      o.target, out_through_(&o) ? "" : " (replaced whole, the link kept)");

@@ -221,25 +221,3 @@ int ds_mkdir_p_(const char *path) {
         return dw_error_set(DW_EIO, "%s: cannot create directory: %s", p, strerror(errno));
     return DW_OK;
 }
-
-void ds_clean_stale_(const char *dir, const char *prefix) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    size_t pl = strlen(prefix);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strncmp(e->d_name, prefix, pl) != 0) continue;
-        /* the pid as this code writes it ("%ld" of a live pid): 1 to 9 digits, no sign or
-         * spaces, no leading zero; anything else (a number that would wrap to some other
-         * process's pid when cast) is not ours to remove */
-        const char *ds = e->d_name + pl;
-        size_t nd = strspn(ds, "0123456789");
-        if (nd == 0 || nd > 9 || ds[nd] || ds[0] == '0') continue;
-        long pid = strtol(ds, NULL, 10);
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive (or not ours) */
-        char p[PATH_N];
-        ds_bfmt_(p, sizeof p, "%s/%s", dir, e->d_name);
-        ds_rm_tree_(p);
-    }
-    closedir(d);
-}

@@ -536,9 +536,9 @@ int ds_corpus_fetch(const char *name, const char *data_dir, const DsFetchOptions
     if ((rc = ds_mkdir_p_(data_dir)) != DW_OK) goto out;
     char stale[300];
     ds_bfmt_(stale, sizeof stale, ".%s.tmp.", name);
-    ds_clean_stale_(data_dir, stale);
+    dw_stale_clean_prefix(data_dir, stale, 1, NULL);
     ds_bfmt_(stale, sizeof stale, ".%s.old.", name);
-    ds_clean_stale_(data_dir, stale);
+    dw_stale_clean_prefix(data_dir, stale, 1, NULL);
     ds_bfmt_(tmp, sizeof tmp, "%s/.%s.tmp.%ld", data_dir, name, (long)getpid());
     ds_bfmt_(work, sizeof work, "%s/work", tmp);
     ds_rm_tree_(tmp);

@@ -33,9 +33,6 @@ const char *ds_corpus_data_file_(const DsCorpusInfo *c);
 void ds_rm_tree_(const char *path);
 /* mkdir -p; DW_OK or DW_EIO naming the directory that could not be made. */
 int ds_mkdir_p_(const char *path);
-/* Removes what an interrupted run left in `dir`: entries named <prefix><pid> whose process
- * is gone (a live pid may be another run in progress: its files stay). */
-void ds_clean_stale_(const char *dir, const char *prefix);
 
 /* Formats a message and hands it to fn with ctx (nothing when fn is NULL; a message that
  * cannot be allocated is dropped: progress is best-effort). */

@@ -414,9 +414,9 @@ static int prep_open_output_(Prep_ *P) {
     }
     ds_bfmt_(pdir, sizeof pdir, "%s", slash ? (slash == parent ? "/" : parent) : ".");
     ds_bfmt_(pre, sizeof pre, "%s.tmp.", ds_base_name_(P->out));
-    ds_clean_stale_(pdir, pre);
+    dw_stale_clean_prefix(pdir, pre, 1, NULL);
     ds_bfmt_(pre, sizeof pre, "%s.old.", ds_base_name_(P->out));
-    ds_clean_stale_(pdir, pre);
+    dw_stale_clean_prefix(pdir, pre, 1, NULL);
     ds_bfmt_(P->tmp, sizeof P->tmp, "%s.tmp.%ld", P->out, (long)getpid());
     ds_rm_tree_(P->tmp);
     if (mkdir(P->tmp, 0755) != 0)

@@ -75,21 +75,6 @@ static int proc_start_(long pid, unsigned long long *start) {
     return -1;
 }
 
-/* 0 when no process pid runs on this host, 1 a zombie (killed, not yet reaped, e.g. in a
- * container without an init), 2 alive. */
-static int pid_state_(long pid) {
-    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) return 0;
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return 2; /* no /proc: trust kill() */
-    size_t k = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[k] = '\0';
-    const char *rp = strrchr(buf, ')');
-    return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X') ? 1 : 2;
-}
-
 static int write_claim_(int fd, const char *key) {
     char buf[CLAIM_MAX], host[256], boot[64], now[32], start[48] = "";
     unsigned long long st;
@@ -179,7 +164,7 @@ static int claim_judge_(int fd, double timeout, char *why, size_t n) {
     if (t.boot[0] && boot[0] && strcmp(t.boot, boot))
         return snprintf(why, n, "pid %ld on this host is from an earlier boot", t.pid), 1;
     if (t.pid == (long)getpid()) return snprintf(why, n, "a claim by this process (%s)", who), 0;
-    int ps = pid_state_(t.pid);
+    int ps = dw_pid_state(t.pid);
     if (ps == 0) return snprintf(why, n, "pid %ld on host %.100s is gone", t.pid, t.host), 1;
     if (ps == 1) return snprintf(why, n, "pid %ld on host %.100s is a zombie", t.pid, t.host), 1;
     unsigned long long now_start;
@@ -341,7 +326,7 @@ void probe_claim_clean(const char *dir) {
         char *end;
         errno = 0;
         long pid = strtol(dot + 1, &end, 10);
-        if (end == dot + 1 || *end || errno || pid <= 0 || pid_state_(pid) == 2) continue;
+        if (end == dot + 1 || *end || errno || pid <= 0 || dw_pid_state(pid) == 2) continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         unlink(path);
     }

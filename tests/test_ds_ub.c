@@ -7,8 +7,9 @@
  *     buffer (ASan), an excerpt of at most 40 bytes of that line with control bytes escaped;
  *   - chapter and verse numbers of any length: no signed overflow (UBSan), refused beyond
  *     three digits (the KJV's largest are Psalms 150 and Psalm 119:176);
- *   - ds_clean_stale_ reads a temp entry's pid as digits that fit a pid_t: an entry such as
- *     <prefix><2^32 + pid> is not some other process's to delete.
+ *   - dw_stale_clean_prefix (common/dwout.c; it replaced the datasets' own) reads a temp
+ *     entry's pid as digits that fit a pid_t: an entry such as <prefix><2^32 + pid> is not
+ *     some other process's to delete.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "datasets/corpus.h"
@@ -150,7 +151,7 @@ static void test_clean_stale_pid(void) {
     snprintf(p[2], sizeof p[2], "%s/x.tmp.+%ld", dir, (long)child); /* not our spelling */
     snprintf(p[3], sizeof p[3], "%s/x.tmp.%ld", dir, (long)getpid()); /* alive */
     for (int i = 0; i < 4; i++) touch_(p[i]);
-    ds_clean_stale_(dir, "x.tmp.");
+    dw_stale_clean_prefix(dir, "x.tmp.", 1, NULL);
     CHECK(!exists_(p[0]));
     CHECK(exists_(p[1]));
     CHECK(exists_(p[2]));
