@@ -310,8 +310,15 @@ int ds_runs_load(const char *path, const DsRunsOptions *o, DsRuns **out) {
     int rc, col[DS_RUNS_NFIELDS], cweight;
     if (!path || !out) return dw_error_set(DW_EINVAL, "ds_runs_load: NULL argument");
     *out = NULL;
-    if ((rc = ds_table_read(path, &t))) {
+    if ((rc = ds_table_read_ex(path, DS_TABLE_SKIP_TORN, &t))) {
         rc = read_hint_(path, rc);
+        goto out;
+    }
+    int skip = o && o->skip_bad_rows;
+    if (t->ntorn && !skip) {
+        rc = dw_error_set(DW_EPARSE, "%s (%d such line%s: a record cut short by a crash or a "
+                          "full disk? --skip-bad-rows leaves them out, counting them)",
+                          t->torn_first, t->ntorn, t->ntorn == 1 ? "" : "s");
         goto out;
     }
     int nread = t->nrows;
@@ -323,6 +330,13 @@ int ds_runs_load(const char *path, const DsRunsOptions *o, DsRuns **out) {
     if (dw_sha256_file(path, r->sha256) != DW_OK) r->sha256[0] = '\0';
     if ((rc = columns_(r, t, o, col, &cweight))) goto out;
     r->nrows_read = nread;
+    /* torn JSONL lines left out (skip): counted with the rows --skip-bad-rows leaves out */
+    for (int k = 0; k < t->ntorn; k++) {
+        if (r->nskipped_bad == 0) snprintf(r->bad_first, sizeof r->bad_first, "%s", t->torn_first);
+        if (r->nskipped_bad < DS_RUNS_BAD_LINES)
+            r->bad_lines[r->nskipped_bad] = k < DS_TABLE_TORN_LINES ? t->torn_line[k] : 0;
+        r->nskipped_bad++;
+    }
     r->nrows_file = t->nrows;
     int cstat = ds_table_col(t, "status");
     for (int j = 0; j < t->nrows; j++) {

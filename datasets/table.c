@@ -136,6 +136,9 @@ typedef struct {
     int *line;   /* (nrows) */
     int nrows;
     size_t cap_off, cap_width, cap_line;
+    int skip_torn; /* DS_TABLE_SKIP_TORN: invalid JSONL lines counted, not fatal */
+    int ntorn, torn_line[DS_TABLE_TORN_LINES];
+    char torn_first[320];
 } Builder;
 
 static void bld_free_(Builder *b) {
@@ -285,6 +288,9 @@ static int bld_finish_(Builder *b, const char *path, DsTable **out) {
     if (nc) memcpy(t->colnames, b->names, nc * sizeof *t->colnames);
     t->nrows = b->nrows;
     t->ncols = b->ncols;
+    t->ntorn = b->ntorn;
+    memcpy(t->torn_line, b->torn_line, sizeof t->torn_line);
+    memcpy(t->torn_first, b->torn_first, sizeof t->torn_first);
     b->ncells = 0; /* the cells and names now belong to t */
     b->ncols = 0;
     *out = t;
@@ -519,7 +525,13 @@ static int jsonl_read_(Builder *b, const char *path, const char *s, size_t n) {
             const char *at = end && end >= a && end <= z ? end : a;
             rc = dw_error_set(DW_EPARSE, "%s:%d: invalid JSON near column %d", path, line,
                               (int)(at - ls) + 1);
-            goto out;
+            if (!b->skip_torn) goto out;
+            if (b->ntorn == 0) snprintf(b->torn_first, sizeof b->torn_first, "%s", dw_error_get());
+            if (b->ntorn < DS_TABLE_TORN_LINES) b->torn_line[b->ntorn] = line;
+            b->ntorn++;
+            dw_error_clear();
+            rc = DW_OK;
+            continue;
         }
         while (end && end < z && is_space_(*end)) end++;
         if (end && end < z) {
@@ -574,10 +586,14 @@ out:
 // reading
 
 int ds_table_read(const char *path, DsTable **out) {
+    return ds_table_read_ex(path, 0, out);
+}
+
+int ds_table_read_ex(const char *path, int flags, DsTable **out) {
     int rc = DW_EIO;
     char *text = NULL;
     size_t len = 0;
-    Builder b = {.path = path};
+    Builder b = {.path = path, .skip_torn = (flags & DS_TABLE_SKIP_TORN) != 0};
     if (out) *out = NULL;
     if (!path || !out) return dw_error_set(DW_EINVAL, "ds_table_read: NULL argument");
     struct stat st; /* refuse a huge regular file before reading it */

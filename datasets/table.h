@@ -50,6 +50,7 @@
 #define DS_TABLE_MAX_NAME 1024
 #define DS_TABLE_MAX_CELLS (1 << 24) /* 256 MiB of cell pointers and numbers */
 #define DS_TABLE_MAX_BYTES 2147483647 /* INT_MAX: line numbers are ints */
+#define DS_TABLE_TORN_LINES 8         /* DsTable.torn_line: the first lines kept */
 
 typedef struct {
     char *path;      /* the path as given to ds_table_read, for messages */
@@ -60,6 +61,12 @@ typedef struct {
     double *num;     /* (nrows, ncols) parsed numbers; NaN where the cell is missing or not a
                         number; JSON true/false -> 1/0 */
     int *line;       /* (nrows) 1-based source line where each row starts */
+    /* JSONL lines that are not valid JSON, read past (a record cut short by a crash, a full
+     * disk or an editor): how many, the first lines, the first one's message. The caller
+     * decides whether that is an error (ds_runs_load: unless --skip-bad-rows). */
+    int ntorn;
+    int torn_line[DS_TABLE_TORN_LINES];
+    char torn_first[320];
 } DsTable;
 
 // ----------------------------------------------------------------------------
@@ -81,6 +88,12 @@ typedef struct {
  *              most 4096 are supported");
  *   DW_ENOMEM  out of memory. */
 int ds_table_read(const char *path, DsTable **out);
+
+/* The same; with DS_TABLE_SKIP_TORN in `flags` a JSONL line that is not valid JSON is
+ * counted in DsTable.ntorn (its line and, for the first, the message) and read past instead
+ * of failing the read. Every other error stays an error. */
+enum { DS_TABLE_SKIP_TORN = 1 };
+int ds_table_read_ex(const char *path, int flags, DsTable **out);
 
 /* Frees the table and everything it owns. NULL-safe. */
 void ds_table_free(DsTable *t);

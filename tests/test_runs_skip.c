@@ -12,6 +12,7 @@
  * | grad_norms [0.1, -1] (JSONL)          | DW_EPARSE                  | left out, no leak     |
  * | bad params, params not used (fields)  | kept                       | kept, not counted     |
  * | duplicate rows                        | DW_EPARSE                  | still DW_EPARSE       |
+ * | a JSONL line torn mid-record (crash)  | DW_EPARSE, file:line, hint | left out, counted     |
  */
 #define _GNU_SOURCE /* mkdtemp */
 #include <gsl/gsl_errno.h>
@@ -120,6 +121,32 @@ static void test_jsonl_grad(void) {
     }
 }
 
+/* A record cut short mid-file (a crash of an older writer, then appends after it): the file
+ * still reads with skip_bad_rows, the torn line counted with the bad rows; without it the
+ * error names the line and the option (issue 14: the whole file no longer read). */
+static void test_jsonl_torn(void) {
+    char p[128];
+    DsRuns *r = NULL;
+    write_("torn.jsonl",
+           "{\"depth\":2,\"width\":64,\"tokens\":1e8,\"loss\":3}\n"
+           "{\"depth\":3,\"width\":64,\"tok\n"
+           "{\"depth\":4,\"width\":64,\"tokens\":1e8,\"loss\":2.9}\n"
+           "{\"depth\":5,\"wi\n"
+           "{\"depth\":6,\"width\":64,\"tokens\":1e8,\"loss\":2.8}\n",
+           p, sizeof p);
+    CHECK(ds_runs_load(p, NULL, &r) == DW_EPARSE && !r);
+    CHECK(has_(dw_error_get(), "torn.jsonl:2: invalid JSON") &&
+          has_(dw_error_get(), "2 such lines") && has_(dw_error_get(), "--skip-bad-rows"));
+    DsRunsOptions o = {.skip_bad_rows = 1};
+    CHECK_STATUS(ds_runs_load(p, &o, &r));
+    if (r) {
+        CHECK(r->n == 3 && r->nskipped_bad == 2 && r->bad_lines[0] == 2 && r->bad_lines[1] == 4);
+        CHECK(r->depth[0] == 2 && r->depth[1] == 4 && r->depth[2] == 6);
+        CHECK(has_(r->bad_first, "torn.jsonl:2: invalid JSON"));
+        ds_runs_free(r);
+    }
+}
+
 static void test_map_and_dialect(void) {
     char p[128];
     DsRuns *r = NULL;
@@ -151,6 +178,7 @@ int main(void) {
     }
     test_csv();
     test_jsonl_grad();
+    test_jsonl_torn();
     test_map_and_dialect();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir_);

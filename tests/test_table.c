@@ -335,6 +335,15 @@ static void test_bad(void) {
         if (rc == DW_OK) ds_table_free(t);
     }
     DsTable *t = NULL;
+    /* the invalid JSON line read past with DS_TABLE_SKIP_TORN: counted, named, the rest kept */
+    CHECK_STATUS(ds_table_read_ex(fix_("bad_json.jsonl"), DS_TABLE_SKIP_TORN, &t));
+    if (t) {
+        CHECK(t->nrows == 2 && t->ntorn == 1 && t->torn_line[0] == 3);
+        CHECK(has_(t->torn_first, "bad_json.jsonl:3: invalid JSON"));
+        ds_table_free(t);
+        t = NULL;
+    }
+    CHECK(ds_table_read_ex(fix_("bad_notobj.jsonl"), DS_TABLE_SKIP_TORN, &t) == DW_EPARSE);
     CHECK(ds_table_read(NULL, &t) == DW_EINVAL && t == NULL);
     CHECK(ds_table_read(fix_("quoted.csv"), NULL) == DW_EINVAL);
 }
