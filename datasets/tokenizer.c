@@ -500,20 +500,9 @@ static long b64_decode(const char *s, size_t n, unsigned char *out) {
     return m;
 }
 
-static int gpt2_load(DsTokenizer *t, const char *path) {
-    int rc;
-    size_t flen = 0;
-    char *text = dw_read_file(path, &flen);
-    if (!text) return dw_error_prefix(DW_EIO, "gpt2 rank file");
-    char sha[65];
-    dw_sha256(text, flen, sha);
-    if (strcmp(sha, GPT2_SHA256) != 0) {
-        rc = dw_error_set(DW_EPARSE, "%s: sha256 %s, expected %s (the file %s of npm package %s); "
-                          "refusing a different rank file", path, sha, GPT2_SHA256, GPT2_MEMBER,
-                          GPT2_PACKAGE);
-        goto out;
-    }
-    rc = DW_ENOMEM;
+/* The ranks of text[0..flen) (not NUL-terminated) into t; `path` names it in messages. */
+static int gpt2_parse(DsTokenizer *t, const char *path, const char *text, size_t flen) {
+    int rc = DW_ENOMEM;
     t->bytes = malloc(flen + sizeof GPT2_EOT); /* decoded tokens are shorter than their lines */
     t->tok_off = malloc(GPT2_VOCAB * sizeof *t->tok_off);
     t->tok_len = malloc(GPT2_VOCAB * sizeof *t->tok_len);
@@ -595,6 +584,20 @@ static int gpt2_load(DsTokenizer *t, const char *path) {
     }
     rc = DW_OK;
 out:
+    return rc;
+}
+
+static int gpt2_load(DsTokenizer *t, const char *path) {
+    size_t flen = 0;
+    char *text = dw_read_file(path, &flen);
+    if (!text) return dw_error_prefix(DW_EIO, "gpt2 rank file");
+    char sha[65];
+    dw_sha256(text, flen, sha);
+    int rc = strcmp(sha, GPT2_SHA256) != 0
+                 ? dw_error_set(DW_EPARSE, "%s: sha256 %s, expected %s (the file %s of npm "
+                                "package %s); refusing a different rank file", path, sha,
+                                GPT2_SHA256, GPT2_MEMBER, GPT2_PACKAGE)
+                 : gpt2_parse(t, path, text, flen);
     free(text);
     return rc;
 }
@@ -634,6 +637,24 @@ int ds_tok_open(const char *name, const char *rank_file, DsTokenizer **out) {
             ds_tok_free(t);
             return rc;
         }
+    }
+    *out = t;
+    return DW_OK;
+}
+
+int ds_tok_ranks_parse_unchecked(const char *label, const char *text, size_t len,
+                                 DsTokenizer **out) {
+    if (out) *out = NULL;
+    if (!label || (!text && len) || !out)
+        return dw_error_set(DW_EINVAL, "ds_tok_ranks_parse_unchecked: NULL argument");
+    DsTokenizer *t = calloc(1, sizeof *t);
+    if (!t) return dw_error_set(DW_ENOMEM, "out of memory");
+    t->kind = TOK_GPT2;
+    t->vocab = GPT2_VOCAB;
+    int rc = gpt2_parse(t, label, text ? text : "", len);
+    if (rc) {
+        ds_tok_free(t);
+        return rc;
     }
     *out = t;
     return DW_OK;

