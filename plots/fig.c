@@ -256,14 +256,19 @@ int fig_finish_(Fig *f) {
     /* an image left from an earlier run must not pass for this one: a regular file (or the
      * one a symlink names) is emptied, never unlinked, so a link stays a link (common/dw.h's
      * rules); a FIFO or device is written through by gnuplot as it is */
-    struct stat st;
+    struct stat st, lst;
     int regular = stat(f->res->image, &st) != 0 || S_ISREG(st.st_mode);
+    int plain = lstat(f->res->image, &lst) != 0 || S_ISREG(lst.st_mode); /* not a link */
     if (regular && truncate(f->res->image, 0) != 0 && errno != ENOENT)
         return dw_error_set(DW_EIO, "%s: cannot replace: %s", f->res->image, strerror(errno));
-    if ((rc = plot_gnuplot_run(f->res->script, warn, sizeof warn))) return rc;
-    if (regular && (stat(f->res->image, &st) != 0 || st.st_size == 0))
-        return dw_error_set(DW_EIO, "gnuplot ran on %s but wrote no %s", f->res->script,
-                            f->res->image);
+    rc = plot_gnuplot_run(f->res->script, warn, sizeof warn);
+    if (!rc && regular && (stat(f->res->image, &st) != 0 || st.st_size == 0))
+        rc = dw_error_set(DW_EIO, "gnuplot ran on %s but wrote no %s", f->res->script,
+                          f->res->image);
+    if (rc) {
+        if (plain) unlink(f->res->image); /* no empty or partial image left to pass for one */
+        return rc;
+    }
     if (warn[0]) NOTE(f, "gnuplot: %s", warn);
     f->res->rendered = 1;
     return DW_OK;
