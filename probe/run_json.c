@@ -1,8 +1,9 @@
 /* probe/run_json.c — a probe run as JSON: its settings and state in a checkpoint (so that
  * --resume continues the same trajectory) and its run record (DESIGN §3; the fields are
- * listed in docs/probe.md). Checkpoint numbers read back exactly: cJSON prints a double
- * with 15 significant digits when that round-trips and 17 otherwise, and the settings hold
- * the seed as a string (exact beyond 2^53).
+ * listed in docs/probe.md). The run state's numbers read back bit for bit: cJSON 1.7 prints
+ * 15 significant digits whenever they read back within an ulp (its compare_double), so the
+ * state prints its doubles with 17 itself (exact_num_); the settings' numbers are the
+ * user's decimals, and the settings hold the seed as a string (exact beyond 2^53).
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -226,12 +227,29 @@ int probe_run_checkpoint_read(const char *dir, ProbeRunConfig *c, char *data_buf
     return probe_checkpoint_check(dir, &c->model, state_json);
 }
 
-static cJSON *darray_(const double *x, int n) {
-    return x ? cJSON_CreateDoubleArray(x, n) : cJSON_CreateArray();
+/* A number of the run state, printed so that it reads back bit for bit (17 significant
+ * digits); null when not finite (the parser refuses it). */
+static cJSON *exact_num_(double v) {
+    char b[40];
+    if (!isfinite(v)) return cJSON_CreateNull();
+    snprintf(b, sizeof b, "%.17g", v);
+    return cJSON_CreateRaw(b);
 }
 
-/* [{"tokens": T, "loss": L}, ...]: the curve in the run state and the record. */
-static cJSON *curve_json_(const ProbeCurvePoint *p, int n) {
+static void add_exact_(cJSON *j, const char *k, double v) {
+    cJSON_AddItemToObject(j, k, exact_num_(v));
+}
+
+static cJSON *darray_(const double *x, int n) {
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && x && i < n; i++) cJSON_AddItemToArray(a, exact_num_(x[i]));
+    return a;
+}
+
+/* [{"tokens": T, "loss": L}, ...]: the curve in the run state (exact: its numbers bit for
+ * bit) and in the record (cJSON's printing, as the record's val_loss, so that the last
+ * point and val_loss are the same text). */
+static cJSON *curve_json_(const ProbeCurvePoint *p, int n, int exact) {
     cJSON *a = cJSON_CreateArray();
     for (int i = 0; a && i < n; i++) {
         cJSON *o = cJSON_CreateObject();
@@ -240,7 +258,8 @@ static cJSON *curve_json_(const ProbeCurvePoint *p, int n) {
             return NULL;
         }
         cJSON_AddNumberToObject(o, "tokens", p[i].tokens);
-        cJSON_AddNumberToObject(o, "loss", p[i].loss);
+        if (exact) add_exact_(o, "loss", p[i].loss);
+        else cJSON_AddNumberToObject(o, "loss", p[i].loss);
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -251,19 +270,19 @@ char *probe_run_state_json_(const RunState *s, const ProbeRunResult *r, int L) {
     if (!j) return NULL;
     cJSON_AddNumberToObject(j, "step", (double)s->step);
     cJSON_AddNumberToObject(j, "data_step", (double)s->step); /* next batch: (seed, step) */
-    cJSON_AddNumberToObject(j, "loss_initial", s->loss_initial);
-    cJSON_AddNumberToObject(j, "loss_last", s->loss_last);
-    cJSON_AddNumberToObject(j, "loss_tail_sum", s->tail_sum);
+    add_exact_(j, "loss_initial", s->loss_initial);
+    add_exact_(j, "loss_last", s->loss_last);
+    add_exact_(j, "loss_tail_sum", s->tail_sum);
     cJSON_AddNumberToObject(j, "loss_tail_n", (double)s->tail_n);
     cJSON_AddBoolToObject(j, "have_grad", s->have_grad);
-    cJSON_AddNumberToObject(j, "grad_norm_global", s->have_grad ? s->grad_global : 0);
+    add_exact_(j, "grad_norm_global", s->have_grad ? s->grad_global : 0);
     cJSON_AddItemToObject(j, "grad_norms", darray_(s->have_grad ? r->grad_norms : NULL, L));
     cJSON_AddItemToObject(j, "grad_norms_attn",
                           darray_(s->have_grad ? r->grad_norms_attn : NULL, L));
     cJSON_AddItemToObject(j, "grad_norms_mlp", darray_(s->have_grad ? r->grad_norms_mlp : NULL, L));
-    cJSON_AddNumberToObject(j, "train_s", s->train_s);
+    add_exact_(j, "train_s", s->train_s);
     cJSON_AddNumberToObject(j, "threads", s->threads);
-    cJSON_AddItemToObject(j, "curve", curve_json_(r->curve, r->curve_n));
+    cJSON_AddItemToObject(j, "curve", curve_json_(r->curve, r->curve_n, 1));
     char *t = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     return t;
@@ -416,7 +435,7 @@ char *probe_run_record_json_(const ProbeRunConfig *c, const ProbeRunResult *r, i
     dw_json_add_num(j, "flops", r->flops);
     dw_json_add_num(j, "loss", r->loss);
     dw_json_add_num(j, "val_loss", r->val_loss);
-    if (r->evals > 0) cJSON_AddItemToObject(j, "curve", curve_json_(r->curve, r->curve_n));
+    if (r->evals > 0) cJSON_AddItemToObject(j, "curve", curve_json_(r->curve, r->curve_n, 0));
     add_arr_(j, "grad_norms", r->grad_norms, L, have_grad);
     add_arr_(j, "grad_norms_attn", r->grad_norms_attn, L, have_grad);
     add_arr_(j, "grad_norms_mlp", r->grad_norms_mlp, L, have_grad);
