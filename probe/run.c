@@ -530,7 +530,11 @@ static int setup_model_(Run *r, ProbeRunResult *res) {
         if (r->st.threads != c->threads)
             SAY_(c, "note: resuming with %d threads, the run had %d: the trajectory may "
                  "differ in the last bits", c->threads, r->st.threads);
-        SAY_(c, "resuming %s at step %ld of %ld", c->resume, r->st.step, S);
+        if (res->evals)
+            SAY_(c, "resuming %s at step %ld of %ld (loss curve: %d of %d points)", c->resume,
+                 r->st.step, S, res->curve_n, res->evals);
+        else
+            SAY_(c, "resuming %s at step %ld of %ld", c->resume, r->st.step, S);
     } else {
         probe_model_init(r->m, c->seed);
         r->st.loss_initial = r->st.loss_last = NAN;
@@ -545,9 +549,9 @@ static int setup_model_(Run *r, ProbeRunResult *res) {
          res->dataset_desc);
     /* an evaluation is val_batches forward passes; a training step about three */
     if (res->evals > 1)
-        SAY_(c, "loss curve: %d points (%d evaluations besides the final one, each %d "
+        SAY_(c, "loss curve: %d points (%d evaluation%s besides the final one, each %d "
              "forward passes of %d×%d: ≈ %.1f%% on top of the training compute)", res->evals,
-             res->evals - 1, c->val_batches, c->batch, c->seq,
+             res->evals - 1, res->evals > 2 ? "s" : "", c->val_batches, c->batch, c->seq,
              100.0 * (res->evals - 1) * c->val_batches / (3.0 * (double)S));
     return DW_OK;
 }
