@@ -1,6 +1,7 @@
 /* probe/run.h — one probe training run (DESIGN §5): the model of probe/model.h trained with
  * AdamW on batches from a DsLoader, measured (train and validation loss, per-layer gradient
- * norms, tokens/s, FLOPs, wall time) and written as one run record (DESIGN §3).
+ * norms, tokens/s, FLOPs, wall time; optionally a loss curve, the validation loss at
+ * several token counts: eval_every, eval_points) and written as one run record (DESIGN §3).
  *
  * Letters: B batch, T sequence, L depth, V vocab; a step trains on B·T tokens.
  *
@@ -160,9 +161,10 @@ int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *plan);
 /* Reads checkpoint dir for a resume or an evaluation, before anything is allocated for it:
  * config.json's model shape into c->model (probe_checkpoint_config) and its run settings
  * (the "dwplan" member) into c's settings (batch, seq, steps, lr, schedule, warm-up, AdamW,
- * grad_step, val_batches, seed, data, synth_tokens; other fields untouched), each checked
- * for type, integrality and range before it is converted; then the tensors' declared
- * shapes against the model (probe_checkpoint_check).
+ * grad_step, val_batches, eval_every, eval_points, seed, data, synth_tokens; other fields
+ * untouched; the eval settings are 0 when absent, as in checkpoints from before them), each
+ * checked for type, integrality and range before it is converted; then the tensors'
+ * declared shapes against the model (probe_checkpoint_check).
  * Inputs:  dir            the checkpoint directory
  *          c              receives the shape and settings; c->data points into data_buf
  *          data_buf, n    storage for the data setting
