@@ -586,12 +586,13 @@ static int checkpoint_(Run *r, ProbeRunResult *res, double train_s, const char *
 static int curve_point_(Run *r, ProbeRunResult *res, long s) {
     const ProbeRunConfig *c = &r->c;
     double t0 = dw_now_s();
+    dw_error_clear(); /* a NaN with no message is the model's, not the loader's */
     double v = probe_run_eval(r->m, r->val, c->batch, c->seq, c->val_batches);
     double dt = dw_now_s() - t0;
     r->eval_s += dt;
     r->evals_here++;
     if (probe_model_status(r->m)) return 0;
-    if (isnan(v)) {
+    if (isnan(v) && dw_error_code()) {
         outcome_(res, "failed", "validation at step %ld: %s", s, dw_error_get());
         return 0;
     }
@@ -733,8 +734,9 @@ static int finish_(Run *r, ProbeRunResult *res) {
     }
     if (!res->status[0]) {
         snprintf(res->status, sizeof res->status, "ok");
+        dw_error_clear(); /* a NaN with no message is the model's: diverged */
         res->val_loss = probe_run_eval(r->m, r->val, c->batch, c->seq, c->val_batches);
-        if (isnan(res->val_loss))
+        if (isnan(res->val_loss) && dw_error_code())
             outcome_(res, "failed", "validation: %s", dw_error_get());
         else if (!isfinite(res->val_loss))
             outcome_(res, "diverged", "validation loss is %g", res->val_loss);
