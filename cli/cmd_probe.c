@@ -46,7 +46,8 @@ static void help_run_(void) {
     printf("usage: dwplan probe run --depth D --width W [--heads H] [--tokens T | --steps S]\n"
            "           [--batch B] [--seq S] [--lr LR] [--schedule constant|cosine] [--warmup N]\n"
            "           [--seed S] [--threads N] [--backend cpu|cuda [--math fp32|tf32|bf16]]\n"
-           "           [--grad-step N] [--data DIR|synthetic[:SPEC]]\n"
+           "           [--grad-step N] [--eval-every T] [--eval-points K]\n"
+           "           [--data DIR|synthetic[:SPEC]]\n"
            "           [--checkpoint DIR [--checkpoint-every N] [--stop-at N]] [--resume DIR]\n"
            "           [--quiet] [-o runs.jsonl]\n"
            "\n"
@@ -81,6 +82,14 @@ static void help_run_(void) {
            "  --grad-step N           per-layer gradient norms at step N (default 1000, or the\n"
            "                          last step if fewer) and at the end\n"
            "  --val-batches N         validation batches of B×S (default 16)\n"
+           "loss curve (the record's \"curve\": [{\"tokens\": T, \"loss\": L}, ...], each the\n"
+           "validation loss on the val-batches of val_loss; the last point is val_loss):\n"
+           "  --eval-every T          every T tokens (suffixes as --tokens), rounded to whole\n"
+           "                          steps: every max(1, round(T / (B·S))) steps\n"
+           "  --eval-points K         K points log-spaced from the first step to the last\n"
+           "                          (with --eval-every: both sets; at most %d points)\n"
+           "                          Each point costs val-batches forward passes (a training\n"
+           "                          step costs about three): the plan line says how much\n"
            "data:\n"
            "  --data DIR              token shards (DIR/*_train_*.bin, *_val_*.bin; dwplan data)\n"
            "  --data synthetic[:SPEC] the synthetic language (default), SPEC e.g. vocab=4000,depth=4\n"
@@ -108,11 +117,14 @@ static void help_run_(void) {
            "  dwplan probe run --depth 8 --width 256 --steps 3000 --schedule cosine --warmup 100 \\\n"
            "      --data shards/sotu --checkpoint ck/ --checkpoint-every 500 -o runs.jsonl\n"
            "  dwplan probe run --resume ck/ -o runs.jsonl\n"
+           "  dwplan probe run --depth 2 --width 16 --tokens 40k --batch 4 --seq 32 \\\n"
+           "      --eval-points 6 --threads 1 -o curve.jsonl\n"
            "  dwplan probe run --depth 12 --width 768 --tokens 100M --seq 1024 --batch 32 \\\n"
            "      --backend cuda --math bf16 --data shards/sotu -o runs.jsonl\n"
            "\n"
            "exit codes: 0 ok or diverged (recorded), 1 failed, 2 usage or impossible plan,\n"
-           "3 bad data, 4 system error or not enough memory\n");
+           "3 bad data, 4 system error or not enough memory\n",
+           PROBE_CURVE_MAX);
 }
 
 static void help_sweep_(void) {
@@ -136,7 +148,8 @@ static void help_sweep_(void) {
            "  run options             --batch --seq --lr --schedule --warmup --seed --data\n"
            "                          --grad-step --val-batches --vocab --mlp-ratio --no-biases\n"
            "                          --init-std --synthetic-tokens --max-memory --backend\n"
-           "                          --math --device (as for probe run)\n"
+           "                          --math --device --eval-every --eval-points (as for\n"
+           "                          probe run: each config records its loss curve)\n"
            "resume and sharing:\n"
            "  Configs already in the results file (same depth, width, heads, tokens, seed,\n"
            "  dataset, lr, batch, seq) are skipped, so re-running the command resumes a killed\n"
@@ -194,6 +207,7 @@ static void help_eval_(void) {
 typedef struct {
     ProbeRunConfig *r;
     double tokens, steps, seed, warmup, grad_step, ckpt_every, stop_at, max_mem, synth;
+    double eval_every;
     const char *schedule;
     int no_biases;
     double init_std;
@@ -213,6 +227,7 @@ static int run_opts_finish_(RunOpts *o, const char *cmd) {
                {"--stop-at", o->stop_at, PROBE_STEPS_MAX},
                {"--synthetic-tokens", o->synth, 1099511627776.0},
                {"--max-memory", o->max_mem, 1152921504606846976.0},
+               {"--eval-every", o->eval_every, PROBE_EVAL_EVERY_MAX},
                {"--init-std", o->init_std, 1e3}};
     for (size_t k = 0; k < sizeof lim / sizeof lim[0]; k++)
         if (!(lim[k].v <= lim[k].hi))
@@ -229,6 +244,7 @@ static int run_opts_finish_(RunOpts *o, const char *cmd) {
     r->stop_at = (long)o->stop_at;
     r->mem_limit = (size_t)o->max_mem;
     r->synth_tokens = (size_t)o->synth;
+    r->eval_every = o->eval_every;
     if (o->no_biases) r->model.biases = 0;
     if (o->init_std > 0) r->model.init_std = (float)o->init_std;
     int rc = cli_probe_device(cmd, o->backend, o->math, &r->backend, &r->math);
@@ -294,6 +310,8 @@ static int cmd_run_(int argc, char **argv) {
         CLI_OPT_INT("--device", &r.device, 0, 1024),
         CLI_OPT_NUM("--grad-step", &o.grad_step, 0, 1),
         CLI_OPT_INT("--val-batches", &r.val_batches, 1, 1000000),
+        CLI_OPT_NUM("--eval-every", &o.eval_every, 0, 1),
+        CLI_OPT_INT("--eval-points", &r.eval_points, 1, PROBE_CURVE_MAX),
         CLI_OPT_STR("--data", &r.data), CLI_OPT_NUM("--synthetic-tokens", &o.synth, 1, 1),
         CLI_OPT_STR("--checkpoint", &r.checkpoint),
         CLI_OPT_NUM("--checkpoint-every", &o.ckpt_every, 0, 1),
@@ -449,6 +467,8 @@ static int cmd_sweep_(int argc, char **argv) {
         CLI_OPT_STR("--backend", &o.backend), CLI_OPT_STR("--math", &o.math),
         CLI_OPT_INT("--device", &r->device, 0, 1024),
         CLI_OPT_INT("--val-batches", &r->val_batches, 1, 1000000),
+        CLI_OPT_NUM("--eval-every", &o.eval_every, 0, 1),
+        CLI_OPT_INT("--eval-points", &r->eval_points, 1, PROBE_CURVE_MAX),
         CLI_OPT_STR("--data", &r->data), CLI_OPT_NUM("--synthetic-tokens", &o.synth, 1, 1),
         CLI_OPT_NUM("--max-memory", &o.max_mem, 0, 1),
         CLI_OPT_STR("--claims", &c.claims), CLI_OPT_NUM("--claim-timeout", &c.claim_timeout, 0, 0),

@@ -1,7 +1,8 @@
 /* fuzz/fuzz_ckpt_state.c — the JSON a checkpoint carries besides its tensors
  * (probe/run_impl.h): the input is parsed as run settings (probe_run_settings_parse_, the
  * "dwplan" member of config.json) and as run state (probe_run_state_parse_, the
- * "dwplan_state" metadata of optimizer.safetensors) for a model of 1 and of 3 layers;
+ * "dwplan_state" metadata of optimizer.safetensors) for a model of 1 and of 3 layers, with
+ * a loss-curve schedule of four points (steps 1, 2, 4, 8 of 16 tokens);
  * settings that parse are planned as a resume plans them (probe_run_plan).
  * Seeds: fuzz/corpus/ckpt_state/ (both objects from a checkpoint dwplan wrote). */
 #include "fuzz/fuzz.h"
@@ -37,6 +38,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n) {
     }
 
     double g[3 * 3];
+    static const long evals[] = {1, 2, 4, 8};
+    ProbeCurvePoint curve[4];
     for (int L = 1; L <= 3; L += 2) {
         RunState s = {0};
         ProbeRunResult r;
@@ -44,7 +47,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n) {
         r.grad_norms = g;
         r.grad_norms_attn = g + 3;
         r.grad_norms_mlp = g + 6;
-        (void)probe_run_state_parse_(json, &s, &r, L);
+        r.curve = curve;
+        (void)probe_run_state_parse_(json, &s, &r, L, evals, 4, 16);
     }
     free(json);
     return 0;

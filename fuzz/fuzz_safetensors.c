@@ -47,7 +47,7 @@ static void state_(const char *meta) {
         r.grad_norms = g;
         r.grad_norms_attn = g + 1;
         r.grad_norms_mlp = g + 2;
-        (void)probe_run_state_parse_(st->valuestring, &s, &r, 1);
+        (void)probe_run_state_parse_(st->valuestring, &s, &r, 1, NULL, 0, 1);
     }
     cJSON_Delete(j);
 }

@@ -7,6 +7,16 @@
  *   constant:   lr
  *   cosine:     lr · (f + (1 − f) · ½ (1 + cos(π (s − w) / (S − w))))
  *
+ * Loss curve (eval_every, eval_points): after each step of the schedule of
+ * probe_run_eval_steps the run measures its validation loss — the same val_batches batches
+ * as the final val_loss, so the points compare — and the record gets "curve": [{"tokens",
+ * "loss"}, ...], ascending, the last point (tokens_trained, val_loss) itself. Tokens are
+ * whole steps: eval_every E tokens is every k = max(1, round(E / (B·T))) steps; eval_points
+ * K puts K points at steps round(S^(i/(K−1))), i = 0..K−1, evenly spaced in log tokens from
+ * the first step to the last (points that round to the same step are one). Each point
+ * costs val_batches forward passes (about a third of a training step each); that time is
+ * not counted in train_s. The curve so far is part of the run state in a checkpoint.
+ *
  * A run is set up (settings, data, plan, model), trained step by step, and finished
  * (validation, final checkpoint, record); its JSON — settings and state in checkpoints, the
  * run record — is probe/run_json.c's. Progress goes through the config's log callback only.
@@ -59,6 +69,9 @@ void probe_run_config_default(ProbeRunConfig *c) {
 
 void probe_run_result_free(ProbeRunResult *r) {
     if (!r) return;
+    free(r->curve);
+    r->curve = NULL;
+    r->curve_n = 0;
     free(r->grad_norms);
     free(r->grad_norms_attn);
     free(r->grad_norms_mlp);
@@ -144,6 +157,59 @@ double probe_run_eval(ProbeModel *m, DsLoader *l, int B, int T, int n) {
 
 // ----------------------------------------------------------------------------
 // planning
+
+static int cmp_long_(const void *a, const void *b) {
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+int probe_run_eval_steps(const ProbeRunConfig *c, long S, long **steps, int *n) {
+    char a[32];
+    *steps = NULL;
+    *n = 0;
+    if (!(c->eval_every >= 0 && c->eval_every <= PROBE_EVAL_EVERY_MAX))
+        return dw_error_set(DW_EINVAL, "--eval-every must be a token count up to %g (got %g)",
+                            PROBE_EVAL_EVERY_MAX, c->eval_every);
+    if (c->eval_points < 0 || c->eval_points > PROBE_CURVE_MAX)
+        return dw_error_set(DW_EINVAL, "--eval-points must be in 1..%d (got %d)",
+                            PROBE_CURVE_MAX, c->eval_points);
+    if (!(c->eval_every > 0) && c->eval_points == 0) return DW_OK;
+    if (S < 1 || c->batch < 1 || c->seq < 1)
+        return dw_error_set(DW_EINVAL, "a loss curve needs at least one step");
+    const double bt = (double)c->batch * c->seq;
+    /* steps between evaluations (0: none); the whole steps nearest to eval_every tokens */
+    double every = c->eval_every > 0 ? fmax(1, round(c->eval_every / bt)) : 0;
+    double n_every = every > 0 ? floor((double)S / every) : 0;
+    if (n_every >= PROBE_CURVE_MAX)
+        return dw_error_set(DW_EINVAL, "--eval-every %s tokens is every %.0f step%s of %.0f "
+                            "tokens: %.0f evaluations in %ld steps, more than %d; give "
+                            "--eval-every %.0f or more, or --eval-points K",
+                            dw_fmt_count(c->eval_every, a, sizeof a), every,
+                            every == 1 ? "" : "s", bt, n_every, S, PROBE_CURVE_MAX,
+                            ceil((double)S / (PROBE_CURVE_MAX - 1)) * bt);
+    const int K = c->eval_points, cap = (int)n_every + K + 1;
+    long *v = malloc(sizeof(long) * (size_t)cap);
+    int m = 0;
+    if (!v) return dw_error_set(DW_ENOMEM, "out of memory");
+    for (long k = 1; k <= (long)n_every; k++) v[m++] = k * (long)every;
+    for (int i = 0; i < K; i++) {
+        double x = K == 1 ? (double)S : round(pow((double)S, (double)i / (K - 1)));
+        v[m++] = x < 1 ? 1 : x > (double)S ? S : (long)x;
+    }
+    v[m++] = S; /* the final point: the run's val_loss */
+    qsort(v, (size_t)m, sizeof *v, cmp_long_);
+    int u = 0;
+    for (int i = 0; i < m; i++)
+        if (u == 0 || v[i] != v[u - 1]) v[u++] = v[i];
+    if (u > PROBE_CURVE_MAX) {
+        free(v);
+        return dw_error_set(DW_EINVAL, "--eval-every and --eval-points together give %d "
+                            "evaluations, more than %d", u, PROBE_CURVE_MAX);
+    }
+    *steps = v;
+    *n = u;
+    return DW_OK;
+}
 
 static void counts_(const ProbeModelConfig *mc, int T, ProbeRunResult *p) {
     PlanShape s;
@@ -238,6 +304,9 @@ int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *p) {
     if (p->grad_step > p->steps)
         return dw_error_set(DW_EINVAL, "--grad-step %ld is after the last step %ld",
                             p->grad_step, p->steps);
+    long *evals;
+    if ((rc = probe_run_eval_steps(c, p->steps, &evals, &p->evals))) return rc;
+    free(evals);
     counts_(mc, c->seq, p);
     /* memory: the model's plan, the batch buffers and (synthetic) the corpus in memory */
     const char *spec;
@@ -303,6 +372,8 @@ double probe_run_lr(const ProbeRunConfig *c, long s, long S) {
 }
 
 static int alloc_arrays_(ProbeRunResult *r, int L) {
+    if (r->evals > 0 && !(r->curve = calloc((size_t)r->evals, sizeof *r->curve)))
+        return dw_error_set(DW_ENOMEM, "out of memory");
     r->grad_norms = calloc((size_t)L, sizeof(double));
     r->grad_norms_attn = calloc((size_t)L, sizeof(double));
     r->grad_norms_mlp = calloc((size_t)L, sizeof(double));
@@ -332,7 +403,16 @@ typedef struct {
     double train_before;      /* training seconds of the run before a resume */
     long s_end;               /* the step the loop ended at (S + 1 when it ran through) */
     int have_end;             /* grad_norms_end measured */
+    long *eval_steps;         /* (eval_n) the loss curve's steps, probe_run_eval_steps */
+    int eval_n;
+    double eval_s;            /* seconds this process spent on curve points (not training) */
+    int evals_here;           /* curve points this process measured */
 } Run;
+
+/* Seconds of training so far: before a resume, and in this process without evaluations. */
+static double train_time_(const Run *r) {
+    return r->train_before + (dw_now_s() - r->t_train - r->eval_s);
+}
 
 /* Resume: the settings come from the checkpoint; then threads and the dataset name. */
 static int setup_settings_(Run *r, ProbeRunResult *res) {
@@ -348,7 +428,12 @@ static int setup_settings_(Run *r, ProbeRunResult *res) {
         if (!have)
             return dw_error_set(DW_EPARSE, "%s/%s: no dwplan settings to resume from",
                                 c->resume, PROBE_CKPT_CONFIG);
-        if ((rc = probe_run_state_parse_(r->state, &r->st, NULL, c->model.depth)))
+        /* the curve's schedule, bounded by probe_run_eval_steps, checks the state's curve */
+        if ((rc = probe_run_eval_steps(c, c->steps, &r->eval_steps, &r->eval_n)))
+            return dw_error_prefix(rc == DW_EINVAL ? DW_EPARSE : rc, "%s/%s: the run's "
+                                   "settings", c->resume, PROBE_CKPT_CONFIG);
+        if ((rc = probe_run_state_parse_(r->state, &r->st, NULL, c->model.depth, r->eval_steps,
+                                         r->eval_n, (double)c->batch * c->seq)))
             return dw_error_prefix(rc, "%s/%s", c->resume, PROBE_CKPT_OPTIM);
         if (r->st.step > c->steps)
             return dw_error_set(DW_EPARSE, "%s/%s: run state 'step' %ld is past the run's %ld "
@@ -406,6 +491,9 @@ static int setup_plan_(Run *r, ProbeRunResult *res) {
     res->loss_floor = ds_loader_floor(r->val);
     c->model = res->model;
     const size_t BT = (size_t)c->batch * (size_t)c->seq;
+    if (!c->resume && (rc = probe_run_eval_steps(c, res->steps, &r->eval_steps, &r->eval_n)))
+        return rc;
+    DW_ASSERT(r->eval_n == res->evals);
     if ((rc = alloc_arrays_(res, c->model.depth))) return rc;
     if (!(r->in = malloc(sizeof(int32_t) * BT)) || !(r->tg = malloc(sizeof(int32_t) * BT)))
         return dw_error_set(DW_ENOMEM, "out of memory for batches");
@@ -436,11 +524,17 @@ static int setup_model_(Run *r, ProbeRunResult *res) {
         char *state = NULL;
         rc = probe_checkpoint_load(c->resume, r->m, &state);
         free(state);
-        if (rc || (rc = probe_run_state_parse_(r->state, &r->st, res, L))) return rc;
+        if (rc || (rc = probe_run_state_parse_(r->state, &r->st, res, L, r->eval_steps,
+                                               r->eval_n, (double)c->batch * c->seq)))
+            return rc;
         if (r->st.threads != c->threads)
             SAY_(c, "note: resuming with %d threads, the run had %d: the trajectory may "
                  "differ in the last bits", c->threads, r->st.threads);
-        SAY_(c, "resuming %s at step %ld of %ld", c->resume, r->st.step, S);
+        if (res->evals)
+            SAY_(c, "resuming %s at step %ld of %ld (loss curve: %d of %d points)", c->resume,
+                 r->st.step, S, res->curve_n, res->evals);
+        else
+            SAY_(c, "resuming %s at step %ld of %ld", c->resume, r->st.step, S);
     } else {
         probe_model_init(r->m, c->seed);
         r->st.loss_initial = r->st.loss_last = NAN;
@@ -453,6 +547,12 @@ static int setup_model_(Run *r, ProbeRunResult *res) {
          "memory ≈ %s, data %s", L, c->model.width, c->model.heads, nparam, S, c->batch,
          c->seq, c->lr, probe_sched_name_(c->schedule), probe_model_device(r->m), mem,
          res->dataset_desc);
+    /* an evaluation is val_batches forward passes; a training step about three */
+    if (res->evals > 1)
+        SAY_(c, "loss curve: %d points (%d evaluation%s besides the final one, each %d "
+             "forward passes of %d×%d: ≈ %.1f%% on top of the training compute)", res->evals,
+             res->evals - 1, res->evals > 2 ? "s" : "", c->val_batches, c->batch, c->seq,
+             100.0 * (res->evals - 1) * c->val_batches / (3.0 * (double)S));
     return DW_OK;
 }
 
@@ -478,6 +578,35 @@ static int checkpoint_(Run *r, ProbeRunResult *res, double train_s, const char *
     if (probe_checkpoint_save(r->c.checkpoint, r->m, r->settings, r->state))
         outcome_(res, "failed", "%s: %s", what, dw_error_get());
     return DW_OK;
+}
+
+/* The curve's point after step s < S (finish_ adds the final one): the validation loss,
+ * said with what it cost. 1 when the run goes on, 0 when it ends here (the outcome is set,
+ * or the model failed). */
+static int curve_point_(Run *r, ProbeRunResult *res, long s) {
+    const ProbeRunConfig *c = &r->c;
+    double t0 = dw_now_s();
+    dw_error_clear(); /* a NaN with no message is the model's, not the loader's */
+    double v = probe_run_eval(r->m, r->val, c->batch, c->seq, c->val_batches);
+    double dt = dw_now_s() - t0;
+    r->eval_s += dt;
+    r->evals_here++;
+    if (probe_model_status(r->m)) return 0;
+    if (isnan(v) && dw_error_code()) {
+        outcome_(res, "failed", "validation at step %ld: %s", s, dw_error_get());
+        return 0;
+    }
+    if (!isfinite(v)) {
+        outcome_(res, "diverged", "validation loss is %g at step %ld", v, s);
+        return 0;
+    }
+    DW_ASSERT(res->curve_n < res->evals - 1);
+    res->curve[res->curve_n++] = (ProbeCurvePoint){(double)s * c->batch * c->seq, v};
+    char tok[32];
+    SAY_(c, "eval %d/%d at step %ld (%s tokens): val_loss %.4f  (%d batches, %.2fs)",
+         res->curve_n, res->evals, s, dw_fmt_count(res->curve[res->curve_n - 1].tokens, tok,
+                                                   sizeof tok), v, c->val_batches, dt);
+    return 1;
 }
 
 /* One training step s: batch, forward, backward, gradient norms, clipping, AdamW. 1 when
@@ -531,7 +660,7 @@ static int train_(Run *r, ProbeRunResult *res) {
     const long tail = S / 20 < 1 ? 1 : S / 20 > LOSS_TAIL_MAX ? LOSS_TAIL_MAX : S / 20;
     double t_last;
     long s;
-    int rc;
+    int rc, next = res->curve_n; /* the curve's next point: eval_steps[next] */
     r->t_train = t_last = dw_now_s();
     r->train_before = r->st.train_s;
     for (s = s0 + 1; s <= S; s++) {
@@ -547,12 +676,18 @@ static int train_(Run *r, ProbeRunResult *res) {
                      loss, s, r->st.loss_initial);
             break;
         }
+        if (next < r->eval_n && r->eval_steps[next] == s && s < S) {
+            if (!curve_point_(r, res, s)) break;
+            next++;
+        }
         double t = dw_now_s();
         if (c->on_step) c->on_step(c->on_step_ctx, s, S);
         if (!c->quiet && (t - t_last >= c->progress_s || s == S)) {
-            double tps = (double)(s - s0) * B * T / (t - r->t_train);
+            double tps = (double)(s - s0) * B * T / (t - r->t_train - r->eval_s);
+            /* the evaluations still to come, at what they cost so far */
+            double eval_eta = r->evals_here ? (r->eval_n - next) * r->eval_s / r->evals_here : 0;
             char eta[32];
-            dw_fmt_duration((double)(S - s) * B * T / tps, eta, sizeof eta);
+            dw_fmt_duration((double)(S - s) * B * T / tps + eval_eta, eta, sizeof eta);
             SAY_(c, "step %ld/%ld  loss %.4f  %.3gk tok/s  ETA %s", s, S, loss, tps / 1e3, eta);
             t_last = t;
         }
@@ -561,7 +696,7 @@ static int train_(Run *r, ProbeRunResult *res) {
                               stop)) {
             char what[64];
             snprintf(what, sizeof what, "checkpoint at step %ld", s);
-            if ((rc = checkpoint_(r, res, r->train_before + (dw_now_s() - r->t_train), what)))
+            if ((rc = checkpoint_(r, res, train_time_(r), what)))
                 return rc;
             if (res->status[0]) break;
         }
@@ -586,7 +721,7 @@ static int finish_(Run *r, ProbeRunResult *res) {
         outcome_(res, "failed", "step %ld: %s", r->s_end, probe_model_error(r->m));
     res->steps_done = st->step;
     res->tokens_trained = (double)st->step * c->batch * c->seq;
-    res->train_s = r->train_before + (dw_now_s() - r->t_train);
+    res->train_s = train_time_(r);
     res->tokens_per_s = res->train_s > 0 ? res->tokens_trained / res->train_s : NAN;
     res->loss_initial = st->loss_initial;
     res->loss_last = st->loss_last;
@@ -599,11 +734,23 @@ static int finish_(Run *r, ProbeRunResult *res) {
     }
     if (!res->status[0]) {
         snprintf(res->status, sizeof res->status, "ok");
+        dw_error_clear(); /* a NaN with no message is the model's: diverged */
         res->val_loss = probe_run_eval(r->m, r->val, c->batch, c->seq, c->val_batches);
-        if (isnan(res->val_loss))
+        if (isnan(res->val_loss) && dw_error_code())
             outcome_(res, "failed", "validation: %s", dw_error_get());
         else if (!isfinite(res->val_loss))
             outcome_(res, "diverged", "validation loss is %g", res->val_loss);
+        else if (res->evals > 0) {
+            /* the curve ends at the record's own tokens and val_loss; a run resumed from its
+             * final checkpoint has that point already, and measures it again the same */
+            ProbeCurvePoint fin = {res->tokens_trained, res->val_loss};
+            if (res->curve_n && res->curve[res->curve_n - 1].tokens == fin.tokens)
+                res->curve[res->curve_n - 1] = fin;
+            else {
+                DW_ASSERT(res->curve_n < res->evals);
+                res->curve[res->curve_n++] = fin;
+            }
+        }
     }
     if (strcmp(res->status, "ok")) res->loss = st->loss_last;
     if (c->checkpoint && !strcmp(res->status, "ok") &&
@@ -633,6 +780,7 @@ int probe_run(const ProbeRunConfig *cfg, ProbeRunResult *res) {
     free(r->tg);
     free(r->settings);
     free(r->state);
+    free(r->eval_steps);
     probe_model_free(r->m);
     ds_loader_free(r->train);
     ds_loader_free(r->val);

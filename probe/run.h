@@ -1,6 +1,7 @@
 /* probe/run.h — one probe training run (DESIGN §5): the model of probe/model.h trained with
  * AdamW on batches from a DsLoader, measured (train and validation loss, per-layer gradient
- * norms, tokens/s, FLOPs, wall time) and written as one run record (DESIGN §3).
+ * norms, tokens/s, FLOPs, wall time; optionally a loss curve, the validation loss at
+ * several token counts: eval_every, eval_points) and written as one run record (DESIGN §3).
  *
  * Letters: B batch, T sequence, L depth, V vocab; a step trains on B·T tokens.
  *
@@ -38,6 +39,15 @@ typedef void (*ProbeLogFn)(const char *msg, void *ctx);
 #define PROBE_VAL_SEED 0x5EEDFA11u /* validation batches: the same for every run */
 #define PROBE_STEPS_MAX 2147483647L /* the most steps a run may have (AdamW counts in int) */
 #define PROBE_TOKENS_PER_STEP_MAX (1L << 26) /* B·T: the model indexes a batch with int */
+#define PROBE_CURVE_MAX 1000 /* the most points of a loss curve (eval_every, eval_points) */
+#define PROBE_EVAL_EVERY_MAX 1e18 /* the largest eval_every (tokens) */
+
+/* One point of a run's loss curve: the validation loss (probe_run_eval on the run's
+ * val_batches, the batches of the final val_loss) after `tokens` training tokens. */
+typedef struct {
+    double tokens; /* steps·B·T */
+    double loss;
+} ProbeCurvePoint;
 
 typedef struct {
     ProbeModelConfig model; /* depth, width, heads (0 → width/64, at least 1); vocab 0 → the
@@ -58,6 +68,10 @@ typedef struct {
     int device;             /* CUDA device ordinal (default 0) */
     long grad_step;         /* gradient norms at this step (0 → min(1000, steps)) */
     int val_batches;        /* validation batches of B×T (default 16) */
+    double eval_every;      /* loss curve: validation every this many tokens, rounded to a
+                               whole number of steps (at least 1); 0: none */
+    int eval_points;        /* loss curve: this many points log-spaced in steps from the
+                               first to the last (probe_run_eval_steps); 0: none */
     const char *data;       /* shard directory, "synthetic" or "synthetic:SPEC" (NULL →
                                synthetic) */
     size_t synth_tokens;    /* synthetic train corpus bytes (0 → max(8M, a power of 2 >=
@@ -67,8 +81,9 @@ typedef struct {
     long checkpoint_every;  /* also every N steps (0: only at the end / stop) */
     const char *resume;     /* continue the run saved in this checkpoint directory: every
                                setting above except threads, backend, math, device, out,
-                               checkpoint, checkpoint_every,
-                               stop_at, quiet and mem_limit comes from the checkpoint */
+                               checkpoint, checkpoint_every, stop_at, quiet and
+                               mem_limit comes from the checkpoint (eval_every and
+                               eval_points too: the curve goes on as it was planned) */
     long stop_at;           /* stop after this step with a checkpoint and no record
                                (0: run to the end) */
     size_t mem_limit;       /* refuse plans above this many bytes (0 → MemAvailable) */
@@ -99,6 +114,10 @@ typedef struct {
     double loss;             /* mean train loss over the last max(1, min(100, steps/20)) steps */
     double loss_last, loss_initial;
     double val_loss;         /* NaN when not measured (diverged, failed) */
+    int evals;               /* planned curve points, the final one included (0: no curve) */
+    ProbeCurvePoint *curve;  /* (curve_n) ascending tokens; for an ok run the last point is
+                                (tokens_trained, val_loss) */
+    int curve_n;
     double loss_floor;       /* the data's floor (NaN when unknown) */
     double *grad_norms;      /* (L) whole block at grad_step, input side first */
     double *grad_norms_attn; /* (L) */
@@ -119,9 +138,17 @@ typedef struct {
 /* Frees the arrays and record inside *r (not r itself); NULL-safe, idempotent. */
 void probe_run_result_free(ProbeRunResult *r);
 
+/* The steps after which a run of S steps measures its loss curve (probe/run.c's file
+ * comment): every round(eval_every / (B·T)) steps (at least 1), and, with eval_points K,
+ * round(S^(i/(K−1))) for i = 0..K−1 (K = 1: S), always with S itself; ascending, each once.
+ * *steps is a new array of *n (caller frees; NULL and 0 when c asks for no curve).
+ * Return: DW_OK; DW_EINVAL more than PROBE_CURVE_MAX points (the message says how many and
+ * what to give instead), eval_every or eval_points out of range; DW_ENOMEM. */
+int probe_run_eval_steps(const ProbeRunConfig *c, long S, long **steps, int *n);
+
 /* Resolves and checks a configuration without training: fills the shape defaults, the
- * steps and the memory plan into *plan (no arrays, no record) and checks them against the
- * machine.
+ * steps, the planned curve points (evals) and the memory plan into *plan (no arrays, no
+ * record) and checks them against the machine.
  * Inputs:  c        the configuration (c->model.vocab must be set, or 0 to use `vocab`)
  *          vocab    the data's vocabulary (0 when unknown; the model's vocab must cover it)
  *          plan     receives model, steps, tokens, params, memory_bytes, flops fields
@@ -134,9 +161,10 @@ int probe_run_plan(const ProbeRunConfig *c, int vocab, ProbeRunResult *plan);
 /* Reads checkpoint dir for a resume or an evaluation, before anything is allocated for it:
  * config.json's model shape into c->model (probe_checkpoint_config) and its run settings
  * (the "dwplan" member) into c's settings (batch, seq, steps, lr, schedule, warm-up, AdamW,
- * grad_step, val_batches, seed, data, synth_tokens; other fields untouched), each checked
- * for type, integrality and range before it is converted; then the tensors' declared
- * shapes against the model (probe_checkpoint_check).
+ * grad_step, val_batches, eval_every, eval_points, seed, data, synth_tokens; other fields
+ * untouched; the eval settings are 0 when absent, as in checkpoints from before them), each
+ * checked for type, integrality and range before it is converted; then the tensors'
+ * declared shapes against the model (probe_checkpoint_check).
  * Inputs:  dir            the checkpoint directory
  *          c              receives the shape and settings; c->data points into data_buf
  *          data_buf, n    storage for the data setting

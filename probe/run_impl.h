@@ -36,16 +36,20 @@ char *probe_run_settings_json_(const ProbeRunConfig *c, const ProbeRunResult *p)
  * the text is not JSON (message names the field: the caller prefixes the file). */
 int probe_run_settings_parse_(const char *json, ProbeRunConfig *c, char *data_buf, size_t n);
 
-/* The state s (with r's gradient norms at grad_step when s->have_grad; L layers) as JSON.
+/* The state s (with r's gradient norms at grad_step when s->have_grad, L layers, and r's
+ * curve so far) as JSON.
  * A new string, NULL when out of memory. */
 char *probe_run_state_json_(const RunState *s, const ProbeRunResult *r, int L);
 
 /* The inverse: fills *s and, when the state has them, r's grad_norms, _attn and _mlp (L
- * each, already allocated; r NULL: only checked). Every number is checked for type and
- * range before it is converted (step and loss_tail_n integers in 0..PROBE_STEPS_MAX,
- * threads in 1..4096, ...). Return: DW_OK; DW_EPARSE naming the field (the caller prefixes
- * the file). */
-int probe_run_state_parse_(const char *json, RunState *s, ProbeRunResult *r, int L);
+ * each, already allocated) and its curve (r->curve holds eval_n points; r NULL: only
+ * checked). Every number is checked for type and range before it is converted (step and
+ * loss_tail_n integers in 0..PROBE_STEPS_MAX, threads in 1..4096, ...); the curve must be
+ * the points of the run's evaluation schedule eval_steps[eval_n] (probe_run_eval_steps) up
+ * to the state's step, at steps·bt tokens, with finite losses >= 0.
+ * Return: DW_OK; DW_EPARSE naming the field (the caller prefixes the file). */
+int probe_run_state_parse_(const char *json, RunState *s, ProbeRunResult *r, int L,
+                           const long *eval_steps, int eval_n, double bt);
 
 /* The run record (DESIGN §3, docs/probe.md) of result r under settings c: one line of JSON,
  * a new string (NULL when out of memory). have_grad and have_end say whether grad_norms and

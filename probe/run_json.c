@@ -1,8 +1,9 @@
 /* probe/run_json.c — a probe run as JSON: its settings and state in a checkpoint (so that
  * --resume continues the same trajectory) and its run record (DESIGN §3; the fields are
- * listed in docs/probe.md). Checkpoint numbers read back exactly: cJSON prints a double
- * with 15 significant digits when that round-trips and 17 otherwise, and the settings hold
- * the seed as a string (exact beyond 2^53).
+ * listed in docs/probe.md). The run state's numbers read back bit for bit: cJSON 1.7 prints
+ * 15 significant digits whenever they read back within an ulp (its compare_double), so the
+ * state prints its doubles with 17 itself (exact_num_); the settings' numbers are the
+ * user's decimals, and the settings hold the seed as a string (exact beyond 2^53).
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -55,6 +56,8 @@ char *probe_run_settings_json_(const ProbeRunConfig *c, const ProbeRunResult *p)
     cJSON_AddStringToObject(j, "seed", seed); /* exact beyond 2^53 */
     cJSON_AddNumberToObject(j, "grad_step", (double)p->grad_step);
     cJSON_AddNumberToObject(j, "val_batches", c->val_batches);
+    cJSON_AddNumberToObject(j, "eval_every", c->eval_every);
+    cJSON_AddNumberToObject(j, "eval_points", c->eval_points);
     cJSON_AddStringToObject(j, "data", c->data ? c->data : "synthetic");
     cJSON_AddNumberToObject(j, "synth_tokens", (double)c->synth_tokens);
     cJSON_AddStringToObject(j, "dwplan_version", DWPLAN_VERSION);
@@ -94,6 +97,16 @@ static int jnum_(const cJSON *j, const char *what, const NumField *f, double *v)
                         f->kind == NUM_BELOW ? ')' : ']');
 }
 
+/* A field that checkpoints written before it lack: absent gives dflt, else as jnum_. */
+static int jnum_opt_(const cJSON *j, const char *what, const NumField *f, double dflt,
+                     double *v) {
+    if (!cJSON_GetObjectItemCaseSensitive(j, f->key)) {
+        *v = dflt;
+        return DW_OK;
+    }
+    return jnum_(j, what, f, v);
+}
+
 /* Reads every field of the table into v[] (same order). */
 static int jnums_(const cJSON *j, const char *what, const NumField *f, size_t n, double *v) {
     int rc;
@@ -130,9 +143,12 @@ int probe_run_settings_parse_(const char *json, ProbeRunConfig *c, char *data_bu
         {"eps", NUM_REAL, 0, 1},            {"weight_decay", NUM_REAL, 0, DBL_MAX},
         {"clip", NUM_REAL, -DBL_MAX, DBL_MAX}, {"grad_step", NUM_INT, 0, STEPS_},
         {"val_batches", NUM_INT, 1, 1e6},   {"synth_tokens", NUM_INT, 0, 1099511627776.0}};
+    /* the loss curve's settings: absent in checkpoints from before it (no curve) */
+    static const NumField fe[] = {{"eval_every", NUM_REAL, 0, PROBE_EVAL_EVERY_MAX},
+                                  {"eval_points", NUM_INT, 0, PROBE_CURVE_MAX}};
     const char *w = "run settings";
     cJSON *j = cJSON_Parse(json);
-    double v[sizeof f / sizeof f[0]];
+    double v[sizeof f / sizeof f[0]], ve[2];
     uint64_t seed = 0;
     int rc = DW_EPARSE;
     if (!cJSON_IsObject(j)) {
@@ -140,6 +156,7 @@ int probe_run_settings_parse_(const char *json, ProbeRunConfig *c, char *data_bu
         goto out;
     }
     if ((rc = jnums_(j, w, f, sizeof f / sizeof f[0], v)) ||
+        (rc = jnum_opt_(j, w, &fe[0], 0, &ve[0])) || (rc = jnum_opt_(j, w, &fe[1], 0, &ve[1])) ||
         (rc = seed_parse_(cJSON_GetObjectItemCaseSensitive(j, "seed"), &seed)))
         goto out;
     rc = DW_EPARSE;
@@ -179,6 +196,8 @@ int probe_run_settings_parse_(const char *json, ProbeRunConfig *c, char *data_bu
     c->grad_step = (long)v[11];
     c->val_batches = (int)v[12];
     c->synth_tokens = (size_t)v[13];
+    c->eval_every = ve[0];
+    c->eval_points = (int)ve[1];
     c->seed = seed;
     c->schedule = !strcmp(sc->valuestring, "cosine") ? PROBE_SCHED_COSINE : PROBE_SCHED_CONSTANT;
     snprintf(data_buf, n, "%s", da->valuestring);
@@ -208,8 +227,42 @@ int probe_run_checkpoint_read(const char *dir, ProbeRunConfig *c, char *data_buf
     return probe_checkpoint_check(dir, &c->model, state_json);
 }
 
+/* A number of the run state, printed so that it reads back bit for bit (17 significant
+ * digits); null when not finite (the parser refuses it). */
+static cJSON *exact_num_(double v) {
+    char b[40];
+    if (!isfinite(v)) return cJSON_CreateNull();
+    snprintf(b, sizeof b, "%.17g", v);
+    return cJSON_CreateRaw(b);
+}
+
+static void add_exact_(cJSON *j, const char *k, double v) {
+    cJSON_AddItemToObject(j, k, exact_num_(v));
+}
+
 static cJSON *darray_(const double *x, int n) {
-    return x ? cJSON_CreateDoubleArray(x, n) : cJSON_CreateArray();
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && x && i < n; i++) cJSON_AddItemToArray(a, exact_num_(x[i]));
+    return a;
+}
+
+/* [{"tokens": T, "loss": L}, ...]: the curve in the run state (exact: its numbers bit for
+ * bit) and in the record (cJSON's printing, as the record's val_loss, so that the last
+ * point and val_loss are the same text). */
+static cJSON *curve_json_(const ProbeCurvePoint *p, int n, int exact) {
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o) {
+            cJSON_Delete(a);
+            return NULL;
+        }
+        cJSON_AddNumberToObject(o, "tokens", p[i].tokens);
+        if (exact) add_exact_(o, "loss", p[i].loss);
+        else cJSON_AddNumberToObject(o, "loss", p[i].loss);
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
 }
 
 char *probe_run_state_json_(const RunState *s, const ProbeRunResult *r, int L) {
@@ -217,18 +270,19 @@ char *probe_run_state_json_(const RunState *s, const ProbeRunResult *r, int L) {
     if (!j) return NULL;
     cJSON_AddNumberToObject(j, "step", (double)s->step);
     cJSON_AddNumberToObject(j, "data_step", (double)s->step); /* next batch: (seed, step) */
-    cJSON_AddNumberToObject(j, "loss_initial", s->loss_initial);
-    cJSON_AddNumberToObject(j, "loss_last", s->loss_last);
-    cJSON_AddNumberToObject(j, "loss_tail_sum", s->tail_sum);
+    add_exact_(j, "loss_initial", s->loss_initial);
+    add_exact_(j, "loss_last", s->loss_last);
+    add_exact_(j, "loss_tail_sum", s->tail_sum);
     cJSON_AddNumberToObject(j, "loss_tail_n", (double)s->tail_n);
     cJSON_AddBoolToObject(j, "have_grad", s->have_grad);
-    cJSON_AddNumberToObject(j, "grad_norm_global", s->have_grad ? s->grad_global : 0);
+    add_exact_(j, "grad_norm_global", s->have_grad ? s->grad_global : 0);
     cJSON_AddItemToObject(j, "grad_norms", darray_(s->have_grad ? r->grad_norms : NULL, L));
     cJSON_AddItemToObject(j, "grad_norms_attn",
                           darray_(s->have_grad ? r->grad_norms_attn : NULL, L));
     cJSON_AddItemToObject(j, "grad_norms_mlp", darray_(s->have_grad ? r->grad_norms_mlp : NULL, L));
-    cJSON_AddNumberToObject(j, "train_s", s->train_s);
+    add_exact_(j, "train_s", s->train_s);
     cJSON_AddNumberToObject(j, "threads", s->threads);
+    cJSON_AddItemToObject(j, "curve", curve_json_(r->curve, r->curve_n, 1));
     char *t = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     return t;
@@ -250,7 +304,54 @@ static int darray_parse_(const cJSON *j, const char *k, double *out, int L) {
     return DW_OK;
 }
 
-int probe_run_state_parse_(const char *json, RunState *s, ProbeRunResult *r, int L) {
+/* The state's curve: exactly the points of the schedule es[ne] up to `step` (bt tokens a
+ * step), each {"tokens": es[i]·bt, "loss": finite >= 0}, into out (NULL: only checked).
+ * A state without "curve" (written before curves) stands for an empty one. */
+static int curve_parse_(const cJSON *j, long step, const long *es, int ne, double bt,
+                        ProbeCurvePoint *out, int *nout) {
+    const char *w = "run state";
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "curve"), *x;
+    int want = 0, i = 0;
+    while (want < ne && es[want] <= step) want++;
+    if (!a && want == 0) return DW_OK;
+    if (!cJSON_IsArray(a))
+        return dw_error_set(DW_EPARSE, "%s: 'curve' must be an array of {\"tokens\": T, "
+                            "\"loss\": L}", w);
+    int n = cJSON_GetArraySize(a);
+    if (n != want)
+        return dw_error_set(DW_EPARSE, "%s: 'curve' has %d point%s; the run's evaluation "
+                            "schedule has %d up to step %ld", w, n, n == 1 ? "" : "s", want, step);
+    double prev = 0;
+    cJSON_ArrayForEach(x, a) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(x, "tokens");
+        const cJSON *l = cJSON_GetObjectItemCaseSensitive(x, "loss");
+        if (!cJSON_IsObject(x))
+            return dw_error_set(DW_EPARSE, "%s: 'curve'[%d] must be an object {\"tokens\": T, "
+                                "\"loss\": L}", w, i);
+        if (!cJSON_IsNumber(t))
+            return dw_error_set(DW_EPARSE, "%s: 'curve'[%d].tokens must be a number", w, i);
+        if (i > 0 && !(t->valuedouble > prev))
+            return dw_error_set(DW_EPARSE, "%s: 'curve'[%d].tokens %.17g is not above the "
+                                "point before (%.17g)", w, i, t->valuedouble, prev);
+        if (t->valuedouble != (double)es[i] * bt)
+            return dw_error_set(DW_EPARSE, "%s: 'curve'[%d].tokens is %.17g, want %.0f (step "
+                                "%ld of the evaluation schedule)", w, i, t->valuedouble,
+                                (double)es[i] * bt, es[i]);
+        if (!cJSON_IsNumber(l))
+            return dw_error_set(DW_EPARSE, "%s: 'curve'[%d].loss must be a number", w, i);
+        if (!(l->valuedouble >= 0 && l->valuedouble <= DBL_MAX))
+            return dw_error_set(DW_EPARSE, "%s: 'curve'[%d].loss is %.17g, want a finite number "
+                                ">= 0", w, i, l->valuedouble);
+        if (out) out[i] = (ProbeCurvePoint){t->valuedouble, l->valuedouble};
+        prev = t->valuedouble;
+        i++;
+    }
+    *nout = n;
+    return DW_OK;
+}
+
+int probe_run_state_parse_(const char *json, RunState *s, ProbeRunResult *r, int L,
+                           const long *eval_steps, int eval_n, double bt) {
     static const NumField f[] = {{"step", NUM_INT, 0, STEPS_},
                                  {"loss_initial", NUM_REAL, -DBL_MAX, DBL_MAX},
                                  {"loss_last", NUM_REAL, -DBL_MAX, DBL_MAX},
@@ -293,6 +394,10 @@ int probe_run_state_parse_(const char *json, RunState *s, ProbeRunResult *r, int
          (rc = darray_parse_(j, "grad_norms_attn", r ? r->grad_norms_attn : NULL, L)) ||
          (rc = darray_parse_(j, "grad_norms_mlp", r ? r->grad_norms_mlp : NULL, L))))
         goto out;
+    int n = 0;
+    if ((rc = curve_parse_(j, s->step, eval_steps, eval_n, bt, r ? r->curve : NULL, &n)))
+        goto out;
+    if (r) r->curve_n = n;
 out:
     cJSON_Delete(j);
     return rc;
@@ -330,6 +435,7 @@ char *probe_run_record_json_(const ProbeRunConfig *c, const ProbeRunResult *r, i
     dw_json_add_num(j, "flops", r->flops);
     dw_json_add_num(j, "loss", r->loss);
     dw_json_add_num(j, "val_loss", r->val_loss);
+    if (r->evals > 0) cJSON_AddItemToObject(j, "curve", curve_json_(r->curve, r->curve_n, 0));
     add_arr_(j, "grad_norms", r->grad_norms, L, have_grad);
     add_arr_(j, "grad_norms_attn", r->grad_norms_attn, L, have_grad);
     add_arr_(j, "grad_norms_mlp", r->grad_norms_mlp, L, have_grad);

@@ -419,10 +419,12 @@ static int worker_(const ProbeSweepConfig *c, const ProbeSweepItem *items, int n
                            nitems, it->depth, it->width, why);
             rc = append_failed_(c, it, vocab, why);
         } else if (!rc && !c->quiet) {
+            char curve[32] = "";
+            if (res.evals) snprintf(curve, sizeof curve, "  curve %d/%d", res.curve_n, res.evals);
             probe_log_(c->log, c->log_ctx, "[%d/%d] depth %d width %d: %s  loss %.4f  val %.4f  "
-                       "%.3gk tok/s  %.1fs%s%s", i + 1, nitems, it->depth, it->width, res.status,
-                       res.loss, res.val_loss, res.tokens_per_s / 1e3, res.wall_s,
-                       res.error[0] ? "  " : "", res.error);
+                       "%.3gk tok/s  %.1fs%s%s%s", i + 1, nitems, it->depth, it->width,
+                       res.status, res.loss, res.val_loss, res.tokens_per_s / 1e3, res.wall_s,
+                       curve, res.error[0] ? "  " : "", res.error);
         }
         probe_run_result_free(&res);
         probe_claim_release(&cl);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Integration test with a real Slurm: `dwplan probe sweep --emit-slurm` writes a job-array
 # script, sbatch runs it (one config per array task), every config ends up in the results
-# file exactly once, each task leaves its log next to the results file, and submitting the
-# array again runs nothing new.
+# file exactly once, each with the loss curve --eval-every asks for (the option reaches every
+# task), each task leaves its log next to the results file, and submitting the array again
+# runs nothing new.
 # The commands are the README's (its Slurm paragraph in "Probe"), run verbatim: SWEEP and
 # SUBMIT below; the test first checks that README.md still shows them, line for line, so
 # the two cannot drift apart (that check runs with or without Slurm).
@@ -14,7 +15,8 @@ DWPLAN=$1
 SRC=${DW_SOURCE_DIR:-$(dirname "${BASH_SOURCE[0]}")/..}
 . "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 SWEEP='dwplan probe sweep --depths 1-2 --widths 16,32 --tokens 4k --batch 2 --seq 16'
-SWEEP+=' --val-batches 1 --synthetic-tokens 65536 --threads 1 -o runs.jsonl --emit-slurm job.sbatch'
+SWEEP+=' --val-batches 1 --synthetic-tokens 65536 --threads 1 --eval-every 1k -o runs.jsonl'
+SWEEP+=' --emit-slurm job.sbatch'
 SUBMIT='sbatch --wait job.sbatch'
 
 # README.md's lines with "\" continuations joined, trailing comments and blanks dropped
@@ -56,6 +58,10 @@ import json, collections
 r = [json.loads(l) for l in open(\"runs.jsonl\")]
 c = collections.Counter((x[\"depth\"], x[\"width\"]) for x in r)
 assert len(r) == 4 and len(c) == 4 and all(x[\"status\"] == \"ok\" for x in r), c
+# 4k tokens are 125 steps of 2x16; 1k tokens round to 31 steps (992 tokens)
+for x in r:
+    assert [p[\"tokens\"] for p in x[\"curve\"]] == [992, 1984, 2976, 3968, 4000], x[\"curve\"]
+    assert x[\"curve\"][-1][\"loss\"] == x[\"val_loss\"]
 '"
 check "task logs next to the results" '[ $(ls runs.jsonl.slurm-*_*.log | wc -l) -eq 4 ]'
 check "no claim left" '[ -z "$(ls runs.jsonl.claims)" ]'
