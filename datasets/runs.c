@@ -324,13 +324,15 @@ static int map_fields_(const char *maps) {
         while (a < z && (*a == ' ' || *a == '\t')) a++;
         while (z > a && (z[-1] == ' ' || z[-1] == '\t')) z--;
         if (!eq || a == z) continue; /* malformed entries: ds_table_resolve says how */
-        int known = (size_t)(z - a) == 4 && !strncmp(a, DS_FIELD_STEP, 4); /* --tokens-per-step */
+        /* step: the column --tokens-per-step multiplies */
+        int known = (size_t)(z - a) == 4 && !strncmp(a, DS_FIELD_STEP, 4);
         for (int k = 0; k < DS_RUNS_NFIELDS; k++)
             known |= strlen(field_names_[k]) == (size_t)(z - a) &&
                      !strncmp(field_names_[k], a, (size_t)(z - a));
         if (!known)
             return dw_error_set(DW_EINVAL, "--map: unknown field '%.*s' (the fields: depth, "
-                                "width, params, tokens, flops, loss, grad_norms, run, step)", (int)(z - a), a);
+                                "width, params, tokens, flops, loss, grad_norms, run, step)",
+                                (int)(z - a), a);
     }
     return DW_OK;
 }
@@ -425,7 +427,9 @@ static int columns_(Load *L, const DsRunsOptions *o) {
 }
 
 /* Is two values' relative difference within tol? */
-static int near_(double a, double b, double tol) { return fabs(a - b) <= tol * fmax(fabs(a), fabs(b)); }
+static int near_(double a, double b, double tol) {
+    return fabs(a - b) <= tol * fmax(fabs(a), fabs(b));
+}
 
 /* Kept row m (just added from a record) replaced by the points of the record's curve. */
 static int curve_(Load *L, int m) {
@@ -519,7 +523,8 @@ static int rows_(Load *L, const DsRunsOptions *o) {
         }
         int m = r->n;
         if ((rc = row_(L, j)) && (rc = bad_row_(r, t, j, rc, skip))) return rc;
-        if (r->n > m && L->ccurve >= 0 && ds_table_cell(t, j, L->ccurve) && (rc = curve_(L, m))) {
+        int curve = r->n > m && L->ccurve >= 0 && ds_table_cell(t, j, L->ccurve);
+        if (curve && (rc = curve_(L, m))) {
             free(r->grad[m]); /* the record is not kept */
             r->grad[m] = NULL, r->ngrad[m] = 0;
             r->n = m;

@@ -9,8 +9,8 @@
  * the whole history up to it), with config.json from the directory or that checkpoint.
  *
  * A directory that is not a run is a directory of runs: each subdirectory that is a run, in
- * name order. `dwplan fit runs/` and `dwplan fit runs/a runs/b ...` (the shell's runs/ star) read the
- * same runs.
+ * name order. `dwplan fit runs/` and `dwplan fit runs/a runs/b ...` (what the shell makes of
+ * runs/ and a star) read the same runs.
  *
  * The table built has the columns run (the directory), step, epoch, tokens, the loss key
  * ("eval_loss" when the logs hold evaluations, else "loss"; every run must read the same
