@@ -104,6 +104,21 @@ if [ -f "$gem" ]; then
     has "$tmp/out" "Gemstones bootstrap" "bootstrap over 22 runs (whole curves)"
 fi
 
+# a table with a step column and no tokens: tokens = step x --tokens-per-step (the export
+# without its tokens column: train/global_step x 8192 are the same tokens)
+cut -d, -f1-9,11- "$data/wandb/export.csv" >"$tmp/steps.csv"
+run fit "$tmp/steps.csv" --form chinchilla --tied --json
+expect_rc "table without tokens" 3
+has "$tmp/err" "table without tokens" "needs a tokens (or flops) column"
+run fit "$tmp/steps.csv" --form chinchilla --tied --tokens-per-step 8192
+expect_rc "table: --tokens-per-step" 0
+has "$tmp/err" "table: --tokens-per-step" "tokens=train/global_step x 8192"
+run fit "$data/wandb/export.csv" --form chinchilla --tied
+cp "$tmp/out" "$tmp/with_tokens.txt"
+run fit "$tmp/steps.csv" --form chinchilla --tied --tokens-per-step 8192
+check "step x tokens-per-step fits as the tokens column" \
+    'diff <(grep -E "^  (E|A|alpha|B|delta) " "$tmp/with_tokens.txt") <(grep -E "^  (E|A|alpha|B|delta) " "$tmp/out") >/dev/null'
+
 # usage
 run fit "$data/wandb/export.csv" --form chinchilla --by-run
 expect_rc "--by-run without --bootstrap" 2
