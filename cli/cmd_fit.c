@@ -21,6 +21,7 @@
 #include "fit/evaluate.h"
 #include "fit_render.h"
 #include "planner/count.h"
+#include "planner/runlogs.h"
 #include "report.h"
 
 #define MAX_DRAWS_STORED 2000
@@ -31,15 +32,18 @@ static void help_(void) {
         "       dwplan fit DATA [DATA2 ...] --compare FORM,FORM,... [options]\n"
         "       dwplan fit DATA [DATA2 ...] --predict LAW [--json]\n"
         "       dwplan fit DATA --critical-depth [--json]\n"
+        "       dwplan fit RUN_DIR [RUN_DIR ...] --form FORM ...   (Hugging Face Trainer output)\n"
         "\n"
-        "Fits a scaling-law form to DATA (run records as JSON Lines, or any CSV with a header)\n"
+        "Fits a scaling-law form to DATA (run records as JSON Lines, any CSV with a header such\n"
+        "as a W&B export, or directories of Hugging Face Trainer runs)\n"
         "from a grid of starts and prints parameters with 95%% intervals, R² on L and log L,\n"
         "RMSE, AIC and BIC. With -o it writes a law file that plan, check and law read.\n"
         "\n"
         "forms: kaplan, chinchilla, separable:W,D,N,T (any subset), logsq[:power|:log],\n"
         "       shape[:power|:log], benefit-harm[:power|:log], starvation\n"
         "columns (found by name; override with --map): depth, width, params, tokens, loss\n"
-        "       (val_loss preferred over a train loss), flops, grad_norms\n"
+        "       (val_loss, eval_loss, eval/loss preferred over a train loss), flops, grad_norms,\n"
+        "       run (run_id, run, run_name, Name, name, id: the rows of one run)\n"
         "fitting:\n"
         "  --fix NAME=V[,NAME=V]   hold parameters fixed (e.g. alpha=0.076,delta=0.095)\n"
         "  --bound NAME=LO:HI[,...] bounds (defaults keep scales >= 0, exponents > 0)\n"
@@ -56,6 +60,8 @@ static void help_(void) {
         "  --bootstrap N           N bootstrap refits: percentile 95%% intervals, stored with\n"
         "                          the draws in the law file (default: asymptotic ±1.96 SE)\n"
         "  --by-shape              resample whole shapes (depth x width) instead of rows\n"
+        "  --by-run | --by-row     resample whole runs, or rows. Default: whole runs for a table\n"
+        "                          of loss curves (an explicit run with several rows), else rows\n"
         "  --seed S --threads T    bootstrap seed (default 1) and threads (default: cores)\n"
         "  --cv                    leave-one-shape-out cross-validation RMSE\n"
         "  --compare F1,F2,...     fit each form and rank them by cross-validated RMSE\n"
@@ -70,6 +76,11 @@ static void help_(void) {
         "  --map FIELD=COL[,...]   use column COL for FIELD\n"
         "  --skip-bad-rows         leave out (and count) rows with a missing, NaN or non-positive\n"
         "                          value in a column the fit reads, instead of stopping\n"
+        "  --curves                a run record's \"curve\" [{tokens, loss}, ...] gives one row per\n"
+        "                          point (off by default: the points of a decaying learning rate\n"
+        "                          are not what shorter runs would reach)\n"
+        "  --tokens-per-step N     tokens = step x N for Trainer logs without\n"
+        "                          num_input_tokens_seen and tables with a step but no tokens\n"
         "  --n-source column|shape N from the params column (default when present) or counted\n"
         "                          from depth and width with the conventions below\n"
         "  conventions of the law (how the planner counts N and C):\n"
@@ -101,6 +112,14 @@ static void help_(void) {
         "Tokens may be derived from a flops column (T = C / FLOPs per token under the\n"
         "conventions) for rows that lack them.\n"
         "\n"
+        "run logs: a W&B export (runs table or run.history() CSV) is read by its column names;\n"
+        "  history rows without a loss (steps that logged other metrics) are left out. A\n"
+        "  Trainer run directory holds trainer_state.json (its log_history: eval_loss when\n"
+        "  logged, else loss, against num_input_tokens_seen) and config.json (the shape; the\n"
+        "  vocabulary and block set the conventions not given as flags); a directory of such\n"
+        "  directories is read whole. Runs with several points are fitted as curves: the\n"
+        "  bootstrap draws whole runs and CV holds out whole shapes.\n"
+        "\n"
         "examples:\n"
         "  dwplan fit datasets/public/epoch_chinchilla.csv --where epoch_outlier_excluded=0 \\\n"
         "      --form chinchilla --objective huber --n-convention total --flops 6NT -o law.json\n"
@@ -110,6 +129,8 @@ static void help_(void) {
         "      datasets/public/epoch_chinchilla.csv --where epoch_chinchilla:epoch_outlier_excluded=0 \\\n"
         "      --form logsq:log --objective huber --delta 1e-4 --vocab 50304 --swiglu \\\n"
         "      --mlp-ratio 3.6667 --rmsnorm --no-biases --seq-len 2048 --flops 6NT\n"
+        "  dwplan fit tests/data/wandb/export.csv --form chinchilla --n-convention total --tied\n"
+        "  dwplan fit tests/data/trainer/runs --form chinchilla --bootstrap 40 --threads 1\n"
         "  dwplan fit datasets/public/gemstones_valloss_hot_every10B.csv --form separable:W,D,N,T \\\n"
         "      --objective huber --delta 1e-4 --vocab 50304 --swiglu --mlp-ratio 3.6667 \\\n"
         "      --rmsnorm --no-biases --seq-len 2048 -o law.json\n"
@@ -137,8 +158,11 @@ typedef struct {
     const char *file;                      /* files[0] */
     const char *files[LAW_MAX_SOURCES];    /* several: the sources of one fit */
     int nfiles;
-    int json, cv, by_shape, critical, boot, threads, grid, seed, skip_bad;
-    double delta, asym;
+    int json, cv, by_shape, by_run, by_row, critical, boot, threads, grid, seed, skip_bad;
+    int curves;
+    double delta, asym, tokens_per_step;
+    int dirs;                              /* DATA are Trainer run directories */
+    PlanTrainerInfo trainer;
     LawConventions conv;
     unsigned given; /* FIT_GIVEN_*: the conventions the command line stated */
 } FitArgs;
@@ -186,6 +210,9 @@ static int parse_arg_(int argc, char **argv, int *i, FitArgs *a) {
         CLI_OPT_FLAG("--cv", &a->cv),              CLI_OPT_FLAG("--by-shape", &a->by_shape),
         CLI_OPT_FLAG("--critical-depth", &a->critical),
         CLI_OPT_FLAG("--skip-bad-rows", &a->skip_bad),
+        CLI_OPT_FLAG("--by-run", &a->by_run),      CLI_OPT_FLAG("--by-row", &a->by_row),
+        CLI_OPT_FLAG("--curves", &a->curves),
+        CLI_OPT_NUM("--tokens-per-step", &a->tokens_per_step, 0, 0),
         CLI_OPT_STR("--form", &a->forms),          CLI_OPT_STR("--fix", &a->fix),
         CLI_OPT_STR("--objective", &a->obj),       CLI_OPT_STR("--map", &a->map),
         CLI_OPT_STR("--n-source", &a->nsrc),       CLI_OPT_STR("-o", &a->out),
@@ -232,19 +259,73 @@ static int parse_arg_(int argc, char **argv, int *i, FitArgs *a) {
 // ----------------------------------------------------------------------------
 // data: the run table and the rows a law sees
 
-static int load_runs_(const FitArgs *a, DsRuns **runs) {
+/* What the loader did beyond the columns: runs, curves, rows left out, Trainer logs. */
+static void runs_notes_(const FitArgs *a, const DsRuns *r) {
+    if (r->nskipped_noloss)
+        fprintf(stderr, "dwplan fit: %d W&B history row%s without a '%s' value left out (log "
+                "calls of other metrics)\n", r->nskipped_noloss,
+                r->nskipped_noloss == 1 ? "" : "s", r->col[DS_RUNS_LOSS]);
+    if (r->nexpanded)
+        fprintf(stderr, "dwplan fit: --curves: %d record%s expanded into %d points of their "
+                "loss curves\n", r->nexpanded, r->nexpanded == 1 ? "" : "s", r->n);
+    else if (r->has_curve_col && !a->curves && !a->critical)
+        fprintf(stderr, "dwplan fit: note: the records carry loss curves ('curve'); --curves "
+                "fits every point, resampling whole runs\n");
+    if (a->dirs) {
+        const PlanTrainerInfo *t = &a->trainer;
+        fprintf(stderr, "dwplan fit: %d Trainer run%s, %d points of %s against %s%s%s\n",
+                t->nruns, t->nruns == 1 ? "" : "s", t->npoints,
+                t->eval ? "eval_loss" : "the training loss (no eval_loss logged)",
+                t->tokens_logged ? "num_input_tokens_seen" : "step x --tokens-per-step",
+                t->nstep0 ? "; points at step 0 left out: " : "", t->nstep0 ? "yes" : "");
+    }
+    if (r->run_explicit && !a->critical)
+        fprintf(stderr, "dwplan fit: runs: %d (%s)%s\n", r->nruns, r->run_by,
+                r->curves ? ", several rows each: loss curves; the bootstrap resamples whole "
+                            "runs (--by-row: rows)" : "");
+}
+
+static int load_runs_(FitArgs *a, DsRuns **runs) {
     DsRunsOptions ro = {.wheres = a->wheres, .nwhere = a->nwhere, .maps = a->map,
-                        .weight = a->weight, .skip_bad_rows = a->skip_bad};
+                        .weight = a->weight, .skip_bad_rows = a->skip_bad, .curves = a->curves,
+                        .tokens_per_step = a->tokens_per_step};
     if (a->critical) /* the depth analysis reads these; a params or flops column is not its */
         ro.fields = DS_RUNS_BIT(DS_RUNS_DEPTH) | DS_RUNS_BIT(DS_RUNS_WIDTH) |
                     DS_RUNS_BIT(DS_RUNS_TOKENS) | DS_RUNS_BIT(DS_RUNS_LOSS) | DS_RUNS_BIT(DS_RUNS_GRAD);
     else
         ro.fields = ~DS_RUNS_BIT(DS_RUNS_GRAD); /* fitting does not read gradient norms */
-    int rc = ds_runs_load(a->file, &ro, runs);
+    int rc;
+    if (a->dirs) {
+        char note[256];
+        unsigned keep = (a->given & FIT_GIVEN_VOCAB ? 1 : 0) | (a->given & FIT_GIVEN_MLP ? 2 : 0) |
+                        (a->given & FIT_GIVEN_SWIGLU ? 4 : 0) | (a->given & FIT_GIVEN_TIED ? 8 : 0) |
+                        (a->given & FIT_GIVEN_BIASES ? 16 : 0) | (a->given & FIT_GIVEN_NORM ? 32 : 0);
+        rc = plan_trainer_load(a->files, a->nfiles, &ro, runs, &a->trainer);
+        if (rc == DW_OK) {
+            plan_trainer_conventions(&a->trainer, keep, &a->conv, note, sizeof note);
+            if (note[0]) {
+                fprintf(stderr, "dwplan fit: conventions %s\n", note);
+                a->given |= FIT_GIVEN_VOCAB | FIT_GIVEN_MLP | FIT_GIVEN_SWIGLU | FIT_GIVEN_TIED |
+                            FIT_GIVEN_BIASES | FIT_GIVEN_NORM; /* stated by the configs */
+            } else if (a->trainer.nruns > 1) {
+                fprintf(stderr, "dwplan fit: note: the runs' config.json differ in vocabulary or "
+                        "block: N is counted under the flags' conventions\n");
+            }
+        }
+    } else {
+        rc = ds_runs_load(a->file, &ro, runs);
+    }
     char why[512];
     if (rc == DW_OK && ds_runs_skipped_text(*runs, why, sizeof why))
         fprintf(stderr, "dwplan fit: %s\n", why);
+    if (rc == DW_OK) runs_notes_(a, *runs);
     return rc;
+}
+
+/* Whole runs by default for a table of loss curves; --by-row, --by-shape, --by-run say. */
+static int by_run_(const FitArgs *a, const DsRuns *runs) {
+    if (a->by_shape || a->by_row) return 0;
+    return a->by_run || runs->curves;
 }
 
 static int n_from_shape_(const FitArgs *a) { return a->nsrc && !strcmp(a->nsrc, "shape"); }
@@ -388,7 +469,8 @@ static int run_form_(const FitArgs *args, const DsRuns *runs, int argc, char **a
     const FitArgs *a = &b;
     int rc, code = 0, quiet = a->json;
     FitLawOptions lo = {.cv = a->cv, .group = runs->group, .boot = a->boot,
-                        .by_shape = a->by_shape, .seed = (unsigned long)a->seed,
+                        .by_shape = a->by_shape, .run = runs->run, .by_run = by_run_(a, runs),
+                        .seed = (unsigned long)a->seed,
                         .threads = threads_(a), .max_draws = MAX_DRAWS_STORED, .conv = &b.conv,
                         .name = a->name ? a->name : "fitted", .progress = progress_,
                         .progress_ctx = &quiet};
@@ -444,12 +526,13 @@ static int sources_form_(const FitArgs *args, CliSources *s, int argc, char **ar
     int rc, code = 0, quiet = a->json;
     FitLawOptions lo = {.cv = a->cv, .group = s->group, .boot = a->boot,
                         .by_shape = a->by_shape, .seed = (unsigned long)a->seed,
+                        .by_run = !a->by_shape && !a->by_row && (a->by_run || s->curves),
                         .threads = threads_(a), .max_draws = MAX_DRAWS_STORED, .conv = &b.conv,
                         .name = a->name ? a->name : "fitted", .progress = progress_,
                         .progress_ctx = &quiet};
     if ((rc = cli_sources_rows(s, &b.conv, a->given, n_from_shape_(a), 1)))
         return cli_fail("fit", rc);
-    lo.group = s->group; /* built by cli_sources_rows */
+    lo.group = s->group, lo.run = s->run; /* built by cli_sources_rows */
     if ((rc = law_form_parse(a->forms, &form)) || (rc = law_form_add_sources(&form, s->n)) ||
         (rc = options_for_(a, &form, &opt)) ||
         (rc = fit_law(&form, &s->d, &opt, &lo, &law, &info)))
@@ -551,7 +634,8 @@ static int sources_predict_(const FitArgs *a, CliSources *s) {
 static int run_sources_(const FitArgs *a, int argc, char **argv) {
     CliSources s;
     DsRunsOptions ro = {.maps = a->map, .weight = a->weight, .skip_bad_rows = a->skip_bad,
-                        .fields = ~DS_RUNS_BIT(DS_RUNS_GRAD)};
+                        .fields = ~DS_RUNS_BIT(DS_RUNS_GRAD), .curves = a->curves,
+                        .tokens_per_step = a->tokens_per_step};
     int rc, code;
     if ((rc = cli_sources_load(&s, a->files, a->nfiles, &ro, a->wheres, a->nwhere))) {
         cli_sources_free(&s);
@@ -588,12 +672,25 @@ int cmd_fit(int argc, char **argv) {
         a.file = a.files[0];
     }
     if (!a.file) return cli_usage_error("fit", "no data file given");
+    for (int k = 0; k < a.nfiles; k++) a.dirs += plan_path_is_dir(a.files[k]);
+    if (a.dirs && a.dirs < a.nfiles)
+        return cli_usage_error("fit", "give either tables or Trainer run directories, not both "
+                               "('%s' is a directory)", a.files[0]);
+    if (a.dirs && a.critical)
+        return cli_usage_error("fit", "--critical-depth reads a table with gradient norms, not "
+                               "Trainer run directories");
     if (a.nfiles > 1 && a.critical)
         return cli_usage_error("fit", "--critical-depth reads one data file");
     int modes = !!a.forms + !!a.compare + !!a.predict + a.critical;
     if (modes != 1)
         return cli_usage_error("fit", "give exactly one of --form, --compare, --predict, --critical-depth");
     if (a.by_shape && !a.boot) return cli_usage_error("fit", "--by-shape goes with --bootstrap N");
+    if ((a.by_run || a.by_row) && !a.boot)
+        return cli_usage_error("fit", "--by-run and --by-row go with --bootstrap N");
+    if (a.by_shape + a.by_run + a.by_row > 1)
+        return cli_usage_error("fit", "give one of --by-shape, --by-run, --by-row");
+    if (a.tokens_per_step < 0 || (a.tokens_per_step > 0 && a.tokens_per_step != floor(a.tokens_per_step)))
+        return cli_usage_error("fit", "--tokens-per-step: a positive whole number of tokens");
     if (a.asym < 0) return cli_usage_error("fit", "--asym must be >= 0");
     if (a.nsrc && strcmp(a.nsrc, "shape") && strcmp(a.nsrc, "column"))
         return cli_usage_error("fit", "--n-source: column or shape");
@@ -612,7 +709,7 @@ int cmd_fit(int argc, char **argv) {
     if (!a.forms && !a.critical && (law_form_parse("chinchilla", &form) ||
                                     (rc = options_for_(&plain, &form, &opt))))
         return cli_fail("fit", rc);
-    if (a.nfiles > 1) return run_sources_(&a, argc, argv);
+    if (a.nfiles > 1 && !a.dirs) return run_sources_(&a, argc, argv);
     if ((rc = load_runs_(&a, &runs))) return cli_fail("fit", rc);
     if (a.critical) code = run_depth_(&a, runs);
     else if (a.predict) code = run_predict_(&a, runs);

@@ -18,6 +18,7 @@ void cli_print_columns(FILE *f, const DsRuns *runs) {
     const char *sep = "columns: ";
     for (int k = 0; k < DS_RUNS_NFIELDS; k++) {
         if (k == DS_RUNS_GRAD && !runs->has_grad) continue;
+        if (k == DS_RUNS_RUN && !runs->col[k][0]) continue; /* no run column: runs are shapes */
         if (runs->col[k][0]) fprintf(f, "%s%s '%s'", sep, ds_runs_field_name(k), runs->col[k]);
         else fprintf(f, "%s%s none", sep, ds_runs_field_name(k));
         sep = ", ";
@@ -137,7 +138,8 @@ int cli_render_fit(const DsRuns *runs, const LawForm *form, const Law *law,
         printf("leave-one-shape-out CV RMSE %.4g (%d folds: shapes within sources)\n",
                info->cv_rmse, info->cv_folds);
     else if (isfinite(info->cv_rmse))
-        printf("leave-one-shape-out CV RMSE %.4g (%d shapes)\n", info->cv_rmse, runs->ngroups);
+        printf("leave-one-shape-out CV RMSE %.4g (%d shapes%s)\n", info->cv_rmse, runs->ngroups,
+               runs->curves ? "; whole curves held out" : "");
     printf("optimizer: %s\n", res->info.status);
     cli_render_degenerate(stdout, law);
     if (opt->anchor_n > 0)

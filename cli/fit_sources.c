@@ -124,7 +124,9 @@ static int append_(CliSources *s, int k, const FitData *dk, int *cap) {
         if (l) s->d.loss = l;
         int *g = realloc(s->group, sizeof *g * (size_t)n);
         if (g) s->group = g;
-        if (!x || !l || !g) return dw_error_set(DW_ENOMEM, "out of memory for %d rows", n);
+        int *u = realloc(s->run, sizeof *u * (size_t)n);
+        if (u) s->run = u;
+        if (!x || !l || !g || !u) return dw_error_set(DW_ENOMEM, "out of memory for %d rows", n);
         *cap = n;
     }
     if (dk->weight || s->d.weight) {
@@ -143,7 +145,10 @@ static int append_(CliSources *s, int k, const FitData *dk, int *cap) {
         s->d.x[s->d.n + i] = x;
         s->d.loss[s->d.n + i] = dk->loss[i];
         s->group[s->d.n + i] = s->ngroups + r->group[i];
+        s->run[s->d.n + i] = s->nruns + r->run[i];
     }
+    s->nruns += r->nruns;
+    s->curves |= r->curves;
     s->d.n = n;
     s->d.inputs |= dk->inputs & ~LAW_BIT(LAW_NX);
     s->ngroups += r->ngroups;
@@ -186,6 +191,7 @@ void cli_sources_free(CliSources *s) {
     for (int k = 0; k < s->n; k++) ds_runs_free(s->runs[k]);
     fit_data_free(&s->d);
     free(s->group);
+    free(s->run);
     memset(s, 0, sizeof *s);
 }
 

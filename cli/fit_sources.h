@@ -33,6 +33,9 @@ typedef struct {
     FitData d;                           /* every source's rows, LawX.source set */
     int *group;                          /* (d.n) shape within source: one id per pair */
     int ngroups;
+    int *run;                            /* (d.n) run within source: one id per pair */
+    int nruns;
+    int curves;                          /* some source is a table of loss curves */
 } CliSources;
 
 /* Loads files[0..nfiles-1] with the options of `base` (maps, weight, fields, skip_bad_rows)

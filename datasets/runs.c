@@ -10,8 +10,10 @@
 #include "common/dw.h"
 #include "datasets/table.h"
 
+#include <cjson/cJSON.h>
+
 static const char *const field_names_[DS_RUNS_NFIELDS] = {
-    "depth", "width", "params", "tokens", "flops", "loss", "grad_norms"};
+    "depth", "width", "params", "tokens", "flops", "loss", "grad_norms", "run"};
 static const char *const grad_aliases_[] = {"grad_norms", NULL};
 
 const char *ds_runs_field_name(DsRunsField f) {
@@ -28,8 +30,20 @@ void ds_runs_free(DsRuns *r) {
         for (int i = 0; i < r->n; i++) free(r->grad[i]);
     free(r->depth), free(r->width), free(r->params), free(r->tokens), free(r->flops);
     free(r->loss), free(r->weight), free(r->grad), free(r->ngrad), free(r->line), free(r->group);
+    free(r->run);
     free(r);
 }
+
+/* What the load carries besides the runs: the table, its columns, the capacity of r's
+ * arrays and each kept row's table row (for its run). */
+typedef struct {
+    DsRuns *r;
+    const DsTable *t;
+    int col[DS_RUNS_NFIELDS], cweight, cstep, ccurve;
+    double tps;  /* tokens per step (cstep >= 0) */
+    int cap;     /* rows r's arrays hold */
+    int *src;    /* (cap) table row of each kept row */
+} Load;
 
 /* A used cell: present, finite and > 0 (every quantity here enters a logarithm). */
 static int cell_(const DsTable *t, int row, int col, double *v) {
@@ -44,25 +58,42 @@ static int cell_(const DsTable *t, int row, int col, double *v) {
     return DW_OK;
 }
 
-static DsRuns *alloc_(int nrows) {
-    DsRuns *r = calloc(1, sizeof *r);
-    if (!r) return NULL;
-    size_t n = (size_t)(nrows > 0 ? nrows : 1);
-    double **arr[6] = {&r->depth, &r->width, &r->params, &r->tokens, &r->flops, &r->loss};
-    int ok = 1;
-    for (int k = 0; k < 6; k++) ok &= (*arr[k] = malloc(n * sizeof(double))) != NULL;
-    r->grad = calloc(n, sizeof *r->grad), r->ngrad = calloc(n, sizeof *r->ngrad);
-    r->line = calloc(n, sizeof *r->line), r->group = calloc(n, sizeof *r->group);
-    if (!ok || !r->grad || !r->ngrad || !r->line || !r->group) {
-        ds_runs_free(r);
-        return NULL;
+/* Room for `need` rows in every array (capacity doubles; new slots zeroed where it matters). */
+static int reserve_(Load *L, int need) {
+    DsRuns *r = L->r;
+    if (need <= L->cap) return DW_OK;
+    size_t cap = L->cap ? 2 * (size_t)L->cap : 16;
+    while (cap < (size_t)need) cap *= 2;
+    double **arr[7] = {&r->depth, &r->width, &r->params, &r->tokens, &r->flops, &r->loss,
+                       &r->weight};
+    for (int k = 0; k < 7; k++) {
+        if (k == 6 && !r->weight) continue;
+        double *p = realloc(*arr[k], cap * sizeof(double));
+        if (!p) return dw_error_set(DW_ENOMEM, "out of memory for %d rows", need);
+        *arr[k] = p;
     }
-    return r;
+    int **iarr[5] = {&r->ngrad, &r->line, &r->group, &r->run, &L->src};
+    for (int k = 0; k < 5; k++) {
+        int *p = realloc(*iarr[k], cap * sizeof(int));
+        if (!p) return dw_error_set(DW_ENOMEM, "out of memory for %d rows", need);
+        *iarr[k] = p;
+    }
+    double **g = realloc(r->grad, cap * sizeof *g);
+    if (!g) return dw_error_set(DW_ENOMEM, "out of memory for %d rows", need);
+    r->grad = g;
+    for (size_t i = (size_t)L->cap; i < cap; i++) r->grad[i] = NULL, r->ngrad[i] = 0;
+    L->cap = (int)cap;
+    return DW_OK;
 }
 
 /* Row j of the table into kept row r->n (status already checked). */
-static int row_(DsRuns *r, const DsTable *t, int j, const int *col, int cweight) {
-    int m = r->n, rc;
+static int row_(Load *L, int j) {
+    DsRuns *r = L->r;
+    const DsTable *t = L->t;
+    const int *col = L->col;
+    int rc;
+    if ((rc = reserve_(L, r->n + 1))) return rc;
+    int m = r->n;
     double *dst[6] = {r->depth, r->width, r->params, r->tokens, r->flops, r->loss};
     for (int k = 0; k < 6; k++) dst[k][m] = NAN;
     for (int k = 0; k < 6; k++) {
@@ -71,13 +102,20 @@ static int row_(DsRuns *r, const DsTable *t, int j, const int *col, int cweight)
         if ((k == DS_RUNS_TOKENS || k == DS_RUNS_FLOPS) && !ds_table_cell(t, j, col[k])) continue;
         if ((rc = cell_(t, j, col[k], &dst[k][m]))) return rc;
     }
+    if (L->cstep >= 0) { /* tokens = step × tokens per step */
+        double step;
+        if ((rc = cell_(t, j, L->cstep, &step))) return rc;
+        r->tokens[m] = step * L->tps;
+    }
     if ((col[DS_RUNS_TOKENS] >= 0 || col[DS_RUNS_FLOPS] >= 0) && isnan(r->tokens[m]) &&
         isnan(r->flops[m]))
         return dw_error_set(DW_EPARSE, "%s:%d: neither tokens nor flops given", t->path,
                             t->line[j]);
-    if (cweight >= 0 && (rc = cell_(t, j, cweight, &r->weight[m]))) return rc;
+    if (L->cweight >= 0 && (rc = cell_(t, j, L->cweight, &r->weight[m]))) return rc;
     r->line[m] = t->line[j];
+    L->src[m] = j;
     int cg = col[DS_RUNS_GRAD];
+    r->grad[m] = NULL, r->ngrad[m] = 0;
     if (cg >= 0 && ds_table_cell(t, j, cg)) {
         if ((rc = ds_table_array(t, j, cg, &r->grad[m], &r->ngrad[m]))) goto bad;
         for (int l = 0; l < r->ngrad[m]; l++)
@@ -117,8 +155,9 @@ static int bad_row_(DsRuns *r, const DsTable *t, int j, int rc, int skip) {
 /* Rows sorted by their used values (NaN first: an absent column), then by file order, so
  * that duplicates and rows of one shape are neighbours: O(n log n) for any table size.
  * v[7] is a fingerprint of the gradient norms, so that rows equal but for them do not form
- * one block that every row of it scans (n² comparisons of arrays). */
-enum { NKEY = 8 };
+ * one block that every row of it scans (n² comparisons of arrays); v[8] the run when runs
+ * are explicit (two runs' rows are never duplicates of each other). */
+enum { NKEY = 9 };
 typedef struct {
     double v[NKEY];
     int idx;
@@ -164,6 +203,7 @@ static int duplicates_(const DsRuns *r, Key *key) {
         for (int f = 0; f < 6; f++) key[i].v[f] = v[f][i];
         key[i].v[6] = r->weight ? r->weight[i] : NAN;
         key[i].v[7] = grad_print_(r, i);
+        key[i].v[8] = r->run_explicit ? r->run[i] : NAN;
         key[i].idx = i;
     }
     qsort(key, (size_t)r->n, sizeof *key, cmp_key_);
@@ -187,16 +227,8 @@ static int duplicates_(const DsRuns *r, Key *key) {
     return DW_OK;
 }
 
-/* Refuses exact duplicates; then groups rows into shapes, ids in order of first appearance. */
-static int shapes_(DsRuns *r) {
-    int rc = DW_OK;
-    Key *key = malloc(sizeof *key * (size_t)(r->n > 0 ? r->n : 1));
-    int *rep = malloc(sizeof *rep * (size_t)(r->n > 0 ? r->n : 1));
-    if (!key || !rep) {
-        rc = dw_error_set(DW_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((rc = duplicates_(r, key))) goto out;
+/* Groups rows into shapes, ids in order of first appearance. */
+static void shapes_(DsRuns *r, Key *key, int *rep) {
     int dw = r->has_depth && r->has_width;
     r->group_by = dw ? "depth x width" : r->has_params ? "params" : "row";
     for (int i = 0; i < r->n; i++) {
@@ -214,6 +246,67 @@ static int shapes_(DsRuns *r) {
     }
     r->ngroups = 0;
     for (int i = 0; i < r->n; i++) r->group[i] = rep[i] == i ? r->ngroups++ : r->group[rep[i]];
+}
+
+/* A row's run: the run column's text (or, without one, the record it came from) and its
+ * shape. */
+typedef struct {
+    const char *name; /* NULL: no run column */
+    int rec, group, idx;
+} RunKey;
+
+static int cmp_run_(const void *x, const void *y) {
+    const RunKey *a = x, *b = y;
+    int c = a->name && b->name ? strcmp(a->name, b->name) : (!!a->name - !!b->name);
+    if (!c) c = (a->rec > b->rec) - (a->rec < b->rec);
+    if (!c) c = (a->group > b->group) - (a->group < b->group);
+    return c ? c : (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/* Rule 7: run ids in order of first appearance, and whether the table holds curves. */
+static int runs_(Load *L, int *rep) {
+    DsRuns *r = L->r;
+    int crun = L->col[DS_RUNS_RUN];
+    r->run_explicit = crun >= 0 || r->nexpanded > 0;
+    if (crun >= 0) snprintf(r->run_by, sizeof r->run_by, "column '%.60s'", r->col[DS_RUNS_RUN]);
+    else if (r->nexpanded) snprintf(r->run_by, sizeof r->run_by, "records (their curves)");
+    else snprintf(r->run_by, sizeof r->run_by, "shape (no run column)");
+    RunKey *k = malloc(sizeof *k * (size_t)(r->n > 0 ? r->n : 1));
+    if (!k) return dw_error_set(DW_ENOMEM, "out of memory");
+    for (int i = 0; i < r->n; i++) {
+        const char *nm = crun >= 0 ? ds_table_cell(L->t, L->src[i], crun) : NULL;
+        k[i] = (RunKey){.name = crun >= 0 ? (nm ? nm : "") : NULL,
+                        .rec = r->run_explicit && crun < 0 ? L->src[i] : -1,
+                        .group = r->group[i], .idx = i};
+        if (!r->run_explicit) k[i].rec = r->group[i]; /* a run is a shape */
+    }
+    qsort(k, (size_t)r->n, sizeof *k, cmp_run_);
+    for (int a = 0, first = 0; a < r->n; a++) {
+        RunKey ka = k[a], kf = k[first];
+        ka.idx = kf.idx = 0;
+        if (a > 0 && cmp_run_(&ka, &kf)) first = a;
+        rep[k[a].idx] = k[first].idx;
+    }
+    free(k);
+    r->nruns = 0;
+    for (int i = 0; i < r->n; i++) r->run[i] = rep[i] == i ? r->nruns++ : r->run[rep[i]];
+    r->curves = r->run_explicit && r->nruns < r->n;
+    return DW_OK;
+}
+
+/* Shapes, runs, then exact duplicates (rule 5; a duplicate within one run only). */
+static int groups_(Load *L) {
+    DsRuns *r = L->r;
+    int rc;
+    Key *key = malloc(sizeof *key * (size_t)(r->n > 0 ? r->n : 1));
+    int *rep = malloc(sizeof *rep * (size_t)(r->n > 0 ? r->n : 1));
+    if (!key || !rep) {
+        rc = dw_error_set(DW_ENOMEM, "out of memory");
+        goto out;
+    }
+    shapes_(r, key, rep);
+    if ((rc = runs_(L, rep))) goto out;
+    rc = duplicates_(r, key);
 out:
     free(key);
     free(rep);
@@ -231,13 +324,15 @@ static int map_fields_(const char *maps) {
         while (a < z && (*a == ' ' || *a == '\t')) a++;
         while (z > a && (z[-1] == ' ' || z[-1] == '\t')) z--;
         if (!eq || a == z) continue; /* malformed entries: ds_table_resolve says how */
-        int known = 0;
+        /* step: the column --tokens-per-step multiplies */
+        int known = (size_t)(z - a) == 4 && !strncmp(a, DS_FIELD_STEP, 4);
         for (int k = 0; k < DS_RUNS_NFIELDS; k++)
             known |= strlen(field_names_[k]) == (size_t)(z - a) &&
                      !strncmp(field_names_[k], a, (size_t)(z - a));
         if (!known)
             return dw_error_set(DW_EINVAL, "--map: unknown field '%.*s' (the fields: depth, "
-                                "width, params, tokens, flops, loss, grad_norms)", (int)(z - a), a);
+                                "width, params, tokens, flops, loss, grad_norms, run, step)",
+                                (int)(z - a), a);
     }
     return DW_OK;
 }
@@ -275,8 +370,10 @@ static int read_hint_(const char *path, int rc) {
                         "pandas (sep=';', decimal=',') (%s)", path, msg);
 }
 
-static int columns_(DsRuns *r, const DsTable *t, const DsRunsOptions *o, int *col, int *cweight) {
-    int rc;
+static int columns_(Load *L, const DsRunsOptions *o) {
+    DsRuns *r = L->r;
+    const DsTable *t = L->t;
+    int rc, *col = L->col;
     const char *maps = o ? o->maps : NULL;
     if ((rc = map_fields_(maps))) return rc;
     unsigned use = o && o->fields ? o->fields : ~0u;
@@ -288,32 +385,163 @@ static int columns_(DsRuns *r, const DsTable *t, const DsRunsOptions *o, int *co
         if (col[k] >= 0) r->fields |= DS_RUNS_BIT(k);
     }
     if (!r->fields && (rc = dialect_(t))) return rc;
-    *cweight = -1;
+    L->cweight = L->cstep = -1;
+    L->ccurve = o && o->curves ? ds_table_col(t, "curve") : -1;
+    r->has_curve_col = ds_table_col(t, "curve") >= 0;
+    if (o && o->curves && L->ccurve < 0)
+        return dw_error_set(DW_EPARSE, "%s: --curves: no record has a 'curve' field "
+                            "([{\"tokens\": T, \"loss\": L}, ...])", t->path);
     if (o && o->weight) {
-        if ((*cweight = ds_table_col(t, o->weight)) < 0)
+        if ((L->cweight = ds_table_col(t, o->weight)) < 0)
             return dw_error_set(DW_ENOTFOUND, "%s: no column '%s' for --weight", t->path,
                                 o->weight);
         snprintf(r->col_weight, sizeof r->col_weight, "%s", o->weight);
-        if (!(r->weight = malloc(sizeof(double) * (size_t)(t->nrows > 0 ? t->nrows : 1))))
-            return dw_error_set(DW_ENOMEM, "out of memory");
+        if (!(r->weight = malloc(sizeof(double)))) return dw_error_set(DW_ENOMEM, "out of memory");
+    }
+    if (o && o->tokens_per_step > 0 && (use >> DS_RUNS_TOKENS & 1)) {
+        if (col[DS_RUNS_TOKENS] >= 0 || col[DS_RUNS_FLOPS] >= 0)
+            return dw_error_set(DW_EINVAL, "%s: --tokens-per-step: the table has a %s column "
+                                "('%s'): the flag is for tables without one", t->path,
+                                col[DS_RUNS_TOKENS] >= 0 ? "tokens" : "flops",
+                                t->colnames[col[DS_RUNS_TOKENS] >= 0 ? col[DS_RUNS_TOKENS]
+                                                                     : col[DS_RUNS_FLOPS]]);
+        if ((rc = ds_table_resolve(t, DS_FIELD_STEP, ds_aliases(DS_FIELD_STEP), maps,
+                                   &L->cstep)))
+            return rc;
+        if (L->cstep < 0)
+            return dw_error_set(DW_EPARSE, "%s: --tokens-per-step needs a step column (looked "
+                                "for step, global_step, train/global_step; use --map "
+                                "step=COLUMN)", t->path);
+        L->tps = o->tokens_per_step;
+        snprintf(r->col[DS_RUNS_TOKENS], sizeof r->col[DS_RUNS_TOKENS], "%.30s x %.12g",
+                 t->colnames[L->cstep], L->tps);
+        r->fields |= DS_RUNS_BIT(DS_RUNS_TOKENS);
     }
     r->has_depth = col[DS_RUNS_DEPTH] >= 0, r->has_width = col[DS_RUNS_WIDTH] >= 0;
-    r->has_params = col[DS_RUNS_PARAMS] >= 0, r->has_tokens = col[DS_RUNS_TOKENS] >= 0;
+    r->has_params = col[DS_RUNS_PARAMS] >= 0;
+    r->has_tokens = col[DS_RUNS_TOKENS] >= 0 || L->cstep >= 0 || L->ccurve >= 0;
     r->has_flops = col[DS_RUNS_FLOPS] >= 0, r->has_loss = col[DS_RUNS_LOSS] >= 0;
-    r->has_grad = col[DS_RUNS_GRAD] >= 0, r->has_weight = *cweight >= 0;
+    r->has_grad = col[DS_RUNS_GRAD] >= 0, r->has_weight = L->cweight >= 0;
+    if (L->ccurve >= 0) r->fields |= DS_RUNS_BIT(DS_RUNS_TOKENS);
     return DW_OK;
 }
 
-int ds_runs_load(const char *path, const DsRunsOptions *o, DsRuns **out) {
-    DsTable *t = NULL;
-    DsRuns *r = NULL;
-    int rc, col[DS_RUNS_NFIELDS], cweight;
-    if (!path || !out) return dw_error_set(DW_EINVAL, "ds_runs_load: NULL argument");
-    *out = NULL;
-    if ((rc = ds_table_read_ex(path, DS_TABLE_SKIP_TORN, &t))) {
-        rc = read_hint_(path, rc);
+/* Is two values' relative difference within tol? */
+static int near_(double a, double b, double tol) {
+    return fabs(a - b) <= tol * fmax(fabs(a), fabs(b));
+}
+
+/* Kept row m (just added from a record) replaced by the points of the record's curve. */
+static int curve_(Load *L, int m) {
+    DsRuns *r = L->r;
+    const DsTable *t = L->t;
+    int j = L->src[m], line = r->line[m], rc = DW_EPARSE, np;
+    const char *cell = ds_table_cell(t, j, L->ccurve);
+    cJSON *a = cell ? cJSON_Parse(cell) : NULL;
+    const char *path = t->path;
+    if (!cJSON_IsArray(a)) {
+        dw_error_set(rc, "%s:%d: curve: expected an array of {\"tokens\": T, \"loss\": L}",
+                     path, line);
         goto out;
     }
+    if ((np = cJSON_GetArraySize(a)) < 1 || np > DS_RUNS_CURVE_MAX) {
+        dw_error_set(rc, "%s:%d: curve: %d points (1 to %d)", path, line, np, DS_RUNS_CURVE_MAX);
+        goto out;
+    }
+    if (r->n - 1 + np > DS_TABLE_MAX_CELLS) {
+        dw_error_set(rc, "%s:%d: curve: more than %d rows in all", path, line, DS_TABLE_MAX_CELLS);
+        goto out;
+    }
+    if ((rc = reserve_(L, r->n - 1 + np))) goto out;
+    rc = DW_EPARSE;
+    double T0 = r->tokens[m], L0 = r->loss[m], prev = 0;
+    int q = 0;
+    for (const cJSON *p = a->child; p; p = p->next, q++) {
+        const cJSON *tk = cJSON_GetObjectItemCaseSensitive(p, "tokens");
+        const cJSON *ls = cJSON_GetObjectItemCaseSensitive(p, "loss");
+        const char *bad = !cJSON_IsObject(p) ? "" : !cJSON_IsNumber(tk) ? "tokens" :
+                          !cJSON_IsNumber(ls) ? "loss" : NULL;
+        if (bad) {
+            dw_error_set(rc, "%s:%d: curve[%d]%s%s: expected %s", path, line, q, *bad ? "." : "",
+                         bad, *bad ? "a number" : "an object {\"tokens\": T, \"loss\": L}");
+            goto out;
+        }
+        double T = tk->valuedouble, Lv = ls->valuedouble;
+        if (!(T > prev) || !isfinite(T) || !(Lv > 0) || !isfinite(Lv)) {
+            dw_error_set(rc, "%s:%d: curve[%d]: tokens %.17g, loss %.17g: %s", path, line, q, T,
+                         Lv, !(Lv > 0) || !isfinite(Lv) ? "the loss must be a positive number"
+                         : "tokens must be positive, finite and ascending");
+            goto out;
+        }
+        prev = T;
+        int i = q == 0 ? m : r->n + q - 1; /* the record's own slot takes the first point */
+        if (q > 0) {
+            r->depth[i] = r->depth[m], r->width[i] = r->width[m], r->params[i] = r->params[m];
+            if (r->weight) r->weight[i] = r->weight[m];
+            r->line[i] = line, L->src[i] = j, r->grad[i] = NULL, r->ngrad[i] = 0;
+        }
+        r->tokens[i] = T, r->loss[i] = Lv, r->flops[i] = NAN;
+    }
+    if ((!isnan(T0) && !near_(prev, T0, 1e-9)) ||
+        (!isnan(L0) && !near_(r->loss[np == 1 ? m : r->n + np - 2], L0, 1e-6))) {
+        dw_error_set(rc, "%s:%d: curve: its last point (tokens %.17g, loss %.9g) is not the "
+                     "record's own (%s %.17g, %s %.9g)", path, line, prev,
+                     r->loss[np == 1 ? m : r->n + np - 2], r->col[DS_RUNS_TOKENS], T0,
+                     r->col[DS_RUNS_LOSS], L0);
+        goto out;
+    }
+    free(r->grad[m]); /* a point carries no gradient norms */
+    r->grad[m] = NULL, r->ngrad[m] = 0;
+    r->n += np - 1;
+    r->nexpanded++;
+    rc = DW_OK;
+out:
+    cJSON_Delete(a);
+    return rc;
+}
+
+/* A W&B history row (the table has _step) that logged no loss: not a measurement. */
+static int no_loss_(const Load *L, int j) {
+    int cl = L->col[DS_RUNS_LOSS];
+    return cl >= 0 && ds_table_col(L->t, "_step") >= 0 && !ds_table_cell(L->t, j, cl);
+}
+
+/* Rules 3, 4 and the curves: the kept rows. */
+static int rows_(Load *L, const DsRunsOptions *o) {
+    DsRuns *r = L->r;
+    const DsTable *t = L->t;
+    int rc, cstat = ds_table_col(t, "status"), skip = o && o->skip_bad_rows;
+    for (int j = 0; j < t->nrows; j++) {
+        const char *st = cstat >= 0 ? ds_table_cell(t, j, cstat) : NULL;
+        if (st && strcmp(st, "ok")) {
+            r->nskipped_status++;
+            continue;
+        }
+        if (no_loss_(L, j)) {
+            r->nskipped_noloss++;
+            continue;
+        }
+        int m = r->n;
+        if ((rc = row_(L, j)) && (rc = bad_row_(r, t, j, rc, skip))) return rc;
+        int curve = r->n > m && L->ccurve >= 0 && ds_table_cell(t, j, L->ccurve);
+        if (curve && (rc = curve_(L, m))) {
+            free(r->grad[m]); /* the record is not kept */
+            r->grad[m] = NULL, r->ngrad[m] = 0;
+            r->n = m;
+            if ((rc = bad_row_(r, t, j, rc, skip))) return rc;
+        }
+    }
+    return DW_OK;
+}
+
+int ds_runs_load_table(DsTable *t, const DsRunsOptions *o, DsRuns **out) {
+    int rc;
+    Load L = {.t = t};
+    if (!t || !out) {
+        ds_table_free(t);
+        return dw_error_set(DW_EINVAL, "ds_runs_load_table: NULL argument");
+    }
+    *out = NULL;
     int skip = o && o->skip_bad_rows;
     if (t->ntorn && !skip) {
         rc = dw_error_set(DW_EPARSE, "%s (%d such line%s: a record cut short by a crash or a "
@@ -325,38 +553,40 @@ int ds_runs_load(const char *path, const DsRunsOptions *o, DsRuns **out) {
     for (int k = 0; o && k < o->nwhere; k++)
         if ((rc = ds_table_where(t, o->wheres[k]))) goto out;
     rc = dw_error_set(DW_ENOMEM, "out of memory");
-    if (!(r = alloc_(t->nrows))) goto out;
-    snprintf(r->path, sizeof r->path, "%s", path);
-    if (dw_sha256_file(path, r->sha256) != DW_OK) r->sha256[0] = '\0';
-    if ((rc = columns_(r, t, o, col, &cweight))) goto out;
-    r->nrows_read = nread;
+    if (!(L.r = calloc(1, sizeof *L.r))) goto out;
+    snprintf(L.r->path, sizeof L.r->path, "%s", t->path);
+    if ((rc = columns_(&L, o)) || (rc = reserve_(&L, 1))) goto out;
+    L.r->nrows_read = nread;
     /* torn JSONL lines left out (skip): counted with the rows --skip-bad-rows leaves out */
     for (int k = 0; k < t->ntorn; k++) {
+        DsRuns *r = L.r;
         if (r->nskipped_bad == 0) snprintf(r->bad_first, sizeof r->bad_first, "%s", t->torn_first);
         if (r->nskipped_bad < DS_RUNS_BAD_LINES)
             r->bad_lines[r->nskipped_bad] = k < DS_TABLE_TORN_LINES ? t->torn_line[k] : 0;
         r->nskipped_bad++;
     }
-    r->nrows_file = t->nrows;
-    int cstat = ds_table_col(t, "status");
-    for (int j = 0; j < t->nrows; j++) {
-        const char *st = cstat >= 0 ? ds_table_cell(t, j, cstat) : NULL;
-        if (st && strcmp(st, "ok")) {
-            r->nskipped_status++;
-            continue;
-        }
-        if ((rc = row_(r, t, j, col, cweight)) &&
-            (rc = bad_row_(r, t, j, rc, o && o->skip_bad_rows)))
-            goto out;
-    }
-    if ((rc = shapes_(r))) goto out;
+    L.r->nrows_file = t->nrows;
+    if ((rc = rows_(&L, o)) || (rc = groups_(&L))) goto out;
     dw_error_clear();
-    *out = r;
-    r = NULL;
+    *out = L.r;
+    L.r = NULL;
 out:
-    ds_runs_free(r);
+    ds_runs_free(L.r);
+    free(L.src);
     ds_table_free(t);
     return rc;
+}
+
+int ds_runs_load(const char *path, const DsRunsOptions *o, DsRuns **out) {
+    DsTable *t = NULL;
+    int rc;
+    if (!path || !out) return dw_error_set(DW_EINVAL, "ds_runs_load: NULL argument");
+    *out = NULL;
+    if ((rc = ds_table_read_ex(path, DS_TABLE_SKIP_TORN, &t))) return read_hint_(path, rc);
+    if ((rc = ds_runs_load_table(t, o, out))) return rc;
+    if (dw_sha256_file(path, (*out)->sha256) != DW_OK) (*out)->sha256[0] = '\0';
+    dw_error_clear();
+    return DW_OK;
 }
 
 int ds_runs_need(const DsRuns *r, unsigned all, unsigned any, int min_rows, const char *purpose) {

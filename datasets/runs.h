@@ -20,7 +20,26 @@
  *   5. refuse exact duplicates (every used value equal: a record written twice);
  *   6. group rows into shapes: equal (depth, width) when both columns exist, else equal
  *      params, else one row per group. Cross-validation and the shape bootstrap resample
- *      these groups.
+ *      these groups;
+ *   7. give every row its run (DsRuns.run): rows with the same value in the run column
+ *      (run_id, run, run_name, Name, name, id; --map run=COL) and the same shape are one
+ *      run; a record expanded from its `curve` (DsRunsOptions.curves) is one run; a Trainer
+ *      directory is one run (planner/runlogs.h). Without any of these a run is a shape, and
+ *      the identity is not explicit. A table where an explicit run has several rows is a
+ *      table of loss curves (DsRuns.curves): `dwplan fit` then resamples whole runs.
+ *
+ * W&B history exports (a `_step` column: W&B's count of log calls) hold rows in which a
+ * metric other than the loss was logged (a Hugging Face run logs train/loss and eval/loss
+ * at different calls): a row of such a table with no loss value is left out and counted
+ * (DsRuns.nskipped_noloss), not an error.
+ *
+ * Loss curves in run records: with DsRunsOptions.curves, a record whose `curve` field holds
+ * [{"tokens": T1, "loss": L1}, ...] (validation loss at several token counts, tokens
+ * strictly ascending, the last point the record's own tokens and loss) becomes one row per
+ * point, each with the record's shape, params and weight (no FLOPs, no gradient norms: the
+ * point gives its tokens). At most DS_RUNS_CURVE_MAX points a record. Records without a
+ * curve stay one row. Off by default: the points of a decaying learning-rate schedule are
+ * not the losses separately trained shorter runs reach.
  *
  * Every failure names the file, line and column. Converting the rows to a law's inputs
  * (N under the law's counting conventions, T from FLOPs) needs the parameter counter, which
@@ -30,6 +49,8 @@
 #define DS_RUNS_H
 
 #include <stddef.h>
+
+#include "datasets/table.h"
 
 #define DS_RUNS_PATH_MAX 1024
 
@@ -42,6 +63,7 @@ typedef enum {
     DS_RUNS_FLOPS,
     DS_RUNS_LOSS,
     DS_RUNS_GRAD,
+    DS_RUNS_RUN, /* text: the run's identity (rule 7) */
     DS_RUNS_NFIELDS
 } DsRunsField;
 
@@ -58,7 +80,13 @@ typedef struct {
     int skip_bad_rows;  /* --skip-bad-rows: a row with a missing, NaN, non-numeric or
                            non-positive value in a used column (rule 4) is left out and counted
                            (DsRuns.nskipped_bad, bad_lines) instead of failing the load */
+    int curves;         /* --curves: expand records' `curve` fields (top of this file) */
+    double tokens_per_step; /* --tokens-per-step: > 0 gives a table with a step column
+                           (step, global_step, train/global_step) and neither a tokens nor a
+                           flops column tokens = step × this; 0: none */
 } DsRunsOptions;
+
+#define DS_RUNS_CURVE_MAX 100000 /* points of one record's curve */
 
 #define DS_RUNS_BAD_LINES 8 /* the source lines of the first rows --skip-bad-rows left out */
 
@@ -87,6 +115,14 @@ typedef struct {
     int *group;      /* (n) shape id, 0 .. ngroups-1 in order of first appearance */
     int ngroups;
     const char *group_by; /* "depth x width", "params" or "row" (static) */
+    int *run;             /* (n) run id, 0 .. nruns-1 in order of first appearance (rule 7) */
+    int nruns;
+    int run_explicit;     /* 1: runs come from a run column, curves or directories; 0: shapes */
+    int curves;           /* 1: run_explicit and some run has several rows (loss curves) */
+    char run_by[96];      /* "column 'run_name'", "records (curve)", "shape", ... */
+    int nskipped_noloss;  /* W&B history rows without a loss value, left out */
+    int nexpanded;        /* records expanded from their curves (0 without --curves) */
+    int has_curve_col;    /* the table has a `curve` column (expanded or not) */
 } DsRuns;
 
 /* Reads, filters and checks a run table by the rules at the top of this file.
@@ -101,6 +137,11 @@ typedef struct {
  *          malformed --map or --where, a --map field that is not a canonical field (the
  *          message names it and the fields); DW_ENOMEM. */
 int ds_runs_load(const char *path, const DsRunsOptions *o, DsRuns **out);
+
+/* The same rules on a table another reader built (a Trainer directory: planner/runlogs.h).
+ * Takes ownership of `t` (freed whatever the outcome); r->path is t->path and r->sha256 is
+ * "" (the caller may set both). Return: as ds_runs_load, less DW_EIO. */
+int ds_runs_load_table(DsTable *t, const DsRunsOptions *o, DsRuns **out);
 
 /* Frees the runs. NULL-safe. */
 void ds_runs_free(DsRuns *r);

@@ -81,6 +81,8 @@ static double num_or_nan_(const char *s) {
     return parse_num_(s, &v) ? v : NAN;
 }
 
+double ds_table_num_or_nan_(const char *s) { return num_or_nan_(s); }
+
 /* A cell quoted for a message, cut to a readable length. */
 static const char *show_(const char *s, char buf[64]) {
     size_t n = strlen(s);

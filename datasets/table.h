@@ -67,6 +67,7 @@ typedef struct {
     int ntorn;
     int torn_line[DS_TABLE_TORN_LINES];
     char torn_first[320];
+    int cap_rows; /* rows allocated by ds_table_add_row (0 for a table read from a file) */
 } DsTable;
 
 // ----------------------------------------------------------------------------
@@ -97,6 +98,16 @@ int ds_table_read_ex(const char *path, int flags, DsTable **out);
 
 /* Frees the table and everything it owns. NULL-safe. */
 void ds_table_free(DsTable *t);
+
+/* A table built row by row by another reader (a Trainer run directory, planner/runlogs.h):
+ * ds_table_new gives an empty table with the ncols columns named (copied; unique, non-empty,
+ * at most DS_TABLE_MAX_NAME bytes), `path` names it in messages. NULL (message set) on a bad
+ * name, more than DS_TABLE_MAX_COLS columns or out of memory.
+ * ds_table_add_row appends a row whose source line is `line` (>= 1): cells[k] is column k's
+ * text (copied; NULL for a missing value), parsed as a number as a file's cell is. DW_OK;
+ * DW_EPARSE past DS_TABLE_MAX_CELLS cells or INT_MAX rows; DW_ENOMEM (the table unchanged). */
+DsTable *ds_table_new(const char *path, int ncols, const char *const *names);
+int ds_table_add_row(DsTable *t, int line, const char *const *cells);
 
 // ----------------------------------------------------------------------------
 // access
@@ -162,18 +173,30 @@ int ds_table_where(DsTable *t, const char *expr);
 #define DS_FIELD_TOKENS "tokens"
 #define DS_FIELD_LOSS "loss"
 #define DS_FIELD_FLOPS "flops"
+#define DS_FIELD_RUN "run"
+#define DS_FIELD_STEP "step"
 
 /* The standard aliases of a canonical field, most preferred first, as a static
  * NULL-terminated list (borrowed, never freed), or NULL for an unknown field:
  *   depth   depth, n_layers, num_layers, n_layer, num_hidden_layers, layers
  *   width   width, d_model, hidden_size, n_embd
  *   params  params, N, params_N, n_params, num_params, parameters, params_active_precise
- *   tokens  tokens, T, tokens_D, D_tokens, n_tokens, train_tokens
- *   loss    val_loss, eval_loss, loss, L
+ *   tokens  tokens, T, tokens_D, D_tokens, n_tokens, train_tokens, tokens_seen,
+ *           num_input_tokens_seen, train/num_input_tokens_seen
+ *   loss    val_loss, eval_loss, eval/loss, val/loss, validation/loss, valid/loss,
+ *           validation_loss, loss, train/loss, train_loss, L
  *   flops   flops, C, flops_C, flops_6ND, compute
- * Held-out loss is preferred: when a table has both val_loss (or eval_loss) and the final
- * training loss `loss` (as run records do), `loss` resolves to the held-out column. Map
- * loss=loss explicitly to fit the training loss. */
+ *   run     run_id, run, run_name, Name, name, id
+ *   step    step, global_step, train/global_step (not W&B's _step, which counts log calls)
+ * (params also takes model/num_parameters, the total count Hugging Face's W&B callback
+ * records in a run's config.)
+ * W&B exports name the metrics a Trainer logs "eval/loss" and "train/loss" (the callback's
+ * rewrite of eval_loss and loss), W&B's own columns start with '_' (_step, _runtime) and a
+ * run's display name is "Name" in the UI's export, "name" in the API's.
+ * Held-out loss is preferred: when a table has both val_loss (or eval_loss, eval/loss, ...)
+ * and the training loss `loss` or `train/loss` (as run records and W&B histories do), `loss`
+ * resolves to the held-out column. Map loss=loss (or loss=train/loss) explicitly to fit the
+ * training loss. */
 const char *const *ds_aliases(const char *field);
 
 /* The canonical fields above as a static NULL-terminated list (borrowed). */

@@ -17,6 +17,10 @@
 /* A new NUL-terminated copy of s[0..n) (s may be NULL when n is 0); NULL when out of memory. */
 char *ds_table_strndup_(const char *s, size_t n);
 
+/* A cell's number as the readers parse it (the whole text, spaces around it allowed), or
+ * NaN. */
+double ds_table_num_or_nan_(const char *s);
+
 /* Trims spaces, tabs, CR and LF from both ends of [*a, *z). */
 void ds_table_trim_(const char **a, const char **z);
 

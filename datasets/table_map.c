@@ -22,22 +22,36 @@ static const char *const al_depth_[] = {"depth",   "n_layers",          "num_lay
 static const char *const al_width_[] = {"width", "d_model", "hidden_size", "n_embd", NULL};
 static const char *const al_params_[] = {"params",     "N",          "params_N",
                                          "n_params",   "num_params", "parameters",
-                                         "params_active_precise", NULL};
-static const char *const al_tokens_[] = {"tokens",  "T",        "tokens_D",     "D_tokens",
-                                         "n_tokens", "train_tokens", NULL};
-/* held-out loss first: run records carry both val_loss and the final train loss */
-static const char *const al_loss_[] = {"val_loss", "eval_loss", "loss", "L", NULL};
+                                         "params_active_precise", "model/num_parameters",
+                                         NULL};
+static const char *const al_tokens_[] = {"tokens",       "T",
+                                         "tokens_D",     "D_tokens",
+                                         "n_tokens",     "train_tokens",
+                                         "tokens_seen",  "num_input_tokens_seen",
+                                         "train/num_input_tokens_seen", NULL};
+/* held-out loss first: run records carry both val_loss and the final train loss, and a W&B
+ * history of a Hugging Face run both eval/loss and train/loss */
+static const char *const al_loss_[] = {"val_loss",        "eval_loss",   "eval/loss",
+                                       "val/loss",        "validation/loss", "valid/loss",
+                                       "validation_loss", "loss",        "train/loss",
+                                       "train_loss",      "L",           NULL};
 static const char *const al_flops_[] = {"flops", "C", "flops_C", "flops_6ND", "compute", NULL};
+/* a run's identity: an id first (unique by construction), then names (W&B's "Name" may
+ * repeat across runs; rows of one name but different shapes are still different runs) */
+static const char *const al_run_[] = {"run_id", "run", "run_name", "Name", "name", "id", NULL};
+/* the optimizer step (a Trainer's global_step, as W&B's callback logs it); never W&B's own
+ * _step, which counts log calls */
+static const char *const al_step_[] = {"step", "global_step", "train/global_step", NULL};
 
-static const char *const fields_[] = {DS_FIELD_DEPTH,  DS_FIELD_WIDTH, DS_FIELD_PARAMS,
-                                      DS_FIELD_TOKENS, DS_FIELD_LOSS,  DS_FIELD_FLOPS,
-                                      NULL};
+static const char *const fields_[] = {DS_FIELD_DEPTH, DS_FIELD_WIDTH, DS_FIELD_PARAMS,
+                                      DS_FIELD_TOKENS, DS_FIELD_LOSS, DS_FIELD_FLOPS,
+                                      DS_FIELD_RUN, DS_FIELD_STEP, NULL};
 
 const char *const *ds_fields(void) { return fields_; }
 
 const char *const *ds_aliases(const char *field) {
-    static const char *const *const lists[] = {al_depth_,  al_width_, al_params_,
-                                               al_tokens_, al_loss_,  al_flops_};
+    static const char *const *const lists[] = {al_depth_,  al_width_, al_params_, al_tokens_,
+                                               al_loss_,   al_flops_, al_run_,   al_step_};
     if (!field) return NULL;
     for (int i = 0; fields_[i]; i++)
         if (strcmp(fields_[i], field) == 0) return lists[i];

@@ -39,17 +39,15 @@ typedef struct {
     pthread_mutex_t lock;
 } BootJob;
 
-/* Rows of one resample into x/loss/weight (n rows). */
-static void resample_(const BootJob *j, gsl_rng *rng, FitData *rs) {
+/* Source rows of one resample into idx[] (the count into *n): n rows with replacement, or
+ * whole groups; the draws come from rng in this order, so fit_bootstrap_rows sees exactly
+ * the resamples fit_bootstrap fits. */
+static void resample_rows_(const BootJob *j, gsl_rng *rng, int *idx, int *n) {
     const FitData *d = j->d;
     int k = 0;
     if (!j->group_start) {
-        for (int i = 0; i < d->n; i++) {
-            int r = (int)gsl_rng_uniform_int(rng, (unsigned long)d->n);
-            rs->x[i] = d->x[r], rs->loss[i] = d->loss[r];
-            if (rs->weight) rs->weight[i] = d->weight[r];
-        }
-        rs->n = d->n;
+        for (int i = 0; i < d->n; i++) idx[i] = (int)gsl_rng_uniform_int(rng, (unsigned long)d->n);
+        *n = d->n;
         return;
     }
     /* whole groups: draw ngroups groups with replacement (per source: as many of its own
@@ -63,29 +61,39 @@ static void resample_(const BootJob *j, gsl_rng *rng, FitData *rs) {
         } else {
             pick = (int)gsl_rng_uniform_int(rng, (unsigned long)j->ngroups);
         }
-        for (int q = j->group_start[pick]; q < j->group_start[pick + 1]; q++) {
-            int r = j->group_rows[q];
-            rs->x[k] = d->x[r], rs->loss[k] = d->loss[r];
-            if (rs->weight) rs->weight[k] = d->weight[r];
-            k++;
-        }
+        for (int q = j->group_start[pick]; q < j->group_start[pick + 1]; q++)
+            idx[k++] = j->group_rows[q];
     }
-    rs->n = k;
+    *n = k;
+}
+
+/* Rows of one resample into x/loss/weight. */
+static void resample_(const BootJob *j, gsl_rng *rng, int *idx, FitData *rs) {
+    const FitData *d = j->d;
+    resample_rows_(j, rng, idx, &rs->n);
+    for (int k = 0; k < rs->n; k++) {
+        int r = idx[k];
+        rs->x[k] = d->x[r], rs->loss[k] = d->loss[r];
+        if (rs->weight) rs->weight[k] = d->weight[r];
+    }
+}
+
+/* The capacity a resample needs: n rows, or ngroups × the largest group. */
+static int resample_cap_(const BootJob *j) {
+    if (!j->group_start) return j->d->n;
+    int big = 0;
+    for (int g = 0; g < j->ngroups; g++)
+        if (j->group_start[g + 1] - j->group_start[g] > big)
+            big = j->group_start[g + 1] - j->group_start[g];
+    return big * j->ngroups;
 }
 
 static void *boot_worker_(void *arg) {
     BootJob *j = arg;
     const FitData *d = j->d;
-    /* by-shape resamples can hold up to ngroups × the largest group */
-    int cap = d->n;
-    if (j->group_start) {
-        int big = 0;
-        for (int g = 0; g < j->ngroups; g++)
-            if (j->group_start[g + 1] - j->group_start[g] > big)
-                big = j->group_start[g + 1] - j->group_start[g];
-        cap = big * j->ngroups;
-    }
+    int cap = resample_cap_(j); /* whole groups: up to ngroups × the largest group */
     FitData rs = {0};
+    int *idx = malloc(sizeof *idx * (size_t)(cap > 0 ? cap : 1));
     rs.x = malloc(sizeof *rs.x * cap);
     rs.loss = malloc(sizeof *rs.loss * cap);
     rs.weight = d->weight ? malloc(sizeof *rs.weight * cap) : NULL;
@@ -94,14 +102,14 @@ static void *boot_worker_(void *arg) {
     o.has_start = 1;
     o.ftol = 1e-10;
     memcpy(o.start, j->full->p, sizeof o.start);
-    if (!rs.x || !rs.loss || (d->weight && !rs.weight) || !rng) goto out;
+    if (!rs.x || !rs.loss || (d->weight && !rs.weight) || !rng || !idx) goto out;
     for (;;) {
         pthread_mutex_lock(&j->lock);
         int r = j->next++;
         pthread_mutex_unlock(&j->lock);
         if (r >= j->b->n) break;
         gsl_rng_set(rng, j->b->seed * 1000003UL + (unsigned long)r);
-        resample_(j, rng, &rs);
+        resample_(j, rng, idx, &rs);
         FitResult fr;
         memset(&fr, 0, sizeof fr);
         /* a resample whose rows cannot identify the form (e.g. whole shapes at one token
@@ -117,6 +125,7 @@ out:
     free(rs.x);
     free(rs.loss);
     free(rs.weight);
+    free(idx);
     gsl_rng_free(rng);
     return NULL;
 }
@@ -185,6 +194,61 @@ static int build_strata_(BootJob *j) {
     return DW_OK;
 }
 
+static void boot_free_(BootJob *j) {
+    free(j->ok);
+    free(j->group_start);
+    free(j->group_rows);
+    free(j->ident);
+    free(j->strat_start);
+    free(j->strat_groups);
+}
+
+/* The groups a resample draws (none: rows; one per row within sources) and the sources. */
+static int boot_setup_(BootJob *j, const FitData *d, const FitBootOptions *b) {
+    int rc;
+    for (int i = 0; i < d->n; i++)
+        if (d->x[i].source >= j->nstrata) j->nstrata = d->x[i].source + 1;
+    const int *group = b->group;
+    if (!group && j->nstrata > 1) { /* rows within their source: one group per row */
+        if (!(j->ident = malloc(sizeof *j->ident * (size_t)d->n)))
+            return dw_error_set(DW_ENOMEM, "out of memory for %d rows", d->n);
+        for (int i = 0; i < d->n; i++) j->ident[i] = i;
+        group = j->ident;
+    }
+    if (group && (rc = build_groups_(group, d->n, &j->group_start, &j->group_rows, &j->ngroups)))
+        return rc;
+    if (b->group && j->ngroups < 2)
+        return dw_error_set(DW_EINVAL, "a bootstrap over whole shapes or runs needs at least 2 "
+                            "of them (--by-shape needs rows from at least 2 shapes)");
+    if (j->nstrata > 1 && (rc = build_strata_(j))) return rc;
+    return DW_OK;
+}
+
+int fit_bootstrap_rows(const FitData *d, const FitBootOptions *b, int r, int *idx, int cap,
+                       int *n) {
+    BootJob j = {.d = d, .b = b};
+    gsl_rng *rng = NULL;
+    int rc;
+    *n = 0;
+    if (r < 0 || !idx) return dw_error_set(DW_EINVAL, "fit_bootstrap_rows: bad argument");
+    if ((rc = boot_setup_(&j, d, b))) goto out;
+    if (resample_cap_(&j) > cap) {
+        *n = resample_cap_(&j);
+        rc = dw_error_set(DW_EINVAL, "fit_bootstrap_rows: room for %d rows, %d needed", cap, *n);
+        goto out;
+    }
+    if (!(rng = gsl_rng_alloc(gsl_rng_mt19937))) {
+        rc = dw_error_set(DW_ENOMEM, "out of memory");
+        goto out;
+    }
+    gsl_rng_set(rng, b->seed * 1000003UL + (unsigned long)r); /* as boot_worker_ seeds it */
+    resample_rows_(&j, rng, idx, n);
+out:
+    gsl_rng_free(rng);
+    boot_free_(&j);
+    return rc;
+}
+
 int fit_bootstrap(const LawForm *f, const FitData *d, const FitOptions *o, const FitResult *full,
                   const FitBootOptions *b, double *draws, int *nok) {
     BootJob j = {.f = f, .d = d, .o = o, .full = full, .b = b, .draws = draws};
@@ -193,22 +257,7 @@ int fit_bootstrap(const LawForm *f, const FitData *d, const FitOptions *o, const
     *nok = 0;
     if (b->counts) memset(b->counts, 0, sizeof *b->counts);
     if (b->n < 1) return dw_error_set(DW_EINVAL, "--bootstrap needs at least 1 resample");
-    for (int i = 0; i < d->n; i++)
-        if (d->x[i].source >= j.nstrata) j.nstrata = d->x[i].source + 1;
-    const int *group = b->group;
-    if (!group && j.nstrata > 1) { /* rows within their source: one group per row */
-        if (!(j.ident = malloc(sizeof *j.ident * (size_t)d->n)))
-            return dw_error_set(DW_ENOMEM, "out of memory for %d rows", d->n);
-        for (int i = 0; i < d->n; i++) j.ident[i] = i;
-        group = j.ident;
-    }
-    if (group && (rc = build_groups_(group, d->n, &j.group_start, &j.group_rows, &j.ngroups)))
-        goto out;
-    if (b->group && j.ngroups < 2) {
-        rc = dw_error_set(DW_EINVAL, "--by-shape needs rows from at least 2 shapes");
-        goto out;
-    }
-    if (j.nstrata > 1 && (rc = build_strata_(&j))) goto out;
+    if ((rc = boot_setup_(&j, d, b))) goto out;
     if (!(j.ok = calloc((size_t)b->n, sizeof *j.ok))) {
         rc = dw_error_set(DW_ENOMEM, "out of memory for %d resamples", b->n);
         goto out;
@@ -239,12 +288,7 @@ int fit_bootstrap(const LawForm *f, const FitData *d, const FitOptions *o, const
     *nok = cnt.ok = k;
     if (b->counts) *b->counts = cnt;
 out:
-    free(j.ok);
-    free(j.group_start);
-    free(j.group_rows);
-    free(j.ident);
-    free(j.strat_start);
-    free(j.strat_groups);
+    boot_free_(&j);
     return rc;
 }
 

@@ -126,6 +126,10 @@ typedef struct {
     const int *group;           /* (d->n) group per row (CV, by_shape), e.g. shapes */
     int boot;                   /* bootstrap refits (0: none) */
     int by_shape;               /* resample whole groups */
+    const int *run;             /* (d->n) run per row (by_run), e.g. DsRuns.run */
+    int by_run;                 /* resample whole runs: a table of loss curves, whose points
+                                   of one run are not independent draws (ignored with
+                                   by_shape) */
     unsigned long seed;
     int threads;
     int max_draws;              /* draws stored in the law */
@@ -169,7 +173,8 @@ int fit_predict(const Law *law, const FitData *d, FitPrediction *out);
 
 typedef struct {
     int n;            /* resamples */
-    const int *group; /* row -> shape id when resampling whole shapes (--by-shape), else NULL */
+    const int *group; /* row -> group id when resampling whole groups (shapes with --by-shape,
+                         runs of a curve table), else NULL */
     unsigned long seed;
     int threads;      /* worker threads (>= 1) */
     FitBootCounts *counts; /* optional out: why refits failed (NULL: not wanted) */
@@ -184,6 +189,14 @@ typedef struct {
  * Return: DW_OK, DW_ENOMEM, DW_EINVAL (n < 1). */
 int fit_bootstrap(const LawForm *f, const FitData *d, const FitOptions *o, const FitResult *full,
                   const FitBootOptions *b, double *draws, int *nok);
+
+/* The source rows (indices into d) of resample r of fit_bootstrap under b (b->n and
+ * b->threads are not read): what refit r sees, drawn from the same seeded generator.
+ * idx[cap] receives them and *n their count (rows, or whole groups: every row of a drawn
+ * group, once per draw). Return: DW_OK; DW_EINVAL r < 0, fewer than 2 groups, or cap too
+ * small (*n then says how many are needed); DW_ENOMEM. */
+int fit_bootstrap_rows(const FitData *d, const FitBootOptions *b, int r, int *idx, int cap,
+                       int *n);
 
 /* 95% percentile intervals per parameter from draws[n × np] into ci[np][2]: the 2.5% and
  * 97.5% quantiles of each parameter's draws, interpolated linearly at position q·(n − 1) of

@@ -108,27 +108,54 @@ static void ci_method_(const LawForm *f, const FitOptions *o, const FitData *d,
                  "(%d free parameters)", d->n, nfree);
 }
 
+static int cmp_int_(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Distinct ids in group[n] (-1 when out of memory). */
+static int ndistinct_(const int *group, int n) {
+    int *v = malloc(sizeof *v * (size_t)(n > 0 ? n : 1)), m = 0;
+    if (!v) return -1;
+    memcpy(v, group, sizeof *v * (size_t)n);
+    qsort(v, (size_t)n, sizeof *v, cmp_int_);
+    for (int i = 0; i < n; i++) m += i == 0 || v[i] != v[i - 1];
+    free(v);
+    return m;
+}
+
 /* Bootstrap refits into the law's intervals and draws; info says how it went. */
 static int bootstrap_(const LawForm *f, const FitData *d, const FitOptions *o,
                       const FitLawOptions *lo, Law *law, FitLawInfo *info) {
-    FitBootOptions bo = {.n = lo->boot, .group = lo->by_shape ? lo->group : NULL,
+    int runs = !lo->by_shape && lo->by_run && lo->run;
+    FitBootOptions bo = {.n = lo->boot, .group = lo->by_shape ? lo->group : runs ? lo->run : NULL,
                          .seed = lo->seed, .threads = lo->threads > 0 ? lo->threads : 1,
                          .counts = &info->boot_why};
-    char msg[160], why[160];
+    char msg[160], why[160], over[96] = "";
     int rc;
     double *draws = malloc(sizeof(double) * (size_t)f->np * (size_t)lo->boot);
     if (!draws) return dw_error_set(DW_ENOMEM, "out of memory for %d bootstrap draws", lo->boot);
+    int nruns = runs ? ndistinct_(lo->run, d->n) : 0;
+    if (runs && nruns < 0) {
+        free(draws);
+        return dw_error_set(DW_ENOMEM, "out of memory");
+    }
+    if (runs) /* a curve table: say what a draw is */
+        snprintf(over, sizeof over, "bootstrap over %d runs (whole curves)", nruns);
     snprintf(msg, sizeof msg, "%d bootstrap refits (%s) on %d thread%s...", lo->boot,
-             lo->by_shape ? "whole shapes" : "rows", bo.threads, bo.threads == 1 ? "" : "s");
+             lo->by_shape ? "whole shapes" : runs ? over : "rows", bo.threads,
+             bo.threads == 1 ? "" : "s");
     progress_(lo, msg);
     if ((rc = fit_bootstrap(f, d, o, &info->res, &bo, draws, &info->nboot_ok))) goto out;
     fit_boot_counts_text(&info->boot_why, why, sizeof why);
     if (info->nboot_ok >= FIT_MIN_BOOT_DRAWS) {
         if ((rc = fit_law_set_draws(law, draws, info->nboot_ok, lo->max_draws))) goto out;
         snprintf(info->ci_method, sizeof info->ci_method,
-                 "bootstrap: 95%% percentile over %d of %d refits%s%s%s (%s, seed %lu)",
-                 info->nboot_ok, lo->boot, why[0] ? " (left out: " : "", why,
-                 why[0] ? ")" : "", lo->by_shape ? "whole shapes resampled" : "rows resampled",
+                 "%s%sbootstrap: 95%% percentile over %d of %d refits%s%s%s (%s, seed %lu)",
+                 over, over[0] ? "; " : "", info->nboot_ok, lo->boot, why[0] ? " (left out: " : "",
+                 why, why[0] ? ")" : "",
+                 lo->by_shape ? "whole shapes resampled" : runs ? "whole runs resampled"
+                                                                : "rows resampled",
                  lo->seed);
     } else {
         snprintf(info->warning, sizeof info->warning,

@@ -2,7 +2,8 @@
  * (FUZZ_RUNS_CSV: the input is runs.csv) and fuzz_runs_jsonl (FUZZ_RUNS_JSONL: runs.jsonl).
  * ds_runs_load takes a path, so the input is written to a file of that name first, then
  * loaded as `dwplan fit` does (every field, any bad row fails the load), with
- * skip_bad_rows, and (when the text has "weight") with a --where filter and --weight.
+ * skip_bad_rows, with --curves (when the text has "curve"), and (when the text has
+ * "weight") with a --where filter and --weight.
  * Whatever loads goes through ds_runs_need, ds_runs_skipped_text and ds_runs_widths.
  * Seeds: fuzz/corpus/runs_csv/, fuzz/corpus/runs_jsonl/ (datasets/public, examples/runs,
  * tests/data/table). */
@@ -39,6 +40,12 @@ static void use_(const DsRuns *r) {
                        DS_RUNS_BIT(DS_RUNS_PARAMS) | DS_RUNS_BIT(DS_RUNS_DEPTH), 3, "fitting");
     for (int i = 0; i < r->n; i++)
         if (r->group[i] < 0 || r->group[i] >= r->ngroups) abort();
+    /* runs: ids in range, a run never spans two shapes, curves only with several rows */
+    for (int i = 0; i < r->n; i++) {
+        if (r->run[i] < 0 || r->run[i] >= r->nruns) abort();
+        if (i > 0 && r->run[i] == r->run[i - 1] && r->group[i] != r->group[i - 1]) abort();
+    }
+    if (r->curves && (!r->run_explicit || r->nruns >= r->n)) abort();
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n) {
@@ -55,6 +62,18 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n) {
     r = NULL;
     if (ds_runs_load(path, &o, &r) == DW_OK) use_(r);
     ds_runs_free(r);
+
+    /* run records' loss curves (--curves), when the text may hold one */
+    if (memmem(data, n, "curve", 5)) {
+        DsRunsOptions c = {.curves = 1};
+        r = NULL;
+        if (ds_runs_load(path, &c, &r) == DW_OK) {
+            use_(r);
+            for (int i = 0; i < r->n; i++)
+                if (!(r->tokens[i] > 0) && !(r->flops[i] > 0)) abort();
+        }
+        ds_runs_free(r);
+    }
 
     /* a --where filter and a --weight column, when the table may have one */
     static const char *const wheres[] = {"depth>1"};

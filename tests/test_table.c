@@ -290,10 +290,21 @@ static void test_resolve_maps(void) {
     CHECK(ds_aliases("nosuch") == NULL && ds_aliases(NULL) == NULL);
     int nf = 0;
     for (const char *const *f = ds_fields(); *f; f++, nf++) CHECK(ds_aliases(*f) != NULL);
-    CHECK(nf == 6);
+    CHECK(nf == 8); /* depth, width, params, tokens, loss, flops, run, step */
     CHECK(streq_(ds_aliases("loss")[0], "val_loss"));
     CHECK(streq_(ds_aliases("params")[6], "params_active_precise") &&
-          ds_aliases("params")[7] == NULL);
+          streq_(ds_aliases("params")[7], "model/num_parameters") &&
+          ds_aliases("params")[8] == NULL);
+    /* held-out before training loss, in every spelling: W&B's eval/loss before train/loss */
+    const char *const *al = ds_aliases("loss");
+    int ev = -1, tr = -1, plain = -1;
+    for (int k = 0; al[k]; k++) {
+        if (streq_(al[k], "eval/loss")) ev = k;
+        if (streq_(al[k], "train/loss")) tr = k;
+        if (streq_(al[k], "loss")) plain = k;
+    }
+    CHECK(ev >= 0 && plain > ev && tr > plain);
+    CHECK(streq_(ds_aliases("run")[0], "run_id") && streq_(ds_aliases("step")[0], "step"));
     ds_table_free(t);
 }
 
