@@ -312,8 +312,12 @@ static int load_runs_(FitArgs *a, DsRuns **runs) {
                         "block: N is counted under the flags' conventions\n");
             }
         }
-    } else {
-        rc = ds_runs_load(a->file, &ro, runs);
+    } else if ((rc = ds_runs_load(a->file, &ro, runs)) == DW_OK) {
+        char note[256]; /* conventions the table's columns state (probe records do) */
+        cli_fit_table_conventions(*runs, &a->conv, &a->given, note, sizeof note);
+        if (note[0] && !a->critical)
+            fprintf(stderr, "dwplan fit: conventions from the table's columns%s: %s\n",
+                    (*runs)->conv.probe ? " (dwplan probe records)" : "", note);
     }
     char why[512];
     if (rc == DW_OK && ds_runs_skipped_text(*runs, why, sizeof why))

@@ -66,6 +66,54 @@ static void write_note_(LawConventions *c, unsigned given, const char *ptext,
     (void)len;
 }
 
+/* Appends "what" to note when room is left. */
+static void took_(char *note, size_t n, const char *what) {
+    size_t len = strlen(note);
+    if (len < n) snprintf(note + len, n - len, "%s%s", len ? ", " : "", what);
+}
+
+void cli_fit_table_conventions(const DsRuns *runs, LawConventions *conv, unsigned *given,
+                               char *note, size_t n) {
+    const DsRunsConv *t = &runs->conv;
+    char w[64];
+    note[0] = '\0';
+    if (!(*given & FIT_GIVEN_VOCAB) && t->vocab >= 2 && t->vocab <= 1e8 &&
+        t->vocab == floor(t->vocab)) {
+        conv->vocab = (int)t->vocab;
+        *given |= FIT_GIVEN_VOCAB;
+        snprintf(w, sizeof w, "vocab %d", conv->vocab);
+        took_(note, n, w);
+    }
+    if (!(*given & FIT_GIVEN_MLP) && t->mlp_ratio > 0 && t->mlp_ratio <= 64) {
+        conv->mlp_ratio = t->mlp_ratio;
+        *given |= FIT_GIVEN_MLP;
+        snprintf(w, sizeof w, "MLP ratio %g", conv->mlp_ratio);
+        took_(note, n, w);
+    }
+    if (!(*given & FIT_GIVEN_SEQ) && t->seq_len >= 1 && t->seq_len <= 1e8 &&
+        t->seq_len == floor(t->seq_len)) {
+        conv->seq_len = (int)t->seq_len;
+        *given |= FIT_GIVEN_SEQ;
+        snprintf(w, sizeof w, "seq_len %d", conv->seq_len);
+        took_(note, n, w);
+    }
+    /* booleans; a probe record's block is GELU, LayerNorm, untied (probe/model.h) */
+    struct { double v; unsigned bit; int *dst; const char *yes, *no; } b[] = {
+        {t->biases, FIT_GIVEN_BIASES, &conv->biases, "biases", "no biases"},
+        {t->probe && isnan(t->tied) ? 0 : t->tied, FIT_GIVEN_TIED, &conv->tied, "tied",
+         "untied"},
+        {t->probe && isnan(t->swiglu) ? 0 : t->swiglu, FIT_GIVEN_SWIGLU, &conv->swiglu,
+         "SwiGLU", "GELU"},
+        {t->probe && isnan(t->rmsnorm) ? 0 : t->rmsnorm, FIT_GIVEN_NORM, &conv->rmsnorm,
+         "RMSNorm", "LayerNorm"}};
+    for (size_t k = 0; k < sizeof b / sizeof b[0]; k++) {
+        if ((*given & b[k].bit) || !(b[k].v == 0 || b[k].v == 1)) continue;
+        *b[k].dst = (int)b[k].v;
+        *given |= b[k].bit;
+        took_(note, n, b[k].v ? b[k].yes : b[k].no);
+    }
+}
+
 int cli_fit_conventions(const DsRuns *runs, LawConventions *conv, unsigned given,
                         int n_from_shape, int strict, FitConvReport *rep) {
     char ptext[400], shape[160];

@@ -34,6 +34,13 @@ typedef struct {
     char warning[1024]; /* a stated convention the column contradicts ("" when none) */
 } FitConvReport;
 
+/* The conventions the table states in its own columns (DsRuns.conv: a probe record's vocab,
+ * MLP ratio, context, biases and block) into conv, for each one *given does not hold (the
+ * flags win); the bits taken are added to *given. note (n bytes) gets "vocab 256, MLP 4x,
+ * ..." or "" when nothing was taken. */
+void cli_fit_table_conventions(const DsRuns *runs, LawConventions *conv, unsigned *given,
+                               char *note, size_t n);
+
 /* Decides conv->params for fitting `runs` and writes conv->note (where each convention
  * came from).
  * Inputs:  runs          the table

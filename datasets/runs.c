@@ -534,6 +534,37 @@ static int rows_(Load *L, const DsRunsOptions *o) {
     return DW_OK;
 }
 
+/* The value column `names` (the first present) has on every row of t, else NaN. */
+static double const_col_(const DsTable *t, const char *const *names) {
+    int c = -1;
+    for (; *names && c < 0; names++) c = ds_table_col(t, *names);
+    if (c < 0 || t->nrows < 1) return NAN;
+    double v = ds_table_num(t, 0, c);
+    for (int j = 1; j < t->nrows && isfinite(v); j++)
+        if (ds_table_num(t, j, c) != v) return NAN;
+    return isfinite(v) ? v : NAN;
+}
+
+static void table_conv_(const DsTable *t, DsRunsConv *c) {
+    static const char *const vocab[] = {"vocab", "vocab_size", NULL};
+    static const char *const mlp[] = {"mlp_ratio", NULL};
+    static const char *const seq[] = {"seq_len", "context", "max_position_embeddings", NULL};
+    static const char *const biases[] = {"biases", NULL};
+    static const char *const tied[] = {"tied", "tie_word_embeddings", NULL};
+    static const char *const swiglu[] = {"swiglu", NULL};
+    static const char *const rms[] = {"rmsnorm", NULL};
+    c->vocab = const_col_(t, vocab);
+    c->mlp_ratio = const_col_(t, mlp);
+    c->seq_len = const_col_(t, seq);
+    c->biases = const_col_(t, biases);
+    c->tied = const_col_(t, tied);
+    c->swiglu = const_col_(t, swiglu);
+    c->rmsnorm = const_col_(t, rms);
+    int cv = ds_table_col(t, "dwplan_version");
+    c->probe = cv >= 0 && t->nrows > 0;
+    for (int j = 0; c->probe && j < t->nrows; j++) c->probe = ds_table_cell(t, j, cv) != NULL;
+}
+
 int ds_runs_load_table(DsTable *t, const DsRunsOptions *o, DsRuns **out) {
     int rc;
     Load L = {.t = t};
@@ -567,6 +598,7 @@ int ds_runs_load_table(DsTable *t, const DsRunsOptions *o, DsRuns **out) {
     }
     L.r->nrows_file = t->nrows;
     if ((rc = rows_(&L, o)) || (rc = groups_(&L))) goto out;
+    table_conv_(t, &L.r->conv);
     dw_error_clear();
     *out = L.r;
     L.r = NULL;

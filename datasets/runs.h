@@ -90,6 +90,17 @@ typedef struct {
 
 #define DS_RUNS_BAD_LINES 8 /* the source lines of the first rows --skip-bad-rows left out */
 
+/* Conventions a table states in columns of its own, the same on every row read (after
+ * --where; NaN where the table has no such column or its rows differ): dwplan's probe
+ * records carry vocab,
+ * mlp_ratio, seq_len and biases, and dwplan_version (their block: GELU, LayerNorm, untied);
+ * other tables may name vocab_size, tie_word_embeddings/tied, swiglu, rmsnorm. Booleans
+ * are 1/0. A fit counts N under them unless a flag says otherwise (cli/cmd_fit.c). */
+typedef struct {
+    double vocab, mlp_ratio, seq_len, biases, tied, swiglu, rmsnorm;
+    int probe; /* every row is a dwplan probe record (a dwplan_version column) */
+} DsRunsConv;
+
 typedef struct {
     char path[DS_RUNS_PATH_MAX];
     char sha256[65];      /* of the file, "" when it cannot be read again */
@@ -123,6 +134,7 @@ typedef struct {
     int nskipped_noloss;  /* W&B history rows without a loss value, left out */
     int nexpanded;        /* records expanded from their curves (0 without --curves) */
     int has_curve_col;    /* the table has a `curve` column (expanded or not) */
+    DsRunsConv conv;      /* the conventions the table's own columns state (see above) */
 } DsRuns;
 
 /* Reads, filters and checks a run table by the rules at the top of this file.

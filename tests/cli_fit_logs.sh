@@ -128,4 +128,21 @@ run fit "$data/wandb/export.csv" --form chinchilla --tokens-per-step 100
 expect_rc "--tokens-per-step on a table with tokens" 2
 has "$tmp/err" "--tokens-per-step refused" "the flag is for tables without one"
 
+# the probe's own records, curves included, fit with one command: the conventions they
+# carry (vocab 256, seq_len 16, biases, the probe's GELU/LayerNorm untied block) are taken
+# from their columns, so the params column matches dwplan's total count (before: refused,
+# "which parameter count is column 'params'?", counted under vocab 50257)
+run probe sweep --depths 1-2 --widths 16,32 --tokens 2k --batch 2 --seq 16 --val-batches 1 \
+    --synthetic-tokens 65536 --threads 1 --eval-points 4 --quiet -o "$tmp/probe.jsonl"
+expect_rc "probe sweep with curves" 0
+run fit "$tmp/probe.jsonl" --curves --form chinchilla
+# (exit 1 when the optimizer stops at its limit on 16 points of tiny runs: not what this checks)
+check "fit probe records --curves: read (exit $RC)" '[ "$RC" -eq 0 ] || [ "$RC" -eq 1 ]'
+has "$tmp/err" "probe conventions taken" "conventions from the table's columns (dwplan probe records): vocab 256" \
+    "seq_len 16" "untied, GELU, LayerNorm" "params=params (total: inferred)"
+has "$tmp/err" "probe curves expanded" "4 records expanded into 16 points"
+run fit "$tmp/probe.jsonl" --curves --form chinchilla --vocab 50257
+expect_rc "a flag wins over the table's column (then the count does not match)" 3
+has "$tmp/err" "flag wins" "under vocab 50257"
+
 finish cli_fit_logs
