@@ -116,7 +116,7 @@ const char *key_corner_(const Fig *f, double xlo, double xhi, double ylo, double
     for (int i = 0; i < f->np; i++) {
         double x = logx ? log(f->px[i]) : f->px[i], y = logy ? log(f->py[i]) : f->py[i];
         double u = (x - xlo) / (xhi - xlo), v = (y - ylo) / (yhi - ylo);
-        if (!isfinite(u) || !isfinite(v)) continue;
+        if (!(u >= 0 && u <= 1 && v >= 0 && v <= 1)) continue; /* off the plot */
         int left = u <= wfrac, right = u >= 1 - wfrac, top = v >= 1 - hfrac, bot = v <= hfrac;
         cnt[0] += top && left, cnt[1] += top && right, cnt[2] += bot && right,
             cnt[3] += bot && left;
@@ -125,6 +125,16 @@ const char *key_corner_(const Fig *f, double xlo, double xhi, double ylo, double
     for (int k = 1; k < 4; k++)
         if (cnt[k] < cnt[best]) best = k;
     return names[best];
+}
+
+void key_below_(Fig *f, int nkey, int label_chars) {
+    /* about 7 px a character at 11 pt, plus the sample and the gaps */
+    int cols = (f->w - 80) / (7 * (label_chars > 4 ? label_chars : 4) + 55);
+    cols = cols < 1 ? 1 : cols > nkey ? nkey : cols;
+    int rows = (nkey + cols - 1) / cols;
+    /* gnuplot 5.4 lets a key below overlap the x label unless the margin is set */
+    gp_(f, "set key below center horizontal Left reverse maxcols %d\nset bmargin %.1f\n", cols,
+        5.0 + 1.5 * rows);
 }
 
 /* Appends to the caption or the notes (sentences separated by a space / by "; "). */
@@ -260,11 +270,21 @@ int fig_finish_(Fig *f) {
     int regular = stat(f->res->image, &st) != 0 || S_ISREG(st.st_mode);
     if (regular && truncate(f->res->image, 0) != 0 && errno != ENOENT)
         return dw_error_set(DW_EIO, "%s: cannot replace: %s", f->res->image, strerror(errno));
-    if ((rc = plot_gnuplot_run(f->res->script, warn, sizeof warn))) return rc;
-    if (regular && (stat(f->res->image, &st) != 0 || st.st_size == 0))
-        return dw_error_set(DW_EIO, "gnuplot ran on %s but wrote no %s", f->res->script,
-                            f->res->image);
-    if (warn[0]) NOTE(f, "gnuplot: %s", warn);
+    rc = plot_gnuplot_run(f->res->script, warn, sizeof warn);
+    if (!rc && regular && (stat(f->res->image, &st) != 0 || st.st_size == 0))
+        rc = dw_error_set(DW_EIO, "gnuplot ran on %s but wrote no %s", f->res->script,
+                          f->res->image);
+    if (rc) {
+        /* no empty image is left to pass for a figure: the file we emptied, or the one
+         * gnuplot opened before it failed, goes (a symlink stays, emptied) */
+        if (lstat(f->res->image, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+            unlink(f->res->image);
+        return rc;
+    }
+    if (warn[0]) {
+        const char *b = strrchr(warn, '/');
+        NOTE(f, "gnuplot printed warnings while drawing (see %s)", b ? b + 1 : warn);
+    }
     f->res->rendered = 1;
     return DW_OK;
 }

@@ -43,6 +43,10 @@ void pt_(Fig *f, double x, double y);
 const char *key_corner_(const Fig *f, double xlo, double xhi, double ylo, double yhi, int logx,
                         int logy, double wfrac, double hfrac);
 
+/* A key below the plot, in as many columns as `nkey` labels of about `label_chars`
+ * characters fit across the image, with the bottom margin it needs. */
+void key_below_(Fig *f, int nkey, int label_chars);
+
 /* Appends to the caption or the notes (sentences separated by a space / by "; "). */
 void add_text_(char *dst, size_t n, const char *sep, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
