@@ -109,6 +109,11 @@ void pt_(Fig *f, double x, double y) {
  * top left, top right, bottom right, bottom left in that order. */
 const char *key_corner_(const Fig *f, double xlo, double xhi, double ylo, double yhi, int logx,
                         int logy, double wfrac, double hfrac) {
+    return key_corner_n_(f, xlo, xhi, ylo, yhi, logx, logy, wfrac, hfrac, NULL);
+}
+
+const char *key_corner_n_(const Fig *f, double xlo, double xhi, double ylo, double yhi, int logx,
+                          int logy, double wfrac, double hfrac, int *count) {
     static const char *const names[4] = {"top left", "top right", "bottom right", "bottom left"};
     int cnt[4] = {0};
     if (logx) xlo = log(xlo), xhi = log(xhi);
@@ -124,12 +129,26 @@ const char *key_corner_(const Fig *f, double xlo, double xhi, double ylo, double
     int best = 0;
     for (int k = 1; k < 4; k++)
         if (cnt[k] < cnt[best]) best = k;
+    if (count) *count = cnt[best];
     return names[best];
 }
 
+void key_place_(Fig *f, const double ax[4], int logx, int logy, int nkey, int label_chars) {
+    /* the key's box as fractions of the plot: about 7 px a character and 19 px a line */
+    double pw = f->w - 150, ph = f->h - 140;
+    double wfrac = fmin(0.7, (7.5 * label_chars + 75) / (pw > 100 ? pw : 100));
+    double hfrac = fmin(0.9, (19.0 * nkey + 14) / (ph > 100 ? ph : 100));
+    int n;
+    const char *c = key_corner_n_(f, ax[0], ax[1], ax[2], ax[3], logx, logy, wfrac, hfrac, &n);
+    if (n == 0 && nkey <= 8)
+        gp_(f, "set key inside %s Left reverse\n", c);
+    else
+        key_below_(f, nkey, label_chars);
+}
+
 void key_below_(Fig *f, int nkey, int label_chars) {
-    /* about 7 px a character at 11 pt, plus the sample and the gaps */
-    int cols = (f->w - 80) / (7 * (label_chars > 4 ? label_chars : 4) + 55);
+    /* gnuplot reckons about 9.5 px a character at 11 pt, plus the sample and the gaps */
+    int cols = (f->w - 80) / (int)(9.5 * (label_chars > 4 ? label_chars : 4) + 60);
     cols = cols < 1 ? 1 : cols > nkey ? nkey : cols;
     int rows = (nkey + cols - 1) / cols;
     /* gnuplot 5.4 lets a key below overlap the x label unless the margin is set */
@@ -176,14 +195,47 @@ const char *gp_dq_(const char *in, char *out, size_t n) {
 
 /* One item of a plot command: "plot " before the first, ", \\" + newline between items;
  * plot_end_ closes the command. */
+/* The characters a key title shows: UTF-8 lead bytes, without enhanced-text markup. */
+static int title_chars_(const char *t, char q) {
+    int n = 0;
+    for (; *t && *t != q; t++) {
+        if (*t == '\\' && t[1]) {
+            t++;
+            if (*t == '\\' && t[1]) t++;
+        } else if (strchr("{}^_@&", *t)) {
+            continue;
+        }
+        n += ((unsigned char)*t & 0xC0) != 0x80;
+    }
+    return n;
+}
+
 void item_(Fig *f, const char *fmt, ...) {
     char line[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    if (!f->nitems) f->plot_at = f->gp.len, f->key_n = 0, f->key_chars = 0;
+    const char *t = strstr(line, " title '"), *u = strstr(line, " title \"");
+    if (t || u) {
+        int c = t ? title_chars_(t + 8, '\'') : title_chars_(u + 8, '"');
+        if (c > 0) f->key_n++, f->key_chars = c > f->key_chars ? c : f->key_chars;
+    }
     plot_buf_puts_(&f->gp, f->nitems++ ? ", \\\n     " : "plot ");
     plot_buf_puts_(&f->gp, line);
+}
+
+void key_auto_(Fig *f, const double ax[4], int logx, int logy) {
+    if (!f->nitems || !f->key_n) return;
+    /* the items are written: the key's line goes before the plot command */
+    PlotBuf tail = {0};
+    plot_buf_puts_(&tail, f->gp.s + f->plot_at);
+    f->gp.len = f->plot_at, f->gp.s[f->gp.len] = '\0';
+    key_place_(f, ax, logx, logy, f->key_n, f->key_chars);
+    plot_buf_puts_(&f->gp, tail.s ? tail.s : "");
+    if (tail.oom) f->gp.oom = 1;
+    plot_buf_free_(&tail);
 }
 
 void plot_end_(Fig *f) {

@@ -28,6 +28,8 @@ typedef struct {
     int w, h;        /* pixels */
     PlotBuf gp;      /* the script */
     int nitems;      /* items in the plot command being written */
+    size_t plot_at;  /* where that command starts in gp */
+    int key_n, key_chars; /* its items with a title, and the longest title (characters) */
     double *px, *py; /* points drawn, for placing the key where there are fewest */
     int np, cap;
     FitDepthReport own; /* the runs' depth analysis when the spec brought none */
@@ -46,6 +48,19 @@ const char *key_corner_(const Fig *f, double xlo, double xhi, double ylo, double
 /* A key below the plot, in as many columns as `nkey` labels of about `label_chars`
  * characters fit across the image, with the bottom margin it needs. */
 void key_below_(Fig *f, int nkey, int label_chars);
+
+/* key_corner_, and the number of recorded points in the corner's box into *count. */
+const char *key_corner_n_(const Fig *f, double xlo, double xhi, double ylo, double yhi, int logx,
+                          int logy, double wfrac, double hfrac, int *count);
+
+/* Places a key of nkey entries of at most about label_chars characters: inside, in the
+ * corner whose box (estimated from the counts) holds no recorded point, else below the plot
+ * (key_below_). ax: the axes' xlo, xhi, ylo, yhi as drawn. */
+void key_place_(Fig *f, const double ax[4], int logx, int logy, int nkey, int label_chars);
+
+/* key_place_ for the plot command being written (after its items, before plot_end_): the
+ * key's size from the items' titles; its line goes before the command. */
+void key_auto_(Fig *f, const double ax[4], int logx, int logy);
 
 /* Appends to the caption or the notes (sentences separated by a space / by "; "). */
 void add_text_(char *dst, size_t n, const char *sep, const char *fmt, ...)

@@ -349,13 +349,6 @@ static void depth_script_(Fig *f, Depth *d) {
     gp_(f, "set xlabel 'depth D (transformer blocks, log scale)'\nset ylabel '%s'\n",
         loss_label_(r, lbl, sizeof lbl));
     depth_title_(f, d);
-    int nkey = n + (law && has_runs) + (d->ndc > 0) + (d->nldc && !law_off) +
-               (d->nloff > 0 && !law_off);
-    if (nkey <= 7)
-        gp_(f, "set key inside %s Left reverse\n",
-            key_corner_(f, xlo, xhi, ylo, yhi, 1, 0, 0.45, 0.07 * nkey + 0.04));
-    else
-        key_below_(f, nkey, d->ntok > 1 ? 17 : 10);
     const char(*name)[160] = d->name;
     for (int k = 0; k < n && k < 64; k++) {
         char wl[64];
@@ -394,6 +387,8 @@ static void depth_script_(Fig *f, Depth *d) {
             item_(f, "keyentry with points lc rgb '#999999' pt 10 ps 1.6 title 'D_{crit} (law) "
                      "off the plot: %s layers'", b1);
     }
+    const double ax[4] = {xlo, xhi, ylo, yhi};
+    key_auto_(f, ax, 1, 0);
     plot_end_(f);
 }
 
