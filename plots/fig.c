@@ -25,6 +25,7 @@
 
 #include "common/dw.h"
 #include "fig.h"
+#include "planner/fitdata.h"
 
 // ----------------------------------------------------------------------------
 // the registry
@@ -134,10 +135,11 @@ const char *key_corner_n_(const Fig *f, double xlo, double xhi, double ylo, doub
 }
 
 void key_place_(Fig *f, const double ax[4], int logx, int logy, int nkey, int label_chars) {
-    /* the key's box as fractions of the plot: about 7 px a character and 19 px a line */
+    /* the key's box as fractions of the plot (about 8 px a character and 19 px a line), with
+     * a margin so that no line runs along its edge */
     double pw = f->w - 150, ph = f->h - 140;
-    double wfrac = fmin(0.7, (7.5 * label_chars + 75) / (pw > 100 ? pw : 100));
-    double hfrac = fmin(0.9, (19.0 * nkey + 14) / (ph > 100 ? ph : 100));
+    double wfrac = fmin(0.95, (8.0 * label_chars + 90) / (pw > 100 ? pw : 100) + 0.03);
+    double hfrac = fmin(0.95, (19.0 * nkey + 14) / (ph > 100 ? ph : 100) + 0.04);
     int n;
     const char *c = key_corner_n_(f, ax[0], ax[1], ax[2], ax[3], logx, logy, wfrac, hfrac, &n);
     if (n == 0 && nkey <= 8)
@@ -393,6 +395,68 @@ void dcrit_notes_(Fig *f, const FitDepthReport *rep) {
     if (rep && rep->nno_tokens)
         NOTE(f, "%d run%s without a token count left out", rep->nno_tokens,
              rep->nno_tokens == 1 ? "" : "s");
+}
+
+static int cmp_dbl_(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double quantile_(double *v, int n, double q) {
+    if (n < 1) return NAN;
+    qsort(v, (size_t)n, sizeof *v, cmp_dbl_);
+    double h = q * (n - 1);
+    int i = (int)floor(h);
+    return i + 1 < n ? v[i] + (h - i) * (v[i + 1] - v[i]) : v[n - 1];
+}
+
+int law_draws_(const Law *law, int max, const double **draws) {
+    *draws = law && law->ndraws >= 20 ? law->draws : NULL;
+    return *draws ? (law->ndraws < max ? law->ndraws : max) : 0;
+}
+
+int law_is_paper_(const Law *law) {
+    Law *p = NULL;
+    int same = 0;
+    if (!law || law_load("depth-delusion", &p) != DW_OK) {
+        dw_error_clear();
+        return 0;
+    }
+    char a[96], b[96];
+    law_form_text(&law->form, a, sizeof a), law_form_text(&p->form, b, sizeof b);
+    same = !strcmp(a, b);
+    for (int i = 0; same && i < p->form.np; i++)
+        same = fabs(law->p[i] - p->p[i]) <= 1e-9 * fmax(1, fabs(p->p[i]));
+    law_free(p);
+    return same;
+}
+
+int law_misfit_(Fig *f, double *r2) {
+    const DsRuns *r = f->s->runs;
+    const Law *law = f->s->law;
+    FitData d = {0};
+    FitPrediction pr;
+    *r2 = NAN;
+    if (!r || !law || !r->has_loss || r->n < 2) return 0;
+    int ok = plan_runs_fitdata(r, &law->conv, f->s->n_from_shape, &d) == DW_OK &&
+             fit_predict(law, &d, &pr) == DW_OK;
+    fit_data_free(&d);
+    dw_error_clear();
+    if (!ok || !isfinite(pr.info.r2)) return 0;
+    *r2 = pr.info.r2;
+    return pr.info.r2 < 0;
+}
+
+void misfit_label_(Fig *f, double r2, const char *where) {
+    /* between the title and the plot, where no key or data can cover it */
+    gp_(f, "set tmargin 5\nset label 90 \"Warning: the law does not describe these runs (R^2 "
+           "%.3g on their loss): %s\" at graph 0.5, graph 1.03 center front tc rgb '#b2182b' "
+           "font ',11'\n", r2, where);
+    f->title_up = 1;
+    CAPTION(f,
+            "Warning: the law fits the runs given with R² %.3g on their loss (below 0: worse "
+            "than their mean), so %s.",
+            r2, where);
 }
 
 void budget_range_(const PlotSpec *s, double *lo, double *hi) {
