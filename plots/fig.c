@@ -447,16 +447,20 @@ int law_misfit_(Fig *f, double *r2) {
     return pr.info.r2 < 0;
 }
 
+void misfit_note_(Fig *f, double r2, const char *where) {
+    CAPTION(f,
+            "Warning: the law fits the runs given with R² %.3g on their loss (below 0: worse "
+            "than their mean), so %s.",
+            r2, where);
+}
+
 void misfit_label_(Fig *f, double r2, const char *where) {
     /* between the title and the plot, where no key or data can cover it */
     gp_(f, "set tmargin 5\nset label 90 \"Warning: the law does not describe these runs (R^2 "
            "%.3g on their loss): %s\" at graph 0.5, graph 1.03 center front tc rgb '#b2182b' "
            "font ',11'\n", r2, where);
     f->title_up = 1;
-    CAPTION(f,
-            "Warning: the law fits the runs given with R² %.3g on their loss (below 0: worse "
-            "than their mean), so %s.",
-            r2, where);
+    misfit_note_(f, r2, where);
 }
 
 void budget_range_(const PlotSpec *s, double *lo, double *hi) {

@@ -135,6 +135,8 @@ int law_misfit_(Fig *f, double *r2);
 /* A red line at the top of the plot and a caption sentence: the law does not describe the
  * runs (R² r2), so `where` ("its optimum is not the runs'"). */
 void misfit_label_(Fig *f, double r2, const char *where);
+/* Its caption sentence alone (a figure that places the line itself). */
+void misfit_note_(Fig *f, double r2, const char *where);
 
 /* The spec's budget range in FLOPs: c_lo (default 1e18) to c_hi (default c_lo·1e6).
  * (frontier, isoflop) */
