@@ -256,6 +256,8 @@ int cmd_plot(int argc, char **argv) {
         snprintf(m->label, sizeof m->label, "%.80s (fitted)", c->form);
         m->law = c->law;
         m->n_from_shape = spec.n_from_shape;
+        m->fitted = 1;
+        m->not_converged = !c->converged;
     }
     spec.models = models;
     spec.runs = runs;

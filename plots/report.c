@@ -208,6 +208,8 @@ static int parity_models_(const PlotReportSpec *spec, const Report *R, PlotModel
         snprintf(models[nm].label, sizeof models[nm].label, "%.60s (fitted here)", c->form);
         models[nm].law = c->law;
         models[nm].n_from_shape = spec->n_from_shape;
+        models[nm].fitted = 1;
+        models[nm].not_converged = !c->converged;
         nm++;
     }
     return nm;
