@@ -94,6 +94,10 @@ typedef struct {
     double cv_rmse[PARITY_MAX]; /* their RMSE (NaN: none) */
     int cv_n[PARITY_MAX];
     double lo[PARITY_MAX], hi[PARITY_MAX]; /* each panel's range */
+    int apart[PARITY_MAX];      /* predictions far off the runs: x observed, y predicted, each
+                                   on its own range (y = x is then off the panel) */
+    double xlo[PARITY_MAX], xhi[PARITY_MAX], ylo[PARITY_MAX], yhi[PARITY_MAX];
+    double bias[PARITY_MAX];    /* mean predicted − observed */
     double *W;
     int nw;
     char name[PARITY_MAX][160];
@@ -157,6 +161,19 @@ static int parity_models_(Fig *f, Parity *p) {
         }
         double pad = 0.05 * (hi - lo > 0 ? hi - lo : fmax(0.02 * fabs(hi), 1e-3));
         p->lo[k] = lo - pad, p->hi[k] = hi + pad;
+        /* a model that misses by far more than the runs spread would leave them a dot on a
+         * square panel: observed and predicted then get their own ranges */
+        double olo = INFINITY, ohi = -INFINITY, qlo = INFINITY, qhi = -INFINITY, bias = 0;
+        for (int i = 0; i < d->n; i++) {
+            double q = law_eval(m->law, &d->x[i]);
+            olo = fmin(olo, d->loss[i]), ohi = fmax(ohi, d->loss[i]);
+            qlo = fmin(qlo, q), qhi = fmax(qhi, q), bias += q - d->loss[i];
+        }
+        p->bias[k] = bias / d->n;
+        double ospan = fmax(ohi - olo, 0.02 * fabs(ohi)), qspan = fmax(qhi - qlo, 0.02 * fabs(qhi));
+        p->apart[k] = fabs(p->bias[k]) > 3 * fmax(ospan, qspan) && !p->cv[k];
+        p->xlo[k] = olo - 0.06 * ospan, p->xhi[k] = ohi + 0.06 * ospan;
+        p->ylo[k] = qlo - 0.06 * qspan, p->yhi[k] = qhi + 0.06 * qspan;
         p->ok[k] = 1, p->nok++;
     }
     if (!p->nok)
@@ -221,8 +238,15 @@ static void parity_script_(Fig *f, Parity *p, int cols, int rows, int key_slot, 
         if (!p->ok[k]) continue;
         gp_(f, "set size square %.4f,%.4f\nset origin %.4f,%.4f\n", pw, ph, pw * (ni % cols),
             ph * (rows - 1 - ni / cols));
-        gp_(f, "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\n", p->lo[k], p->hi[k], p->lo[k],
-            p->hi[k]);
+        if (p->apart[k])
+            gp_(f, "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\nset label 91 \"y = x is "
+                   "off this panel:\\nthe predictions are %.3g nats %s\" at graph 0.5, graph "
+                   "0.1 center front tc rgb '#b2182b'\n",
+                p->xlo[k], p->xhi[k], p->ylo[k], p->yhi[k], fabs(p->bias[k]),
+                p->bias[k] > 0 ? "higher" : "lower");
+        else
+            gp_(f, "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\n", p->lo[k], p->hi[k],
+                p->lo[k], p->hi[k]);
         char t[512];
         int n = snprintf(t, sizeof t, "%s\\nR^2 %.4f, RMSE %.4f", gp_dq_(p->m[k].label, e, sizeof e),
                          p->info[k].r2, p->info[k].rmse);
@@ -242,6 +266,7 @@ static void parity_script_(Fig *f, Parity *p, int cols, int rows, int key_slot, 
         }
         anycv |= p->cv[k] != NULL;
         plot_end_(f);
+        if (p->apart[k]) gp_(f, "unset label 91\n");
         ni++;
     }
     /* the legend: an empty plot whose only content is the key, in the free panel slot or the
@@ -294,6 +319,11 @@ int fig_parity_(Fig *f) {
         if (!p.ok[k]) continue;
         CAPTION(f, "%s: R² %.4f, RMSE %.4f nats, largest error %.4f.", p.m[k].label,
                 p.info[k].r2, p.info[k].rmse, p.info[k].max_abs_err);
+        if (p.apart[k])
+            CAPTION(f, "Its predictions lie %.3g nats %s the runs on average, far beyond their "
+                    "spread: its panel has observed and predicted loss on separate ranges, so "
+                    "the line of perfect prediction is off it.", fabs(p.bias[k]),
+                    p.bias[k] > 0 ? "above" : "below");
         if (isfinite(p.cv_rmse[k]))
             CAPTION(f, "Held out (open circles: each shape left out of the fit in turn and "
                     "predicted by the refit on the rest): RMSE %.4f over %d runs.",
