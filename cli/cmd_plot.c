@@ -241,7 +241,8 @@ int cmd_plot(int argc, char **argv) {
         fprintf(stderr, "dwplan plot: %d run%s left out: status not \"ok\"\n",
                 runs->nskipped_status, runs->nskipped_status == 1 ? "" : "s");
     if (forms && (rc = fit_forms_(runs, forms, obj, delta, spec.n_from_shape, &cmp))) {
-        code = cli_fail("plot", rc);
+        /* too few rows to fit is what the inputs allow, not bad data */
+        code = cli_fail("plot", rc == DW_EDATA ? DW_ENOCONV : rc);
         goto out;
     }
     for (int k = 0; k < cmp.n; k++) {
