@@ -149,8 +149,8 @@ void key_place_(Fig *f, const double ax[4], int logx, int logy, int nkey, int la
 }
 
 void key_below_(Fig *f, int nkey, int label_chars) {
-    /* gnuplot reckons about 9.5 px a character at 11 pt, plus the sample and the gaps */
-    int cols = (f->w - 80) / (int)(9.5 * (label_chars > 4 ? label_chars : 4) + 60);
+    /* gnuplot reckons about 9 px a character at 11 pt, plus the sample and the gaps */
+    int cols = (f->w - 80) / (int)(9.0 * (label_chars > 4 ? label_chars : 4) + 60);
     cols = cols < 1 ? 1 : cols > nkey ? nkey : cols;
     int rows = (nkey + cols - 1) / cols;
     /* gnuplot 5.4 lets a key below overlap the x label unless the margin is set */
