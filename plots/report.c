@@ -120,11 +120,27 @@ static void figure_html_(PlotBuf *b, const char *dir, PlotKind k, int rc, const 
     }
     plot_buf_printf_(b, "<div class=\"skip\" id=\"%s\"><b>%s</b>: not drawn. ", id,
                      plot_kind_name(k));
-    /* one sentence (plot_make's message; gnuplot's own words are in its log, linked) */
-    H(b, why);
+    /* one sentence: gnuplot's failure with its log linked (its own words stay in the log),
+     * or plot_make's message for a figure the inputs do not allow */
+    struct stat st;
+    char log[PLOT_PATH_MAX + 160];
+    size_t L = strlen(base_(res->script));
+    snprintf(log, sizeof log, "%s/%.*s.log", dir, (int)(L > 3 ? L - 3 : L), base_(res->script));
+    int logged = res->written && !strstr(why, "gnuplot not found") && stat(log, &st) == 0 &&
+                 st.st_size > 0;
+    if (logged) {
+        plot_buf_puts_(b, "gnuplot could not draw it (its message: <a href=\"");
+        H(b, base_(log));
+        plot_buf_puts_(b, "\">");
+        H(b, base_(log));
+        plot_buf_puts_(b, "</a>).");
+    } else {
+        size_t n = strlen(why);
+        H(b, why);
+        if (n && why[n - 1] != '.') plot_buf_puts_(b, ".");
+    }
     if (res->written) {
         /* the script and data exist: link them so the figure can be drawn by hand */
-        struct stat st;
         char path[PLOT_PATH_MAX + 160];
         snprintf(path, sizeof path, "%s/%s", dir, base_(res->script));
         if (stat(path, &st) == 0) {
@@ -133,17 +149,6 @@ static void figure_html_(PlotBuf *b, const char *dir, PlotKind k, int rc, const 
             plot_buf_puts_(b, "\">gnuplot script</a> and its data are written: run <code>gnuplot ");
             H(b, base_(res->script));
             plot_buf_puts_(b, "</code> in this directory.");
-        }
-        char log[PLOT_PATH_MAX + 160];
-        size_t L = strlen(base_(res->script));
-        snprintf(log, sizeof log, "%s/%.*s.log", dir, (int)(L > 3 ? L - 3 : L),
-                 base_(res->script));
-        if (stat(log, &st) == 0 && st.st_size > 0) {
-            plot_buf_puts_(b, " gnuplot's message: <a href=\"");
-            H(b, base_(log));
-            plot_buf_puts_(b, "\">");
-            H(b, base_(log));
-            plot_buf_puts_(b, "</a>.");
         }
     }
     plot_buf_puts_(b, "</div>\n");
