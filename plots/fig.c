@@ -148,14 +148,44 @@ void key_place_(Fig *f, const double ax[4], int logx, int logy, int nkey, int la
         key_below_(f, nkey, label_chars);
 }
 
+/* Makes the image `px` pixels taller (the terminal line's size; the default size only: a
+ * size the user gave is kept), so that a key below the plot does not take the plot's room. */
+static void grow_height_(Fig *f, int px) {
+    char from[64], to[64];
+    if (f->s->height_px > 0 || px <= 0 || !f->gp.s) return;
+    if (!strcmp(f->ext, "pdf")) {
+        snprintf(from, sizeof from, "size %.2fin,%.2fin", f->w / 160.0, f->h / 160.0);
+        snprintf(to, sizeof to, "size %.2fin,%.2fin", f->w / 160.0, (f->h + px) / 160.0);
+    } else {
+        snprintf(from, sizeof from, "size %d,%d", f->w, f->h);
+        snprintf(to, sizeof to, "size %d,%d", f->w, f->h + px);
+    }
+    PlotBuf nb = {0};
+    const char *p = f->gp.s, *q;
+    while ((q = strstr(p, from))) { /* the terminal line (png has two: pngcairo and png) */
+        plot_buf_printf_(&nb, "%.*s%s", (int)(q - p), p, to);
+        p = q + strlen(from);
+    }
+    plot_buf_puts_(&nb, p);
+    if (nb.oom) {
+        plot_buf_free_(&nb);
+        return;
+    }
+    plot_buf_free_(&f->gp);
+    f->gp = nb;
+    f->h += px, f->res->height_px = f->h;
+}
+
 void key_below_(Fig *f, int nkey, int label_chars) {
     /* gnuplot reckons about 9 px a character at 11 pt, plus the sample and the gaps */
     int cols = (f->w - 80) / (int)(9.0 * (label_chars > 4 ? label_chars : 4) + 60);
     cols = cols < 1 ? 1 : cols > nkey ? nkey : cols;
     int rows = (nkey + cols - 1) / cols;
+    /* the key's rows make the image taller rather than the plot shorter (beyond two) */
+    grow_height_(f, rows > 2 ? 22 * (rows - 2) : 0);
     /* gnuplot 5.4 lets a key below overlap the x label unless the margin is set */
     gp_(f, "set key below center horizontal Left reverse maxcols %d\nset bmargin %.1f\n", cols,
-        5.0 + 1.5 * rows);
+        6.0 + 1.1 * rows);
 }
 
 /* Appends to the caption or the notes (sentences separated by a space / by "; "). */

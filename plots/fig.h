@@ -47,7 +47,8 @@ const char *key_corner_(const Fig *f, double xlo, double xhi, double ylo, double
                         int logy, double wfrac, double hfrac);
 
 /* A key below the plot, in as many columns as `nkey` labels of about `label_chars`
- * characters fit across the image, with the bottom margin it needs. */
+ * characters fit across the image, with the bottom margin it needs; beyond two rows the
+ * image grows taller by the rows (at the default size only), so the plot keeps its room. */
 void key_below_(Fig *f, int nkey, int label_chars);
 
 /* key_corner_, and the number of recorded points in the corner's box into *count. */

@@ -381,11 +381,11 @@ static void depth_script_(Fig *f, Depth *d) {
     if (d->nloff && !law_off) {
         dw_fmt_count(d->loff_lo, b1, sizeof b1), dw_fmt_count(d->loff_hi, b2, sizeof b2);
         if (d->nloff > 1 && strcmp(b1, b2))
-            item_(f, "keyentry with points lc rgb '#999999' pt 10 ps 1.6 title 'D_{crit} (law) "
-                     "off the plot: %s–%s layers'", b1, b2);
+            item_(f, "keyentry with points lc rgb '#999999' pt 10 ps 1.6 title 'law D_{crit} "
+                     "%s–%s: off the plot'", b1, b2);
         else
-            item_(f, "keyentry with points lc rgb '#999999' pt 10 ps 1.6 title 'D_{crit} (law) "
-                     "off the plot: %s layers'", b1);
+            item_(f, "keyentry with points lc rgb '#999999' pt 10 ps 1.6 title 'law D_{crit} "
+                     "%s: off the plot'", b1);
     }
     const double ax[4] = {xlo, xhi, ylo, yhi};
     key_auto_(f, ax, 1, 0);
