@@ -255,7 +255,8 @@ static void front_caption_(Fig *f, const Front *g) {
         CAPTION(f, "Orange band: the planner's 95%% interval of each quantity at %d budgets (%s).",
                 g->nband, g->band_how);
     else
-        NOTE(f, "no interval band: %s", g->band_how[0] ? g->band_how : "no draws");
+        NOTE(f, "no interval band (the planner's intervals: %s)",
+             g->band_how[0] ? g->band_how : "none");
     if (g->nreg)
         CAPTION(f,
                 "Blue: the near-optimal region at %d of the budgets, every real shape (integer "

@@ -296,11 +296,14 @@ static int iso_data_(Fig *f, Iso *g) {
         if (g->okb[k])
             plot_buf_printf_(&db,
                              "# optimum at C = %.6g\n# columns: depth 0 loss width tokens "
-                             "compute depth_lo depth_hi (95%%, plan_intervals; NaN: none)\n"
+                             "compute depth_lo depth_hi (95%%, plan_intervals; D* itself: none)\n"
                              "%.8g 0 %.8g %.8g %.8g %.6g %.8g %.8g\n\n\n",
                              g->C[k], g->pr[k].cont.depth, g->pr[k].cont.loss,
                              g->pr[k].cont.width, g->pr[k].cont.tokens, g->C[k],
-                             g->pr[k].depth_ci[0], g->pr[k].depth_ci[1]);
+                             isfinite(g->pr[k].depth_ci[0]) ? g->pr[k].depth_ci[0]
+                                                            : g->pr[k].cont.depth,
+                             isfinite(g->pr[k].depth_ci[1]) ? g->pr[k].depth_ci[1]
+                                                            : g->pr[k].cont.depth);
     const DsRuns *r = f->s->runs;
     if (r && r->has_depth && r->has_width && r->has_loss && r->has_tokens && r->n > 0)
         g->nruns = runs_blocks_(f, g->law, g->C, g->okb, g->nb, &rb, g->rblk, &g->rlo, &g->rhi,
@@ -389,6 +392,8 @@ static void iso_script_(Fig *f, Iso *g) {
 static void iso_caption_(Fig *f, const Iso *g) {
     char lbl[160], b1[32], b2[32], b3[32];
     const Law *law = g->law;
+    int k0 = 0; /* the first budget with an optimum: its interval's draws */
+    while (k0 + 1 < g->nb && !g->okb[k0]) k0++;
     CAPTION(f,
             "For each budget, the loss of the best width at each depth (tokens fill the "
             "budget), minus that budget's optimum, under %s; dots mark the optimum depth D*. A "
@@ -399,10 +404,10 @@ static void iso_caption_(Fig *f, const Iso *g) {
         CAPTION(f, "Bands: 95%% of the curves under the first %d bootstrap draws of the law's "
                 "parameters (each draw's curve minus its own lowest point); bars on the dots: "
                 "the planner's 95%% interval of D* (over its first %d draws).", g->nd,
-                g->pr[0].ci_draws);
+                g->pr[k0].ci_draws);
     else
         NOTE(f, "no band: the law file has no bootstrap draws (dwplan fit --bootstrap N stores "
-             "them)%s", g->pr[0].ci_draws ? "; the bars are the planner's D* interval from the "
+             "them)%s", g->pr[k0].ci_draws ? "; the bars are the planner's D* interval from the "
              "fit's covariance" : "");
     if (g->nreg)
         CAPTION(f,
