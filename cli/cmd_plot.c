@@ -21,14 +21,17 @@ static void help_(void) {
         "every figure.\n"
         "\n"
         "kinds:\n"
-        "  depth      loss vs depth at each width: runs as points, the law as curves, D_crit\n"
-        "             marked (needs DATA with depth, width, loss, and/or --law)\n"
+        "  depth      loss vs depth at each width: runs as points, the law as curves at the\n"
+        "             runs' token count, D_crit marked (DATA with depth, width, loss; --law)\n"
         "  gradients  per-layer gradient norm vs layer, log scale, one run per width, with the\n"
         "             fitted exponential decay and tau in the legend (DATA with grad_norms)\n"
         "  tau        tau vs W on log-log axes with the power-law and log-form fits and R²\n"
         "  parity     predicted vs observed loss: --law and/or --form F1,F2 fitted to DATA\n"
-        "  frontier   D*, W*, N*, T* vs compute from the planner, with the paper's slopes (--law)\n"
-        "  isoflop    loss vs depth at fixed budgets, best width at each depth (--law)\n"
+        "             (a fitted form also with each shape held out)\n"
+        "  frontier   D*, W*, N*, T* vs compute from the planner with its 95%% band (--law;\n"
+        "             DATA: the runs at their compute; the paper's slopes beside its law)\n"
+        "  isoflop    loss vs depth at fixed budgets, best width at each depth (--law; bands\n"
+        "             from the law's bootstrap draws; DATA: the runs)\n"
         "  dcrit      D_crit vs W with kappa·ln W and c·W^beta fits (DATA and/or --law)\n"
         "\n"
         "inputs:\n"
@@ -57,7 +60,8 @@ static void help_(void) {
         "  dwplan plot parity datasets/public/gemstones_valloss_hot_every10B.csv \\\n"
         "      --law gemstones --form shape:power -o parity.png\n"
         "\n"
-        "gnuplot runs as a separate program (Debian package gnuplot-nox).\n"
+        "gnuplot runs as a separate program (Debian package gnuplot-nox); what it prints goes\n"
+        "to FIGURE.log beside the script.\n"
         "exit codes: 0 ok, 1 the inputs do not allow this figure, 2 usage, 3 bad data,\n"
         "4 gnuplot missing or failing (the script and data are still written), I/O error\n");
 }
@@ -241,7 +245,8 @@ int cmd_plot(int argc, char **argv) {
         fprintf(stderr, "dwplan plot: %d run%s left out: status not \"ok\"\n",
                 runs->nskipped_status, runs->nskipped_status == 1 ? "" : "s");
     if (forms && (rc = fit_forms_(runs, forms, obj, delta, spec.n_from_shape, &cmp))) {
-        code = cli_fail("plot", rc);
+        /* too few rows to fit is what the inputs allow, not bad data */
+        code = cli_fail("plot", rc == DW_EDATA ? DW_ENOCONV : rc);
         goto out;
     }
     for (int k = 0; k < cmp.n; k++) {
@@ -256,6 +261,8 @@ int cmd_plot(int argc, char **argv) {
         snprintf(m->label, sizeof m->label, "%.80s (fitted)", c->form);
         m->law = c->law;
         m->n_from_shape = spec.n_from_shape;
+        m->fitted = 1;
+        m->not_converged = !c->converged;
     }
     spec.models = models;
     spec.runs = runs;

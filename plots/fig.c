@@ -25,6 +25,7 @@
 
 #include "common/dw.h"
 #include "fig.h"
+#include "planner/fitdata.h"
 
 // ----------------------------------------------------------------------------
 // the registry
@@ -109,6 +110,11 @@ void pt_(Fig *f, double x, double y) {
  * top left, top right, bottom right, bottom left in that order. */
 const char *key_corner_(const Fig *f, double xlo, double xhi, double ylo, double yhi, int logx,
                         int logy, double wfrac, double hfrac) {
+    return key_corner_n_(f, xlo, xhi, ylo, yhi, logx, logy, wfrac, hfrac, NULL);
+}
+
+const char *key_corner_n_(const Fig *f, double xlo, double xhi, double ylo, double yhi, int logx,
+                          int logy, double wfrac, double hfrac, int *count) {
     static const char *const names[4] = {"top left", "top right", "bottom right", "bottom left"};
     int cnt[4] = {0};
     if (logx) xlo = log(xlo), xhi = log(xhi);
@@ -116,7 +122,7 @@ const char *key_corner_(const Fig *f, double xlo, double xhi, double ylo, double
     for (int i = 0; i < f->np; i++) {
         double x = logx ? log(f->px[i]) : f->px[i], y = logy ? log(f->py[i]) : f->py[i];
         double u = (x - xlo) / (xhi - xlo), v = (y - ylo) / (yhi - ylo);
-        if (!isfinite(u) || !isfinite(v)) continue;
+        if (!(u >= 0 && u <= 1 && v >= 0 && v <= 1)) continue; /* off the plot */
         int left = u <= wfrac, right = u >= 1 - wfrac, top = v >= 1 - hfrac, bot = v <= hfrac;
         cnt[0] += top && left, cnt[1] += top && right, cnt[2] += bot && right,
             cnt[3] += bot && left;
@@ -124,7 +130,62 @@ const char *key_corner_(const Fig *f, double xlo, double xhi, double ylo, double
     int best = 0;
     for (int k = 1; k < 4; k++)
         if (cnt[k] < cnt[best]) best = k;
+    if (count) *count = cnt[best];
     return names[best];
+}
+
+void key_place_(Fig *f, const double ax[4], int logx, int logy, int nkey, int label_chars) {
+    /* the key's box as fractions of the plot (about 8 px a character and 19 px a line), with
+     * a margin so that no line runs along its edge */
+    double pw = f->w - 150, ph = f->h - 140;
+    double wfrac = fmin(0.95, (8.0 * label_chars + 90) / (pw > 100 ? pw : 100) + 0.03);
+    double hfrac = fmin(0.95, (19.0 * nkey + 14) / (ph > 100 ? ph : 100) + 0.04);
+    int n;
+    const char *c = key_corner_n_(f, ax[0], ax[1], ax[2], ax[3], logx, logy, wfrac, hfrac, &n);
+    if (n == 0 && nkey <= 8)
+        gp_(f, "set key inside %s Left reverse\n", c);
+    else
+        key_below_(f, nkey, label_chars);
+}
+
+/* Makes the image `px` pixels taller (the terminal line's size; the default size only: a
+ * size the user gave is kept), so that a key below the plot does not take the plot's room. */
+static void grow_height_(Fig *f, int px) {
+    char from[64], to[64];
+    if (f->s->height_px > 0 || px <= 0 || !f->gp.s) return;
+    if (!strcmp(f->ext, "pdf")) {
+        snprintf(from, sizeof from, "size %.2fin,%.2fin", f->w / 160.0, f->h / 160.0);
+        snprintf(to, sizeof to, "size %.2fin,%.2fin", f->w / 160.0, (f->h + px) / 160.0);
+    } else {
+        snprintf(from, sizeof from, "size %d,%d", f->w, f->h);
+        snprintf(to, sizeof to, "size %d,%d", f->w, f->h + px);
+    }
+    PlotBuf nb = {0};
+    const char *p = f->gp.s, *q;
+    while ((q = strstr(p, from))) { /* the terminal line (png has two: pngcairo and png) */
+        plot_buf_printf_(&nb, "%.*s%s", (int)(q - p), p, to);
+        p = q + strlen(from);
+    }
+    plot_buf_puts_(&nb, p);
+    if (nb.oom) {
+        plot_buf_free_(&nb);
+        return;
+    }
+    plot_buf_free_(&f->gp);
+    f->gp = nb;
+    f->h += px, f->res->height_px = f->h;
+}
+
+void key_below_(Fig *f, int nkey, int label_chars) {
+    /* gnuplot reckons about 9 px a character at 11 pt, plus the sample and the gaps */
+    int cols = (f->w - 80) / (int)(9.0 * (label_chars > 4 ? label_chars : 4) + 60);
+    cols = cols < 1 ? 1 : cols > nkey ? nkey : cols;
+    int rows = (nkey + cols - 1) / cols;
+    /* the key's rows make the image taller rather than the plot shorter (beyond two) */
+    grow_height_(f, rows > 2 ? 22 * (rows - 2) : 0);
+    /* gnuplot 5.4 lets a key below overlap the x label unless the margin is set */
+    gp_(f, "set key below center horizontal Left reverse maxcols %d\nset bmargin %.1f\n", cols,
+        6.0 + 1.1 * rows);
 }
 
 /* Appends to the caption or the notes (sentences separated by a space / by "; "). */
@@ -166,14 +227,47 @@ const char *gp_dq_(const char *in, char *out, size_t n) {
 
 /* One item of a plot command: "plot " before the first, ", \\" + newline between items;
  * plot_end_ closes the command. */
+/* The characters a key title shows: UTF-8 lead bytes, without enhanced-text markup. */
+static int title_chars_(const char *t, char q) {
+    int n = 0;
+    for (; *t && *t != q; t++) {
+        if (*t == '\\' && t[1]) {
+            t++;
+            if (*t == '\\' && t[1]) t++;
+        } else if (strchr("{}^_@&", *t)) {
+            continue;
+        }
+        n += ((unsigned char)*t & 0xC0) != 0x80;
+    }
+    return n;
+}
+
 void item_(Fig *f, const char *fmt, ...) {
     char line[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    if (!f->nitems) f->plot_at = f->gp.len, f->key_n = 0, f->key_chars = 0;
+    const char *t = strstr(line, " title '"), *u = strstr(line, " title \"");
+    if (t || u) {
+        int c = t ? title_chars_(t + 8, '\'') : title_chars_(u + 8, '"');
+        if (c > 0) f->key_n++, f->key_chars = c > f->key_chars ? c : f->key_chars;
+    }
     plot_buf_puts_(&f->gp, f->nitems++ ? ", \\\n     " : "plot ");
     plot_buf_puts_(&f->gp, line);
+}
+
+void key_auto_(Fig *f, const double ax[4], int logx, int logy) {
+    if (!f->nitems || !f->key_n) return;
+    /* the items are written: the key's line goes before the plot command */
+    PlotBuf tail = {0};
+    plot_buf_puts_(&tail, f->gp.s + f->plot_at);
+    f->gp.len = f->plot_at, f->gp.s[f->gp.len] = '\0';
+    key_place_(f, ax, logx, logy, f->key_n, f->key_chars);
+    plot_buf_puts_(&f->gp, tail.s ? tail.s : "");
+    if (tail.oom) f->gp.oom = 1;
+    plot_buf_free_(&tail);
 }
 
 void plot_end_(Fig *f) {
@@ -266,10 +360,15 @@ int fig_finish_(Fig *f) {
         rc = dw_error_set(DW_EIO, "gnuplot ran on %s but wrote no %s", f->res->script,
                           f->res->image);
     if (rc) {
-        if (plain) unlink(f->res->image); /* no empty or partial image left to pass for one */
+        /* no empty or partial image left to pass for a figure: the file we emptied, or the
+         * one gnuplot opened before it failed, goes (a symlink stays, its target emptied) */
+        if (plain) unlink(f->res->image);
         return rc;
     }
-    if (warn[0]) NOTE(f, "gnuplot: %s", warn);
+    if (warn[0]) {
+        const char *b = strrchr(warn, '/');
+        NOTE(f, "gnuplot printed warnings while drawing (see %s)", b ? b + 1 : warn);
+    }
     f->res->rendered = 1;
     return DW_OK;
 }
@@ -326,6 +425,72 @@ void dcrit_notes_(Fig *f, const FitDepthReport *rep) {
     if (rep && rep->nno_tokens)
         NOTE(f, "%d run%s without a token count left out", rep->nno_tokens,
              rep->nno_tokens == 1 ? "" : "s");
+}
+
+static int cmp_dbl_(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double quantile_(double *v, int n, double q) {
+    if (n < 1) return NAN;
+    qsort(v, (size_t)n, sizeof *v, cmp_dbl_);
+    double h = q * (n - 1);
+    int i = (int)floor(h);
+    return i + 1 < n ? v[i] + (h - i) * (v[i + 1] - v[i]) : v[n - 1];
+}
+
+int law_draws_(const Law *law, int max, const double **draws) {
+    *draws = law && law->ndraws >= 20 ? law->draws : NULL;
+    return *draws ? (law->ndraws < max ? law->ndraws : max) : 0;
+}
+
+int law_is_paper_(const Law *law) {
+    Law *p = NULL;
+    int same = 0;
+    if (!law || law_load("depth-delusion", &p) != DW_OK) {
+        dw_error_clear();
+        return 0;
+    }
+    char a[96], b[96];
+    law_form_text(&law->form, a, sizeof a), law_form_text(&p->form, b, sizeof b);
+    same = !strcmp(a, b);
+    for (int i = 0; same && i < p->form.np; i++)
+        same = fabs(law->p[i] - p->p[i]) <= 1e-9 * fmax(1, fabs(p->p[i]));
+    law_free(p);
+    return same;
+}
+
+int law_misfit_(Fig *f, double *r2) {
+    const DsRuns *r = f->s->runs;
+    const Law *law = f->s->law;
+    FitData d = {0};
+    FitPrediction pr;
+    *r2 = NAN;
+    if (!r || !law || !r->has_loss || r->n < 2) return 0;
+    int ok = plan_runs_fitdata(r, &law->conv, f->s->n_from_shape, &d) == DW_OK &&
+             fit_predict(law, &d, &pr) == DW_OK;
+    fit_data_free(&d);
+    dw_error_clear();
+    if (!ok || !isfinite(pr.info.r2)) return 0;
+    *r2 = pr.info.r2;
+    return pr.info.r2 < 0;
+}
+
+void misfit_note_(Fig *f, double r2, const char *where) {
+    CAPTION(f,
+            "Warning: the law fits the runs given with R² %.3g on their loss (below 0: worse "
+            "than their mean), so %s.",
+            r2, where);
+}
+
+void misfit_label_(Fig *f, double r2, const char *where) {
+    /* between the title and the plot, where no key or data can cover it */
+    gp_(f, "set tmargin 5\nset label 90 \"Warning: the law does not describe these runs (R^2 "
+           "%.3g on their loss): %s\" at graph 0.5, graph 1.03 center front tc rgb '#b2182b' "
+           "font ',11'\n", r2, where);
+    f->title_up = 1;
+    misfit_note_(f, r2, where);
 }
 
 void budget_range_(const PlotSpec *s, double *lo, double *hi) {

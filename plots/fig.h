@@ -28,6 +28,9 @@ typedef struct {
     int w, h;        /* pixels */
     PlotBuf gp;      /* the script */
     int nitems;      /* items in the plot command being written */
+    size_t plot_at;  /* where that command starts in gp */
+    int key_n, key_chars; /* its items with a title, and the longest title (characters) */
+    int title_up;    /* a warning line sits under the title: the title moves up (TITLE_UP) */
     double *px, *py; /* points drawn, for placing the key where there are fewest */
     int np, cap;
     FitDepthReport own; /* the runs' depth analysis when the spec brought none */
@@ -42,6 +45,24 @@ void pt_(Fig *f, double x, double y);
  * top left, top right, bottom right, bottom left in that order. */
 const char *key_corner_(const Fig *f, double xlo, double xhi, double ylo, double yhi, int logx,
                         int logy, double wfrac, double hfrac);
+
+/* A key below the plot, in as many columns as `nkey` labels of about `label_chars`
+ * characters fit across the image, with the bottom margin it needs; beyond two rows the
+ * image grows taller by the rows (at the default size only), so the plot keeps its room. */
+void key_below_(Fig *f, int nkey, int label_chars);
+
+/* key_corner_, and the number of recorded points in the corner's box into *count. */
+const char *key_corner_n_(const Fig *f, double xlo, double xhi, double ylo, double yhi, int logx,
+                          int logy, double wfrac, double hfrac, int *count);
+
+/* Places a key of nkey entries of at most about label_chars characters: inside, in the
+ * corner whose box (estimated from the counts) holds no recorded point, else below the plot
+ * (key_below_). ax: the axes' xlo, xhi, ylo, yhi as drawn. */
+void key_place_(Fig *f, const double ax[4], int logx, int logy, int nkey, int label_chars);
+
+/* key_place_ for the plot command being written (after its items, before plot_end_): the
+ * key's size from the items' titles; its line goes before the command. */
+void key_auto_(Fig *f, const double ax[4], int logx, int logy);
 
 /* Appends to the caption or the notes (sentences separated by a space / by "; "). */
 void add_text_(char *dst, size_t n, const char *sep, const char *fmt, ...)
@@ -91,6 +112,32 @@ const FitDepthReport *fig_analysis_(Fig *f, int *rc);
 /* Notes for the widths without an interior minimum: one line for those with too few depths
  * (listing them), one per width whose lowest loss is at an end. */
 void dcrit_notes_(Fig *f, const FitDepthReport *rep);
+
+/* The q-quantile of v[0..n) by linear interpolation between order statistics (sorts v);
+ * NaN when n < 1. */
+double quantile_(double *v, int n, double q);
+
+/* The law's bootstrap draws a band is drawn from: the first `max` (at most) of its stored
+ * draws when it has at least 20, as the planner's intervals use them; 0 and NULL without. */
+#define FIG_BAND_DRAWS 200
+int law_draws_(const Law *law, int max, const double **draws);
+
+/* What a figure's `set title` line ends with: room for misfit_label_'s line when it is set. */
+#define TITLE_UP(f) ((f)->title_up ? " offset 0,0.8" : "")
+
+/* 1 when `law` is the depth-delusion preset (the paper's form and constants): the paper's
+ * claimed exponents are drawn only beside that law. */
+int law_is_paper_(const Law *law);
+
+/* The law's R² on the spec's runs (fit_predict on their rows, as the parity figure): 1 when
+ * it is below 0 (worse than the runs' mean), *r2 NaN when there are no runs to judge by. */
+int law_misfit_(Fig *f, double *r2);
+
+/* A red line at the top of the plot and a caption sentence: the law does not describe the
+ * runs (R² r2), so `where` ("its optimum is not the runs'"). */
+void misfit_label_(Fig *f, double r2, const char *where);
+/* Its caption sentence alone (a figure that places the line itself). */
+void misfit_note_(Fig *f, double r2, const char *where);
 
 /* The spec's budget range in FLOPs: c_lo (default 1e18) to c_hi (default c_lo·1e6).
  * (frontier, isoflop) */

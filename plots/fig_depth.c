@@ -77,7 +77,10 @@ typedef struct {
     int n;           /* widths drawn: the runs' (nw), else --widths or five defaults */
     double *W, *T;   /* (n) widths and their token counts */
     double dlo, dhi; /* depths run (1..64 without runs), at least an octave apart */
-    double clo, chi; /* depths the law's curves span */
+    double clo, chi; /* depths the law's curves span (with runs: the plot's x range) */
+    int nloff;       /* widths whose law minimum lies beyond the plot (with runs) */
+    double loff_lo, loff_hi; /* the range of those minima */
+    int ntok;        /* distinct token counts among the widths drawn */
     int ldk[64];     /* the law has a minimum over depth at width k: ldc_d, ldc_l */
     double ldc_d[64], ldc_l[64], na[64], nb[64]; /* its depth and loss; N = na + nb·D */
     char name[4][160];                           /* data files: runs, law, dcrit, lawdcrit */
@@ -138,22 +141,26 @@ static int depth_widths_(Fig *f, Depth *d) {
 }
 
 /* The law's N line and minimum over depth at each width, and the depths its curves span:
- * the runs' depths (a little beyond) and the law's own minimum. */
+ * with runs, the runs' depths (a little beyond: the axis follows the data, and a law minimum
+ * off the plot is counted and said); without, around the law's own minima. */
 static void depth_law_minima_(Depth *d) {
     const Law *law = d->law;
-    d->clo = fmax(1, d->dlo / 1.4), d->chi = d->dhi * 1.4;
+    d->clo = fmax(1, d->dlo / 1.25), d->chi = d->dhi * 1.25;
+    d->loff_lo = INFINITY, d->loff_hi = 0;
     for (int k = 0; law && k < d->n && k < 64; k++) {
         n_line_(law, d->from_runs ? d->r : NULL, d->W[k], &d->na[k], &d->nb[k]);
         double nline[2] = {d->na[k], d->nb[k]};
         int kind;
         double dm = plan_min_depth(law, d->W[k], d->T[k], nline, &kind);
-        if (kind == 0 && isfinite(dm) && dm >= 1) {
-            d->ldk[k] = 1, d->ldc_d[k] = dm,
-            d->ldc_l[k] = law_at_n_(law, dm, d->W[k], d->na[k], d->nb[k], d->T[k]);
-            /* the law's minimum is in view, with room either side */
-            d->clo = fmin(d->clo, fmax(1, dm / (d->has_runs ? 1.6 : 4))),
-            d->chi = fmax(d->chi, dm * (d->has_runs ? 1.6 : 4));
+        if (kind != 0 || !isfinite(dm) || dm < 1) continue;
+        if (d->has_runs && (dm < d->clo || dm > d->chi)) {
+            d->nloff++, d->loff_lo = fmin(d->loff_lo, dm), d->loff_hi = fmax(d->loff_hi, dm);
+            continue;
         }
+        d->ldk[k] = 1, d->ldc_d[k] = dm,
+        d->ldc_l[k] = law_at_n_(law, dm, d->W[k], d->na[k], d->nb[k], d->T[k]);
+        /* without runs the law's minimum is in view, with room either side */
+        if (!d->has_runs) d->clo = fmin(d->clo, fmax(1, dm / 4)), d->chi = fmax(d->chi, dm * 4);
     }
 }
 
@@ -164,9 +171,11 @@ static int depth_data_(Fig *f, Depth *d) {
     const double *W = d->W, *T = d->T;
     PlotBuf pts = {0}, lc = {0}, dcr = {0}, ldc = {0};
     int rc = DW_OK;
+    int *order = r ? malloc(sizeof(int) * ((size_t)r->n + 1)) : NULL;
+    if (r && !order) return dw_error_set(DW_ENOMEM, "out of memory");
     plot_buf_printf_(&pts,
                      "# %s_runs.dat — runs as points: one block (gnuplot index) per width\n"
-                     "# columns: depth loss tokens source_line\n",
+                     "# columns: depth loss tokens source_line (ascending depth)\n",
                      f->stem);
     plot_buf_printf_(&lc,
                      "# %s_law.dat — law curves: one block per width at the width's token "
@@ -190,10 +199,22 @@ static int depth_data_(Fig *f, Depth *d) {
         if (d->has_runs) {
             const FitDcrit *dc = dc_(d, k);
             plot_buf_printf_(&pts, "# W = %g, tokens %.10g\n", W[k], dc->tokens);
+            /* in ascending depth, so that the line joining them does not zig-zag when the
+             * file's order is not (a sweep run by several workers) */
+            int m = 0;
             for (int i = 0; i < r->n; i++)
-                if (d->rep->row_width[i] == k)
-                    plot_buf_printf_(&pts, "%.10g %.10g %.10g %d\n", r->depth[i], r->loss[i],
-                                     r->tokens[i], r->line[i]);
+                if (d->rep->row_width[i] == k) {
+                    int q = m++;
+                    for (; q > 0 && r->depth[order[q - 1]] > r->depth[i]; q--)
+                        order[q] = order[q - 1];
+                    order[q] = i;
+                }
+            for (int q = 0; q < m; q++) {
+                int i = order[q];
+                plot_buf_printf_(&pts, "%.10g %.10g %.10g %d\n", r->depth[i], r->loss[i],
+                                 r->tokens[i], r->line[i]);
+                pt_(f, r->depth[i], r->loss[i]);
+            }
             plot_buf_puts_(&pts, "\n\n");
             d->pts_idx[k] = npts++;
             if (dc->kind == FIT_DCRIT_INTERIOR) {
@@ -209,9 +230,10 @@ static int depth_data_(Fig *f, Depth *d) {
             for (int j = 0; j <= 120; j++) {
                 double D = exp(log(d->clo) + (log(d->chi) - log(d->clo)) * j / 120.0);
                 double L = law_at_n_(law, D, W[k], d->na[k], d->nb[k], T[k]);
-                if (isfinite(L))
-                    plot_buf_printf_(&lc, "%.10g %.10g %g %.10g %.10g\n", D, L, W[k], T[k],
-                                     d->na[k] + d->nb[k] * D);
+                if (!isfinite(L)) continue;
+                plot_buf_printf_(&lc, "%.10g %.10g %g %.10g %.10g\n", D, L, W[k], T[k],
+                                 d->na[k] + d->nb[k] * D);
+                if (j % 4 == 0) pt_(f, D, L);
             }
             plot_buf_puts_(&lc, "\n\n");
             if (d->ldk[k]) {
@@ -227,6 +249,7 @@ static int depth_data_(Fig *f, Depth *d) {
     if (!rc && d->ndc) rc = fig_data_(f, "dcrit", &dcr, name[2], sizeof name[2]);
     if (!rc && d->nldc) rc = fig_data_(f, "lawdcrit", &ldc, name[3], sizeof name[3]);
     plot_buf_free_(&pts), plot_buf_free_(&lc), plot_buf_free_(&dcr), plot_buf_free_(&ldc);
+    free(order);
     return rc;
 }
 
@@ -250,18 +273,64 @@ static void depth_law_offset_(Depth *d) {
     d->ylo = ylo - 0.15 * span, d->yhi = yhi + 0.15 * span;
 }
 
-/* The script: line styles, axes, title and the plot command. */
-static void depth_script_(Fig *f, const Depth *d) {
+/* The y range the figure shows: the runs' when the law is off their scale, else every point
+ * drawn (runs and the law's curves over the x range), a little beyond. */
+static void depth_yrange_(const Fig *f, const Depth *d, double *lo, double *hi) {
+    if (d->law_off) {
+        *lo = d->ylo, *hi = d->yhi;
+        return;
+    }
+    double a = INFINITY, b = -INFINITY;
+    for (int q = 0; q < f->np; q++) a = fmin(a, f->py[q]), b = fmax(b, f->py[q]);
+    if (!(b > a)) a -= 0.05 * fabs(a) + 0.01, b += 0.05 * fabs(b) + 0.01;
+    *lo = a - 0.06 * (b - a), *hi = b + 0.06 * (b - a);
+}
+
+/* The title (two lines when runs at other token counts were left out) and, when the widths'
+ * token counts differ, the per-width key labels carry them (d->ntok > 1). */
+static void depth_title_(Fig *f, Depth *d) {
+    char b1[64], lbl[160], e[320], t[512];
+    int dropped = 0;
+    d->ntok = 0;
+    for (int k = 0; k < d->n; k++) {
+        int seen = 0;
+        for (int q = 0; q < k; q++) seen |= d->T[q] == d->T[k];
+        d->ntok += !seen && isfinite(d->T[k]);
+        if (d->has_runs) dropped += dc_(d, k)->ndropped;
+    }
+    dw_fmt_count(d->T[0], b1, sizeof b1);
+    if (!d->has_runs)
+        snprintf(t, sizeof t, "Loss vs depth at each width: %s at T = %s tokens",
+                 law_label_(d->law, lbl, sizeof lbl), b1);
+    else if (d->ntok == 1)
+        snprintf(t, sizeof t, "Loss vs depth at each width: runs trained on T = %s tokens%s", b1,
+                 d->law ? " (the law at the same T)" : "");
+    else if (d->ntok > 1)
+        snprintf(t, sizeof t, "Loss vs depth at each width: one token count per width (in the "
+                              "key)");
+    else
+        snprintf(t, sizeof t, "Loss vs depth at each width (no token counts: taken as equal)");
+    gp_(f, "set title \"%s", gp_dq_(t, e, sizeof e));
+    if (dropped)
+        gp_(f, "\\n%d run%s at other token counts not drawn (notes)", dropped,
+            dropped == 1 ? "" : "s");
+    gp_(f, "\"\n");
+}
+
+/* The script: line styles, axes, title and the plot command. The x axis spans the runs'
+ * depths (with runs); the key goes in the emptiest corner when it is short, else below. */
+static void depth_script_(Fig *f, Depth *d) {
     const DsRuns *r = d->r;
     const Law *law = d->law;
     const double *W = d->W, *T = d->T;
     int n = d->n, has_runs = d->has_runs, law_off = d->law_off;
-    char b1[64], lbl[160], e[256];
+    char b1[64], b2[64], lbl[160], e[256];
     for (int k = 0; k < n && k < 64; k++) style_width_(f, k + 1, W[k]);
-    if (law_off) gp_(f, "set yrange [%.6g:%.6g]\n", d->ylo, d->yhi);
-    gp_(f, "set logscale x 2\nset format x '%%g'\nset xrange [%g:%g]\n",
-        law && !law_off ? d->clo : fmax(0.5, d->dlo / 1.25),
-        law && !law_off ? d->chi : d->dhi * 1.25);
+    double xlo = has_runs ? fmax(0.5, d->dlo / 1.25) : d->clo;
+    double xhi = has_runs ? d->dhi * 1.25 : d->chi, ylo, yhi;
+    depth_yrange_(f, d, &ylo, &yhi);
+    gp_(f, "set yrange [%.6g:%.6g]\n", ylo, yhi);
+    gp_(f, "set logscale x 2\nset format x '%%g'\nset xrange [%g:%g]\n", xlo, xhi);
     if (has_runs) {
         /* ticks at the depths that were run too, when there are few enough to label */
         double ud[16];
@@ -279,24 +348,14 @@ static void depth_script_(Fig *f, const Depth *d) {
     }
     gp_(f, "set xlabel 'depth D (transformer blocks, log scale)'\nset ylabel '%s'\n",
         loss_label_(r, lbl, sizeof lbl));
-    if (has_runs && isfinite(T[0])) {
-        int same = 1;
-        for (int k = 1; k < n; k++) same = same && T[k] == T[0];
-        dw_fmt_count(T[0], b1, sizeof b1);
-        gp_(f, "set title 'Loss vs depth at each width%s%s%s'\n", same ? " (" : "", same ? b1 : "",
-            same ? " tokens)" : "");
-    } else if (!has_runs) {
-        dw_fmt_count(T[0], b1, sizeof b1);
-        gp_(f, "set title 'Loss vs depth at each width: %s at %s tokens'\n",
-            plot_gp_esc_(law_label_(law, lbl, sizeof lbl), e, sizeof e), b1);
-    } else {
-        gp_(f, "set title 'Loss vs depth at each width'\n");
-    }
-    gp_(f, "set key outside right top vertical Left reverse\n");
+    depth_title_(f, d);
     const char(*name)[160] = d->name;
     for (int k = 0; k < n && k < 64; k++) {
-        char wl[32];
-        snprintf(wl, sizeof wl, "W = %g", W[k]);
+        char wl[64];
+        if (d->ntok > 1)
+            snprintf(wl, sizeof wl, "W = %g (T %s)", W[k], dw_fmt_count(T[k], b2, sizeof b2));
+        else
+            snprintf(wl, sizeof wl, "W = %g", W[k]);
         if (has_runs)
             /* runs joined by a thin line (thinner still when the law's curves are drawn) */
             item_(f, "'%s' index %d using 1:2 with linespoints ls %d lw %s title '%s'", name[0],
@@ -307,18 +366,29 @@ static void depth_script_(Fig *f, const Depth *d) {
         if (d->dc_idx[k] >= 0)
             item_(f, "'%s' index %d using 1:2 with points ls %d pt 13 ps 2.2 notitle", name[2],
                   d->dc_idx[k], k + 1);
-        if (d->ldc_idx[k] >= 0)
+        if (d->ldc_idx[k] >= 0 && !law_off)
             item_(f, "'%s' index %d using 1:2 with points ls %d pt 10 ps 1.8 notitle", name[3],
                   d->ldc_idx[k], k + 1);
     }
     if (law && has_runs)
         item_(f, "keyentry with lines lc rgb '#444444' lw 1.6 title 'law: %s%s'",
-              plot_gp_esc_(law_label_(law, lbl, sizeof lbl), e, sizeof e),
+              plot_gp_esc_(law->name[0] ? law->name : "lines", e, sizeof e),
               law_off ? " (off scale)" : "");
     if (d->ndc)
         item_(f, "keyentry with points lc rgb '#444444' pt 13 ps 2 title 'D_{crit} (runs)'");
     if (d->nldc && !law_off)
         item_(f, "keyentry with points lc rgb '#444444' pt 10 ps 1.6 title 'D_{crit} (law)'");
+    if (d->nloff && !law_off) {
+        dw_fmt_count(d->loff_lo, b1, sizeof b1), dw_fmt_count(d->loff_hi, b2, sizeof b2);
+        if (d->nloff > 1 && strcmp(b1, b2))
+            item_(f, "keyentry with points lc rgb '#999999' pt 10 ps 1.6 title 'law D_{crit} "
+                     "%s–%s: off the plot'", b1, b2);
+        else
+            item_(f, "keyentry with points lc rgb '#999999' pt 10 ps 1.6 title 'law D_{crit} "
+                     "%s: off the plot'", b1);
+    }
+    const double ax[4] = {xlo, xhi, ylo, yhi};
+    key_auto_(f, ax, 1, 0);
     plot_end_(f);
 }
 
@@ -332,8 +402,15 @@ static void depth_caption_(Fig *f, const Depth *d) {
     if (d->has_runs) {
         int nrows = 0;
         for (int k = 0; k < n; k++) nrows += dc_(d, k)->nruns;
-        CAPTION(f, "Points: %d run%s at %d width%s (%s).", nrows, nrows == 1 ? "" : "s", n,
-                n == 1 ? "" : "s", r->col[DS_RUNS_LOSS]);
+        CAPTION(f, "Points: %d run%s at %d width%s (%s), joined in order of depth.", nrows,
+                nrows == 1 ? "" : "s", n, n == 1 ? "" : "s", r->col[DS_RUNS_LOSS]);
+        char b1[64];
+        if (d->ntok == 1)
+            CAPTION(f, "All drawn runs were trained on T = %s tokens%s.",
+                    dw_fmt_count(d->T[0], b1, sizeof b1), law ? ", and the law is drawn there" : "");
+        else if (d->ntok > 1)
+            CAPTION(f, "Each width is drawn at one token count, given in the key%s.",
+                    law ? " (the law at the same count)" : "");
     }
     if (law)
         CAPTION(f, "Lines: the law %s at each width's token count, with N %s.",
@@ -355,14 +432,31 @@ static void depth_caption_(Fig *f, const Depth *d) {
         } else {
             CAPTION(f, "No width has an interior loss minimum (no U-curve in the runs).");
         }
-        if (d->ndropped)
+        if (d->ndropped) {
+            /* said in the caption too: the page shows the caption first */
+            CAPTION(f,
+                    "%d run%s at other token counts %s not drawn: runs are comparable across "
+                    "depth only at one token count, so each width shows the count with the "
+                    "most runs.",
+                    d->ndropped, d->ndropped == 1 ? "" : "s", d->ndropped == 1 ? "is" : "are");
             NOTE(f,
                  "%d run%s at other token counts not drawn (one token count per width: the "
                  "one with the most runs)",
                  d->ndropped, d->ndropped == 1 ? "" : "s");
+        }
         dcrit_notes_(f, d->rep);
     }
     if (d->nldc && !d->law_off) CAPTION(f, "Open triangles: the law's loss minimum over depth.");
+    if (d->nloff && !d->law_off) {
+        char b1[64], b2[64];
+        dw_fmt_count(d->loff_lo, b1, sizeof b1), dw_fmt_count(d->loff_hi, b2, sizeof b2);
+        CAPTION(f,
+                "The law's own minimum over depth (its D_crit) lies beyond the depths run at %d "
+                "width%s (D ≈ %s%s%s layers), off the plot: the axis follows the runs and the "
+                "law's curves are drawn over it only.",
+                d->nloff, d->nloff == 1 ? "" : "s", b1, strcmp(b1, b2) ? "–" : "",
+                strcmp(b1, b2) ? b2 : "");
+    }
     if (d->law_off)
         CAPTION(f,
                 "The law's curves lie %s the runs, by %.3g nats on average at the runs' "

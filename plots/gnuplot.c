@@ -234,6 +234,13 @@ int plot_gnuplot_found(void) {
     return se == 0 && status == 0;
 }
 
+/* <script without .gp>.log beside the script. 0 when the path does not fit. */
+static int log_path_(const char *script, char *log, size_t n) {
+    size_t k = strlen(script);
+    if (k > 3 && !strcmp(script + k - 3, ".gp")) k -= 3;
+    return snprintf(log, n, "%.*s.log", (int)k, script) < (int)n;
+}
+
 int plot_gnuplot_run(const char *script, char *warn, size_t nwarn) {
     char dir[PLOT_PATH_MAX], cd[2 * PLOT_PATH_MAX + 16], err[4096];
     const char *slash = strrchr(script, '/');
@@ -255,8 +262,16 @@ int plot_gnuplot_run(const char *script, char *warn, size_t nwarn) {
     int rc = spawn_(argv, err, sizeof err, &status, &se);
     if (rc) return rc;
     rstrip_(err);
-    const char *msg = err;
-    while (*msg == '\n' || *msg == ' ') msg++;
+    /* gnuplot's standard error (errors and warnings) goes to <stem>.log beside the script;
+     * a log from an earlier run is removed when this one printed nothing */
+    char log[PLOT_PATH_MAX + 8];
+    int log_ok = se == 0 && log_path_(script, log, sizeof log);
+    struct stat lst;
+    if (log_ok && err[0])
+        log_ok = dw_write_file_atomic(log, err, strlen(err)) == DW_OK;
+    else if (log_ok && lstat(log, &lst) == 0 && S_ISREG(lst.st_mode))
+        unlink(log);
+    dw_error_clear();
     if (se == ENOENT)
         return dw_error_set(DW_EIO,
                             "gnuplot not found on PATH: install it (Debian/Ubuntu: "
@@ -266,13 +281,23 @@ int plot_gnuplot_run(const char *script, char *warn, size_t nwarn) {
     if (se)
         return dw_error_set(DW_EIO, "cannot start gnuplot: %s (install gnuplot-nox)", strerror(se));
     if (status != 0) {
-        const char *hint = "";
         if (strstr(err, "unknown or ambiguous terminal type") && strstr(err, "pdfcairo"))
-            hint = " (this gnuplot has no pdfcairo terminal for PDF output: install gnuplot-nox, "
-                   "which has it, or write .png or .svg)";
-        return dw_error_set(DW_EIO, "gnuplot failed on %s/%s (exit %d)%s: %s", dir, base, status,
-                            hint, msg[0] ? msg : "(no message)");
+            return dw_error_set(DW_EIO,
+                                "this gnuplot has no pdfcairo terminal for PDF output: install "
+                                "gnuplot-nox, which has it, or write .png or .svg (%s/%s)",
+                                dir, base);
+        /* one sentence; gnuplot's own words go to a log beside the script, never into a
+         * message that a report shows */
+        int logged = log_ok && err[0];
+        if (logged)
+            return dw_error_set(DW_EIO,
+                                "gnuplot could not draw %s/%s (exit %d; its message is in %s): "
+                                "the script and data are written",
+                                dir, base, status, log);
+        return dw_error_set(DW_EIO, "gnuplot could not draw %s/%s (exit %d): the script and data "
+                                    "are written; run gnuplot on it to see why",
+                            dir, base, status);
     }
-    if (warn && nwarn) snprintf(warn, nwarn, "%s", err);
+    if (warn && nwarn) snprintf(warn, nwarn, "%s", err[0] && log_ok ? log : err);
     return DW_OK;
 }

@@ -12,26 +12,37 @@
  *                      series (gnuplot `index`)
  *
  * gnuplot runs as a separate process (fork/exec by posix_spawnp, never through a shell); its
- * exit status is checked and its standard error becomes the error message. When gnuplot is
- * not installed the script and data are still written and the message names the Debian
- * package (gnuplot-nox).
+ * exit status is checked and its standard error goes to <stem>.log beside the script: a
+ * failed figure is one sentence naming that log (never gnuplot's raw words, which a report
+ * would show), and no empty image is left. When gnuplot is not installed the script and
+ * data are still written and the message names the Debian package (gnuplot-nox). When runs
+ * and a law are both given and the law fits the runs worse than their mean (R² < 0), the
+ * figures that plan with the law (frontier, isoflop) carry a warning line and sentence.
  *
  * Kinds (plot_kind_parse):
- *   depth      loss vs depth at each width: runs as points, the law as curves at the runs'
- *              token count, D_crit marked (the runs' parabola vertex, the law's minimum)
+ *   depth      loss vs depth at each width: runs as points joined in order of depth, the
+ *              law as curves at the runs' token count (said in the title), D_crit marked
+ *              (the runs' parabola vertex, the law's minimum); the depth axis follows the runs
  *   gradients  per-layer gradient norm vs layer (log y), the deepest run of each width,
  *              with the fitted exponential ln g = a + ℓ/τ and τ in the legend
  *   tau        τ vs W on log-log axes: per-run τ ± SE, τ = t0·W^β and τ = a + b·ln W with
  *              their R², and the paper's slope 0.44 for comparison
- *   parity     predicted vs observed loss, one panel per model (the law and/or fitted forms),
- *              R² and RMSE in each panel's title
+ *   parity     predicted vs observed loss, one panel per model (the law and/or fitted forms)
+ *              on its own scale, R² and RMSE in each panel's title; a form fitted to the runs
+ *              also shows its held-out predictions (leave-one-shape-out) and a fit that did
+ *              not converge is flagged
  *   frontier   D*, W*, N*, T* vs compute from the planner (plan_sweep), log-log, with the
- *              paper's claimed slopes (D* ∝ C^0.12, W* ∝ C^0.34 and what they imply for N, T)
+ *              planner's 95% intervals (the law's draws) and near-optimal region as bands, the
+ *              runs at their own compute, and the paper's claimed slopes (D* ∝ C^0.12,
+ *              W* ∝ C^0.34 and what they imply for N, T) beside the paper's own law only
  *   isoflop    at several fixed budgets, predicted loss vs depth (best width at each depth),
- *              relative to each budget's optimum: the shape of the optimum
+ *              relative to each budget's optimum: the shape of the optimum, with 95% bands
+ *              over the law's bootstrap draws and the runs' loss above the law's optimum at
+ *              their own compute over the shaded depths run
  *   dcrit      D_crit vs W: per-width D_crit from the runs (bracketed by the neighbouring
  *              depths), D_crit = κ·ln W and c·W^β fits, the paper's 2.43·ln W, the law's
- *              D_crit(W) at the runs' token count
+ *              D_crit(W) at the runs' token count; the title says what the runs show, the
+ *              axis turns logarithmic when the values span more than 8x
  *
  * Colour per width (the same in every figure and every report): width W gets
  * palette[round(4·log2 W) mod 24], a fixed 24-colour table over quarter-octave steps whose
@@ -80,8 +91,11 @@ int plot_kind_parse(const char *name, PlotKind *k);
 /* A model for the parity figure: a label and a law whose parameters predict the runs. */
 typedef struct {
     char label[96];
-    const Law *law;   /* borrowed */
-    int n_from_shape; /* count N from depth and width under law->conv */
+    const Law *law;    /* borrowed */
+    int n_from_shape;  /* count N from depth and width under law->conv */
+    int fitted;        /* fitted to these runs: its held-out predictions are drawn too (each
+                          shape left out in turn, the form refitted to the rest) */
+    int not_converged; /* its optimiser did not converge: flagged in its panel */
 } PlotModel;
 
 /* What a figure is drawn from. Everything is borrowed. Zero fields take defaults. */

@@ -78,6 +78,7 @@ static const char *css_ =
     "figure{margin:1.5em 0;border:1px solid #e3e3e3;padding:.8em;background:#fff}"
     "figure img{max-width:100%;height:auto;display:block}"
     "figcaption{font-size:.92em;color:#333;margin-top:.5em}\n"
+    ".warn{color:#8b0000;background:#fff3f3;border:1px solid #e4b4b4;padding:.6em .8em}\n"
     ".note{color:#7a4b00;font-size:.88em}.skip{border:1px dashed #bbb;padding:.6em;margin:1em 0;"
     "color:#555}\n"
     "ul.narr li{margin:.35em 0}code{background:#f5f5f5;padding:0 .2em}\n";
@@ -119,10 +120,27 @@ static void figure_html_(PlotBuf *b, const char *dir, PlotKind k, int rc, const 
     }
     plot_buf_printf_(b, "<div class=\"skip\" id=\"%s\"><b>%s</b>: not drawn. ", id,
                      plot_kind_name(k));
-    H(b, why);
+    /* one sentence: gnuplot's failure with its log linked (its own words stay in the log),
+     * or plot_make's message for a figure the inputs do not allow */
+    struct stat st;
+    char log[PLOT_PATH_MAX + 160];
+    size_t L = strlen(base_(res->script));
+    snprintf(log, sizeof log, "%s/%.*s.log", dir, (int)(L > 3 ? L - 3 : L), base_(res->script));
+    int logged = res->written && !strstr(why, "gnuplot not found") && stat(log, &st) == 0 &&
+                 st.st_size > 0;
+    if (logged) {
+        plot_buf_puts_(b, "gnuplot could not draw it (its message: <a href=\"");
+        H(b, base_(log));
+        plot_buf_puts_(b, "\">");
+        H(b, base_(log));
+        plot_buf_puts_(b, "</a>).");
+    } else {
+        size_t n = strlen(why);
+        H(b, why);
+        if (n && why[n - 1] != '.') plot_buf_puts_(b, ".");
+    }
     if (res->written) {
         /* the script and data exist: link them so the figure can be drawn by hand */
-        struct stat st;
         char path[PLOT_PATH_MAX + 160];
         snprintf(path, sizeof path, "%s/%s", dir, base_(res->script));
         if (stat(path, &st) == 0) {
@@ -148,6 +166,8 @@ typedef struct {
     int an_ok;
     FitComparison cmp;   /* the form comparison (fit/compare.h) */
     int cmp_ok;
+    FitPrediction law_pred; /* the law on the runs (fit_predict), when law_pred_ok */
+    int law_pred_ok;
     char why_forms[320]; /* !cmp_ok: why */
     PlannerOut po;
     PlotResult res[PLOT_NKINDS];
@@ -173,6 +193,15 @@ static int analyse_(const PlotReportSpec *spec, Report *R) {
             snprintf(R->an.dcrit_why, sizeof R->an.dcrit_why, "%s", dw_error_get());
             snprintf(R->an.tw_why, sizeof R->an.tw_why, "%s", dw_error_get());
         }
+    }
+    /* the law on these runs: the page warns when it does worse than their mean */
+    if (r && spec->law && r->has_loss && r->n >= 2) {
+        FitData ld;
+        if (plan_runs_fitdata(r, &spec->law->conv, spec->n_from_shape, &ld) == DW_OK)
+            R->law_pred_ok = fit_predict(spec->law, &ld, &R->law_pred) == DW_OK &&
+                             isfinite(R->law_pred.info.r2);
+        fit_data_free(&ld);
+        dw_error_clear();
     }
     if (!r || !r->has_loss || r->n < 3) {
         snprintf(R->why_forms, sizeof R->why_forms, "%s",
@@ -208,6 +237,8 @@ static int parity_models_(const PlotReportSpec *spec, const Report *R, PlotModel
         snprintf(models[nm].label, sizeof models[nm].label, "%.60s (fitted here)", c->form);
         models[nm].law = c->law;
         models[nm].n_from_shape = spec->n_from_shape;
+        models[nm].fitted = 1;
+        models[nm].not_converged = !c->converged;
         nm++;
     }
     return nm;
@@ -312,8 +343,10 @@ static void page_(PlotBuf *b, const PlotReportSpec *spec, const char *dir, const
     const DsRuns *r = spec->runs;
     const Law *law = spec->law;
     page_head_(b, spec);
-    report_narrative_(b, r, law, &R->an, R->cmp_ok && R->cmp.has_verdict ? R->cmp.verdict : "", &R->po,
-               &R->res[PLOT_PARITY]);
+    const FitPrediction *lp = R->law_pred_ok ? &R->law_pred : NULL;
+    if (lp && lp->info.r2 < 0) report_misfit_(b, law, lp, "page");
+    report_narrative_(b, r, law, &R->an, R->cmp_ok && R->cmp.has_verdict ? R->cmp.verdict : "",
+                      &R->po, lp);
     plot_buf_printf_(b,
                      "<h2 id=\"figures\">Figures</h2>\n<p>%d of %d figures drawn. Each image has "
                      "its gnuplot script and data beside it: edit the script (line styles, size, "
@@ -333,7 +366,7 @@ static void page_(PlotBuf *b, const PlotReportSpec *spec, const char *dir, const
         report_forms_section_(b, r, R->cmp_ok ? &R->cmp : NULL, R->why_forms);
     else
         plot_buf_puts_(b, "<h2 id=\"forms\">Form comparison</h2>\n<p>No run data.</p>\n");
-    report_planner_section_(b, law, &R->po);
+    report_planner_section_(b, law, &R->po, lp);
     plot_buf_puts_(b,
                    "<hr>\n<p class=\"meta\">dwplan report: figures by gnuplot; fits by dwplan's "
                    "fitter (grid of starts, GSL refinement), compared by fit/compare.h; critical "

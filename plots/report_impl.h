@@ -6,6 +6,7 @@
 
 #include "fit/compare.h"
 #include "fit/depth.h"
+#include "fit/fit.h"
 #include "planner/plan.h"
 #include "plot_impl.h"
 
@@ -33,11 +34,16 @@ void report_depth_section_(PlotBuf *b, const DsRuns *r, const FitDepthReport *a)
 /* The form comparison (cmp NULL: not run, and why). */
 void report_forms_section_(PlotBuf *b, const DsRuns *r, const FitComparison *cmp,
                            const char *why);
-/* The planner across budgets. */
-void report_planner_section_(PlotBuf *b, const Law *law, const PlannerOut *p);
+/* The planner across budgets; lp (may be NULL): the law on the runs, warned about when its
+ * R² is below 0. */
+void report_planner_section_(PlotBuf *b, const Law *law, const PlannerOut *p,
+                             const FitPrediction *lp);
 /* "What the data say": U-curve, persistence, κ, the forms' verdict, the law on these runs
- * (from the parity figure's caption) and the plan. */
+ * (lp: fit_predict of the law on them, or NULL) and the plan. */
 void report_narrative_(PlotBuf *b, const DsRuns *r, const Law *law, const FitDepthReport *a,
-                       const char *verdict, const PlannerOut *p, const PlotResult *parity_law);
+                       const char *verdict, const PlannerOut *p, const FitPrediction *lp);
+/* The warning that the law does not describe the runs (R² < 0), for the top of the page
+ * (where = "page") or the planner section ("planner"). */
+void report_misfit_(PlotBuf *b, const Law *law, const FitPrediction *lp, const char *where);
 
 #endif

@@ -305,13 +305,36 @@ void report_planner_run_(const Law *law, double clo, double chi, PlannerOut *p) 
     dw_error_clear();
 }
 
-void report_planner_section_(PlotBuf *b, const Law *law, const PlannerOut *p) {
+void report_misfit_(PlotBuf *b, const Law *law, const FitPrediction *lp, const char *where) {
+    plot_buf_puts_(b, "<p class=\"warn\"><b>Warning: the law ");
+    H(b, law->name[0] ? law->name : "given");
+    plot_buf_printf_(b,
+                     " does not describe these runs</b>: on their loss it has R² %.3g (below 0: "
+                     "worse than predicting their mean), RMSE %.3g nats, and it %s them by "
+                     "%.3g nats on average.",
+                     lp->info.r2, lp->info.rmse, lp->mean_error > 0 ? "over-predicts"
+                                                                    : "under-predicts",
+                     fabs(lp->mean_error));
+    if (!strcmp(where, "page"))
+        plot_buf_puts_(b, " The planner table, the frontier and the isoflop figures still use "
+                          "it and say so: read them as the law's claims, which these runs do "
+                          "not support. The parity figure shows how it misses; fit a law to "
+                          "these runs (<code>dwplan fit</code>, or the comparison below) to "
+                          "plan from them.</p>\n");
+    else
+        plot_buf_puts_(b, " The plans below are the law's, not something these runs "
+                          "support.</p>\n");
+}
+
+void report_planner_section_(PlotBuf *b, const Law *law, const PlannerOut *p,
+                             const FitPrediction *lp) {
     char c[32], n[32], t[32], ci[64];
     plot_buf_puts_(b, "<h2 id=\"planner\">The planner across budgets</h2>\n");
     if (!law) {
         plot_buf_puts_(b, "<p>No law given (<code>--law</code>): no plan.</p>\n");
         return;
     }
+    if (lp && lp->info.r2 < 0) report_misfit_(b, law, lp, "planner");
     plot_buf_puts_(b,
                    "<p>The compute-optimal shape under the law at each budget: the best real "
                    "shape (integer depth, width a multiple of the head width), its loss with the "
@@ -526,7 +549,7 @@ static void narr_kappa_(PlotBuf *b, const FitDepthReport *a) {
     plot_buf_puts_(b, "</li>\n");
 }
 
-static void narr_plan_(PlotBuf *b, const PlannerOut *p) {
+static void narr_plan_(PlotBuf *b, const PlannerOut *p, int misfit) {
     char s1[64], s2[64], s3[64];
     int k = 0;
     for (int q = 0; q < p->nrows; q++)
@@ -540,8 +563,9 @@ static void narr_plan_(PlotBuf *b, const PlannerOut *p) {
     dw_fmt_count(q->tokens, s3, sizeof s3);
     plot_buf_printf_(
         b,
-        "<li><b>Plan.</b> Under the law, C = %s FLOPs is best spent on %g layers × "
+        "<li><b>Plan.</b> %sUnder the law, C = %s FLOPs is best spent on %g layers × "
         "width %g (N = %s, T = %s tokens), predicted loss %.3f",
+        misfit ? "(From a law that does not describe these runs: see the warning above.) " : "",
         s1, q->depth, q->width, s2, s3, q->loss);
     if (isfinite(q->dcrit) && q->dcrit > 0)
         plot_buf_printf_(b, "; that depth is %.2f × its critical depth", q->depth / q->dcrit);
@@ -556,7 +580,7 @@ static void narr_plan_(PlotBuf *b, const PlannerOut *p) {
 }
 
 void report_narrative_(PlotBuf *b, const DsRuns *r, const Law *law, const FitDepthReport *a,
-                       const char *verdict, const PlannerOut *p, const PlotResult *parity_law) {
+                       const char *verdict, const PlannerOut *p, const FitPrediction *lp) {
     plot_buf_puts_(b, "<h2 id=\"summary\">What the data say</h2>\n<ul class=\"narr\">\n");
     if (r) {
         narr_ucurve_(b, a);
@@ -570,20 +594,18 @@ void report_narrative_(PlotBuf *b, const DsRuns *r, const Law *law, const FitDep
             H(b, v);
             plot_buf_puts_(b, " (see the comparison below).</li>\n");
         }
-        if (law && parity_law && parity_law->rendered && parity_law->caption[0]) {
-            /* the law's own fit to these runs, from the parity caption */
-            const char *c = strstr(parity_law->caption, "law: ");
-            if (c) {
-                const char *end = strchr(c, '.');
-                while (end && end[1] && end[1] != ' ') end = strchr(end + 1, '.');
-                plot_buf_puts_(b, "<li><b>The law on these runs.</b> ");
-                char t[400];
-                snprintf(t, sizeof t, "%.*s", end ? (int)(end - c) : (int)strlen(c), c);
-                H(b, t);
-                plot_buf_puts_(b, ".</li>\n");
-            }
+        if (law && lp) {
+            /* the law's own fit to these runs (fit_predict, as the parity figure) */
+            plot_buf_printf_(b, "<li><b>The law on these runs.</b> ");
+            H(b, law->name[0] ? law->name : "The law");
+            plot_buf_printf_(b, ": R² %.4f on their loss, RMSE %.4f nats, mean error %+.4f "
+                                "(positive: it over-predicts)%s</li>\n",
+                             lp->info.r2, lp->info.rmse, lp->mean_error,
+                             lp->info.r2 < 0 ? "; <b>worse than their mean: it does not "
+                                               "describe them</b>."
+                                             : ".");
         }
     }
-    if (law && p->ok) narr_plan_(b, p);
+    if (law && p->ok) narr_plan_(b, p, lp && lp->info.r2 < 0);
     plot_buf_puts_(b, "</ul>\n");
 }
