@@ -30,6 +30,33 @@ static void skip_string_(const char *s, size_t n, size_t *i, int *line) {
     (*i)++;
 }
 
+/* 1 when the raw JSON string text s[0..n) (between its quotes) decodes to `want`: escapes
+ * such as \u005f are decoded (cJSON decodes them when it finds the key); a NUL, raw or
+ * escaped, never matches (cJSON's C-string key would stop there). */
+static int key_is_(const char *s, size_t n, const char *want) {
+    size_t i = 0;
+    for (; *want; want++) {
+        if (i >= n) return 0;
+        unsigned c = (unsigned char)s[i++];
+        if (c == '\\' && i < n) {
+            char e = s[i++];
+            if (e == 'u') {
+                if (i + 4 > n) return 0;
+                char hex[5] = {s[i], s[i + 1], s[i + 2], s[i + 3], 0};
+                char *end;
+                c = (unsigned)strtoul(hex, &end, 16);
+                if (*end) return 0;
+                i += 4;
+            } else {
+                c = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b'
+                    : e == 'f' ? '\f' : (unsigned char)e;
+            }
+        }
+        if (c == 0 || c != (unsigned char)*want) return 0;
+    }
+    return i == n;
+}
+
 /* lines[k] = line of entry k of the root's "log_history" array (at most max entries; the
  * rest 0). The text is valid JSON (cJSON read it first). */
 static void entry_lines_(const char *s, size_t n, int *lines, int max) {
@@ -46,7 +73,7 @@ static void entry_lines_(const char *s, size_t n, int *lines, int max) {
         if (c == '\n') line++;
         if (c == '{' || c == '[') {
             if (in_log && depth == 2 && c == '{' && k < max) lines[k++] = line;
-            if (depth == 1 && c == '[' && key_len == 11 && !strncmp(s + key_at, "log_history", 11))
+            if (depth == 1 && c == '[' && key_len && key_is_(s + key_at, key_len, "log_history"))
                 in_log = 1;
             depth++;
         } else if (c == '}' || c == ']') {
@@ -152,6 +179,13 @@ int ds_trainer_parse(const char *text, size_t len, const char *path, double toke
     if (!text || len > DS_TRAINER_MAX_BYTES) {
         dw_error_set(rc, "%s: %zu bytes; a trainer_state.json of at most %d is read", p, len,
                      DS_TRAINER_MAX_BYTES);
+        goto out;
+    }
+    const char *nul = memchr(text, '\0', len); /* invalid JSON; cJSON's keys would stop there */
+    if (nul) {
+        int line = 1;
+        for (const char *q = text; q < nul; q++) line += *q == '\n';
+        dw_error_set(rc, "%s:%d: NUL byte in the file (not a JSON text)", p, line);
         goto out;
     }
     if (!(root = cJSON_ParseWithLength(text, len))) {

@@ -180,6 +180,31 @@ static void test_trainer_parse(void) {
     CHECK(ds_trainer_parse(s, strlen(s), "ts.json", 0, &log) == DW_EPARSE);
     CHECK(has_(dw_error_get(), "log_history[3].step: 50 after step 100"));
     free(s);
+    /* the key spelled with an escape: cJSON finds it, and so does the line scanner (the
+     * fuzzer's finding: lines 0 in the messages) */
+    s = edit_("\"log_history\"", "\"log\\u005fhistory\"");
+    CHECK_STATUS(ds_trainer_parse(s, strlen(s), "ts.json", 0, &log));
+    CHECK(log.n == 2 && log.line[0] == 18 && log.line[1] == 24);
+    ds_trainer_free(&log);
+    free(s);
+    /* a NUL byte inside the key (cJSON's C-string key would still read "log_history"):
+     * refused, naming its line (fuzz_trainer's reproducer had it) */
+    {
+        const char *at = strstr(state_, "log_history\"");
+        size_t a = (size_t)(at - state_) + 11, len = strlen(state_) + 1;
+        char *t = malloc(len + 1);
+        if (!t) abort();
+        memcpy(t, state_, a);
+        t[a] = '\0';
+        memcpy(t + a + 1, state_ + a, len - a);
+        int line = 1;
+        for (const char *q = state_; q < at; q++) line += *q == '\n';
+        char want[64];
+        snprintf(want, sizeof want, "ts.json:%d: NUL byte", line);
+        CHECK(ds_trainer_parse(t, len, "ts.json", 0, &log) == DW_EPARSE);
+        CHECK(has_(dw_error_get(), want) && log.n == 0);
+        free(t);
+    }
     const char *bad[] = {"", "[]", "{\"log_history\": {}}", "{\"log_history\": [1]}",
                          "{\"log_history\": []}", "{\"log_history\": [{\"loss\": 2}]}"};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
