@@ -524,7 +524,12 @@ static int rows_(Load *L, const DsRunsOptions *o) {
         int m = r->n;
         if ((rc = row_(L, j)) && (rc = bad_row_(r, t, j, rc, skip))) return rc;
         int curve = r->n > m && L->ccurve >= 0 && ds_table_cell(t, j, L->ccurve);
-        if (curve && (rc = curve_(L, m))) {
+        if (!curve && r->n > m && L->ccurve >= 0 && isnan(r->tokens[m]) && isnan(r->flops[m]))
+            rc = dw_error_set(DW_EPARSE, "%s:%d: curve: none, and no tokens or flops "
+                              "either (--curves)", t->path, t->line[j]);
+        else if (curve) rc = curve_(L, m);
+        else rc = DW_OK;
+        if (rc) {
             free(r->grad[m]); /* the record is not kept */
             r->grad[m] = NULL, r->ngrad[m] = 0;
             r->n = m;

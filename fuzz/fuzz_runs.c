@@ -69,7 +69,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n) {
         r = NULL;
         if (ds_runs_load(path, &c, &r) == DW_OK) {
             use_(r);
-            for (int i = 0; i < r->n; i++)
+            /* a table with a tokens or flops column (or records a curve gave them) has one
+             * on every row; a table with neither keeps its rows without (the callers say
+             * what they need: ds_runs_need) */
+            for (int i = 0; (r->has_tokens || r->has_flops || r->nexpanded) && i < r->n; i++)
                 if (!(r->tokens[i] > 0) && !(r->flops[i] > 0)) abort();
         }
         ds_runs_free(r);

@@ -291,6 +291,8 @@ static void test_curves(void) {
         {"{\"depth\":2,\"width\":64,\"tokens\":2,\"val_loss\":4,\"curve\":{\"tokens\":2}}",
          "curve: expected an array"},
         {"{\"depth\":2,\"width\":64,\"tokens\":2,\"val_loss\":4,\"curve\":[]}", "curve: 0 points"},
+        /* no curve and no tokens (fuzz_runs_csv's 5-minute run: a row kept without either) */
+        {"{\"depth\":2,\"width\":64,\"val_loss\":4,\"curve\":null}", "curve: none"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         FILE *f = fopen(tmp, "w");
