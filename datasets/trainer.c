@@ -60,10 +60,15 @@ static int key_is_(const char *s, size_t n, const char *want) {
 /* lines[k] = line of entry k of the root's "log_history" array (at most max entries; the
  * rest 0). The text is valid JSON (cJSON read it first). */
 static void entry_lines_(const char *s, size_t n, int *lines, int max) {
-    int depth = 0, line = 1, in_log = 0, k = 0;
+    int depth = 0, line = 1, in_log = 0, k = 0, expect = 0; /* expect: an entry starts next */
     size_t key_at = 0, key_len = 0;
     for (size_t i = 0; i < n;) {
         char c = s[i];
+        int space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        if (expect && !space && c != ']') { /* any value: an object or not (an error later) */
+            if (k < max) lines[k++] = line;
+            expect = 0;
+        }
         if (c == '"') {
             size_t a = i + 1;
             skip_string_(s, n, &i, &line);
@@ -72,15 +77,17 @@ static void entry_lines_(const char *s, size_t n, int *lines, int max) {
         }
         if (c == '\n') line++;
         if (c == '{' || c == '[') {
-            if (in_log && depth == 2 && c == '{' && k < max) lines[k++] = line;
             if (depth == 1 && c == '[' && key_len && key_is_(s + key_at, key_len, "log_history"))
-                in_log = 1;
+                in_log = 1, expect = 1;
             depth++;
         } else if (c == '}' || c == ']') {
             depth--;
+            expect = 0;
             if (depth == 1) in_log = 0;
         } else if (c == ',' && depth == 1) {
             key_len = 0;
+        } else if (c == ',' && depth == 2 && in_log) {
+            expect = 1;
         }
         i++;
     }
@@ -188,8 +195,17 @@ int ds_trainer_parse(const char *text, size_t len, const char *path, double toke
         dw_error_set(rc, "%s:%d: NUL byte in the file (not a JSON text)", p, line);
         goto out;
     }
-    if (!(root = cJSON_ParseWithLength(text, len))) {
+    const char *end = NULL;
+    if (!(root = cJSON_ParseWithLengthOpts(text, len, &end, 0))) {
         dw_error_set(rc, "%s: not valid JSON", p);
+        goto out;
+    }
+    while (end && end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+        end++;
+    if (end && end < text + len) { /* cJSON stops after the first value */
+        int line = 1;
+        for (const char *q = text; q < end; q++) line += *q == '\n';
+        dw_error_set(rc, "%s:%d: text after the JSON object", p, line);
         goto out;
     }
     const cJSON *log = cJSON_GetObjectItemCaseSensitive(root, "log_history");
@@ -220,7 +236,8 @@ int ds_trainer_parse(const char *text, size_t len, const char *path, double toke
     int k = 0;
     for (const cJSON *e = log->child; e; e = e->next, k++) {
         if (!cJSON_IsObject(e)) {
-            dw_error_set(rc, "%s:%d: log_history[%d]: expected an object", p, lines[k], k);
+            rc = dw_error_set(DW_EPARSE, "%s:%d: log_history[%d]: expected an object", p,
+                              lines[k], k);
             goto out;
         }
         /* an evaluation when reading eval_loss; a training log (not an evaluation) else */

@@ -205,6 +205,17 @@ static void test_trainer_parse(void) {
         CHECK(has_(dw_error_get(), want) && log.n == 0);
         free(t);
     }
+    /* fuzz_trainer's third finding: an entry that is not an object after a good one was
+     * reported with status OK (the good entry's status) and no points; its line was 0 */
+    const char *notobj = "{\"log_history\": [\n{\"loss\": 3.5, \"step\": 10, "
+                         "\"num_input_tokens_seen\": 100},\n 3.4]}";
+    CHECK(ds_trainer_parse(notobj, strlen(notobj), "ts.json", 0, &log) == DW_EPARSE);
+    CHECK(has_(dw_error_get(), "ts.json:3: log_history[1]: expected an object") && log.n == 0);
+    /* text after the object (cJSON stops after the first value) */
+    const char *twice = "{\"log_history\": [{\"loss\": 3.5, \"step\": 10, "
+                        "\"num_input_tokens_seen\": 100}]}\n{\"x\": 1}\n";
+    CHECK(ds_trainer_parse(twice, strlen(twice), "ts.json", 0, &log) == DW_EPARSE);
+    CHECK(has_(dw_error_get(), "ts.json:2: text after the JSON object"));
     const char *bad[] = {"", "[]", "{\"log_history\": {}}", "{\"log_history\": [1]}",
                          "{\"log_history\": []}", "{\"log_history\": [{\"loss\": 2}]}"};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
