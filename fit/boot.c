@@ -333,11 +333,12 @@ int fit_cv_groups(const LawForm *f, const FitData *d, const FitOptions *o, const
     return fit_cv_groups_each(f, d, o, full, group, rmse, rmse_log, nfolds, NULL, NULL);
 }
 
-int fit_cv_groups_each(const LawForm *f, const FitData *d, const FitOptions *o,
-                       const FitResult *full, const int *group, double *rmse, double *rmse_log,
-                       int *nfolds, double *sse, int *nrows) {
+/* The refits of leave-one-group-out CV: pred[i] for every row (see fit_cv_predict); with
+ * sse non-NULL, sse[g] and nrows[g] per group (in build_groups_ order: ascending ids). */
+static int cv_refits_(const LawForm *f, const FitData *d, const FitOptions *o,
+                      const FitResult *full, const int *group, double *pred, int *nfolds,
+                      double *sse, int *nrows) {
     int *gs = NULL, *gr = NULL, ng = 0, rc;
-    *rmse = *rmse_log = NAN;
     *nfolds = 0;
     if (!group) return dw_error_set(DW_EINVAL, "cross-validation needs a group per row");
     if ((rc = build_groups_(group, d->n, &gs, &gr, &ng))) return rc;
@@ -345,7 +346,7 @@ int fit_cv_groups_each(const LawForm *f, const FitData *d, const FitOptions *o,
         free(gs), free(gr);
         return dw_error_set(DW_EDATA, "cross-validation needs rows from at least 2 shapes");
     }
-    FitData tr = {0};
+    FitData tr = {0}; /* inputs 0: all four (the rows are the full fit's) */
     tr.x = malloc(sizeof *tr.x * d->n);
     tr.loss = malloc(sizeof *tr.loss * d->n);
     tr.weight = d->weight ? malloc(sizeof *tr.weight * d->n) : NULL;
@@ -358,8 +359,7 @@ int fit_cv_groups_each(const LawForm *f, const FitData *d, const FitOptions *o,
     wo.has_start = 1;
     wo.ftol = 1e-10;
     memcpy(wo.start, full->p, sizeof wo.start);
-    double ss = 0, ssl = 0;
-    int m = 0;
+    for (int i = 0; i < d->n; i++) pred[i] = NAN;
     for (int g = 0; g < ng; g++) {
         memset(held, 0, (size_t)d->n);
         for (int q = gs[g]; q < gs[g + 1]; q++) held[gr[q]] = 1;
@@ -378,19 +378,41 @@ int fit_cv_groups_each(const LawForm *f, const FitData *d, const FitOptions *o,
             int i = gr[q];
             double lhat = law_form_eval(f, fr.p, &d->x[i], NULL, NULL);
             if (!isfinite(lhat) || lhat <= 0) continue;
+            pred[i] = lhat;
             if (sse) sse[g] += (lhat - d->loss[i]) * (lhat - d->loss[i]), nrows[g]++;
-            ss += (lhat - d->loss[i]) * (lhat - d->loss[i]);
-            ssl += (log(lhat) - log(d->loss[i])) * (log(lhat) - log(d->loss[i]));
-            m++;
         }
         (*nfolds)++;
+    }
+    rc = DW_OK;
+out:
+    free(tr.x), free(tr.loss), free(tr.weight), free(held), free(gs), free(gr);
+    return rc;
+}
+
+int fit_cv_predict(const LawForm *f, const FitData *d, const FitOptions *o,
+                   const FitResult *full, const int *group, double *pred, int *nfolds) {
+    return cv_refits_(f, d, o, full, group, pred, nfolds, NULL, NULL);
+}
+
+int fit_cv_groups_each(const LawForm *f, const FitData *d, const FitOptions *o,
+                       const FitResult *full, const int *group, double *rmse, double *rmse_log,
+                       int *nfolds, double *sse, int *nrows) {
+    *rmse = *rmse_log = NAN;
+    double *pred = malloc(sizeof *pred * (size_t)(d->n > 0 ? d->n : 1));
+    if (!pred) return dw_error_set(DW_ENOMEM, "out of memory for cross-validation");
+    int rc = cv_refits_(f, d, o, full, group, pred, nfolds, sse, nrows);
+    double ss = 0, ssl = 0;
+    int m = 0;
+    for (int i = 0; rc == DW_OK && i < d->n; i++) {
+        if (isnan(pred[i])) continue;
+        ss += (pred[i] - d->loss[i]) * (pred[i] - d->loss[i]);
+        ssl += (log(pred[i]) - log(d->loss[i])) * (log(pred[i]) - log(d->loss[i]));
+        m++;
     }
     if (m > 0) {
         *rmse = sqrt(ss / m);
         *rmse_log = sqrt(ssl / m);
     }
-    rc = DW_OK;
-out:
-    free(tr.x), free(tr.loss), free(tr.weight), free(held), free(gs), free(gr);
+    free(pred);
     return rc;
 }

@@ -555,6 +555,23 @@ void fit_options_default(FitOptions *o, const LawForm *f) {
     o->ftol = 1e-14;
 }
 
+void fit_options_of_law(const Law *law, FitOptions *o) {
+    const char *k = law->fit.objective_kind; /* as fit_run writes it (below) */
+    fit_options_default(o, &law->form);
+    if (!strncmp(k, "huber-log", 9)) {
+        o->objective = FIT_HUBER_LOG;
+        double d = k[9] == ':' ? strtod(k + 10, NULL) : NAN;
+        if (d > 0 && isfinite(d)) o->huber_delta = d;
+    } else if (!strcmp(k, "lsq-log")) {
+        o->objective = FIT_LSQ_LOG;
+    }
+    o->fixed = law->fixed;
+    for (int i = 0; i < law->form.np; i++) o->value[i] = law->p[i];
+    o->has_start = 1;
+    o->ftol = 1e-10;
+    memcpy(o->start, law->p, sizeof o->start);
+}
+
 int fit_options_fix(FitOptions *o, const LawForm *f, const char *name, double value) {
     int i = law_form_param_index(f, name);
     if (i < 0) {

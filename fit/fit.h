@@ -80,6 +80,11 @@ typedef struct {
 /* Defaults for form f: least squares on L, bounds from law_form_bounds, nothing fixed. */
 void fit_options_default(FitOptions *o, const LawForm *f);
 
+/* The options `law` was fitted with, as far as the law records them (fit.objective_kind as
+ * fit_run writes it, the parameters it held fixed), for refits of the same law on other rows:
+ * the form's default bounds, a warm start at the law's parameters, ftol 1e-10 (as CV). */
+void fit_options_of_law(const Law *law, FitOptions *o);
+
 /* Fixes parameter `name` at `value`. DW_ENOTFOUND (message lists the names) if unknown. */
 int fit_options_fix(FitOptions *o, const LawForm *f, const char *name, double value);
 
@@ -210,6 +215,13 @@ int fit_percentile_ci(const LawForm *f, const double *draws, int n, double (*ci)
  * free parameters. Return: DW_OK, DW_EDATA (fewer than 2 groups), DW_ENOMEM. */
 int fit_cv_groups(const LawForm *f, const FitData *d, const FitOptions *o, const FitResult *full,
                   const int *group, double *rmse, double *rmse_log, int *nfolds);
+
+/* Leave-one-group-out predictions: pred[i] (d->n) is row i's loss predicted by the fit to
+ * the rows of the other groups (warm-started from `full`, as fit_cv_groups); NaN where that
+ * refit failed or predicted a non-positive loss. *nfolds gets the groups refitted. The same
+ * refits fit_cv_groups and fit_cv_groups_each score. Return: as fit_cv_groups. */
+int fit_cv_predict(const LawForm *f, const FitData *d, const FitOptions *o,
+                   const FitResult *full, const int *group, double *pred, int *nfolds);
 
 /* 1 when the rows give params and tokens and tokens/params is the same in every row
  * (within 2% of the smallest ratio, e.g. tokens = 20·N rounded): no fit can then separate

@@ -3,13 +3,10 @@
  * that misses by nats must not shrink a good fit to a dot), R² and RMSE (fit_predict) in each
  * panel's title, one legend for all panels. A model fitted to these runs (PlotModel.fitted)
  * also shows its out-of-sample predictions: each shape (DsRuns.group) held out in turn, the
- * form refitted to the rest from the fitted parameters (fit_run, warm-started as the
- * comparison's CV is) and the held-out runs predicted. A fit whose optimiser did not converge
- * is flagged in its panel's title.
- *
- * The held-out refits are the comparison's leave-one-shape-out CV (fit_cv_groups), which
- * reports only their errors; the predictions themselves are made here until fit/ hands them
- * out.
+ * form refitted to the rest from the fitted parameters and the held-out runs predicted — the
+ * refits of the comparison's leave-one-shape-out CV, made by fit/ (fit_cv_predict, the same
+ * refits fit_cv_groups scores) under the options the law records (fit_options_of_law). A fit
+ * whose optimiser did not converge is flagged in its panel's title.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -24,63 +21,24 @@
 
 #define PARITY_MAX 9
 
-/* The options the law was fitted with, as far as the law records them: the form's defaults,
- * its objective, the parameters it held fixed at their values; a warm start at its
- * parameters. */
-static void refit_options_(const Law *law, FitOptions *o) {
-    const char *k = law->fit.objective_kind;
-    fit_options_default(o, &law->form);
-    if (!strncmp(k, "huber-log", 9)) {
-        o->objective = FIT_HUBER_LOG;
-        if (k[9] == ':') o->huber_delta = atof(k + 10);
-    } else if (!strcmp(k, "lsq-log")) {
-        o->objective = FIT_LSQ_LOG;
-    }
-    o->fixed = law->fixed;
-    for (int i = 0; i < law->form.np; i++) o->value[i] = law->p[i];
-    o->has_start = 1;
-    o->ftol = 1e-10;
-    memcpy(o->start, law->p, sizeof o->start);
-}
-
 /* Leave-one-shape-out predictions of a law fitted to d: cv[i] for each row (NaN when its
- * shape's refit failed). Returns the shapes predicted, or -1 out of memory. */
-static int parity_cv_(const Law *law, const FitData *d, const int *group, int ngroups,
-                      double *cv) {
-    FitData tr = {0};
+ * shape's refit failed), the refits of `fit --compare`'s CV (fit_cv_predict) under the
+ * options the law records (fit_options_of_law). Returns the shapes predicted, or -1. */
+static int parity_cv_(const Law *law, const FitData *d, const int *group, double *cv) {
     FitOptions o;
-    int done = 0;
-    refit_options_(law, &o);
-    tr.x = malloc(sizeof *tr.x * (size_t)d->n);
-    tr.loss = malloc(sizeof *tr.loss * (size_t)d->n);
-    tr.weight = d->weight ? malloc(sizeof *tr.weight * (size_t)d->n) : NULL;
-    tr.inputs = d->inputs;
-    if (!tr.x || !tr.loss || (d->weight && !tr.weight)) {
-        free(tr.x), free(tr.loss), free(tr.weight);
-        return -1;
-    }
-    for (int i = 0; i < d->n; i++) cv[i] = NAN;
-    for (int g = 0; g < ngroups; g++) {
-        tr.n = 0;
-        int held = 0;
-        for (int i = 0; i < d->n; i++) {
-            if (group[i] == g) {
-                held++;
-                continue;
-            }
-            tr.x[tr.n] = d->x[i], tr.loss[tr.n] = d->loss[i];
-            if (tr.weight) tr.weight[tr.n] = d->weight[i];
-            tr.n++;
-        }
-        FitResult fr;
-        if (!held || fit_run(&law->form, &tr, &o, &fr) != DW_OK) continue;
-        for (int i = 0; i < d->n; i++)
-            if (group[i] == g) cv[i] = law_form_eval(&law->form, fr.p, &d->x[i], NULL, NULL);
-        done++;
-    }
+    FitResult full;
+    int nfolds = 0;
+    fit_options_of_law(law, &o);
+    memset(&full, 0, sizeof full);
+    memcpy(full.p, law->p, sizeof full.p);
+    int rc = fit_cv_predict(&law->form, d, &o, &full, group, cv, &nfolds);
     dw_error_clear();
-    free(tr.x), free(tr.loss), free(tr.weight);
-    return done;
+    if (rc == DW_ENOMEM) return -1;
+    if (rc) {
+        for (int i = 0; i < d->n; i++) cv[i] = NAN;
+        return 0;
+    }
+    return nfolds;
 }
 
 /* What the steps of the figure share. */
@@ -149,7 +107,7 @@ static int parity_models_(Fig *f, Parity *p) {
         if (m->fitted && r->ngroups >= 2) {
             if (!(p->cv[k] = malloc(sizeof(double) * (size_t)d->n)))
                 return dw_error_set(DW_ENOMEM, "out of memory");
-            if (parity_cv_(m->law, d, r->group, r->ngroups, p->cv[k]) < 0)
+            if (parity_cv_(m->law, d, r->group, p->cv[k]) < 0)
                 return dw_error_set(DW_ENOMEM, "out of memory");
             double ss = 0;
             for (int i = 0; i < d->n; i++)
